@@ -1,0 +1,1 @@
+"""Bangban: configuration, domain services, scheduling, i18n and the composition root."""

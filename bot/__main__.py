@@ -1,0 +1,65 @@
+"""``python -m bot``: read settings once, open the database, run the bot (polling)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import build_application, run_until
+from bot.clock import SystemClock
+from bot.config import Settings, SettingsError, load_settings
+from storage import Database, StorageError
+
+log = logging.getLogger("bot")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx logs every request URL at INFO, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+async def run(settings: Settings) -> int:
+    """Run until SIGINT/SIGTERM; returns the process exit code."""
+    try:
+        db = await Database.open(settings.database_path)
+    except StorageError as exc:
+        log.error("Setting DATABASE_PATH: %s", exc)
+        return 2
+    stop_event = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop_event.set)
+    try:
+        application = build_application(settings, db, SystemClock())
+        await run_until(application, stop_event)
+    except InvalidToken:
+        log.error("Setting BOT_TOKEN was rejected by the Bot API (invalid token)")
+        return 2
+    except NetworkError as exc:
+        log.error("Cannot reach the Bot API at BOT_API_BASE_URL: %s", exc)
+        return 1
+    finally:
+        await db.close()
+    return 0
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"bangban: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    return asyncio.run(run(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

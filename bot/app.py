@@ -1,0 +1,156 @@
+"""The composition root: builds the Application, wires services, jobs and handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+import handlers
+from bot import commands
+from bot.clock import Clock
+from bot.config import Settings
+from bot.outbox import OutboxSender
+from bot.registry import Registry
+from bot.services import Services
+from handlers.common import SERVICES_KEY
+from handlers.notifier import TelegramNotifier
+from storage import Database, Repositories
+
+log = logging.getLogger(__name__)
+
+OUTBOX_INTERVAL = timedelta(seconds=15)
+# A job that starts late (busy loop, suspended VM) still runs within this window; coalesce
+# folds a backlog of runs into one, since every job re-reads the database anyway.
+JOB_DEFAULTS = {"misfire_grace_time": 300, "coalesce": True, "replace_existing": True}
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(settings: Settings, db: Database, clock: Clock) -> App:
+    """Build the Application exactly as production runs it; tests change only settings."""
+    repos = Repositories(db, settings.admin_ids)
+    registry = Registry(
+        repos,
+        clock,
+        default_timezone=settings.default_timezone,
+        default_language=settings.default_language,
+        invite_ttl=settings.invite_ttl,
+    )
+    application = (
+        ApplicationBuilder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.rate_limit_per_second, max_retries=2)
+        )
+        .build()
+    )
+    notifier = TelegramNotifier(application.bot)
+    outbox = OutboxSender(
+        repos.outbox, repos.groups, notifier, clock, on_recipient_gone=registry.mark_unreachable
+    )
+    services = Services(settings, clock, repos, registry, outbox)
+
+    async def publish(user_id: int) -> None:
+        await publish_menu(application, services, user_id)
+
+    services.publish_menu = publish
+    application.bot_data[SERVICES_KEY] = services
+    handlers.register(application)
+    return application
+
+
+def services_of(application: App) -> Services:
+    return application.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
+
+
+def _menu(language: str, audiences: set[commands.Audience]) -> list[BotCommand]:
+    return [
+        BotCommand(command.name, commands.about(command.name, language))
+        for command in commands.for_audiences(audiences)
+    ]
+
+
+async def publish_menu(application: App, services: Services, user_id: int) -> None:
+    """Set one user's command menu to the commands of their roles, in their language."""
+    is_admin, memberships = await services.registry.roles(user_id)
+    audiences: set[commands.Audience] = {"everyone", *(m.role for m in memberships)}
+    if is_admin:
+        audiences.add("admin")
+    language = await services.registry.language_of(user_id)
+    try:
+        await application.bot.set_my_commands(
+            _menu(language, audiences), scope=BotCommandScopeChat(user_id)
+        )
+    except TelegramError as exc:
+        # An admin who never opened the bot has no chat yet; their menu comes with /start.
+        log.info("menu for %s not published: %s", user_id, exc)
+
+
+async def publish_default_menus(application: App, services: Services) -> None:
+    for language, code in (("zh-CN", "zh"), ("en", "en")):
+        await application.bot.set_my_commands(
+            _menu(language, {"everyone"}), scope=BotCommandScopeDefault(), language_code=code
+        )
+    await application.bot.set_my_commands(
+        _menu(services.settings.default_language, {"everyone"}), scope=BotCommandScopeDefault()
+    )
+    for admin_id in await services.repos.admins.ids():
+        await publish_menu(application, services, admin_id)
+
+
+async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await services_of(context.application).outbox.drain()
+
+
+def schedule_jobs(application: App) -> None:
+    """(Re)create the recurring jobs with deterministic ids."""
+    job_queue = application.job_queue
+    assert job_queue is not None, "python-telegram-bot[job-queue] is required"
+    job_queue.run_repeating(
+        _drain_outbox,
+        interval=OUTBOX_INTERVAL,
+        first=OUTBOX_INTERVAL,
+        name="outbox",
+        job_kwargs={"id": "outbox", **JOB_DEFAULTS},
+    )
+
+
+async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds=30)) -> None:
+    """Initialise, wire the startup work, and start polling."""
+    await application.initialize()
+    services = services_of(application)
+    services.bot_username = application.bot.username
+    await publish_default_menus(application, services)
+    schedule_jobs(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(
+        timeout=poll_timeout, allowed_updates=Update.ALL_TYPES, poll_interval=0
+    )
+    application.create_task(services.outbox.drain(), name="outbox-startup")
+
+
+async def stop(application: App) -> None:
+    """Stop polling, jobs and handlers, then release the HTTP client."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+
+
+async def run_until(application: App, stop_event: asyncio.Event) -> None:
+    """Serve updates until ``stop_event`` is set."""
+    await start(application)
+    try:
+        await stop_event.wait()
+    finally:
+        await stop(application)

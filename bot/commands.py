@@ -1,0 +1,130 @@
+"""The command table: who may use each command, its usage line and menu text, in both languages.
+
+One table drives /help, usage replies and the menus published with setMyCommands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Audience = Literal["everyone", "secretary", "leader", "admin"]
+AUDIENCES: tuple[Audience, ...] = ("everyone", "secretary", "leader", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    audience: Audience
+    usage_en: str
+    about_en: str
+    usage_zh: str
+    about_zh: str
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "start",
+        "everyone",
+        "/start",
+        "What this bot is and what you can do",
+        "/start",
+        "机器人介绍及您的身份",
+    ),
+    Command("help", "everyone", "/help", "Commands you can use", "/help", "可用命令"),
+    Command(
+        "language",
+        "everyone",
+        "/language zh|en",
+        "Choose your language",
+        "/language zh|en",
+        "选择语言",
+    ),
+    Command(
+        "newproject",
+        "admin",
+        "/newproject <name>",
+        "Create a project",
+        "/newproject <名称>",
+        "创建项目",
+    ),
+    Command("projects", "admin", "/projects", "All projects", "/projects", "项目列表"),
+    Command(
+        "project", "admin", "/project <id>", "A project's card", "/project <项目编号>", "项目详情"
+    ),
+    Command(
+        "rename",
+        "admin",
+        "/rename <id> <name>",
+        "Rename a project",
+        "/rename <项目编号> <名称>",
+        "项目更名",
+    ),
+    Command(
+        "archive",
+        "admin",
+        "/archive <id>",
+        "Archive a project (data kept, no prompts)",
+        "/archive <项目编号>",
+        "归档项目（保留数据，不再提醒）",
+    ),
+    Command(
+        "unarchive",
+        "admin",
+        "/unarchive <id>",
+        "Make an archived project active again",
+        "/unarchive <项目编号>",
+        "恢复归档项目",
+    ),
+    Command(
+        "invite",
+        "admin",
+        "/invite <id> secretary|leader  or  /invite admin",
+        "Create a one-time invite link",
+        "/invite <项目编号> secretary|leader  或  /invite admin",
+        "生成一次性邀请链接",
+    ),
+    Command(
+        "members",
+        "admin",
+        "/members <id>",
+        "A project's secretaries and leaders",
+        "/members <项目编号>",
+        "项目成员",
+    ),
+    Command(
+        "remove",
+        "admin",
+        "/remove <id> <user id or @username>",
+        "Unassign a person from a project",
+        "/remove <项目编号> <用户编号或@用户名>",
+        "解除成员身份",
+    ),
+    Command(
+        "setgroup",
+        "admin",
+        "/setgroup [id]  (in the leadership group)",
+        "Bind this group as the leadership group",
+        "/setgroup [项目编号]（在领导小组群内）",
+        "绑定领导小组群",
+    ),
+    Command("admins", "admin", "/admins", "List admins", "/admins", "管理员列表"),
+)
+
+BY_NAME: dict[str, Command] = {command.name: command for command in COMMANDS}
+
+
+def usage(name: str, language: str) -> str:
+    """The usage line of one command in ``language``."""
+    command = BY_NAME[name]
+    return command.usage_en if language == "en" else command.usage_zh
+
+
+def about(name: str, language: str) -> str:
+    command = BY_NAME[name]
+    return command.about_en if language == "en" else command.about_zh
+
+
+def for_audiences(audiences: set[Audience]) -> list[Command]:
+    """Commands visible to someone with these audiences, in table order."""
+    return [command for command in COMMANDS if command.audience in audiences]

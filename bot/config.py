@@ -1,0 +1,122 @@
+"""Settings, read once in ``main`` from the environment and ``.env``."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BeforeValidator, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+TELEGRAM_API_BASE = "https://api.telegram.org/bot"
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse ``90s``, ``30m``, ``4h``, ``3d`` or ``2w`` into a positive timedelta."""
+    match = _DURATION.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"not a duration like 90s, 30m, 4h or 3d: {text!r}")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+
+
+def format_duration(value: timedelta) -> str:
+    """Render a duration in the largest unit that divides it exactly."""
+    seconds = int(value.total_seconds())
+    for unit in ("w", "d", "h", "m"):
+        if seconds % _UNIT_SECONDS[unit] == 0:
+            return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
+    return f"{seconds}s"
+
+
+def _duration(value: object) -> object:
+    if isinstance(value, str):
+        return parse_duration(value)
+    return value
+
+
+def _admin_ids(value: object) -> object:
+    if isinstance(value, str):
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        try:
+            return [int(part) for part in parts]
+        except ValueError:
+            raise ValueError("must be comma-separated numeric Telegram user ids") from None
+    if isinstance(value, int):
+        return [value]
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+Language = Literal["zh-CN", "en"]
+
+
+class Settings(BaseSettings):
+    """Every operator-facing setting; names are part of the product's contract."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr = Field(min_length=1)
+    admin_ids: Annotated[list[int], NoDecode, BeforeValidator(_admin_ids)] = []
+    database_path: Path = Path("bangban.db")
+    default_timezone: str = "Asia/Shanghai"
+    default_language: Language = "zh-CN"
+    bot_api_base_url: str = TELEGRAM_API_BASE
+    invite_ttl: Duration = timedelta(days=7)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    checkin_remind_after: Duration = timedelta(hours=2)
+    checkin_reminders_max: int = Field(default=2, ge=0, le=10)
+    catchup_grace: Duration = timedelta(hours=6)
+    rate_limit_per_second: float = Field(default=30, gt=0, le=1000)
+    problem_deadline_default: Duration = timedelta(days=3)
+    escalate_l2_after: Duration = timedelta(days=2)
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r}") from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("bot_api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @property
+    def bot_api_file_url(self) -> str:
+        """File URL laid out like a self-hosted Bot API server: ``.../bot`` → ``.../file/bot``."""
+        base = self.bot_api_base_url
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base.rstrip("/") + "/file/bot"
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names it in one line."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings once, turning validation errors into one line naming the setting."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = "is required" if first["type"] == "missing" else first["msg"]
+        raise SettingsError(f"Setting {name} {message}") from None

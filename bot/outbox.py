@@ -1,0 +1,111 @@
+"""Delivers the outbox: every proactive message is sent once, retried until it is."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.clock import Clock
+from bot.notifier import ChatMoved, Notifier, RecipientGone, RetryLater, Undeliverable
+from storage.outbox import OutboxRepo, PendingMessage
+from storage.repos import GroupRepo
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(minutes=10)
+BATCH = 500
+PER_CHAT_INTERVAL = 1.0  # Telegram: about one message per second in one chat
+
+
+@dataclass(slots=True)
+class DrainStats:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def backoff(attempts: int) -> timedelta:
+    """5 s, 10 s, 20 s … capped at ten minutes."""
+    return min(timedelta(seconds=5 * 2 ** min(attempts, 10)), MAX_BACKOFF)
+
+
+class OutboxSender:
+    """Sends due outbox rows, one per chat per pass, many chats at once."""
+
+    def __init__(
+        self,
+        repo: OutboxRepo,
+        groups: GroupRepo,
+        notifier: Notifier,
+        clock: Clock,
+        on_recipient_gone: Callable[[int], Awaitable[None]] | None = None,
+        concurrency: int = 64,
+    ) -> None:
+        self._repo = repo
+        self._groups = groups
+        self._notifier = notifier
+        self._clock = clock
+        self._on_recipient_gone = on_recipient_gone
+        self._slots = asyncio.Semaphore(concurrency)
+        self._lock = asyncio.Lock()
+
+    async def drain(self) -> DrainStats:
+        """Send everything due now; returns when nothing due is left."""
+        stats = DrainStats()
+        async with self._lock:
+            while True:
+                due = await self._repo.due(self._clock.now(), BATCH)
+                if not due:
+                    return stats
+                batch: list[PendingMessage] = []
+                chats: set[int] = set()
+                for message in due:
+                    if message.chat_id not in chats:
+                        chats.add(message.chat_id)
+                        batch.append(message)
+                outcomes = await asyncio.gather(*(self._deliver(m) for m in batch))
+                for outcome in outcomes:
+                    setattr(stats, outcome, getattr(stats, outcome) + 1)
+                if len(batch) < len(due):
+                    await self._clock.sleep(PER_CHAT_INTERVAL)
+
+    async def _deliver(self, message: PendingMessage) -> str:
+        async with self._slots:
+            try:
+                telegram_id = await self._notifier.send(
+                    message.chat_id,
+                    message.text,
+                    thread_id=message.thread_id,
+                    buttons=message.buttons,
+                )
+            except RecipientGone as exc:
+                log.info("outbox %s: recipient %s gone: %s", message.key, message.chat_id, exc)
+                await self._repo.mark_failed(message.id, f"recipient gone: {exc}")
+                if message.user_id is not None and self._on_recipient_gone is not None:
+                    await self._on_recipient_gone(message.user_id)
+                return "failed"
+            except ChatMoved as exc:
+                log.info(
+                    "outbox %s: chat %s moved to %s", message.key, message.chat_id, exc.new_chat_id
+                )
+                await self._groups.migrate_chat(message.chat_id, exc.new_chat_id)
+                await self._repo.move_chat(message.chat_id, exc.new_chat_id)
+                return "retried"
+            except RetryLater as exc:
+                delay = (
+                    timedelta(seconds=exc.retry_after)
+                    if exc.retry_after is not None
+                    else backoff(message.attempts)
+                )
+                log.warning("outbox %s: retry in %s: %s", message.key, delay, exc)
+                await self._repo.mark_retry(message.id, self._clock.now() + delay, str(exc))
+                return "retried"
+            except Undeliverable as exc:
+                log.error("outbox %s to %s refused: %s", message.key, message.chat_id, exc)
+                await self._repo.mark_failed(message.id, str(exc))
+                return "failed"
+            await self._repo.mark_sent(message.id, telegram_id, self._clock.now())
+            return "sent"

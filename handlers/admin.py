@@ -1,0 +1,245 @@
+"""Admin commands: projects, invites, members, leadership groups, admins."""
+
+from __future__ import annotations
+
+from telegram.constants import ChatType
+
+from bot.clock import format_local
+from bot.errors import UsageError, UserError
+from bot.registry import ProjectOverview, parse_project_id
+from handlers.common import Call, guarded
+from handlers.notifier import keyboard
+from storage.models import Member, Role
+from storage.outbox import OutgoingButton
+
+PAGE_SIZE = 8
+MESSAGE_LIMIT = 4096
+
+
+def _names(call: Call, members: list[Member]) -> str:
+    return ", ".join(m.person.label for m in members) or call.t("projects.nobody")
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
+def _project_arg(call: Call, command: str, position: int = 0) -> int:
+    if len(call.args) <= position:
+        raise UsageError(command)
+    return parse_project_id(call.args[position])
+
+
+@guarded(admin=True, private=True)
+async def new_project(call: Call) -> None:
+    """/newproject <name>"""
+    if not call.args:
+        raise UsageError("newproject")
+    project = await call.services.registry.create_project(call.user.id, " ".join(call.args))
+    await call.say("project.created", id=project.id, name=project.name, timezone=project.timezone)
+
+
+async def _projects_page(call: Call, page: int) -> tuple[str, list[list[OutgoingButton]]]:
+    registry = call.services.registry
+    total, overviews = await registry.overview(page * PAGE_SIZE, PAGE_SIZE)
+    if total == 0:
+        return call.t("projects.empty"), []
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    lines = [call.t("projects.header", total=total, page=page + 1, pages=pages)]
+    lines += [_overview_line(call, overview) for overview in overviews]
+    buttons = []
+    if page > 0:
+        buttons.append(OutgoingButton(call.t("button.prev"), f"pj:{page - 1}"))
+    if page + 1 < pages:
+        buttons.append(OutgoingButton(call.t("button.next"), f"pj:{page + 1}"))
+    return _clip("\n\n".join(lines)), [buttons] if buttons else []
+
+
+def _overview_line(call: Call, overview: ProjectOverview) -> str:
+    project = overview.project
+    return call.t(
+        "projects.line",
+        id=project.id,
+        name=project.name,
+        status=call.t(f"status.{project.status}"),
+        schedule=call.t("projects.no_schedule"),
+        secretaries=_names(call, overview.secretaries),
+        leaders=_names(call, overview.leaders),
+    )
+
+
+@guarded(admin=True, private=True)
+async def list_projects(call: Call) -> None:
+    """/projects"""
+    text, buttons = await _projects_page(call, 0)
+    await call.reply(text, buttons)
+
+
+@guarded(admin=True, private=True)
+async def projects_page(call: Call) -> None:
+    """Previous/next buttons under /projects."""
+    query = call.update.callback_query
+    assert query is not None
+    try:
+        page = int((query.data or "").split(":", 1)[1])
+    except (IndexError, ValueError):
+        raise UserError("error.stale_button") from None
+    text, buttons = await _projects_page(call, max(page, 0))
+    await query.answer()
+    if query.message is not None:
+        await query.edit_message_text(text, reply_markup=keyboard(buttons))
+
+
+@guarded(admin=True, private=True)
+async def show_project(call: Call) -> None:
+    """/project <id>"""
+    project_id = _project_arg(call, "project")
+    registry = call.services.registry
+    project = await registry.project(project_id)
+    members = await registry.members(project_id)
+    group = await registry.group_of(project_id)
+    await call.say(
+        "project.card",
+        id=project.id,
+        name=project.name,
+        status=call.t(f"status.{project.status}"),
+        timezone=project.timezone,
+        created=format_local(project.created_at, project.timezone),
+        schedule=call.t("projects.no_schedule"),
+        secretaries=_names(call, [m for m in members if m.role == "secretary"]),
+        leaders=_names(call, [m for m in members if m.role == "leader"]),
+        group=(group.title or str(group.chat_id)) if group else call.t("project.no_group"),
+    )
+
+
+@guarded(admin=True, private=True)
+async def rename(call: Call) -> None:
+    """/rename <id> <name>"""
+    if len(call.args) < 2:
+        raise UsageError("rename")
+    project_id = parse_project_id(call.args[0])
+    project = await call.services.registry.rename(call.user.id, project_id, " ".join(call.args[1:]))
+    await call.say("project.renamed", id=project.id, name=project.name)
+
+
+@guarded(admin=True, private=True)
+async def archive(call: Call) -> None:
+    """/archive <id>"""
+    project_id = _project_arg(call, "archive")
+    project = await call.services.registry.set_archived(call.user.id, project_id, True)
+    await call.say("project.archived", id=project.id, name=project.name)
+
+
+@guarded(admin=True, private=True)
+async def unarchive(call: Call) -> None:
+    """/unarchive <id>"""
+    project_id = _project_arg(call, "unarchive")
+    project = await call.services.registry.set_archived(call.user.id, project_id, False)
+    await call.say("project.unarchived", id=project.id, name=project.name)
+
+
+@guarded(admin=True, private=True)
+async def invite(call: Call) -> None:
+    """/invite <id> secretary|leader, or /invite admin"""
+    args = [a.lower() for a in call.args]
+    registry = call.services.registry
+    if args == ["admin"]:
+        token, expires_at, _ = await registry.create_invite(call.user.id, None, "admin")
+        role_key = None
+    elif len(args) == 2 and args[1] in {"secretary", "leader"}:
+        project_id = parse_project_id(args[0])
+        role: Role = "secretary" if args[1] == "secretary" else "leader"
+        token, expires_at, project = await registry.create_invite(call.user.id, project_id, role)
+        role_key = f"role.{role}"
+    else:
+        raise UsageError("invite")
+    link = f"https://t.me/{call.services.bot_username}?start={token}"
+    expires = format_local(expires_at, call.services.settings.default_timezone)
+    if role_key is None:
+        await call.say("invite.created_admin", link=link, expires=expires)
+    else:
+        assert project is not None
+        await call.say(
+            "invite.created",
+            role=call.t(role_key),
+            id=project.id,
+            name=project.name,
+            link=link,
+            expires=expires,
+        )
+
+
+@guarded(admin=True, private=True)
+async def members(call: Call) -> None:
+    """/members <id>"""
+    project_id = _project_arg(call, "members")
+    registry = call.services.registry
+    project = await registry.project(project_id)
+    current = await registry.members(project_id)
+    if not current:
+        await call.say("members.empty", id=project_id)
+        return
+    lines = [call.t("members.header", id=project.id, name=project.name)]
+    for member in current:
+        lines.append(
+            call.t(
+                "members.line",
+                label=member.person.label,
+                role=call.t(f"role.{member.role}"),
+                user_id=member.person.user_id,
+                since=format_local(member.added_at, project.timezone)[:10],
+                unreachable="" if member.person.reachable else call.t("members.unreachable"),
+            )
+        )
+    await call.reply(_clip("\n".join(lines)))
+
+
+@guarded(admin=True, private=True)
+async def remove(call: Call) -> None:
+    """/remove <id> <user id or @username>"""
+    if len(call.args) != 2:
+        raise UsageError("remove")
+    project_id = parse_project_id(call.args[0])
+    person, count = await call.services.registry.remove_member(
+        call.user.id, project_id, call.args[1]
+    )
+    await call.say("members.removed", who=person.label, id=project_id, count=count)
+
+
+@guarded(admin=True)
+async def set_group(call: Call) -> None:
+    """/setgroup [id], sent in the leadership group (inside a topic to bind that topic)."""
+    chat = call.update.effective_chat
+    if chat is None or chat.type not in {ChatType.GROUP, ChatType.SUPERGROUP}:
+        raise UserError("error.group_only")
+    if len(call.args) > 1:
+        raise UsageError("setgroup")
+    project_id = parse_project_id(call.args[0]) if call.args else None
+    message = call.message
+    thread_id = message.message_thread_id if message.is_topic_message else None
+    project = await call.services.registry.bind_group(
+        call.user.id, chat.id, thread_id, chat.title, project_id
+    )
+    if project is None:
+        text = call.t("group.bound_all")
+    else:
+        text = call.t("group.bound_project", id=project.id, name=project.name)
+    if thread_id is not None:
+        text += call.t("group.topic")
+    await call.reply(text)
+
+
+@guarded(admin=True, private=True)
+async def list_admins(call: Call) -> None:
+    """/admins"""
+    lines = [call.t("admins.header")]
+    for admin in await call.services.registry.admins():
+        lines.append(
+            call.t(
+                "admins.line",
+                label=admin.person.label if admin.person else call.t("admins.unknown_name"),
+                user_id=admin.user_id,
+                config=call.t("admins.config") if admin.from_config else "",
+            )
+        )
+    await call.reply("\n".join(lines))

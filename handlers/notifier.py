@@ -1,0 +1,58 @@
+"""The Telegram side of the notifier interface: sends messages, maps errors to domain ones."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.notifier import ChatMoved, Keyboard, RecipientGone, RetryLater, Undeliverable
+from storage.outbox import OutgoingButton
+
+
+def keyboard(rows: Sequence[Sequence[OutgoingButton]]) -> InlineKeyboardMarkup | None:
+    """Inline keyboard from domain buttons; None when there are none."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.text, callback_data=b.data) for b in row] for row in rows if row]
+    )
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """Seconds to wait, whatever PTB's timedelta setting (avoids its deprecation warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramNotifier:
+    """Implements :class:`bot.notifier.Notifier` with a PTB bot."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(
+        self, chat_id: int, text: str, *, thread_id: int | None = None, buttons: Keyboard = ()
+    ) -> int:
+        try:
+            message = await self._bot.send_message(
+                chat_id, text, message_thread_id=thread_id, reply_markup=keyboard(buttons)
+            )
+        except Forbidden as exc:
+            raise RecipientGone(str(exc)) from exc
+        except ChatMigrated as exc:
+            raise ChatMoved(exc.new_chat_id) from exc
+        except RetryAfter as exc:
+            raise RetryLater(str(exc), retry_after_seconds(exc)) from exc
+        except BadRequest as exc:
+            raise Undeliverable(str(exc)) from exc
+        except TimedOut as exc:
+            raise RetryLater(f"timed out: {exc}") from exc
+        except NetworkError as exc:
+            raise RetryLater(f"network error: {exc}") from exc
+        return message.message_id

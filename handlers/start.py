@@ -1,0 +1,119 @@
+"""/start (with or without an invite token), /help and /language."""
+
+from __future__ import annotations
+
+from bot import commands
+from bot.commands import Audience
+from bot.i18n import normalize_language
+from handlers.common import Call, guarded, user_ref
+from storage.repos import RedeemResult
+
+_REFUSALS = {
+    RedeemResult.UNKNOWN: "invite.unknown",
+    RedeemResult.USED: "invite.used",
+    RedeemResult.EXPIRED: "invite.expired",
+    RedeemResult.ARCHIVED: "invite.archived",
+    RedeemResult.THROTTLED: "invite.throttled",
+}
+
+
+@guarded(private=True)
+async def start(call: Call) -> None:
+    """/start [token]"""
+    if call.args:
+        await _redeem(call, call.args[0])
+        return
+    is_admin, memberships = await call.services.registry.roles(call.user.id)
+    lines = [call.t("start.intro"), ""]
+    roles = []
+    if is_admin:
+        roles.append(call.t("start.admin_line"))
+    for member in memberships:
+        project = await call.services.registry.project(member.project_id)
+        roles.append(
+            call.t(
+                "start.member_line",
+                role=call.t(f"role.{member.role}"),
+                id=project.id,
+                name=project.name,
+            )
+        )
+    if roles:
+        lines.append(call.t("start.roles", roles="\n".join(roles)))
+    else:
+        lines.append(call.t("start.no_roles"))
+    lines += ["", call.t("start.more")]
+    await call.reply("\n".join(lines))
+
+
+async def _redeem(call: Call, token: str) -> None:
+    outcome = await call.services.registry.redeem(user_ref(call.user), token[:64])
+    # The person may have just been created with their Telegram language: answer in it.
+    call.lang = await call.services.registry.language_of(call.user.id, call.user.language_code)
+    if outcome.result in _REFUSALS:
+        await call.say(_REFUSALS[outcome.result])
+        return
+    project = outcome.project
+    if outcome.result is RedeemResult.ALREADY:
+        if project is None:
+            await call.say("invite.already_admin")
+        else:
+            await call.say("invite.already", role=call.t(f"role.{outcome.role}"), id=project.id)
+        return
+    if project is None:
+        await call.say("invite.redeemed_admin", name=call.user.full_name)
+    else:
+        text = call.t(
+            "invite.redeemed",
+            name=call.user.full_name,
+            role=call.t(f"role.{outcome.role}"),
+            id=project.id,
+            project=project.name,
+        )
+        await call.reply(text + "\n" + call.t(f"invite.next_{outcome.role}"))
+    await call.services.publish_menu(call.user.id)
+    call.context.application.create_task(call.services.outbox.drain())
+
+
+async def audiences(call: Call) -> set[Audience]:
+    is_admin, memberships = await call.services.registry.roles(call.user.id)
+    found: set[Audience] = {"everyone"}
+    found.update(m.role for m in memberships)
+    if is_admin:
+        found.add("admin")
+    return found
+
+
+@guarded()
+async def help_command(call: Call) -> None:
+    """/help"""
+    mine = await audiences(call)
+    lines = [call.t("help.header")]
+    for audience in commands.AUDIENCES:
+        if audience not in mine:
+            continue
+        lines.append("")
+        lines.append(call.t(f"help.section.{audience}"))
+        for command in commands.for_audiences({audience}):
+            usage = commands.usage(command.name, call.lang)
+            lines.append(f"{usage} — {commands.about(command.name, call.lang)}")
+    await call.reply("\n".join(lines))
+
+
+@guarded()
+async def language(call: Call) -> None:
+    """/language zh|en"""
+    chosen = normalize_language(call.args[0]) if len(call.args) == 1 else None
+    if chosen is None:
+        await call.say("language.usage")
+        return
+    await call.services.registry.set_language(user_ref(call.user), chosen)
+    call.lang = chosen
+    await call.say("language.set")
+    await call.services.publish_menu(call.user.id)
+
+
+@guarded()
+async def unknown_command(call: Call) -> None:
+    """Any command we do not know, in a private chat."""
+    await call.say("error.unknown_command")

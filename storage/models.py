@@ -1,0 +1,78 @@
+"""Typed rows returned by the repositories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+Role = Literal["secretary", "leader"]
+InviteRole = Literal["secretary", "leader", "admin"]
+ProjectStatus = Literal["active", "archived"]
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    id: int
+    name: str
+    timezone: str
+    status: ProjectStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    user_id: int
+    display_name: str
+    username: str | None
+    language: str | None
+    reachable: bool
+
+    @property
+    def label(self) -> str:
+        """Name as shown to others: display name plus @username when known."""
+        return f"{self.display_name} (@{self.username})" if self.username else self.display_name
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    person: Person
+    project_id: int
+    role: Role
+    added_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    id: int
+    project_id: int | None
+    role: InviteRole
+    expires_at: datetime
+    used_by: int | None
+    used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupBinding:
+    project_id: int | None
+    chat_id: int
+    thread_id: int | None
+    title: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    at: datetime
+    actor_id: int | None
+    kind: str
+    project_id: int | None
+    subject_id: int | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Admin:
+    user_id: int
+    person: Person | None
+    from_config: bool

@@ -1,0 +1,143 @@
+"""The outbox table: proactive messages recorded before sending and marked after."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import Database, to_db
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingButton:
+    text: str
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A message to enqueue; ``key`` makes it unique, so enqueueing twice sends once."""
+
+    key: str
+    chat_id: int
+    text: str
+    thread_id: int | None = None
+    user_id: int | None = None
+    buttons: tuple[tuple[OutgoingButton, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PendingMessage:
+    id: int
+    key: str
+    chat_id: int
+    thread_id: int | None
+    user_id: int | None
+    text: str
+    buttons: tuple[tuple[OutgoingButton, ...], ...]
+    attempts: int
+
+
+def _buttons_json(buttons: tuple[tuple[OutgoingButton, ...], ...]) -> str | None:
+    if not buttons:
+        return None
+    return json.dumps([[[b.text, b.data] for b in row] for row in buttons], ensure_ascii=False)
+
+
+def _buttons(raw: str | None) -> tuple[tuple[OutgoingButton, ...], ...]:
+    if not raw:
+        return ()
+    return tuple(tuple(OutgoingButton(text, data) for text, data in row) for row in json.loads(raw))
+
+
+async def enqueue(
+    conn: aiosqlite.Connection, messages: Sequence[OutgoingMessage], now: datetime
+) -> int:
+    """Insert messages inside the caller's transaction; returns how many were new."""
+    added = 0
+    for message in messages:
+        cursor = await conn.execute(
+            "INSERT OR IGNORE INTO outbox (dedupe_key, chat_id, thread_id, user_id, text, buttons,"
+            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                message.key,
+                message.chat_id,
+                message.thread_id,
+                message.user_id,
+                message.text,
+                _buttons_json(message.buttons),
+                to_db(now),
+                to_db(now),
+            ),
+        )
+        added += cursor.rowcount
+    return added
+
+
+class OutboxRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def enqueue(self, messages: Sequence[OutgoingMessage], now: datetime) -> int:
+        async with self._db.write() as conn:
+            return await enqueue(conn, messages, now)
+
+    async def due(self, now: datetime, limit: int) -> list[PendingMessage]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
+            " ORDER BY id LIMIT ?",
+            (to_db(now), limit),
+        )
+        return [
+            PendingMessage(
+                row["id"],
+                row["dedupe_key"],
+                row["chat_id"],
+                row["thread_id"],
+                row["user_id"],
+                row["text"],
+                _buttons(row["buttons"]),
+                row["attempts"],
+            )
+            for row in rows
+        ]
+
+    async def mark_sent(self, message_id: int, telegram_message_id: int, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?,"
+            " attempts = attempts + 1 WHERE id = ?",
+            (telegram_message_id, to_db(now), message_id),
+        )
+
+    async def mark_retry(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ?"
+            " WHERE id = ?",
+            (to_db(next_attempt_at), error[:500], message_id),
+        )
+
+    async def mark_failed(self, message_id: int, error: str) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, error = ? WHERE id = ?",
+            (error[:500], message_id),
+        )
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND status = 'pending'",
+            (new_chat_id, old_chat_id),
+        )
+
+    async def sent_message_id(self, key: str) -> int | None:
+        row = await self._db.fetchone(
+            "SELECT message_id FROM outbox WHERE dedupe_key = ? AND status = 'sent'", (key,)
+        )
+        return int(row["message_id"]) if row else None
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self._db.fetchall("SELECT status, count(*) AS n FROM outbox GROUP BY status")
+        return {row["status"]: row["n"] for row in rows}
