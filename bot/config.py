@@ -118,5 +118,6 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        message = "is required" if first["type"] == "missing" else first["msg"]
+        required = first["type"] == "missing" or first.get("input") in ("", None)
+        message = "is required" if required else first["msg"]
         raise SettingsError(f"Setting {name} {message}") from None

@@ -59,9 +59,9 @@ EN: dict[str, str] = {
     # /start and help
     "start.intro": (
         "Bangban (帮办) keeps construction projects moving: first-handling secretaries check"
-        " in on schedule, problems go into the service ledger with a deadline, and problems"
-        " not solved in time are escalated to the chief responsible leader and then to the"
-        " leadership group."
+        " in on schedule, problems go into the service ledger with a deadline and are crossed"
+        " off when solved, problems not solved in time are escalated to the chief responsible"
+        " leader and then to the leadership group, and missed check-ins are named in notices."
     ),
     "start.roles": "Your roles:\n{roles}",
     "start.no_roles": (
@@ -169,8 +169,8 @@ ZH: dict[str, str] = {
     "error.stale_button": "此按钮已过期。",
     "usage": "用法：{usage}",
     "start.intro": (
-        "帮办机器人服务重大项目建设：首办秘书按时报到，问题记入帮办台帐并设定帮办时限，"
-        "逾期未解决的问题推送首席负责人，再提请领导小组高位统筹。"
+        "帮办机器人服务重大项目建设：首办秘书按时报到，问题记入帮办台帐并设定帮办时限，解决后销号；"
+        "逾期未解决的问题推送首席负责人，再提请领导小组高位统筹；未按时报到的情况予以通报。"
     ),
     "start.roles": "您的身份：\n{roles}",
     "start.no_roles": "您还没有任何身份。请向365帮办办公室（管理员）索取邀请链接。",

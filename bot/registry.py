@@ -107,9 +107,20 @@ class Registry:
     async def seen(self, user: UserRef) -> None:
         """Keep a known person's name current and mark them reachable again."""
         person = await self._repos.people.get(user.id)
-        if person is None:
-            return
         now = self._clock.now()
+        if person is None:
+            # Admins from configuration become people on first contact, with their language.
+            if await self._repos.admins.is_admin(user.id):
+                async with self._repos.db.write() as conn:
+                    await upsert_person(
+                        conn,
+                        user.id,
+                        user.display_name,
+                        user.username,
+                        normalize_language(user.language_code),
+                        now,
+                    )
+            return
         await self._repos.people.touch(user.id, user.display_name, user.username, now)
         if not person.reachable:
             await self._repos.people.set_reachable(user.id, True, now)

@@ -85,9 +85,9 @@ async def projects_page(call: Call) -> None:
     except (IndexError, ValueError):
         raise UserError("error.stale_button") from None
     text, buttons = await _projects_page(call, max(page, 0))
-    await query.answer()
     if query.message is not None:
         await query.edit_message_text(text, reply_markup=keyboard(buttons))
+    await query.answer()
 
 
 @guarded(admin=True, private=True)

@@ -31,6 +31,12 @@ def services(context: Context) -> Services:
     return context.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
 
 
+def kick_outbox(context: Context) -> None:
+    """Deliver queued messages now rather than at the next outbox job."""
+    if context.application.running:
+        context.application.create_task(services(context).outbox.drain(), name="outbox-kick")
+
+
 def user_ref(user: User) -> UserRef:
     return UserRef(user.id, user.full_name, user.username, user.language_code)
 

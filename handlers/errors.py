@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import Forbidden, NetworkError, TelegramError
 
 from bot.i18n import t
-from handlers.common import Context, services
+from handlers.common import Context, kick_outbox, services
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,7 @@ async def on_error(update: object, context: Context) -> None:
     if not isinstance(update, Update):
         return
     svc = services(context)
+    await _report(context, update_id)
     user = update.effective_user
     if user is not None and update.effective_chat is not None:
         lang = await svc.registry.language_of(user.id, user.language_code)
@@ -34,6 +35,12 @@ async def on_error(update: object, context: Context) -> None:
                 await context.bot.send_message(update.effective_chat.id, t(lang, "error.generic"))
         except (Forbidden, NetworkError, TelegramError):
             log.warning("could not apologise for update %s", update_id)
+    kick_outbox(context)
+
+
+async def _report(context: Context, update_id: int | None) -> None:
+    """Queue a report to the admins, at most one per REPORT_INTERVAL."""
+    svc = services(context)
     now = svc.clock.now()
     last = context.bot_data.get(_LAST_REPORT_KEY)
     if last is not None and now - last < REPORT_INTERVAL:
@@ -43,4 +50,3 @@ async def on_error(update: object, context: Context) -> None:
     await svc.registry.notify_admins(
         f"error:{update_id}:{now.isoformat()}", "report.error", update_id=update_id, error=error
     )
-    context.application.create_task(svc.outbox.drain())

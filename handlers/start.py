@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import commands
 from bot.commands import Audience
 from bot.i18n import normalize_language
-from handlers.common import Call, guarded, user_ref
+from handlers.common import Call, guarded, kick_outbox, user_ref
 from storage.repos import RedeemResult
 
 _REFUSALS = {
@@ -72,7 +72,7 @@ async def _redeem(call: Call, token: str) -> None:
         )
         await call.reply(text + "\n" + call.t(f"invite.next_{outcome.role}"))
     await call.services.publish_menu(call.user.id)
-    call.context.application.create_task(call.services.outbox.drain())
+    kick_outbox(call.context)
 
 
 async def audiences(call: Call) -> set[Audience]:

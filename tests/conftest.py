@@ -1,0 +1,136 @@
+"""Fixtures: a fake clock, a real SQLite file, the fake Bot API and the real Application."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App, build_application, services_of, start, stop
+from bot.config import Settings
+from bot.services import Services
+from storage import Database, Repositories
+from tests.fakebot import ApiCall, FakeBotAPI, FakeUser
+
+ADMIN = FakeUser(1001, "Ada", "ada_admin", "en")
+TOKEN = "123456:TEST-token"
+
+
+class FakeClock:
+    """Time that moves only when a test says so; sleeping advances it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+    def set(self, moment: datetime) -> None:
+        self.current = moment
+
+    async def sleep(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 2, 0, 30, tzinfo=UTC))
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database.open(tmp_path / "bangban.db")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def repos(db: Database) -> Repositories:
+    return Repositories(db, [ADMIN.id])
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotAPI]:
+    server = FakeBotAPI()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def make_settings(api: FakeBotAPI, path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "admin_ids": [ADMIN.id],
+        "database_path": path,
+        "bot_api_base_url": api.base_url,
+        "default_language": "zh-CN",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class Harness:
+    """A running bot against the fake API, with helpers that act as users."""
+
+    app: App
+    api: FakeBotAPI
+    clock: FakeClock
+    db: Database
+
+    @property
+    def services(self) -> Services:
+        return services_of(self.app)
+
+    async def send(self, user: FakeUser, text: str, **kwargs: Any) -> ApiCall:
+        """Send text as ``user`` and return the bot's first message back to that chat."""
+        # Deliver what earlier updates queued first, so the next message here is the reply.
+        await self.services.outbox.drain()
+        mark = len(self.api.calls)
+        await self.api.send_text(user, text, **kwargs)
+        group = kwargs.get("group")
+        chat_id = group.id if group is not None else user.id
+        return await self.api.reply_to(chat_id, after=mark)
+
+    async def press(self, user: FakeUser, call: ApiCall, data: str) -> ApiCall:
+        """Press a button under the message ``call`` sent; returns the bot's answer to it."""
+        await self.services.outbox.drain()
+        mark = len(self.api.calls)
+        query_id = await self.api.press(user, self.api.message_of(call), data)
+        return await self.api.wait_for(
+            lambda c: (
+                c.method == "answerCallbackQuery" and c.params["callback_query_id"] == query_id
+            ),
+            after=mark,
+        )
+
+
+async def start_harness(api: FakeBotAPI, clock: FakeClock, path: Path, **overrides: Any) -> Harness:
+    settings = make_settings(api, path, **overrides)
+    database = await Database.open(settings.database_path)
+    application = build_application(settings, database, clock)
+    api._released.clear()
+    await start(application, poll_timeout=timedelta(seconds=1))
+    return Harness(application, api, clock, database)
+
+
+async def stop_harness(harness: Harness) -> None:
+    await harness.api.release_polls()
+    await stop(harness.app)
+    await harness.db.close()
+
+
+@pytest.fixture
+async def bot(api: FakeBotAPI, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Harness]:
+    harness = await start_harness(api, clock, tmp_path / "bangban.db")
+    yield harness
+    await stop_harness(harness)

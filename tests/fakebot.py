@@ -1,0 +1,402 @@
+"""A small fake Telegram Bot API server on 127.0.0.1 for end-to-end tests and benchmarks.
+
+It answers the methods the bot uses, records every call, lets tests inject updates (messages,
+commands, button presses), and can answer on demand with 429 + retry_after, 5xx, 403
+(blocked), a chat migration, or a hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_ID = 7_000_000_001
+BOT_USERNAME = "bangban_test_bot"
+# Values PTB sends as plain strings; everything else arrives JSON-encoded.
+STRING_FIELDS = {"text", "caption", "callback_query_id", "url", "language_code", "description"}
+POLL_CAP = 1.0
+
+
+@dataclass
+class ApiCall:
+    method: str
+    params: dict[str, Any]
+    result: Any = None
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Fault:
+    method: str
+    status: int
+    times: int
+    retry_after: int | None = None
+    hang: bool = False
+    chat_id: int | None = None
+    migrate_to: int | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FakeUser:
+    id: int
+    first_name: str
+    username: str | None = None
+    language_code: str | None = "en"
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
+        return data
+
+
+@dataclass(frozen=True)
+class FakeGroup:
+    id: int
+    title: str
+    forum: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "type": "supergroup", "title": self.title}
+        if self.forum:
+            data["is_forum"] = True
+        return data
+
+
+def _decode(params: dict[str, str]) -> dict[str, Any]:
+    decoded: dict[str, Any] = {}
+    for key, value in params.items():
+        if key in STRING_FIELDS:
+            decoded[key] = value
+            continue
+        try:
+            decoded[key] = json.loads(value)
+        except ValueError:
+            decoded[key] = value
+    return decoded
+
+
+class FakeBotAPI:
+    """The server. ``base_url`` goes into ``BOT_API_BASE_URL``."""
+
+    def __init__(self) -> None:
+        self.calls: list[ApiCall] = []
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.faults: list[Fault] = []
+        self.blocked: set[int] = set()
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._callback_ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._released = asyncio.Event()
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.StreamWriter] = set()
+        self.port = 0
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    async def release_polls(self) -> None:
+        """Make pending getUpdates return at once (used before stopping the bot)."""
+        self._released.set()
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def stop(self) -> None:
+        await self.release_polls()
+        if self._server is not None:
+            self._server.close()
+            for writer in list(self._connections):
+                writer.close()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._server.wait_closed(), 2)
+
+    # --- HTTP -------------------------------------------------------------------------------
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._connections.add(writer)
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                request_line, *header_lines = head.decode("latin-1").split("\r\n")
+                _, path, _ = request_line.split(" ", 2)
+                headers = {}
+                for line in header_lines:
+                    if ":" in line:
+                        name, value = line.split(":", 1)
+                        headers[name.strip().lower()] = value.strip()
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                status, payload = await self._dispatch(path, headers, body)
+                data = json.dumps(payload).encode()
+                writer.write(
+                    f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(data)}\r\n\r\n".encode()
+                    + data
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            self._connections.discard(writer)
+            writer.close()
+
+    async def _dispatch(
+        self, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        method = path.rsplit("/", 1)[-1]
+        content_type = headers.get("content-type", "")
+        if content_type.startswith("application/json"):
+            params = json.loads(body or b"{}")
+        elif content_type.startswith("multipart/form-data"):
+            params = _decode(_multipart(body, content_type))
+        else:
+            params = _decode(dict(parse_qsl(body.decode())))
+        if method == "getUpdates":
+            return 200, {"ok": True, "result": await self._get_updates(params)}
+        fault = self._take_fault(method, params)
+        if fault is not None:
+            if fault.hang:
+                await asyncio.sleep(3600)
+            return fault.status, self._fault_payload(fault)
+        chat_id = params.get("chat_id")
+        if method.startswith("send") and isinstance(chat_id, int) and chat_id in self.blocked:
+            return 403, {
+                "ok": False,
+                "error_code": 403,
+                "description": "Forbidden: bot was blocked by the user",
+            }
+        result = self._answer(method, params)
+        call = ApiCall(method, params, result)
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+        return 200, {"ok": True, "result": result}
+
+    def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
+        for fault in self.faults:
+            if fault.method != method or fault.times <= 0:
+                continue
+            if fault.chat_id is not None and params.get("chat_id") != fault.chat_id:
+                continue
+            fault.times -= 1
+            return fault
+        return None
+
+    @staticmethod
+    def _fault_payload(fault: Fault) -> dict[str, Any]:
+        payload: dict[str, Any] = {"ok": False, "error_code": fault.status}
+        if fault.retry_after is not None:
+            payload["description"] = f"Too Many Requests: retry after {fault.retry_after}"
+            payload["parameters"] = {"retry_after": fault.retry_after}
+        elif fault.migrate_to is not None:
+            payload["description"] = "Bad Request: group chat was upgraded to a supergroup chat"
+            payload["parameters"] = {"migrate_to_chat_id": fault.migrate_to}
+        else:
+            payload["description"] = fault.description or "Internal Server Error"
+        return payload
+
+    def _answer(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Bangban",
+                "username": BOT_USERNAME,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if method in {"sendMessage", "sendPhoto", "sendDocument"}:
+            return self._store_message(params)
+        if method in {"editMessageText", "editMessageReplyMarkup"}:
+            key = (params["chat_id"], params["message_id"])
+            message = self.messages.get(key)
+            if message is None:
+                return True
+            if "text" in params:
+                message["text"] = params["text"]
+            if "reply_markup" in params:
+                message["reply_markup"] = params["reply_markup"]
+            else:
+                message.pop("reply_markup", None)
+            return message
+        return True
+
+    def _store_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = params["chat_id"]
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Bangban"},
+            "text": params.get("text", params.get("caption", "")),
+        }
+        if "message_thread_id" in params:
+            message["message_thread_id"] = params["message_thread_id"]
+            message["is_topic_message"] = True
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), POLL_CAP)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates and timeout > 0 and not self._released.is_set():
+            async with self._changed:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(
+                        self._changed.wait_for(
+                            lambda: bool(self._updates) or self._released.is_set()
+                        ),
+                        timeout,
+                    )
+        return list(self._updates)
+
+    # --- injecting updates ------------------------------------------------------------------
+
+    async def _push(self, update: dict[str, Any]) -> dict[str, Any]:
+        update["update_id"] = next(self._update_ids)
+        async with self._changed:
+            self._updates.append(update)
+            self._changed.notify_all()
+        return update
+
+    async def send_text(
+        self,
+        user: FakeUser,
+        text: str,
+        *,
+        group: FakeGroup | None = None,
+        thread_id: int | None = None,
+    ) -> dict[str, Any]:
+        """The user sends ``text`` (a command if it starts with /) privately or in a group."""
+        chat = (
+            group.as_dict()
+            if group
+            else {"id": user.id, "type": "private", "first_name": user.first_name}
+        )
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user.as_dict(),
+            "text": text,
+        }
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
+        return await self._push({"message": message})
+
+    async def press(self, user: FakeUser, message: dict[str, Any], data: str) -> str:
+        """The user presses a button with ``data`` under ``message``; returns the query id."""
+        query_id = f"cq{next(self._callback_ids)}"
+        await self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user.as_dict(),
+                    "chat_instance": "ci",
+                    "data": data,
+                    "message": message,
+                }
+            }
+        )
+        return query_id
+
+    # --- faults -----------------------------------------------------------------------------
+
+    def fail(
+        self,
+        method: str,
+        status: int = 500,
+        *,
+        times: int = 1,
+        retry_after: int | None = None,
+        hang: bool = False,
+        chat_id: int | None = None,
+        migrate_to: int | None = None,
+    ) -> None:
+        self.faults.append(Fault(method, status, times, retry_after, hang, chat_id, migrate_to))
+
+    # --- waiting for the bot ----------------------------------------------------------------
+
+    async def wait_for(
+        self, predicate: Callable[[ApiCall], bool], *, after: int = 0, timeout: float = 5.0
+    ) -> ApiCall:
+        """The first recorded call from index ``after`` on that matches; waits until it comes."""
+
+        def found() -> ApiCall | None:
+            return next((c for c in self.calls[after:] if predicate(c)), None)
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: found() is not None), timeout)
+        result = found()
+        assert result is not None
+        return result
+
+    async def reply_to(
+        self, chat_id: int, *, after: int, method: str = "sendMessage", timeout: float = 5.0
+    ) -> ApiCall:
+        return await self.wait_for(
+            lambda c: c.method == method and c.params.get("chat_id") == chat_id,
+            after=after,
+            timeout=timeout,
+        )
+
+    def sent_to(self, chat_id: int, method: str = "sendMessage") -> list[ApiCall]:
+        return [c for c in self.calls if c.method == method and c.params.get("chat_id") == chat_id]
+
+    def message_of(self, call: ApiCall) -> dict[str, Any]:
+        """The message as it stands now (after edits) that a send call created."""
+        return self.messages[(call.params["chat_id"], call.result["message_id"])]
+
+
+def _multipart(body: bytes, content_type: str) -> dict[str, str]:
+    boundary = content_type.split("boundary=", 1)[1].strip('"').encode()
+    fields: dict[str, str] = {}
+    for part in body.split(b"--" + boundary):
+        if b"\r\n\r\n" not in part:
+            continue
+        head, _, value = part.partition(b"\r\n\r\n")
+        name_start = head.find(b'name="')
+        if name_start < 0:
+            continue
+        name = head[name_start + 6 : head.index(b'"', name_start + 6)].decode()
+        if b"filename=" in head:
+            fields[name] = f"<file {len(value)} bytes>"
+        else:
+            fields[name] = value.rstrip(b"\r\n").decode()
+    return fields
+
+
+def buttons_of(call: ApiCall) -> list[tuple[str, str]]:
+    """(text, callback_data) of every inline button in a send or edit call."""
+    markup = call.params.get("reply_markup") or {}
+    return [
+        (button["text"], button.get("callback_data", button.get("url", "")))
+        for row in markup.get("inline_keyboard", [])
+        for button in row
+    ]

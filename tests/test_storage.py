@@ -1,0 +1,67 @@
+"""Storage: pragmas, migrations, UTC timestamps, the append-only event log."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from storage import Database
+from storage.db import from_db, to_db
+from storage.migrations import MIGRATIONS
+
+
+async def test_database_is_configured_and_migrated(db: Database) -> None:
+    """WAL, foreign keys and busy timeout are on; every migration is applied."""
+    assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
+    assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
+    assert (await db.fetchone("PRAGMA busy_timeout"))[0] == 5000  # type: ignore[index]
+    assert await db.schema_version() == len(MIGRATIONS)
+
+
+async def test_reopening_does_not_migrate_twice(tmp_path: Path) -> None:
+    """A restart keeps the data and the schema version."""
+    first = await Database.open(tmp_path / "x.db")
+    await first.execute(
+        "INSERT INTO projects (name, timezone, created_at) VALUES ('p', 'UTC', ?)",
+        (to_db(datetime.now(UTC)),),
+    )
+    await first.close()
+    second = await Database.open(tmp_path / "x.db")
+    assert await second.schema_version() == len(MIGRATIONS)
+    assert (await second.fetchone("SELECT count(*) FROM projects"))[0] == 1  # type: ignore[index]
+    await second.close()
+
+
+def test_timestamps_are_stored_as_utc() -> None:
+    """Any aware time is stored in UTC and sorts as text; naive times are refused."""
+    beijing = datetime(2026, 3, 2, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+    assert to_db(beijing) == "2026-03-02T01:00:00.000000Z"
+    assert from_db(to_db(beijing)) == beijing
+    with pytest.raises(ValueError, match="naive"):
+        to_db(datetime(2026, 3, 2, 9, 0))
+
+
+async def test_events_are_append_only(db: Database) -> None:
+    """History cannot be edited or deleted, even by mistake."""
+    await db.execute("INSERT INTO events (at, kind) VALUES (?, 'x')", (to_db(datetime.now(UTC)),))
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        await db.execute("UPDATE events SET kind = 'y'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        await db.execute("DELETE FROM events")
+
+
+async def test_failed_transaction_leaves_nothing(db: Database) -> None:
+    """A write that fails half-way is rolled back whole."""
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.write() as conn:
+            await conn.execute(
+                "INSERT INTO projects (name, timezone, created_at) VALUES ('p', 'UTC', 'now')"
+            )
+            await conn.execute(
+                "INSERT INTO memberships (project_id, user_id, role, added_at)"
+                " VALUES (999, 999, 'secretary', 'now')"
+            )
+    assert (await db.fetchone("SELECT count(*) FROM projects"))[0] == 0  # type: ignore[index]
