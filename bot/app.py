@@ -13,6 +13,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 import handlers
 from bot import commands
+from bot.checkins import CheckinService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.outbox import OutboxSender
@@ -21,10 +22,13 @@ from bot.services import Services
 from handlers.common import SERVICES_KEY
 from handlers.notifier import TelegramNotifier
 from storage import Database, Repositories
+from storage.checkins import CheckinRepo
+from storage.problems import ProblemRepo
 
 log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL = timedelta(seconds=15)
+SWEEP_INTERVAL = timedelta(seconds=60)
 # A job that starts late (busy loop, suspended VM) still runs within this window; coalesce
 # folds a backlog of runs into one, since every job re-reads the database anyway.
 JOB_DEFAULTS = {"misfire_grace_time": 300, "coalesce": True, "replace_existing": True}
@@ -56,7 +60,23 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
     outbox = OutboxSender(
         repos.outbox, repos.groups, notifier, clock, on_recipient_gone=registry.mark_unreachable
     )
-    services = Services(settings, clock, repos, registry, outbox)
+    checkins = CheckinService(
+        repos,
+        CheckinRepo(db),
+        ProblemRepo(db),
+        registry,
+        clock,
+        remind_after=settings.checkin_remind_after,
+        reminders_max=settings.checkin_reminders_max,
+        catchup_grace=settings.catchup_grace,
+        deadline_default=settings.problem_deadline_default,
+    )
+    services = Services(settings, clock, repos, registry, outbox, checkins)
+
+    async def reschedule(project_id: int) -> None:
+        await schedule_project(application, project_id)
+
+    checkins.on_schedule_changed = reschedule
 
     async def publish(user_id: int) -> None:
         await publish_menu(application, services, user_id)
@@ -110,8 +130,45 @@ async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
     await services_of(context.application).outbox.drain()
 
 
-def schedule_jobs(application: App) -> None:
-    """(Re)create the recurring jobs with deterministic ids."""
+async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Reminders, closing windows, anything a slot job missed; then deliver."""
+    services = services_of(context.application)
+    await services.checkins.tick()
+    await services.outbox.drain()
+
+
+async def _slot(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A project's slot has come: open the round, deliver, and plan the next slot."""
+    services = services_of(context.application)
+    await services.checkins.tick()
+    job = context.job
+    if job is not None and isinstance(job.data, int):
+        await schedule_project(context.application, job.data)
+    await services.outbox.drain()
+
+
+def slot_job_id(project_id: int) -> str:
+    return f"checkin:{project_id}"
+
+
+async def schedule_project(application: App, project_id: int) -> None:
+    """Plan (or drop) the job for a project's next slot; the database decides which."""
+    job_queue = application.job_queue
+    if job_queue is None:
+        return
+    job_id = slot_job_id(project_id)
+    when = await services_of(application).checkins.next_slot_of(project_id)
+    if when is None:
+        if job_queue.scheduler.get_job(job_id) is not None:
+            job_queue.scheduler.remove_job(job_id)
+        return
+    job_queue.run_once(
+        _slot, when=when, data=project_id, name=job_id, job_kwargs={"id": job_id, **JOB_DEFAULTS}
+    )
+
+
+async def schedule_jobs(application: App) -> None:
+    """(Re)create every job from the database, with deterministic ids."""
     job_queue = application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is required"
     job_queue.run_repeating(
@@ -121,6 +178,15 @@ def schedule_jobs(application: App) -> None:
         name="outbox",
         job_kwargs={"id": "outbox", **JOB_DEFAULTS},
     )
+    job_queue.run_repeating(
+        _sweep,
+        interval=SWEEP_INTERVAL,
+        first=SWEEP_INTERVAL,
+        name="sweep",
+        job_kwargs={"id": "sweep", **JOB_DEFAULTS},
+    )
+    for row in await services_of(application).checkins.active_schedules():
+        await schedule_project(application, row.project_id)
 
 
 async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds=30)) -> None:
@@ -129,8 +195,10 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
     services = services_of(application)
     services.bot_username = application.bot.username
     await publish_default_menus(application, services)
-    schedule_jobs(application)
+    # Catch up on slots that fell due while the bot was down, before anything else runs.
+    await services.checkins.tick()
     await application.start()
+    await schedule_jobs(application)
     assert application.updater is not None
     await application.updater.start_polling(
         timeout=poll_timeout, allowed_updates=Update.ALL_TYPES, poll_interval=0

@@ -22,6 +22,7 @@ class Command:
     about_zh: str
 
 
+# fmt: off
 COMMANDS: tuple[Command, ...] = (
     Command(
         "start",
@@ -109,7 +110,33 @@ COMMANDS: tuple[Command, ...] = (
         "绑定领导小组群",
     ),
     Command("admins", "admin", "/admins", "List admins", "/admins", "管理员列表"),
+    Command("schedule", "admin",
+            "/schedule <id> daily HH:MM | weekly mon,thu HH:MM | workdays HH:MM [timezone] | off",
+            "Set a project's check-in schedule",
+            "/schedule <项目编号> daily HH:MM | weekly mon,thu HH:MM | workdays HH:MM [时区] | off",
+            "设置报到安排"),
+    Command("window", "admin", "/window <id> <duration, e.g. 4h>", "How long a round stays open",
+            "/window <项目编号> <时长，如 4h>", "设置每轮报到开放时长"),
+    Command("questions", "admin", "/questions <id> <question 1> | <question 2> …  or  /questions <id> default",
+            "Ask up to five questions of your own",
+            "/questions <项目编号> <问题1> | <问题2> …  或  /questions <项目编号> default",
+            "自定义报到问题（最多 5 个）"),
+    Command("checkinnow", "admin", "/checkinnow <id>", "Open a check-in round now",
+            "/checkinnow <项目编号>", "立即发起报到"),
+    Command("status", "admin", "/status <id>", "Who answered the current or last round",
+            "/status <项目编号>", "本轮报到情况"),
+    Command("holiday", "admin", "/holiday <YYYY-MM-DD> [to <YYYY-MM-DD>]", "Mark official holidays",
+            "/holiday <YYYY-MM-DD> [to <YYYY-MM-DD>]", "录入节假日"),
+    Command("workday", "admin", "/workday <YYYY-MM-DD>", "Mark an adjusted working day",
+            "/workday <YYYY-MM-DD>", "录入调休上班日"),
+    Command("holidays", "admin", "/holidays [year]", "Review the workday calendar",
+            "/holidays [年份]", "查看工作日日历"),
+    Command("checkin", "secretary", "/checkin", "Answer today's check-in now",
+            "/checkin", "立即报到"),
+    Command("leave", "secretary", "/leave <YYYY-MM-DD> [<YYYY-MM-DD>]", "Declare leave ahead",
+            "/leave <YYYY-MM-DD> [<YYYY-MM-DD>]", "提前请假"),
 )
+# fmt: on
 
 BY_NAME: dict[str, Command] = {command.name: command for command in COMMANDS}
 

@@ -46,6 +46,18 @@ def clean_name(raw: str) -> str:
     return name
 
 
+def clean_text(raw: str, limit: int) -> str:
+    """Free text typed by an admin (a question, a note): trimmed, bounded, no control characters."""
+    text = raw.strip()
+    if not text:
+        raise UserError("error.name_empty")
+    if len(text) > limit:
+        raise UserError("error.text_too_long", length=len(text), limit=limit)
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
+        raise UserError("error.name_control")
+    return text
+
+
 def parse_project_id(raw: str) -> int:
     """A project id as typed by a user: a positive integer, optionally with a leading '#'."""
     value = raw.strip().lstrip("#")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.checkins import CheckinService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.outbox import OutboxSender
@@ -23,6 +24,7 @@ class Services:
     repos: Repositories
     registry: Registry
     outbox: OutboxSender
+    checkins: CheckinService
     bot_username: str = ""
     # Republishes one user's command menu; set by the composition root (it needs telegram).
     publish_menu: Callable[[int], Awaitable[None]] = _no_menu

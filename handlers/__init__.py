@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, errors, start
+from handlers import admin, checkin, errors, start
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -25,11 +25,30 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("remove", admin.remove))
     application.add_handler(CommandHandler("setgroup", admin.set_group))
     application.add_handler(CommandHandler("admins", admin.list_admins))
-    # 3. Buttons, by callback-data prefix.
+    application.add_handler(CommandHandler("schedule", checkin.schedule))
+    application.add_handler(CommandHandler("window", checkin.window))
+    application.add_handler(CommandHandler("questions", checkin.questions))
+    application.add_handler(CommandHandler("checkinnow", checkin.checkin_now))
+    application.add_handler(CommandHandler("status", checkin.status))
+    application.add_handler(CommandHandler("holiday", checkin.holiday))
+    application.add_handler(CommandHandler("workday", checkin.workday))
+    application.add_handler(CommandHandler("holidays", checkin.holidays))
+    # 3. Secretary commands.
+    application.add_handler(CommandHandler("checkin", checkin.checkin))
+    application.add_handler(CommandHandler("leave", checkin.leave))
+    # 4. Buttons, by callback-data prefix.
     application.add_handler(CallbackQueryHandler(admin.projects_page, pattern=r"^pj:"))
-    # 4. Anything else that looks like a command, in private chats: say so.
+    application.add_handler(CallbackQueryHandler(checkin.button, pattern=r"^ci:"))
+    # 5. Anything else that looks like a command, in private chats: say so.
     application.add_handler(
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, start.unknown_command)
     )
-    # 5. Errors: log, apologise, report to the admins.
+    # 6. Plain text in private chats: check-in answers and problem descriptions. Last, so
+    #    that no command is ever taken for an answer.
+    application.add_handler(
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, checkin.free_text
+        )
+    )
+    # 7. Errors: log, apologise, report to the admins.
     application.add_error_handler(errors.on_error)

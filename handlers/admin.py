@@ -46,7 +46,15 @@ async def _projects_page(call: Call, page: int) -> tuple[str, list[list[Outgoing
         return call.t("projects.empty"), []
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     lines = [call.t("projects.header", total=total, page=page + 1, pages=pages)]
-    lines += [_overview_line(call, overview) for overview in overviews]
+    checkins = call.services.checkins
+    lines += [
+        _overview_line(
+            call,
+            overview,
+            checkins.describe(await checkins.schedule_of(overview.project.id), call.lang),
+        )
+        for overview in overviews
+    ]
     buttons = []
     if page > 0:
         buttons.append(OutgoingButton(call.t("button.prev"), f"pj:{page - 1}"))
@@ -55,14 +63,14 @@ async def _projects_page(call: Call, page: int) -> tuple[str, list[list[Outgoing
     return _clip("\n\n".join(lines)), [buttons] if buttons else []
 
 
-def _overview_line(call: Call, overview: ProjectOverview) -> str:
+def _overview_line(call: Call, overview: ProjectOverview, schedule: str) -> str:
     project = overview.project
     return call.t(
         "projects.line",
         id=project.id,
         name=project.name,
         status=call.t(f"status.{project.status}"),
-        schedule=call.t("projects.no_schedule"),
+        schedule=schedule,
         secretaries=_names(call, overview.secretaries),
         leaders=_names(call, overview.leaders),
     )
@@ -98,6 +106,11 @@ async def show_project(call: Call) -> None:
     project = await registry.project(project_id)
     members = await registry.members(project_id)
     group = await registry.group_of(project_id)
+    checkins = call.services.checkins
+    schedule = checkins.describe(await checkins.schedule_of(project_id), call.lang)
+    upcoming = await checkins.next_slot_of(project_id)
+    if upcoming is not None:
+        schedule += call.t("project.next_slot", next=format_local(upcoming, project.timezone))
     await call.say(
         "project.card",
         id=project.id,
@@ -105,7 +118,7 @@ async def show_project(call: Call) -> None:
         status=call.t(f"status.{project.status}"),
         timezone=project.timezone,
         created=format_local(project.created_at, project.timezone),
-        schedule=call.t("projects.no_schedule"),
+        schedule=schedule,
         secretaries=_names(call, [m for m in members if m.role == "secretary"]),
         leaders=_names(call, [m for m in members if m.role == "leader"]),
         group=(group.title or str(group.chat_id)) if group else call.t("project.no_group"),

@@ -1,0 +1,26 @@
+"""What a service hands back for a handler to send: text plus buttons, already translated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from storage.outbox import OutgoingButton
+
+Buttons = tuple[tuple[OutgoingButton, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    text: str
+    buttons: Buttons = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PressResult:
+    """Outcome of a button press: a short alert, an optional edit of the pressed message,
+    and messages to send after."""
+
+    alert: str = ""
+    edit: Reply | None = None
+    followups: list[Reply] = field(default_factory=list)
+    show_alert: bool = False

@@ -1,0 +1,174 @@
+"""Check-in schedules: parsing, slot enumeration in the project's zone, official workdays.
+
+Slots are enumerated per local date, so a daylight-saving change can neither skip nor double
+one: a wall-clock time that does not exist that day maps to the instant just after the gap,
+and an ambiguous one to its first occurrence.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import chinese_calendar
+
+from bot.errors import UsageError, UserError
+
+log = logging.getLogger(__name__)
+
+ScheduleKind = Literal["daily", "weekly", "workdays"]
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_WEEKLY_WINDOW = timedelta(hours=48)
+MIN_WINDOW = timedelta(minutes=30)
+SEARCH_DAYS = 400
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:：]([0-5]\d)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    kind: ScheduleKind
+    at: time
+    weekdays: frozenset[int]  # Monday = 0
+    timezone: str
+    window: timedelta | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def parse_schedule(args: list[str], default_timezone: str) -> Schedule | None:
+    """``daily 09:00``, ``weekly mon,thu 17:30``, ``workdays 09:00`` (+ zone), or ``off``."""
+    if not args:
+        raise UsageError("schedule")
+    kind = args[0].lower()
+    if kind == "off" and len(args) == 1:
+        return None
+    rest = args[1:]
+    weekdays: frozenset[int] = frozenset(range(7))
+    if kind == "weekly":
+        if not rest:
+            raise UsageError("schedule")
+        weekdays = parse_weekdays(rest[0])
+        rest = rest[1:]
+    elif kind not in {"daily", "workdays"}:
+        raise UsageError("schedule")
+    if not rest or len(rest) > 2:
+        raise UsageError("schedule")
+    at = parse_time(rest[0])
+    timezone = parse_timezone(rest[1]) if len(rest) == 2 else default_timezone
+    return Schedule(kind, at, weekdays, timezone)  # type: ignore[arg-type]
+
+
+def parse_time(text: str) -> time:
+    match = _TIME.match(text.strip())
+    if not match:
+        raise UserError("error.bad_time", value=text[:20])
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def parse_weekdays(text: str) -> frozenset[int]:
+    days = set()
+    for part in text.lower().split(","):
+        name = part.strip()[:3]
+        if name not in WEEKDAY_NAMES:
+            raise UserError("error.bad_weekdays", value=text[:40])
+        days.add(WEEKDAY_NAMES.index(name))
+    return frozenset(days)
+
+
+def parse_timezone(text: str) -> str:
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError("error.bad_timezone", value=text[:60]) from None
+    return text
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError("error.bad_date", value=text[:20]) from None
+
+
+def local_slot(schedule: Schedule, day: date) -> datetime:
+    """The slot's instant on a local date (see the module note on DST)."""
+    naive = datetime.combine(day, schedule.at)
+    aware = naive.replace(tzinfo=schedule.zone)
+    # Round-trip through UTC: a time inside a spring-forward gap lands just after it.
+    return aware.astimezone(ZoneInfo("UTC")).astimezone(schedule.zone)
+
+
+def window_end(schedule: Schedule, slot: datetime) -> datetime:
+    """When a round opened at ``slot`` closes."""
+    if schedule.window is not None:
+        return slot + schedule.window
+    if schedule.kind == "weekly":
+        return slot + DEFAULT_WEEKLY_WINDOW
+    local = slot.astimezone(schedule.zone)
+    end_of_day = datetime.combine(local.date(), time(23, 59), tzinfo=schedule.zone)
+    return max(end_of_day, slot + MIN_WINDOW)
+
+
+class WorkCalendar:
+    """Official Chinese workdays, with the admins' own entries taking precedence."""
+
+    def __init__(
+        self,
+        overrides: Mapping[date, str],
+        on_unknown_year: Callable[[int], None] | None = None,
+    ) -> None:
+        self._overrides = overrides
+        self._on_unknown_year = on_unknown_year
+
+    def is_workday(self, day: date) -> bool:
+        override = self._overrides.get(day)
+        if override is not None:
+            return override == "workday"
+        try:
+            return bool(chinese_calendar.is_workday(day))
+        except NotImplementedError:
+            if self._on_unknown_year is not None:
+                self._on_unknown_year(day.year)
+            return day.weekday() < 5
+
+    @staticmethod
+    def covers(year: int) -> bool:
+        try:
+            chinese_calendar.is_workday(date(year, 6, 1))
+        except NotImplementedError:
+            return False
+        return True
+
+
+def is_slot_day(schedule: Schedule, day: date, calendar: WorkCalendar) -> bool:
+    if schedule.kind == "workdays":
+        return calendar.is_workday(day)
+    return day.weekday() in schedule.weekdays
+
+
+def slots_between(
+    schedule: Schedule, after: datetime, until: datetime, calendar: WorkCalendar
+) -> Iterator[datetime]:
+    """Slots with ``after < slot <= until``, in order."""
+    day = after.astimezone(schedule.zone).date()
+    last = until.astimezone(schedule.zone).date()
+    while day <= last:
+        if is_slot_day(schedule, day, calendar):
+            slot = local_slot(schedule, day)
+            if after < slot <= until:
+                yield slot
+        day += timedelta(days=1)
+
+
+def next_slot(schedule: Schedule, after: datetime, calendar: WorkCalendar) -> datetime | None:
+    """The first slot strictly after ``after`` (within about a year)."""
+    return next(
+        iter(slots_between(schedule, after, after + timedelta(days=SEARCH_DAYS), calendar)), None
+    )

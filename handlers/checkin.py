@@ -1,0 +1,191 @@
+"""Check-in commands (admins and secretaries), prompt buttons, and free-text answers."""
+
+from __future__ import annotations
+
+from bot.clock import format_local
+from bot.config import format_duration
+from bot.errors import UsageError, UserError
+from bot.replies import PressResult
+from handlers.common import Call, guarded, kick_outbox
+from handlers.notifier import keyboard
+from storage.checkins import CheckinRow
+
+
+@guarded(admin=True, private=True)
+async def schedule(call: Call) -> None:
+    """/schedule <id> daily|weekly|workdays … [zone] | off"""
+    checkins = call.services.checkins
+    project_id, current = await checkins.set_schedule(call.user.id, call.args)
+    if current is None:
+        await call.say("schedule.off", id=project_id)
+        return
+    upcoming = await checkins.next_slot_of(project_id)
+    await call.say(
+        "schedule.set",
+        id=project_id,
+        schedule=checkins.describe(current, call.lang),
+        next=format_local(upcoming, current.timezone) if upcoming else call.t("schedule.none_next"),
+    )
+
+
+@guarded(admin=True, private=True)
+async def window(call: Call) -> None:
+    """/window <id> <duration>"""
+    project_id, length = await call.services.checkins.set_window(call.user.id, call.args)
+    await call.say("window.set", id=project_id, window=format_duration(length))
+
+
+@guarded(admin=True, private=True)
+async def questions(call: Call) -> None:
+    """/questions <id> <q1> | <q2> … or /questions <id> default"""
+    parts = (call.message.text or "").split(maxsplit=2)
+    if len(parts) < 3:
+        raise UsageError("questions")
+    texts = await call.services.checkins.set_questions(call.user.id, parts[1], parts[2])
+    project_id = int(parts[1].lstrip("#"))
+    if not texts:
+        await call.say("questions.default", id=project_id)
+        return
+    listing = "\n".join(f"{n}. {text}" for n, text in enumerate(texts, start=1))
+    await call.say("questions.set", id=project_id, count=len(texts), questions=listing)
+
+
+@guarded(admin=True, private=True)
+async def checkin_now(call: Call) -> None:
+    """/checkinnow <id>"""
+    if len(call.args) != 1:
+        raise UsageError("checkinnow")
+    opened, count = await call.services.checkins.open_now(call.user.id, call.args[0])
+    project = await call.services.registry.project(opened.project_id)
+    await call.say(
+        "checkinnow.opened",
+        id=project.id,
+        name=project.name,
+        count=count,
+        closes=format_local(opened.closes_at, project.timezone),
+    )
+    kick_outbox(call.context)
+
+
+def _names(rows: list[CheckinRow], status: str) -> str:
+    return ", ".join(
+        f"{c.display_name} (@{c.username})" if c.username else c.display_name
+        for c in rows
+        if c.status == status
+    )
+
+
+@guarded(admin=True, private=True)
+async def status(call: Call) -> None:
+    """/status <id>"""
+    if len(call.args) != 1:
+        raise UsageError("status")
+    latest, rows = await call.services.checkins.status(call.args[0])
+    project = await call.services.registry.project(int(call.args[0].lstrip("#")))
+    if latest is None:
+        await call.say("status.none", id=project.id)
+        return
+    state = (
+        call.t("status.state.open", closes=format_local(latest.closes_at, project.timezone))
+        if latest.status == "open"
+        else call.t("status.state.closed")
+    )
+    lines = [
+        call.t(
+            "status.header",
+            id=project.id,
+            name=project.name,
+            date=latest.local_date.isoformat(),
+            state=state,
+        )
+    ]
+    for key, state_name in (
+        ("status.answered", "answered"),
+        ("status.on_leave", "on_leave"),
+        ("status.pending", "pending"),
+        ("status.missed", "missed"),
+    ):
+        names = _names(rows, state_name)
+        if names:
+            lines.append(call.t(key, names=names))
+    await call.reply("\n".join(lines))
+
+
+@guarded(admin=True, private=True)
+async def holiday(call: Call) -> None:
+    """/holiday <date> [to <date>]"""
+    days = await call.services.checkins.add_holidays(call.user.id, call.args)
+    shown = days[0].isoformat() if len(days) == 1 else f"{days[0]} – {days[-1]}"
+    await call.say("holiday.added", days=shown)
+
+
+@guarded(admin=True, private=True)
+async def workday(call: Call) -> None:
+    """/workday <date>"""
+    day = await call.services.checkins.add_workday(call.user.id, call.args)
+    await call.say("workday.added", day=day.isoformat())
+
+
+@guarded(admin=True, private=True)
+async def holidays(call: Call) -> None:
+    """/holidays [year]"""
+    if len(call.args) > 1 or (call.args and not call.args[0].isdigit()):
+        raise UsageError("holidays")
+    year = int(call.args[0]) if call.args else call.services.clock.now().year
+    if not 2000 <= year <= 2100:
+        raise UsageError("holidays")
+    covered, entries = await call.services.checkins.calendar_entries(year)
+    coverage = call.t("holidays.covered" if covered else "holidays.not_covered")
+    lines = [call.t("holidays.header", year=year, coverage=coverage)]
+    lines += [
+        call.t("holidays.line", day=day.isoformat(), kind=call.t(f"holidays.kind.{kind}"))
+        for day, kind in entries
+    ] or [call.t("holidays.none")]
+    await call.reply("\n".join(lines))
+
+
+@guarded(private=True)
+async def checkin(call: Call) -> None:
+    """/checkin"""
+    for reply in await call.services.checkins.checkin_command(call.user.id):
+        await call.reply(reply.text, reply.buttons)
+
+
+@guarded(private=True)
+async def leave(call: Call) -> None:
+    """/leave <date> [<date>]"""
+    first, last = await call.services.checkins.leave(call.user.id, call.args)
+    await call.say("leave.recorded", first=first.isoformat(), last=last.isoformat())
+
+
+@guarded(private=True)
+async def button(call: Call) -> None:
+    """Buttons under prompts and reminders: ci:<action>:<check-in id>."""
+    query = call.update.callback_query
+    assert query is not None
+    parts = (query.data or "").split(":")
+    if len(parts) != 3 or not parts[2].isdigit() or len(parts[2]) > 12:
+        raise UserError("error.stale_button")
+    result = await call.services.checkins.press(call.user.id, parts[1], int(parts[2]))
+    await apply_press(call, result)
+
+
+async def apply_press(call: Call, result: PressResult) -> None:
+    """Edit the pressed message, answer the press, then send follow-ups."""
+    query = call.update.callback_query
+    assert query is not None
+    if result.edit is not None and query.message is not None:
+        await query.edit_message_text(result.edit.text, reply_markup=keyboard(result.edit.buttons))
+    await query.answer(result.alert[:200] or None, show_alert=result.show_alert)
+    for reply in result.followups:
+        await call.reply(reply.text, reply.buttons)
+
+
+@guarded(private=True)
+async def free_text(call: Call) -> None:
+    """Any other text in a private chat: a check-in answer or a problem's description."""
+    text = (call.message.text or "").strip()
+    if not text:
+        return
+    reply = await call.services.checkins.text(call.user.id, text, call.lang)
+    await call.reply(reply.text, reply.buttons)

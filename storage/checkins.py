@@ -1,0 +1,529 @@
+"""Schedules, rounds, check-ins, answers, leave, calendar overrides and pending inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import cast
+
+import aiosqlite
+
+from storage.db import Database, from_db, opt_from_db, to_db
+from storage.outbox import OutgoingMessage, enqueue
+from storage.problems import insert_problem
+from storage.repos import append_event
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    project_id: int
+    kind: str
+    at_time: str
+    weekdays: str
+    timezone: str
+    window_seconds: int | None
+    active_since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRow:
+    id: int
+    project_id: int
+    slot_at: datetime
+    local_date: date
+    closes_at: datetime
+    status: str
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinRow:
+    """A check-in with what is needed to talk about it: its round and project."""
+
+    id: int
+    user_id: int
+    status: str
+    outcome: str | None
+    next_question: int
+    reminders_sent: int
+    answered_at: datetime | None
+    round: RoundRow
+    project_name: str
+    project_timezone: str
+    language: str | None
+    display_name: str
+    username: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingInput:
+    user_id: int
+    kind: str
+    checkin_id: int | None
+    project_id: int | None
+    text: str | None
+
+
+def _round(row: aiosqlite.Row, prefix: str = "") -> RoundRow:
+    return RoundRow(
+        id=row[f"{prefix}id"],
+        project_id=row[f"{prefix}project_id"],
+        slot_at=from_db(row[f"{prefix}slot_at"]),
+        local_date=date.fromisoformat(row[f"{prefix}local_date"]),
+        closes_at=from_db(row[f"{prefix}closes_at"]),
+        status=row[f"{prefix}status"],
+        origin=row[f"{prefix}origin"],
+    )
+
+
+_CHECKIN_SELECT = """
+    SELECT c.id, c.user_id, c.status, c.outcome, c.next_question, c.reminders_sent,
+           c.answered_at, r.id AS r_id, r.project_id AS r_project_id, r.slot_at AS r_slot_at,
+           r.local_date AS r_local_date, r.closes_at AS r_closes_at, r.status AS r_status,
+           r.origin AS r_origin, pr.name AS project_name, pr.timezone AS project_timezone,
+           p.language, p.display_name, p.username
+    FROM checkins c
+    JOIN rounds r ON r.id = c.round_id
+    JOIN projects pr ON pr.id = r.project_id
+    JOIN people p ON p.user_id = c.user_id
+"""
+
+
+def _checkin(row: aiosqlite.Row) -> CheckinRow:
+    return CheckinRow(
+        id=row["id"],
+        user_id=row["user_id"],
+        status=row["status"],
+        outcome=row["outcome"],
+        next_question=row["next_question"],
+        reminders_sent=row["reminders_sent"],
+        answered_at=opt_from_db(row["answered_at"]),
+        round=_round(row, "r_"),
+        project_name=row["project_name"],
+        project_timezone=row["project_timezone"],
+        language=row["language"],
+        display_name=row["display_name"],
+        username=row["username"],
+    )
+
+
+class CheckinRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- schedules --------------------------------------------------------------------------
+
+    @staticmethod
+    def _schedule(row: aiosqlite.Row) -> ScheduleRow:
+        return ScheduleRow(
+            row["project_id"],
+            row["kind"],
+            row["at_time"],
+            row["weekdays"],
+            row["timezone"],
+            row["window_seconds"],
+            from_db(row["active_since"]),
+        )
+
+    async def schedule(self, project_id: int) -> ScheduleRow | None:
+        row = await self._db.fetchone("SELECT * FROM schedules WHERE project_id = ?", (project_id,))
+        return self._schedule(row) if row else None
+
+    async def active_schedules(self) -> list[ScheduleRow]:
+        """Schedules of active projects."""
+        rows = await self._db.fetchall(
+            "SELECT s.* FROM schedules s JOIN projects p ON p.id = s.project_id"
+            " WHERE p.status = 'active' ORDER BY s.project_id"
+        )
+        return [self._schedule(row) for row in rows]
+
+    async def set_schedule(
+        self,
+        project_id: int,
+        kind: str,
+        at_time: str,
+        weekdays: str,
+        timezone: str,
+        actor_id: int,
+        now: datetime,
+    ) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(
+                "INSERT INTO schedules (project_id, kind, at_time, weekdays, timezone,"
+                " active_since, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(project_id) DO UPDATE SET kind = excluded.kind,"
+                " at_time = excluded.at_time, weekdays = excluded.weekdays,"
+                " timezone = excluded.timezone, active_since = excluded.active_since,"
+                " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                (project_id, kind, at_time, weekdays, timezone, to_db(now), to_db(now), actor_id),
+            )
+            await append_event(
+                conn,
+                now,
+                actor_id,
+                "schedule.set",
+                project_id,
+                schedule=kind,
+                time=at_time,
+                weekdays=weekdays,
+                timezone=timezone,
+            )
+
+    async def clear_schedule(self, project_id: int, actor_id: int, now: datetime) -> bool:
+        async with self._db.write() as conn:
+            cursor = await conn.execute("DELETE FROM schedules WHERE project_id = ?", (project_id,))
+            if cursor.rowcount:
+                await append_event(conn, now, actor_id, "schedule.off", project_id)
+            return cursor.rowcount > 0
+
+    async def set_window(self, project_id: int, seconds: int, actor_id: int, now: datetime) -> bool:
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "UPDATE schedules SET window_seconds = ? WHERE project_id = ?",
+                (seconds, project_id),
+            )
+            if cursor.rowcount:
+                await append_event(
+                    conn, now, actor_id, "schedule.window", project_id, seconds=seconds
+                )
+            return cursor.rowcount > 0
+
+    # --- questions, leave, calendar -----------------------------------------------------------
+
+    async def questions(self, project_id: int) -> list[str]:
+        rows = await self._db.fetchall(
+            "SELECT text FROM questions WHERE project_id = ? ORDER BY position", (project_id,)
+        )
+        return [row["text"] for row in rows]
+
+    async def set_questions(
+        self, project_id: int, texts: Sequence[str], actor_id: int, now: datetime
+    ) -> None:
+        async with self._db.write() as conn:
+            await conn.execute("DELETE FROM questions WHERE project_id = ?", (project_id,))
+            await conn.executemany(
+                "INSERT INTO questions (project_id, position, text) VALUES (?, ?, ?)",
+                [(project_id, n, text) for n, text in enumerate(texts, start=1)],
+            )
+            await append_event(conn, now, actor_id, "questions.set", project_id, count=len(texts))
+
+    async def add_leave(self, user_id: int, first: date, last: date, now: datetime) -> None:
+        """Record leave and mark pending check-ins of those days as on leave."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                "INSERT INTO leaves (user_id, from_date, to_date, created_at) VALUES (?, ?, ?, ?)",
+                (user_id, first.isoformat(), last.isoformat(), to_db(now)),
+            )
+            await conn.execute(
+                "UPDATE checkins SET status = 'on_leave', outcome = 'leave', answered_at = ?"
+                " WHERE user_id = ? AND status = 'pending' AND round_id IN (SELECT id FROM rounds"
+                " WHERE status = 'open' AND local_date BETWEEN ? AND ?)",
+                (to_db(now), user_id, first.isoformat(), last.isoformat()),
+            )
+            await append_event(
+                conn,
+                now,
+                user_id,
+                "leave.declared",
+                None,
+                user_id,
+                first=first.isoformat(),
+                last=last.isoformat(),
+            )
+
+    async def calendar_overrides(self) -> dict[date, str]:
+        rows = await self._db.fetchall("SELECT day, kind FROM calendar_days")
+        return {date.fromisoformat(row["day"]): row["kind"] for row in rows}
+
+    async def set_calendar_days(
+        self, days: Sequence[date], kind: str, actor_id: int, now: datetime
+    ) -> None:
+        async with self._db.write() as conn:
+            await conn.executemany(
+                "INSERT INTO calendar_days (day, kind, set_at, set_by) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, set_at = excluded.set_at,"
+                " set_by = excluded.set_by",
+                [(day.isoformat(), kind, to_db(now), actor_id) for day in days],
+            )
+            await append_event(
+                conn,
+                now,
+                actor_id,
+                f"calendar.{kind}",
+                None,
+                None,
+                days=[d.isoformat() for d in days],
+            )
+
+    # --- rounds -----------------------------------------------------------------------------
+
+    async def last_scheduled_slot(self, project_id: int) -> datetime | None:
+        row = await self._db.fetchone(
+            "SELECT max(slot_at) AS last FROM rounds WHERE project_id = ? AND origin = 'schedule'",
+            (project_id,),
+        )
+        return opt_from_db(row["last"]) if row else None
+
+    async def open_round(
+        self,
+        project_id: int,
+        slot_at: datetime,
+        local_date: date,
+        closes_at: datetime,
+        origin: str,
+        now: datetime,
+    ) -> int | None:
+        """Open a round with one check-in per current secretary; None if it exists already.
+
+        Secretaries on leave that day start as on leave.
+        """
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO rounds (project_id, slot_at, local_date, closes_at, status,"
+                " origin, opened_at) VALUES (?, ?, ?, ?, 'open', ?, ?)",
+                (
+                    project_id,
+                    to_db(slot_at),
+                    local_date.isoformat(),
+                    to_db(closes_at),
+                    origin,
+                    to_db(now),
+                ),
+            )
+            if cursor.rowcount == 0:
+                return None
+            round_id = cast(int, cursor.lastrowid)
+            await conn.execute(
+                "INSERT INTO checkins (round_id, user_id, status, outcome)"
+                " SELECT ?, m.user_id,"
+                "   CASE WHEN l.id IS NULL THEN 'pending' ELSE 'on_leave' END,"
+                "   CASE WHEN l.id IS NULL THEN NULL ELSE 'leave' END"
+                " FROM memberships m"
+                " LEFT JOIN leaves l ON l.id = (SELECT id FROM leaves WHERE user_id = m.user_id"
+                "   AND ? BETWEEN from_date AND to_date LIMIT 1)"
+                " WHERE m.project_id = ? AND m.role = 'secretary' AND m.removed_at IS NULL",
+                (round_id, local_date.isoformat(), project_id),
+            )
+            await append_event(
+                conn,
+                now,
+                None,
+                "round.opened",
+                project_id,
+                round_id,
+                origin=origin,
+                slot=to_db(slot_at),
+            )
+            return round_id
+
+    async def record_skipped(
+        self, project_id: int, slot_at: datetime, local_date: date, now: datetime
+    ) -> None:
+        """A slot that fell due too long ago (the bot was down): kept, not prompted."""
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO rounds (project_id, slot_at, local_date, closes_at, status,"
+                " origin, opened_at, closed_at) VALUES (?, ?, ?, ?, 'skipped', 'schedule', ?, ?)",
+                (
+                    project_id,
+                    to_db(slot_at),
+                    local_date.isoformat(),
+                    to_db(slot_at),
+                    to_db(now),
+                    to_db(now),
+                ),
+            )
+            if cursor.rowcount:
+                await append_event(
+                    conn,
+                    now,
+                    None,
+                    "round.skipped",
+                    project_id,
+                    cursor.lastrowid,
+                    slot=to_db(slot_at),
+                )
+
+    async def round(self, round_id: int) -> RoundRow | None:
+        row = await self._db.fetchone("SELECT * FROM rounds WHERE id = ?", (round_id,))
+        return _round(row) if row else None
+
+    async def open_rounds(self, project_id: int) -> list[RoundRow]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM rounds WHERE project_id = ? AND status = 'open' ORDER BY slot_at",
+            (project_id,),
+        )
+        return [_round(row) for row in rows]
+
+    async def latest_round(self, project_id: int) -> RoundRow | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM rounds WHERE project_id = ? AND status != 'skipped'"
+            " ORDER BY slot_at DESC LIMIT 1",
+            (project_id,),
+        )
+        return _round(row) if row else None
+
+    async def close_due(self, now: datetime) -> list[int]:
+        """Close rounds whose window has ended; unanswered check-ins become missed."""
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "SELECT id, project_id FROM rounds WHERE status = 'open' AND closes_at <= ?",
+                (to_db(now),),
+            )
+            due = list(await cursor.fetchall())
+            for row in due:
+                await conn.execute(
+                    "UPDATE checkins SET status = 'missed'"
+                    " WHERE round_id = ? AND status = 'pending'",
+                    (row["id"],),
+                )
+                await conn.execute(
+                    "UPDATE rounds SET status = 'closed', closed_at = ? WHERE id = ?",
+                    (to_db(now), row["id"]),
+                )
+                await conn.execute(
+                    "DELETE FROM pending_inputs WHERE kind = 'choose' AND checkin_id IN"
+                    " (SELECT id FROM checkins WHERE round_id = ?)",
+                    (row["id"],),
+                )
+                await append_event(conn, now, None, "round.closed", row["project_id"], row["id"])
+            return [row["id"] for row in due]
+
+    # --- check-ins --------------------------------------------------------------------------
+
+    async def checkin(self, checkin_id: int) -> CheckinRow | None:
+        row = await self._db.fetchone(_CHECKIN_SELECT + " WHERE c.id = ?", (checkin_id,))
+        return _checkin(row) if row else None
+
+    async def checkins_of_round(self, round_id: int) -> list[CheckinRow]:
+        rows = await self._db.fetchall(
+            _CHECKIN_SELECT + " WHERE c.round_id = ? ORDER BY c.id", (round_id,)
+        )
+        return [_checkin(row) for row in rows]
+
+    async def open_checkins_of(self, user_id: int) -> list[CheckinRow]:
+        rows = await self._db.fetchall(
+            _CHECKIN_SELECT + " WHERE c.user_id = ? AND r.status = 'open'"
+            " ORDER BY r.slot_at, r.project_id",
+            (user_id,),
+        )
+        return [_checkin(row) for row in rows]
+
+    async def needing_prompt(self, now: datetime) -> list[CheckinRow]:
+        """Pending check-ins of open, due rounds whose prompt is not in the outbox yet."""
+        rows = await self._db.fetchall(
+            _CHECKIN_SELECT + " WHERE r.status = 'open' AND r.slot_at <= ? AND c.status = 'pending'"
+            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'prompt:' || c.id)"
+            " ORDER BY c.id",
+            (to_db(now),),
+        )
+        return [_checkin(row) for row in rows]
+
+    async def reminder_candidates(self, max_reminders: int) -> list[CheckinRow]:
+        rows = await self._db.fetchall(
+            _CHECKIN_SELECT + " WHERE r.status = 'open' AND c.status = 'pending'"
+            " AND c.reminders_sent < ? ORDER BY c.id",
+            (max_reminders,),
+        )
+        return [_checkin(row) for row in rows]
+
+    async def enqueue(self, messages: Sequence[OutgoingMessage], now: datetime) -> int:
+        async with self._db.write() as conn:
+            return await enqueue(conn, messages, now)
+
+    async def add_reminder(
+        self, checkin_id: int, previous: int, number: int, message: OutgoingMessage, now: datetime
+    ) -> bool:
+        """Move the reminder count from ``previous`` to ``number`` and queue one reminder, once."""
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "UPDATE checkins SET reminders_sent = ? WHERE id = ? AND reminders_sent = ?"
+                " AND status = 'pending'",
+                (number, checkin_id, previous),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await enqueue(conn, [message], now)
+            return True
+
+    async def record_answer(
+        self,
+        checkin_id: int,
+        kind: str,
+        now: datetime,
+        *,
+        text: str | None = None,
+        question_no: int | None = None,
+        status: str = "answered",
+        outcome: str | None = None,
+        next_question: int | None = None,
+        problem: tuple[int, str, datetime] | None = None,
+    ) -> int | None:
+        """Store one answer while the round is open. Returns the new problem's id, or 0.
+
+        ``problem`` is (project id, text, deadline) for a problem reported with this answer.
+        Returns None when the round has closed (nothing is stored).
+        """
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "SELECT c.user_id, r.project_id FROM checkins c JOIN rounds r ON r.id = c.round_id"
+                " WHERE c.id = ? AND r.status = 'open'",
+                (checkin_id,),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return None
+            await conn.execute(
+                "INSERT INTO answers (checkin_id, kind, question_no, text, at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (checkin_id, kind, question_no, text, to_db(now)),
+            )
+            await conn.execute(
+                "UPDATE checkins SET status = ?, outcome = coalesce(?, outcome), answered_at = ?,"
+                " next_question = coalesce(?, next_question) WHERE id = ?",
+                (status, outcome, to_db(now), next_question, checkin_id),
+            )
+            problem_id = 0
+            if problem is not None:
+                project_id, problem_text, deadline = problem
+                problem_id = await insert_problem(
+                    conn, project_id, row["user_id"], problem_text, deadline, now, checkin_id
+                )
+            return problem_id
+
+    async def answers(self, checkin_id: int) -> list[tuple[str, int | None, str | None, datetime]]:
+        rows = await self._db.fetchall(
+            "SELECT kind, question_no, text, at FROM answers WHERE checkin_id = ? ORDER BY id",
+            (checkin_id,),
+        )
+        return [(r["kind"], r["question_no"], r["text"], from_db(r["at"])) for r in rows]
+
+    # --- pending inputs ---------------------------------------------------------------------
+
+    async def pending_input(self, user_id: int) -> PendingInput | None:
+        row = await self._db.fetchone("SELECT * FROM pending_inputs WHERE user_id = ?", (user_id,))
+        if row is None:
+            return None
+        return PendingInput(
+            row["user_id"], row["kind"], row["checkin_id"], row["project_id"], row["text"]
+        )
+
+    async def set_pending_input(
+        self,
+        user_id: int,
+        kind: str,
+        now: datetime,
+        *,
+        checkin_id: int | None = None,
+        project_id: int | None = None,
+        text: str | None = None,
+    ) -> None:
+        await self._db.execute(
+            "INSERT OR REPLACE INTO pending_inputs (user_id, kind, checkin_id, project_id, text,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (user_id, kind, checkin_id, project_id, text, to_db(now)),
+        )
+
+    async def clear_pending_input(self, user_id: int) -> None:
+        await self._db.execute("DELETE FROM pending_inputs WHERE user_id = ?", (user_id,))
