@@ -171,14 +171,15 @@ async def button(call: Call) -> None:
 
 
 async def apply_press(call: Call, result: PressResult) -> None:
-    """Edit the pressed message, answer the press, then send follow-ups."""
+    """Edit the pressed message, send follow-ups, then answer the press (so that, once
+    answered, everything the press caused is visible)."""
     query = call.update.callback_query
     assert query is not None
     if result.edit is not None and query.message is not None:
         await query.edit_message_text(result.edit.text, reply_markup=keyboard(result.edit.buttons))
-    await query.answer(result.alert[:200] or None, show_alert=result.show_alert)
     for reply in result.followups:
         await call.reply(reply.text, reply.buttons)
+    await query.answer(result.alert[:200] or None, show_alert=result.show_alert)
 
 
 @guarded(private=True)

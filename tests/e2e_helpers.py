@@ -14,3 +14,33 @@ async def invite_and_join(bot: Harness, project_id: int | None, role: str, user:
     welcome = (await bot.send(user, f"/start {token}")).params["text"]
     assert "Welcome" in welcome or "欢迎" in welcome, welcome
     return str(welcome)
+
+
+async def run_jobs(bot: Harness) -> None:
+    """What the sweep and slot jobs do when they fire: tick, then deliver."""
+    await bot.services.checkins.tick()
+    await bot.services.outbox.drain()
+
+
+async def project_with(
+    bot: Harness, name: str, secretaries: list[FakeUser], schedule: str | None = None
+) -> int:
+    """Create a project, have each secretary join, optionally set a schedule; returns its id."""
+    text = (await bot.send(ADMIN, f"/newproject {name}")).params["text"]
+    project_id = int(text.split("“", 1)[0].split()[-1]) if "“" in text else 0
+    for user in secretaries:
+        await invite_and_join(bot, project_id, "secretary", user)
+    if schedule:
+        reply = (await bot.send(ADMIN, f"/schedule {project_id} {schedule}")).params["text"]
+        assert "Next" in reply or "下次" in reply, reply
+    await bot.services.outbox.drain()
+    return project_id
+
+
+def prompts_to(bot: Harness, user: FakeUser) -> list[str]:
+    """Texts of the check-in prompts a user has received."""
+    return [
+        str(c.params["text"])
+        for c in bot.api.sent_to(user.id)
+        if "Check-in:" in c.params["text"] or "报到：" in c.params["text"]
+    ]
