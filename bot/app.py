@@ -16,6 +16,7 @@ from bot import commands
 from bot.checkins import CheckinService
 from bot.clock import Clock
 from bot.config import Settings
+from bot.ledger import LedgerService
 from bot.outbox import OutboxSender
 from bot.registry import Registry
 from bot.services import Services
@@ -60,18 +61,27 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
     outbox = OutboxSender(
         repos.outbox, repos.groups, notifier, clock, on_recipient_gone=registry.mark_unreachable
     )
+    problems = ProblemRepo(db)
+    ledger = LedgerService(
+        repos,
+        problems,
+        registry,
+        clock,
+        deadline_default=settings.problem_deadline_default,
+        level2_after=settings.escalate_l2_after,
+    )
     checkins = CheckinService(
         repos,
         CheckinRepo(db),
-        ProblemRepo(db),
+        problems,
         registry,
         clock,
         remind_after=settings.checkin_remind_after,
         reminders_max=settings.checkin_reminders_max,
         catchup_grace=settings.catchup_grace,
-        deadline_default=settings.problem_deadline_default,
+        ledger=ledger,
     )
-    services = Services(settings, clock, repos, registry, outbox, checkins)
+    services = Services(settings, clock, repos, registry, outbox, checkins, ledger)
 
     async def reschedule(project_id: int) -> None:
         await schedule_project(application, project_id)
@@ -126,15 +136,22 @@ async def publish_default_menus(application: App, services: Services) -> None:
         await publish_menu(application, services, admin_id)
 
 
+async def _deliver(services: Services) -> None:
+    # A running drain loops until nothing is due, so a second one would only queue behind it.
+    if not services.outbox.busy:
+        await services.outbox.drain()
+
+
 async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await services_of(context.application).outbox.drain()
+    await _deliver(services_of(context.application))
 
 
 async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Reminders, closing windows, anything a slot job missed; then deliver."""
     services = services_of(context.application)
     await services.checkins.tick()
-    await services.outbox.drain()
+    await services.ledger.tick()
+    await _deliver(services)
 
 
 async def _slot(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -144,7 +161,7 @@ async def _slot(context: ContextTypes.DEFAULT_TYPE) -> None:
     job = context.job
     if job is not None and isinstance(job.data, int):
         await schedule_project(context.application, job.data)
-    await services.outbox.drain()
+    await _deliver(services)
 
 
 def slot_job_id(project_id: int) -> str:
@@ -195,8 +212,9 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
     services = services_of(application)
     services.bot_username = application.bot.username
     await publish_default_menus(application, services)
-    # Catch up on slots that fell due while the bot was down, before anything else runs.
+    # Catch up on slots and escalations that fell due while the bot was down.
     await services.checkins.tick()
+    await services.ledger.tick()
     await application.start()
     await schedule_jobs(application)
     assert application.updater is not None

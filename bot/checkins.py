@@ -18,6 +18,7 @@ from bot.clock import Clock, format_local
 from bot.config import parse_duration
 from bot.errors import UsageError, UserError
 from bot.i18n import t
+from bot.ledger import LedgerService
 from bot.registry import Registry, clean_text, parse_project_id
 from bot.replies import Buttons, PressResult, Reply
 from bot.schedule import (
@@ -38,6 +39,7 @@ from storage.repos import Repositories
 log = logging.getLogger(__name__)
 
 MAX_QUESTIONS = 5
+PROBLEM_BUTTONS = 5
 MAX_LEAVE_DAYS = 366
 LOOKBACK = timedelta(days=31)
 ENQUEUE_CHUNK = 500
@@ -84,7 +86,7 @@ class CheckinService:
         remind_after: timedelta,
         reminders_max: int,
         catchup_grace: timedelta,
-        deadline_default: timedelta,
+        ledger: LedgerService,
     ) -> None:
         self._repos = repos
         self._checkins = checkins
@@ -94,7 +96,7 @@ class CheckinService:
         self._remind_after = remind_after
         self._reminders_max = reminders_max
         self._catchup_grace = catchup_grace
-        self._deadline_default = deadline_default
+        self._ledger = ledger
         self._tick_lock = asyncio.Lock()
         self.on_schedule_changed: Callable[[int], Awaitable[None]] = _nothing
 
@@ -364,7 +366,9 @@ class CheckinService:
         return checkin.language or self._registry.default_language
 
     @staticmethod
-    def _buttons(checkin_id: int, lang: str, *, with_skip: bool) -> Buttons:
+    def _buttons(
+        checkin_id: int, lang: str, *, with_skip: bool, problems: list[OpenProblem] | None = None
+    ) -> Buttons:
         rows = [
             (
                 OutgoingButton(t(lang, "button.all_ok"), f"ci:ok:{checkin_id}"),
@@ -374,6 +378,17 @@ class CheckinService:
         ]
         if with_skip:
             rows.append((OutgoingButton(t(lang, "button.skip"), f"ci:sk:{checkin_id}"),))
+        for problem in (problems or [])[:PROBLEM_BUTTONS]:
+            rows.append(
+                (
+                    OutgoingButton(
+                        t(lang, "button.note_problem", id=problem.id), f"pb:nt:{problem.id}"
+                    ),
+                    OutgoingButton(
+                        t(lang, "button.resolve_problem", id=problem.id), f"pb:rs:{problem.id}"
+                    ),
+                )
+            )
         return tuple(rows)
 
     def render_prompt(
@@ -429,7 +444,8 @@ class CheckinService:
         parts.append(t(lang, "checkin.how_to_answer"))
         if status_line:
             parts.append(status_line)
-        return Reply("\n\n".join(parts), self._buttons(checkin.id, lang, with_skip=bool(asking)))
+        buttons = self._buttons(checkin.id, lang, with_skip=bool(asking), problems=problems)
+        return Reply("\n\n".join(parts), buttons)
 
     async def _prompt_for(self, checkin: CheckinRow, status_line: str = "") -> Reply:
         project_id = checkin.round.project_id
@@ -475,7 +491,7 @@ class CheckinService:
             edit = await self._prompt_for(fresh, line)
             return PressResult(alert=line, edit=edit)
         if action == "pb":
-            await self._checkins.set_pending_input(user_id, "problem", now, checkin_id=checkin.id)
+            await self._repos.pending.set(user_id, "problem", now, checkin_id=checkin.id)
             return PressResult(followups=[Reply(t(lang, "checkin.describe_problem"))])
         if action == "sk":
             return await self._skip_question(checkin, lang, now)
@@ -515,10 +531,10 @@ class CheckinService:
         return Reply(t(lang, "checkin.all_questions_done", project=checkin.project_name))
 
     async def _picked(self, checkin: CheckinRow, lang: str) -> PressResult:
-        pending = await self._checkins.pending_input(checkin.user_id)
+        pending = await self._repos.pending.get(checkin.user_id)
         if pending is None or pending.kind != "choose" or not pending.text:
             return PressResult(alert=t(lang, "error.stale_button"))
-        await self._checkins.clear_pending_input(checkin.user_id)
+        await self._repos.pending.clear(checkin.user_id)
         reply = await self._record_text(checkin, lang, pending.text)
         return PressResult(
             edit=Reply(t(lang, "checkin.chosen", project=checkin.project_name)), followups=[reply]
@@ -527,18 +543,22 @@ class CheckinService:
     async def text(self, user_id: int, text: str, lang: str) -> Reply:
         """Free text from a secretary: a problem's text, or a progress answer."""
         now = self._clock.now()
-        pending = await self._checkins.pending_input(user_id)
+        pending = await self._repos.pending.get(user_id)
         if pending is not None and pending.kind == "problem":
             return await self._problem_text(
                 user_id, pending.checkin_id, pending.project_id, text, lang
             )
+        if pending is not None and pending.kind == "note" and pending.problem_id is not None:
+            await self._repos.pending.clear(user_id)
+            problem = await self._ledger.note(user_id, pending.problem_id, text)
+            return Reply(t(lang, "problem.noted", id=problem.id))
         open_checkins = await self._checkins.open_checkins_of(user_id)
         if not open_checkins:
             return Reply(t(lang, "checkin.nothing_open"))
         if len(open_checkins) == 1:
             checkin = open_checkins[0]
             return await self._record_text(checkin, self._lang(checkin), text)
-        await self._checkins.set_pending_input(user_id, "choose", now, text=text)
+        await self._repos.pending.set(user_id, "choose", now, text=text)
         buttons = tuple(
             (
                 OutgoingButton(
@@ -579,41 +599,28 @@ class CheckinService:
     async def _problem_text(
         self, user_id: int, checkin_id: int | None, project_id: int | None, text: str, lang: str
     ) -> Reply:
-        now = self._clock.now()
-        await self._checkins.clear_pending_input(user_id)
+        """The text after 'Report a problem' (or /newproblem without text): into the ledger."""
+        await self._repos.pending.clear(user_id)
         checkin = await self._checkins.checkin(checkin_id) if checkin_id else None
-        if checkin is not None:
-            project_id = checkin.round.project_id
-        assert project_id is not None
-        deadline = now + await self.deadline_default(project_id)
-        problem_id = None
-        if checkin is not None:
-            problem_id = await self._checkins.record_answer(
-                checkin.id,
-                "problem",
-                now,
-                text=text,
-                outcome="problem",
-                problem=(project_id, text, deadline),
-            )
+        if checkin is None:
+            assert project_id is not None
+            return await self._ledger.record(user_id, project_id, text, lang)
+        now = self._clock.now()
+        project_id = checkin.round.project_id
+        deadline = now + await self._ledger.deadline_for(project_id)
+        text = clean_text(text, 2000)
+        problem_id = await self._checkins.record_answer(
+            checkin.id,
+            "problem",
+            now,
+            text=text,
+            outcome="problem",
+            problem=(project_id, text, deadline),
+        )
         if not problem_id:
             # The round closed meanwhile: the problem still goes into the ledger.
-            problem_id = await self._problems.create(
-                project_id, user_id, text, deadline, now, checkin_id
-            )
-        project = await self._registry.project(project_id)
-        return Reply(
-            t(
-                lang,
-                "checkin.problem_recorded",
-                id=problem_id,
-                project=project.name,
-                deadline=format_local(deadline, project.timezone),
-            )
-        )
-
-    async def deadline_default(self, project_id: int) -> timedelta:
-        return self._deadline_default
+            return await self._ledger.record(user_id, project_id, text, lang)
+        return await self._ledger.recorded_reply(problem_id, lang)
 
     async def checkin_command(self, user_id: int) -> list[Reply]:
         """``/checkin``: the prompt of each open round, opening today's early if none is open."""

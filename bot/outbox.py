@@ -52,6 +52,11 @@ class OutboxSender:
         self._slots = asyncio.Semaphore(concurrency)
         self._lock = asyncio.Lock()
 
+    @property
+    def busy(self) -> bool:
+        """A drain is running; it keeps going until nothing due is left."""
+        return self._lock.locked()
+
     async def drain(self) -> DrainStats:
         """Send everything due now; returns when nothing due is left."""
         stats = DrainStats()

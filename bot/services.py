@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.checkins import CheckinService
 from bot.clock import Clock
 from bot.config import Settings
+from bot.ledger import LedgerService
 from bot.outbox import OutboxSender
 from bot.registry import Registry
 from storage.repos import Repositories
@@ -25,6 +26,7 @@ class Services:
     registry: Registry
     outbox: OutboxSender
     checkins: CheckinService
+    ledger: LedgerService
     bot_username: str = ""
     # Republishes one user's command menu; set by the composition root (it needs telegram).
     publish_menu: Callable[[int], Awaitable[None]] = _no_menu

@@ -56,15 +56,6 @@ class CheckinRow:
     username: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class PendingInput:
-    user_id: int
-    kind: str
-    checkin_id: int | None
-    project_id: int | None
-    text: str | None
-
-
 def _round(row: aiosqlite.Row, prefix: str = "") -> RoundRow:
     return RoundRow(
         id=row[f"{prefix}id"],
@@ -498,32 +489,3 @@ class CheckinRepo:
             (checkin_id,),
         )
         return [(r["kind"], r["question_no"], r["text"], from_db(r["at"])) for r in rows]
-
-    # --- pending inputs ---------------------------------------------------------------------
-
-    async def pending_input(self, user_id: int) -> PendingInput | None:
-        row = await self._db.fetchone("SELECT * FROM pending_inputs WHERE user_id = ?", (user_id,))
-        if row is None:
-            return None
-        return PendingInput(
-            row["user_id"], row["kind"], row["checkin_id"], row["project_id"], row["text"]
-        )
-
-    async def set_pending_input(
-        self,
-        user_id: int,
-        kind: str,
-        now: datetime,
-        *,
-        checkin_id: int | None = None,
-        project_id: int | None = None,
-        text: str | None = None,
-    ) -> None:
-        await self._db.execute(
-            "INSERT OR REPLACE INTO pending_inputs (user_id, kind, checkin_id, project_id, text,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (user_id, kind, checkin_id, project_id, text, to_db(now)),
-        )
-
-    async def clear_pending_input(self, user_id: int) -> None:
-        await self._db.execute("DELETE FROM pending_inputs WHERE user_id = ?", (user_id,))

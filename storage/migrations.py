@@ -192,11 +192,24 @@ MIGRATIONS: list[str] = [
     -- what the bot waits for from a person (a problem's text, a project choice); survives restarts
     CREATE TABLE pending_inputs (
         user_id     INTEGER PRIMARY KEY,
-        kind        TEXT NOT NULL CHECK (kind IN ('problem', 'choose')),
+        kind        TEXT NOT NULL CHECK (kind IN ('problem', 'choose', 'note')),
         checkin_id  INTEGER,
         project_id  INTEGER,
+        problem_id  INTEGER,
         text        TEXT,
         created_at  TEXT NOT NULL
     );
+    """,
+    # 3: escalations of the problem ledger; history lookups by subject
+    """
+    CREATE TABLE escalations (
+        id          INTEGER PRIMARY KEY,
+        problem_id  INTEGER NOT NULL REFERENCES problems(id),
+        level       INTEGER NOT NULL CHECK (level IN (1, 2)),
+        deadline    TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        UNIQUE (problem_id, level, deadline)
+    );
+    CREATE INDEX events_subject ON events(subject_id, kind);
     """,
 ]

@@ -1,15 +1,85 @@
-"""The problem ledger (帮办台帐) tables."""
+"""The problem ledger (帮办台帐): problems, their history, and escalations."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import cast
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 import aiosqlite
 
-from storage.db import Database, from_db, to_db
+from storage.db import Database, from_db, opt_from_db, to_db
+from storage.outbox import OutgoingMessage, enqueue
 from storage.repos import append_event
+
+
+@dataclass(frozen=True, slots=True)
+class OpenProblem:
+    id: int
+    text: str
+    deadline: datetime
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    id: int
+    project_id: int
+    project_name: str
+    project_timezone: str
+    reporter_id: int
+    reporter_name: str
+    checkin_id: int | None
+    text: str
+    created_at: datetime
+    deadline: datetime
+    status: str
+    assignee: str | None
+    resolved_at: datetime | None
+    resolved_by: int | None
+    resolved_by_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemEvent:
+    at: datetime
+    actor_id: int | None
+    actor_name: str | None
+    kind: str
+    detail: dict[str, Any]
+
+
+_SELECT = """
+    SELECT pb.*, pr.name AS project_name, pr.timezone AS project_timezone,
+           coalesce(rp.display_name, CAST(pb.reporter_id AS TEXT)) AS reporter_name,
+           rs.display_name AS resolved_by_name
+    FROM problems pb
+    JOIN projects pr ON pr.id = pb.project_id
+    LEFT JOIN people rp ON rp.user_id = pb.reporter_id
+    LEFT JOIN people rs ON rs.user_id = pb.resolved_by
+"""
+
+
+def _problem(row: aiosqlite.Row) -> Problem:
+    return Problem(
+        id=row["id"],
+        project_id=row["project_id"],
+        project_name=row["project_name"],
+        project_timezone=row["project_timezone"],
+        reporter_id=row["reporter_id"],
+        reporter_name=row["reporter_name"],
+        checkin_id=row["checkin_id"],
+        text=row["text"],
+        created_at=from_db(row["created_at"]),
+        deadline=from_db(row["deadline"]),
+        status=row["status"],
+        assignee=row["assignee"],
+        resolved_at=opt_from_db(row["resolved_at"]),
+        resolved_by=row["resolved_by"],
+        resolved_by_name=row["resolved_by_name"],
+    )
 
 
 async def insert_problem(
@@ -41,9 +111,23 @@ async def insert_problem(
     return problem_id
 
 
-class ProblemRepo:
-    """Reads and writes of the ledger (extended by the ledger service)."""
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change to a problem. Unset fields stay as they are.
 
+    ``only_if`` lists the statuses the problem must have for the change to apply, which makes
+    a stale or repeated button press a no-op instead of a second change.
+    """
+
+    kind: str
+    only_if: tuple[str, ...]
+    status: str | None = None
+    deadline: datetime | None = None
+    assignee: str | None = None
+    text: str | None = None
+
+
+class ProblemRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
@@ -61,6 +145,10 @@ class ProblemRepo:
                 conn, project_id, reporter_id, text, deadline, now, checkin_id
             )
 
+    async def get(self, problem_id: int) -> Problem | None:
+        row = await self._db.fetchone(_SELECT + " WHERE pb.id = ?", (problem_id,))
+        return _problem(row) if row else None
+
     async def open_for_project(self, project_id: int) -> list[OpenProblem]:
         rows = await self._db.fetchall(
             "SELECT id, text, deadline, status FROM problems"
@@ -69,10 +157,179 @@ class ProblemRepo:
         )
         return [OpenProblem(r["id"], r["text"], from_db(r["deadline"]), r["status"]) for r in rows]
 
+    async def unresolved(self, project_ids: Sequence[int] | None) -> list[Problem]:
+        """Open and in-progress problems, earliest deadline first; None means every project."""
+        sql = _SELECT + " WHERE pb.status != 'resolved'"
+        params: list[Any] = []
+        if project_ids is not None:
+            if not project_ids:
+                return []
+            sql += f" AND pb.project_id IN ({','.join('?' * len(project_ids))})"
+            params = list(project_ids)
+        rows = await self._db.fetchall(sql + " ORDER BY pb.deadline, pb.id", params)
+        return [_problem(row) for row in rows]
 
-@dataclass(frozen=True, slots=True)
-class OpenProblem:
-    id: int
-    text: str
-    deadline: datetime
-    status: str
+    async def history(self, problem_id: int) -> list[ProblemEvent]:
+        rows = await self._db.fetchall(
+            "SELECT e.at, e.actor_id, e.kind, e.detail, p.display_name FROM events e"
+            " LEFT JOIN people p ON p.user_id = e.actor_id"
+            " WHERE e.subject_id = ? AND e.kind LIKE 'problem.%' ORDER BY e.id",
+            (problem_id,),
+        )
+        return [
+            ProblemEvent(
+                from_db(r["at"]),
+                r["actor_id"],
+                r["display_name"],
+                r["kind"],
+                json.loads(r["detail"]),
+            )
+            for r in rows
+        ]
+
+    async def apply(
+        self,
+        problem_id: int,
+        change: Change,
+        actor_id: int,
+        now: datetime,
+        notices: Sequence[OutgoingMessage] = (),
+        **detail: Any,
+    ) -> bool:
+        """Apply a change, record it in the history and queue ``notices``, all or nothing.
+
+        False (and nothing written) when the problem's status is not in ``change.only_if``.
+        """
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "SELECT project_id, status, deadline FROM problems WHERE id = ?", (problem_id,)
+            )
+            row = await cursor.fetchone()
+            if row is None or row["status"] not in change.only_if:
+                return False
+            sets: list[str] = []
+            params: list[Any] = []
+            if change.status is not None:
+                sets.append("status = ?")
+                params.append(change.status)
+                detail.update(old_status=row["status"], new_status=change.status)
+                if change.status == "resolved":
+                    sets += ["resolved_at = ?", "resolved_by = ?"]
+                    params += [to_db(now), actor_id]
+                elif row["status"] == "resolved":
+                    sets += ["resolved_at = NULL", "resolved_by = NULL"]
+            if change.deadline is not None:
+                sets.append("deadline = ?")
+                params.append(to_db(change.deadline))
+                detail.update(old_deadline=row["deadline"], new_deadline=to_db(change.deadline))
+            if change.assignee is not None:
+                sets.append("assignee = ?")
+                params.append(change.assignee)
+                detail.update(assignee=change.assignee)
+            if change.text is not None:
+                detail.update(text=change.text)
+            if sets:
+                await conn.execute(
+                    f"UPDATE problems SET {', '.join(sets)} WHERE id = ?", (*params, problem_id)
+                )
+            await append_event(
+                conn,
+                now,
+                actor_id,
+                f"problem.{change.kind}",
+                row["project_id"],
+                problem_id,
+                **detail,
+            )
+            await enqueue(conn, notices, now)
+            return True
+
+    # --- escalation -------------------------------------------------------------------------
+
+    async def due_level1(self, now: datetime) -> list[Problem]:
+        """Unresolved past their deadline, not yet escalated for that deadline."""
+        rows = await self._db.fetchall(
+            _SELECT + " WHERE pb.status != 'resolved' AND pb.deadline <= ? AND pr.status = 'active'"
+            " AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.problem_id = pb.id"
+            "   AND e.level = 1 AND e.deadline = pb.deadline)"
+            " ORDER BY pb.deadline, pb.id",
+            (to_db(now),),
+        )
+        return [_problem(row) for row in rows]
+
+    async def due_level2(self, now: datetime, after: timedelta) -> list[Problem]:
+        """Unresolved ``after`` past their level-1 escalation for the current deadline."""
+        rows = await self._db.fetchall(
+            _SELECT + " JOIN escalations e1 ON e1.problem_id = pb.id AND e1.level = 1"
+            "   AND e1.deadline = pb.deadline"
+            " WHERE pb.status != 'resolved' AND e1.created_at <= ? AND pr.status = 'active'"
+            " AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.problem_id = pb.id"
+            "   AND e.level = 2 AND e.deadline = pb.deadline)"
+            " ORDER BY pb.deadline, pb.id",
+            (to_db(now - after),),
+        )
+        return [_problem(row) for row in rows]
+
+    async def escalate(
+        self,
+        problem: Problem,
+        level: int,
+        messages: Sequence[OutgoingMessage],
+        now: datetime,
+        recipients: str,
+    ) -> bool:
+        """Record the escalation and queue its cards in one transaction; once per deadline."""
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "INSERT OR IGNORE INTO escalations (problem_id, level, deadline, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (problem.id, level, to_db(problem.deadline), to_db(now)),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await enqueue(conn, messages, now)
+            await append_event(
+                conn,
+                now,
+                None,
+                "problem.escalated",
+                problem.project_id,
+                problem.id,
+                level=level,
+                deadline=to_db(problem.deadline),
+                recipients=recipients,
+            )
+            return True
+
+    async def escalation_levels(self, problem: Problem) -> set[int]:
+        rows = await self._db.fetchall(
+            "SELECT level FROM escalations WHERE problem_id = ? AND deadline = ?",
+            (problem.id, to_db(problem.deadline)),
+        )
+        return {row["level"] for row in rows}
+
+    # --- project default ----------------------------------------------------------------------
+
+    async def deadline_default(self, project_id: int) -> timedelta | None:
+        row = await self._db.fetchone(
+            "SELECT deadline_default_seconds FROM projects WHERE id = ?", (project_id,)
+        )
+        seconds = row["deadline_default_seconds"] if row else None
+        return timedelta(seconds=seconds) if seconds else None
+
+    async def set_deadline_default(
+        self, project_id: int, value: timedelta, actor_id: int, now: datetime
+    ) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(
+                "UPDATE projects SET deadline_default_seconds = ? WHERE id = ?",
+                (int(value.total_seconds()), project_id),
+            )
+            await append_event(
+                conn,
+                now,
+                actor_id,
+                "project.deadline_default",
+                project_id,
+                seconds=int(value.total_seconds()),
+            )

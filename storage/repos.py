@@ -25,6 +25,7 @@ from storage.models import (
     Role,
 )
 from storage.outbox import OutboxRepo
+from storage.pending import PendingRepo
 
 
 def _project(row: aiosqlite.Row) -> Project:
@@ -225,6 +226,34 @@ class MemberRepo:
             self._SELECT + " AND m.user_id = ? ORDER BY m.project_id, m.role", (user_id,)
         )
         return [self._member(row) for row in rows]
+
+    async def import_members(
+        self,
+        project_id: int,
+        role: Role,
+        people: Sequence[tuple[int, str, str | None, str | None]],
+        actor_id: int,
+        now: datetime,
+    ) -> None:
+        """Add many (user id, name, username, language) at once, in one transaction."""
+        async with self._db.write() as conn:
+            for user_id, name, username, language in people:
+                await upsert_person(conn, user_id, name, username, language, now)
+            await conn.executemany(
+                "INSERT OR IGNORE INTO memberships (project_id, user_id, role, added_at, added_by)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(project_id, p[0], role, to_db(now), actor_id) for p in people],
+            )
+            await append_event(
+                conn,
+                now,
+                actor_id,
+                "members.imported",
+                project_id,
+                None,
+                role=role,
+                count=len(people),
+            )
 
     async def remove(self, project_id: int, user_id: int, actor_id: int, now: datetime) -> int:
         """End every current role of the person in the project; returns how many ended."""
@@ -492,3 +521,4 @@ class Repositories:
         self.groups = GroupRepo(db)
         self.events = EventRepo(db)
         self.outbox = OutboxRepo(db)
+        self.pending = PendingRepo(db)

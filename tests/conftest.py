@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,30 +14,10 @@ from bot.app import App, build_application, services_of, start, stop
 from bot.config import Settings
 from bot.services import Services
 from storage import Database, Repositories
-from tests.fakebot import ApiCall, FakeBotAPI, FakeUser
+from tests.fakebot import ApiCall, FakeBotAPI, FakeClock, FakeUser
 
 ADMIN = FakeUser(1001, "Ada", "ada_admin", "en")
 TOKEN = "123456:TEST-token"
-
-
-class FakeClock:
-    """Time that moves only when a test says so; sleeping advances it."""
-
-    def __init__(self, start: datetime) -> None:
-        self.current = start
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, delta: timedelta) -> None:
-        self.current += delta
-
-    def set(self, moment: datetime) -> None:
-        self.current = moment
-
-    async def sleep(self, seconds: float) -> None:
-        self.current += timedelta(seconds=seconds)
-        await asyncio.sleep(0)
 
 
 @pytest.fixture

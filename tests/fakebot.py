@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -372,6 +373,26 @@ class FakeBotAPI:
     def message_of(self, call: ApiCall) -> dict[str, Any]:
         """The message as it stands now (after edits) that a send call created."""
         return self.messages[(call.params["chat_id"], call.result["message_id"])]
+
+
+class FakeClock:
+    """Time that moves only when a test says so; sleeping advances it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+    def set(self, moment: datetime) -> None:
+        self.current = moment
+
+    async def sleep(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+        await asyncio.sleep(0)
 
 
 def _multipart(body: bytes, content_type: str) -> dict[str, str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.conftest import ADMIN, FakeClock, Harness, start_harness, stop_harness
+from tests.conftest import ADMIN, Harness, start_harness, stop_harness
 from tests.e2e_helpers import project_with, prompts_to, run_jobs
-from tests.fakebot import FakeBotAPI, FakeUser, buttons_of
+from tests.fakebot import FakeBotAPI, FakeClock, FakeUser, buttons_of
 
 S1 = FakeUser(2001, "Li Wei", "liwei", "en")
 S2 = FakeUser(2002, "Wang Fang", "wangfang", "en")
