@@ -299,7 +299,6 @@ EN: dict[str, str] = {
     "problem.reopened": "Problem #{id} reopened; new deadline {deadline}.",
     "problem.assigned": "Problem #{id} assigned to {assignee}.",
     "deadline.default_set": "Project {id}: new problems get a deadline of {duration}.",
-
 }
 
 ZH: dict[str, str] = {
@@ -541,7 +540,6 @@ ZH: dict[str, str] = {
     "problem.reopened": "问题 #{id} 已重新打开，新的帮办时限 {deadline}。",
     "problem.assigned": "问题 #{id} 已交办 {assignee}。",
     "deadline.default_set": "项目 {id}：新问题的默认帮办时限为 {duration}。",
-
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh-CN": ZH}

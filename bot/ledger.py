@@ -299,7 +299,8 @@ class LedgerService:
                 params[key] = ""
         if kind == "escalated":
             params["recipients"] = t(lang, f"recipients.{detail.get('recipients', 'admins')}")
-        what = t(lang, f"history.{kind}", **params) if f"history.{kind}" in _HISTORY_KEYS else kind
+        key = f"history.{kind}"
+        what = t(lang, key, **params).strip() if key in _HISTORY_KEYS else kind
         who = event.actor_name or (
             t(lang, "history.system") if event.actor_id is None else str(event.actor_id)
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, checkin, errors, start
+from handlers import admin, checkin, errors, problems, start
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg]
@@ -36,19 +36,32 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     # 3. Secretary commands.
     application.add_handler(CommandHandler("checkin", checkin.checkin))
     application.add_handler(CommandHandler("leave", checkin.leave))
-    # 4. Buttons, by callback-data prefix.
+    # 4. Problem ledger (roles on the problem's project are checked by the service).
+    application.add_handler(CommandHandler("newproblem", problems.new_problem))
+    application.add_handler(CommandHandler("problems", problems.list_problems))
+    application.add_handler(CommandHandler("problem", problems.show_problem))
+    application.add_handler(CommandHandler("note", problems.note))
+    application.add_handler(CommandHandler("resolve", problems.resolve))
+    application.add_handler(CommandHandler("reopen", problems.reopen))
+    application.add_handler(CommandHandler("extend", problems.extend))
+    application.add_handler(CommandHandler("assign", problems.assign))
+    application.add_handler(CommandHandler("deadline", problems.deadline))
+    # 5. Buttons, by callback-data prefix.
     application.add_handler(CallbackQueryHandler(admin.projects_page, pattern=r"^pj:"))
     application.add_handler(CallbackQueryHandler(checkin.button, pattern=r"^ci:"))
-    # 5. Anything else that looks like a command, in private chats: say so.
+    application.add_handler(CallbackQueryHandler(problems.button, pattern=r"^pb:"))
+    # Anything else is forged or from an older version: refuse it, never leave it spinning.
+    application.add_handler(CallbackQueryHandler(admin.unknown_button))
+    # 6. Anything else that looks like a command, in private chats: say so.
     application.add_handler(
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, start.unknown_command)
     )
-    # 6. Plain text in private chats: check-in answers and problem descriptions. Last, so
+    # 7. Plain text in private chats: check-in answers and problem descriptions. Last, so
     #    that no command is ever taken for an answer.
     application.add_handler(
         MessageHandler(
             filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, checkin.free_text
         )
     )
-    # 7. Errors: log, apologise, report to the admins.
+    # 8. Errors: log, apologise, report to the admins.
     application.add_error_handler(errors.on_error)

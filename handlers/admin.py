@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram.constants import ChatType
 
 from bot.clock import format_local
@@ -11,6 +13,8 @@ from handlers.common import Call, guarded
 from handlers.notifier import keyboard
 from storage.models import Member, Role
 from storage.outbox import OutgoingButton
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
 MESSAGE_LIMIT = 4096
@@ -256,3 +260,12 @@ async def list_admins(call: Call) -> None:
             )
         )
     await call.reply("\n".join(lines))
+
+
+@guarded()
+async def unknown_button(call: Call) -> None:
+    """A button press whose data matches no handler: forged, or from an older version."""
+    query = call.update.callback_query
+    assert query is not None
+    log.warning("unknown callback data %r from %s", (query.data or "")[:80], call.user.id)
+    await query.answer(call.t("error.stale_button"), show_alert=True)

@@ -89,12 +89,17 @@ async def help_command(call: Call) -> None:
     """/help"""
     mine = await audiences(call)
     lines = [call.t("help.header")]
+    shown: set[str] = set()
     for audience in commands.AUDIENCES:
         if audience not in mine:
             continue
+        section = [c for c in commands.for_audiences({audience}) if c.name not in shown]
+        if not section:
+            continue
         lines.append("")
         lines.append(call.t(f"help.section.{audience}"))
-        for command in commands.for_audiences({audience}):
+        for command in section:
+            shown.add(command.name)
             usage = commands.usage(command.name, call.lang)
             lines.append(f"{usage} — {commands.about(command.name, call.lang)}")
     await call.reply("\n".join(lines))

@@ -1,0 +1,131 @@
+"""Problem ledger commands and the buttons on problem cards (also in the leadership group)."""
+
+from __future__ import annotations
+
+from bot.clock import format_local
+from bot.errors import UsageError
+from bot.ledger import parse_problem_id
+from handlers.checkin import apply_press
+from handlers.common import Call, guarded, kick_outbox
+
+MESSAGE_LIMIT = 4096
+
+
+def _rest(call: Call, words: int) -> list[str]:
+    """The command's arguments, the last one keeping its spaces and line breaks."""
+    parts = (call.message.text or "").split(maxsplit=words)
+    return parts[1:]
+
+
+@guarded(private=True)
+async def new_problem(call: Call) -> None:
+    """/newproblem <project id> [text]"""
+    args = _rest(call, 2)
+    reply = await call.services.ledger.new_problem(call.user.id, args, call.lang)
+    await call.reply(reply.text, reply.buttons)
+
+
+@guarded(private=True)
+async def list_problems(call: Call) -> None:
+    """/problems [project id]"""
+    if len(call.args) > 1:
+        raise UsageError("problems")
+    ledger = call.services.ledger
+    found = await ledger.list_unresolved(call.user.id, call.args[0] if call.args else None)
+    if not found:
+        await call.say("problems.empty")
+        return
+    text = "\n".join(
+        [call.t("problems.header", count=len(found))]
+        + [ledger.render_line(problem, call.lang) for problem in found]
+    )
+    if len(text) > MESSAGE_LIMIT:
+        text = text[: MESSAGE_LIMIT - 1] + "…"
+    await call.reply(text)
+
+
+@guarded(private=True)
+async def show_problem(call: Call) -> None:
+    """/problem <problem id>"""
+    if len(call.args) != 1:
+        raise UsageError("problem")
+    reply = await call.services.ledger.show(call.user.id, call.args[0], call.lang)
+    await call.reply(reply.text)
+
+
+@guarded(private=True)
+async def note(call: Call) -> None:
+    """/note <problem id> <text>"""
+    args = _rest(call, 2)
+    if len(args) != 2:
+        raise UsageError("note")
+    problem = await call.services.ledger.note(call.user.id, parse_problem_id(args[0]), args[1])
+    await call.say("problem.noted", id=problem.id)
+
+
+@guarded(private=True)
+async def resolve(call: Call) -> None:
+    """/resolve <problem id> [note]"""
+    args = _rest(call, 2)
+    if not args:
+        raise UsageError("resolve")
+    problem = await call.services.ledger.resolve(
+        call.user.id, parse_problem_id(args[0]), args[1] if len(args) > 1 else None
+    )
+    await call.say("problem.resolved", id=problem.id)
+    kick_outbox(call.context)
+
+
+@guarded(private=True)
+async def reopen(call: Call) -> None:
+    """/reopen <problem id> <reason>"""
+    args = _rest(call, 2)
+    if len(args) != 2:
+        raise UsageError("reopen")
+    problem = await call.services.ledger.reopen(call.user.id, parse_problem_id(args[0]), args[1])
+    deadline = format_local(problem.deadline, problem.project_timezone)
+    await call.say("problem.reopened", id=problem.id, deadline=deadline)
+
+
+@guarded(private=True)
+async def extend(call: Call) -> None:
+    """/extend <problem id> <duration> <reason>"""
+    args = _rest(call, 3)
+    if len(args) != 3:
+        raise UsageError("extend")
+    problem = await call.services.ledger.extend(
+        call.user.id, parse_problem_id(args[0]), args[1], args[2]
+    )
+    deadline = format_local(problem.deadline, problem.project_timezone)
+    await call.say("problem.extended", id=problem.id, deadline=deadline)
+    kick_outbox(call.context)
+
+
+@guarded(private=True)
+async def assign(call: Call) -> None:
+    """/assign <problem id> <department or person>"""
+    args = _rest(call, 2)
+    if len(args) != 2:
+        raise UsageError("assign")
+    problem = await call.services.ledger.assign(call.user.id, parse_problem_id(args[0]), args[1])
+    await call.say("problem.assigned", id=problem.id, assignee=problem.assignee)
+
+
+@guarded(private=True)
+async def deadline(call: Call) -> None:
+    """/deadline <problem id> <duration|date> or /deadline default <project id> <duration>"""
+    scope, subject, value = await call.services.ledger.set_deadline(call.user.id, call.args)
+    if scope == "default":
+        await call.say("deadline.default_set", id=subject, duration=value)
+    else:
+        await call.say("problem.deadline_set", id=subject, deadline=value)
+
+
+@guarded()
+async def button(call: Call) -> None:
+    """Buttons on escalation cards, prompts and report confirmations: pb:<action>:<id>."""
+    query = call.update.callback_query
+    assert query is not None
+    result = await call.services.ledger.press(call.user.id, query.data or "", call.lang)
+    await apply_press(call, result)
+    kick_outbox(call.context)

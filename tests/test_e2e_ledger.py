@@ -1,0 +1,255 @@
+"""End to end: the problem ledger (帮办台帐) and its two-level escalation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.conftest import ADMIN, Harness, start_harness, stop_harness
+from tests.e2e_helpers import invite_and_join, project_with, run_jobs
+from tests.fakebot import ApiCall, FakeBotAPI, FakeClock, FakeGroup, FakeUser, buttons_of
+
+SECRETARY = FakeUser(2001, "Li Wei", "liwei", "en")
+LEADER = FakeUser(3001, "Zhang San", "zhangsan", "en")
+STRANGER = FakeUser(5001, "Eve", "eve", "en")
+GROUP = FakeGroup(-100777, "Leadership group", forum=True)
+TOPIC = 42
+
+
+async def tick(bot: Harness) -> None:
+    await run_jobs(bot)
+    await bot.services.ledger.tick()
+    await bot.services.outbox.drain()
+
+
+def cards(bot: Harness, chat_id: int, level: int) -> list[ApiCall]:
+    """Escalation cards in a chat: English for people here, Chinese for groups (DEFAULT_LANGUAGE)."""
+    markers = (
+        ("escalation level 1", "一级推送") if level == 1 else ("escalation level 2", "二级推送")
+    )
+    return [c for c in bot.api.sent_to(chat_id) if any(m in c.params["text"] for m in markers)]
+
+
+async def setup(bot: Harness) -> None:
+    await project_with(bot, "South Road", [SECRETARY])
+    await invite_and_join(bot, 1, "leader", LEADER)
+    await bot.send(ADMIN, "/setgroup 1", group=GROUP, thread_id=TOPIC)
+
+
+async def test_the_whole_escalation_chain_survives_restarts(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Report → deadline → leader card → extend → leader again → group → stranger refused →
+    leader resolves → reporter told; restarts between steps send nothing twice."""
+    path = tmp_path / "b.db"
+    bot = await start_harness(api, clock, path)
+    await setup(bot)
+    reported = await bot.send(SECRETARY, "/newproblem 1 Power line blocks the excavation")
+    assert "Problem #1 recorded" in reported.params["text"]
+    assert [label for label, _ in buttons_of(reported)] == ["1 day", "3 days", "1 week", "Other…"]
+    await bot.press(SECRETARY, reported, "pb:d1:1")
+    assert "2026-03-03 08:30" in bot.api.message_of(reported)["text"]
+
+    clock.advance(timedelta(days=1, minutes=1))
+    await tick(bot)
+    first = cards(bot, LEADER.id, 1)
+    assert len(first) == 1 and cards(bot, ADMIN.id, 1) == []
+    card = first[0].params["text"]
+    assert "Problem #1: Power line blocks the excavation" in card
+    assert "Reported by Li Wei" in card and "overdue by 1m" in card
+    assert [label for label, _ in buttons_of(first[0])] == [
+        "👀 Acknowledge",
+        "✅ Resolved",
+        "⏳ Extend +1d",
+        "⏳ Extend +3d",
+    ]
+    await stop_harness(bot)  # restart: the card must not come again
+    bot = await start_harness(api, clock, path)
+    await tick(bot)
+    assert len(cards(bot, LEADER.id, 1)) == 1
+
+    answer = await bot.press(LEADER, first[0], "pb:x1:1")
+    assert "new deadline 2026-03-04 08:31" in answer.params["text"]
+    await bot.services.outbox.drain()
+    told = [
+        c.params["text"] for c in bot.api.sent_to(SECRETARY.id) if "extended by" in c.params["text"]
+    ]
+    assert told == [
+        "The deadline of your problem #1 “Power line blocks the excavation” was extended by"
+        " Zhang San to 2026-03-04 08:31. Reason: extended from the escalation card"
+    ]
+
+    clock.advance(timedelta(days=1, minutes=1))
+    await tick(bot)
+    assert len(cards(bot, LEADER.id, 1)) == 2  # the new deadline passed too: level 1 again
+    assert cards(bot, GROUP.id, 2) == []
+    clock.advance(timedelta(days=2))
+    await stop_harness(bot)  # down when level 2 falls due: caught up at start-up
+    bot = await start_harness(api, clock, path)
+    await api.wait_for(
+        lambda c: c.params.get("chat_id") == GROUP.id and "二级推送" in c.params["text"]
+    )
+    await tick(bot)
+    group_cards = cards(bot, GROUP.id, 2)
+    assert len(group_cards) == 1 and group_cards[0].params["message_thread_id"] == TOPIC
+    assert "提请高位统筹" in group_cards[0].params["text"]  # the group reads DEFAULT_LANGUAGE
+    assert [label for label, _ in buttons_of(group_cards[0])][1] == "✅ 已解决"
+
+    refused = await bot.press(STRANGER, group_cards[0], "pb:res:1")
+    assert "not for you" in refused.params["text"] and refused.params["show_alert"] is True
+    assert (await bot.services.ledger.problem(1)).status == "open"
+
+    done = await bot.press(LEADER, group_cards[0], "pb:res:1")
+    assert "resolved" in done.params["text"]
+    assert (
+        buttons_of(
+            ApiCall("x", {"reply_markup": bot.api.message_of(group_cards[0]).get("reply_markup")})
+        )
+        == []
+    )
+    await bot.services.outbox.drain()
+    assert any(
+        "was resolved (销号) by Zhang San" in c.params["text"]
+        for c in bot.api.sent_to(SECRETARY.id)
+    )
+    stale = await bot.press(LEADER, first[0], "pb:ack:1")
+    assert "already resolved by Zhang San at 2026-03-06 08:32" in stale.params["text"]
+    assert (await bot.services.ledger.problem(1)).status == "resolved"
+
+    await stop_harness(bot)
+    bot = await start_harness(api, clock, path)
+    clock.advance(timedelta(days=5))
+    await tick(bot)
+    assert len(cards(bot, LEADER.id, 1)) == 2 and len(cards(bot, GROUP.id, 2)) == 1
+
+    history = (await bot.send(ADMIN, "/problem 1")).params["text"]
+    expected = [
+        "Li Wei: reported (deadline 2026-03-05 08:30)",
+        "Li Wei: deadline set 2026-03-05 08:30 → 2026-03-03 08:30",
+        "Bangban: escalated, level 1, to the chief responsible leader(s)",
+        "Zhang San: deadline extended 2026-03-03 08:30 → 2026-03-04 08:31: extended from",
+        "Bangban: escalated, level 1, to the chief responsible leader(s)",
+        "Bangban: escalated, level 2, to the leadership group",
+        "Zhang San: resolved (销号)",
+    ]
+    position = 0
+    for line in expected:  # each line present, in this order
+        position = history.find(line, position)
+        assert position >= 0, (line, history)
+    await stop_harness(bot)
+
+
+async def test_without_reachable_leader_or_group_the_admins_get_the_cards(bot: Harness) -> None:
+    await project_with(bot, "Plant", [SECRETARY])
+    await bot.send(SECRETARY, "/newproblem 1 Cement shortage")
+    bot.clock.advance(timedelta(days=3, minutes=1))
+    await tick(bot)
+    assert len(cards(bot, ADMIN.id, 1)) == 1
+    bot.clock.advance(timedelta(days=2))
+    await tick(bot)
+    assert len(cards(bot, ADMIN.id, 2)) == 1
+    history = (await bot.send(ADMIN, "/problem 1")).params["text"]
+    assert "level 1, to the admins" in history and "level 2, to the admins" in history
+
+
+async def test_commands_list_note_assign_reopen_and_permissions(bot: Harness) -> None:
+    await setup(bot)
+    await project_with(bot, "Other", [])
+    await bot.send(SECRETARY, "/newproblem 1 Late steel")
+    await bot.send(ADMIN, "/newproblem 2 Unpaid wages")
+    bot.clock.advance(timedelta(days=4))
+    await bot.send(SECRETARY, "/newproblem 1 Missing permit")
+
+    listing = (await bot.send(ADMIN, "/problems")).params["text"]
+    assert listing.index("#1 ") < listing.index("#2 ") < listing.index("#3 ")
+    assert "Late steel" in listing and "⏰ overdue" in listing
+    mine = (await bot.send(SECRETARY, "/problems")).params["text"]
+    assert "Unpaid wages" not in mine and "Missing permit" in mine
+    assert "not a member of project 2" in (await bot.send(SECRETARY, "/problems 2")).params["text"]
+    assert "serve no project" in (await bot.send(STRANGER, "/problems")).params["text"]
+
+    assert (
+        "Note added"
+        in (await bot.send(SECRETARY, "/note 1 Supplier promised Friday")).params["text"]
+    )
+    refused = (await bot.send(SECRETARY, "/extend 1 2d waiting")).params["text"]
+    assert "no role on the project of problem #1" in refused
+    assert "Usage" in (await bot.send(LEADER, "/extend 1 2d")).params["text"]
+    assert "not a duration" in (await bot.send(LEADER, "/extend 1 soon because")).params["text"]
+    assert (
+        "new deadline"
+        in (await bot.send(LEADER, "/extend 1 2d waiting for the supplier")).params["text"]
+    )
+    assigned = (await bot.send(LEADER, "/assign 1 County Transport Bureau")).params["text"]
+    assert "assigned to County Transport Bureau" in assigned
+    assert "resolved" in (await bot.send(SECRETARY, "/resolve 1 Steel arrived")).params["text"]
+    assert "already resolved by Li Wei" in (await bot.send(LEADER, "/resolve 1")).params["text"]
+    assert "reopened" in (await bot.send(LEADER, "/reopen 1 Wrong grade delivered")).params["text"]
+    assert "not resolved" in (await bot.send(LEADER, "/reopen 1 again")).params["text"]
+    assert "no problem #99" in (await bot.send(ADMIN, "/problem 99")).params["text"]
+    assert "not a problem id" in (await bot.send(ADMIN, "/problem x")).params["text"]
+    assert "no role on the project" in (await bot.send(STRANGER, "/problem 1")).params["text"]
+
+    card = (await bot.send(SECRETARY, "/problem 1")).params["text"]
+    for line in (
+        "note: Supplier promised Friday",
+        "assigned to County Transport Bureau",
+        "resolved (销号) Steel arrived",
+        "reopened: Wrong grade delivered",
+        "Assigned to: County Transport Bureau",
+    ):
+        assert line in card, line
+
+
+async def test_deadlines_by_default_duration_and_date(bot: Harness) -> None:
+    await setup(bot)
+    reply = await bot.send(ADMIN, "/deadline default 1 12h")
+    assert "new problems get a deadline of 12h" in reply.params["text"]
+    assert "Only admins" in (await bot.send(LEADER, "/deadline default 1 1d")).params["text"]
+    recorded = await bot.send(SECRETARY, "/newproblem 1 Crane broken")
+    assert "Deadline (帮办时限): 2026-03-02 20:30" in recorded.params["text"]
+    by_date = await bot.send(LEADER, "/deadline 1 2026-03-10")
+    assert "2026-03-10 18:00" in by_date.params["text"]
+    assert "in the future" in (await bot.send(LEADER, "/deadline 1 2020-01-01")).params["text"]
+    assert "within a year" in (await bot.send(LEADER, "/deadline 1 400d")).params["text"]
+    assert "neither a duration" in (await bot.send(LEADER, "/deadline 1 later")).params["text"]
+    other = await bot.press(SECRETARY, recorded, "pb:dx:1")
+    assert other.params.get("text") is None
+    assert "/deadline 1 10d" in bot.api.sent_to(SECRETARY.id)[-1].params["text"]
+
+    without_text = await bot.send(SECRETARY, "/newproblem 1")
+    assert "describe the problem" in without_text.params["text"]
+    described = await bot.send(SECRETARY, "Road closed by the police")
+    assert "Problem #2 recorded" in described.params["text"]
+
+
+async def test_prompt_lists_open_problems_with_buttons(bot: Harness) -> None:
+    await project_with(bot, "Plant", [SECRETARY], "daily 09:00")
+    await bot.send(SECRETARY, "/newproblem 1 Fence damaged")
+    bot.clock.set(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    await tick(bot)
+    prompt = [c for c in bot.api.sent_to(SECRETARY.id) if "Check-in:" in c.params["text"]][-1]
+    assert (
+        "Open problems (1):" in prompt.params["text"]
+        and "#1 Fence damaged" in prompt.params["text"]
+    )
+    assert ("📝 Progress on #1", "pb:nt:1") in buttons_of(prompt)
+    await bot.press(SECRETARY, prompt, "pb:nt:1")
+    assert "progress note on problem #1" in bot.api.sent_to(SECRETARY.id)[-1].params["text"]
+    noted = await bot.send(SECRETARY, "Contractor repairing it today")
+    assert "Note added to problem #1" in noted.params["text"]
+    solved = await bot.press(SECRETARY, prompt, "pb:rs:1")
+    assert "resolved" in solved.params["text"]
+    again = await bot.press(SECRETARY, prompt, "pb:rs:1")
+    assert "already resolved by Li Wei" in again.params["text"]
+
+
+async def test_forged_and_malformed_problem_buttons_are_refused(bot: Harness) -> None:
+    await setup(bot)
+    reported = await bot.send(SECRETARY, "/newproblem 1 Flooding")
+    for data in ("pb:zz:1", "pb:ack:999", "pb:ack:1:extra", "pb:ack:-1", "totally-forged"):
+        answer = await bot.press(LEADER, reported, data)
+        assert "out of date" in answer.params["text"], data
+    leader_deadline = await bot.press(STRANGER, reported, "pb:d7:1")
+    assert "not for you" in leader_deadline.params["text"]
+    assert (await bot.services.ledger.problem(1)).status == "open"
