@@ -23,7 +23,7 @@ async def tick(bot: Harness) -> None:
 
 
 def cards(bot: Harness, chat_id: int, level: int) -> list[ApiCall]:
-    """Escalation cards in a chat: English for people here, Chinese for groups (DEFAULT_LANGUAGE)."""
+    """Escalation cards in a chat: English for people, Chinese for groups (DEFAULT_LANGUAGE)."""
     markers = (
         ("escalation level 1", "一级推送") if level == 1 else ("escalation level 2", "二级推送")
     )
