@@ -101,6 +101,7 @@ class FakeBotAPI:
         self._callback_ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._released = asyncio.Event()
+        self._closing = asyncio.Event()
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.StreamWriter] = set()
         self.port = 0
@@ -122,6 +123,7 @@ class FakeBotAPI:
             self._changed.notify_all()
 
     async def stop(self) -> None:
+        self._closing.set()
         await self.release_polls()
         if self._server is not None:
             self._server.close()
@@ -175,7 +177,8 @@ class FakeBotAPI:
         fault = self._take_fault(method, params)
         if fault is not None:
             if fault.hang:
-                await asyncio.sleep(3600)
+                # Never answer; the client's read timeout fires first. Ends when the server stops.
+                await self._closing.wait()
             return fault.status, self._fault_payload(fault)
         chat_id = params.get("chat_id")
         if method.startswith("send") and isinstance(chat_id, int) and chat_id in self.blocked:

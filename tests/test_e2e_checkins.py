@@ -357,3 +357,15 @@ async def test_scheduler_jobs_follow_the_database(bot: Harness) -> None:
     assert bot.app.job_queue.scheduler.get_job("checkin:1") is None  # type: ignore[union-attr]
     assert "25:00" in (await bot.send(ADMIN, "/schedule 1 daily 25:00")).params["text"]
     assert "Usage" in (await bot.send(ADMIN, "/schedule 1 hourly")).params["text"]
+
+
+async def test_a_hanging_bot_api_delays_but_loses_nothing(bot: Harness) -> None:
+    """A request that never gets an answer times out; the prompt is retried and sent once."""
+    await project_with(bot, "Plant", [S1], "daily 09:00")
+    bot.api.fail("sendMessage", hang=True, chat_id=S1.id)
+    bot.clock.set(SLOT)
+    await run_jobs(bot)  # waits out the client's read timeout (5 s, PTB's default)
+    assert prompts_to(bot, S1) == []
+    bot.clock.advance(timedelta(seconds=30))
+    await run_jobs(bot)
+    assert len(prompts_to(bot, S1)) == 1

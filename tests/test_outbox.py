@@ -1,0 +1,125 @@
+"""The outbox sender against a scripted notifier: pacing, retries, blocked users, migrations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from bot.notifier import ChatMoved, DeliveryError, RecipientGone, RetryLater, Undeliverable
+from bot.outbox import OutboxSender
+from storage import Repositories
+from storage.outbox import OutgoingButton, OutgoingMessage
+from tests.fakebot import FakeClock
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+class ScriptedNotifier:
+    """Records sends; raises the scripted error for a chat's next send(s)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str, datetime]] = []
+        self.errors: dict[int, list[DeliveryError]] = {}
+        self.clock: FakeClock | None = None
+
+    async def send(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        thread_id: int | None = None,
+        buttons: Sequence[Sequence[OutgoingButton]] = (),
+    ) -> int:
+        queued = self.errors.get(chat_id)
+        if queued:
+            raise queued.pop(0)
+        assert self.clock is not None
+        self.sent.append((chat_id, text, self.clock.now()))
+        return len(self.sent)
+
+
+def sender(repos: Repositories, clock: FakeClock, notifier: ScriptedNotifier) -> OutboxSender:
+    notifier.clock = clock
+    gone: list[int] = []
+
+    async def on_gone(user_id: int) -> None:
+        gone.append(user_id)
+
+    result = OutboxSender(repos.outbox, repos.groups, notifier, clock, on_recipient_gone=on_gone)
+    result.gone = gone  # type: ignore[attr-defined]
+    return result
+
+
+async def test_same_chat_is_paced_one_per_second_and_keys_dedupe(repos: Repositories) -> None:
+    clock, notifier = FakeClock(NOW), ScriptedNotifier()
+    outbox = sender(repos, clock, notifier)
+    messages = [
+        OutgoingMessage("a", 1, "one"),
+        OutgoingMessage("b", 1, "two"),
+        OutgoingMessage("c", 2, "x"),
+    ]
+    assert await repos.outbox.enqueue(messages, NOW) == 3
+    assert await repos.outbox.enqueue(messages, NOW) == 0  # same keys: nothing new
+    stats = await outbox.drain()
+    assert stats.sent == 3
+    times = {text: at for _, text, at in notifier.sent}
+    assert times["two"] - times["one"] >= timedelta(seconds=1)
+    assert times["x"] == times["one"]
+    assert (await outbox.drain()).sent == 0
+
+
+async def test_retry_after_is_honoured_on_the_clock(repos: Repositories) -> None:
+    clock, notifier = FakeClock(NOW), ScriptedNotifier()
+    outbox = sender(repos, clock, notifier)
+    notifier.errors[1] = [RetryLater("flood", retry_after=7)]
+    await repos.outbox.enqueue([OutgoingMessage("a", 1, "hello")], NOW)
+    assert (await outbox.drain()).retried == 1
+    clock.advance(timedelta(seconds=6))
+    assert (await outbox.drain()).sent == 0
+    clock.advance(timedelta(seconds=1))
+    assert (await outbox.drain()).sent == 1 and len(notifier.sent) == 1
+
+
+async def test_server_errors_back_off_and_never_give_up(repos: Repositories) -> None:
+    clock, notifier = FakeClock(NOW), ScriptedNotifier()
+    outbox = sender(repos, clock, notifier)
+    notifier.errors[1] = [RetryLater("502") for _ in range(4)]
+    await repos.outbox.enqueue([OutgoingMessage("a", 1, "hello")], NOW)
+    for _ in range(4):
+        await outbox.drain()
+        clock.advance(timedelta(minutes=2))
+    await outbox.drain()
+    assert [text for _, text, _ in notifier.sent] == ["hello"]
+
+
+async def test_blocked_user_fails_the_message_and_is_reported(repos: Repositories) -> None:
+    clock, notifier = FakeClock(NOW), ScriptedNotifier()
+    outbox = sender(repos, clock, notifier)
+    notifier.errors[5] = [RecipientGone("blocked")]
+    await repos.outbox.enqueue([OutgoingMessage("a", 5, "hi", user_id=5)], NOW)
+    assert (await outbox.drain()).failed == 1
+    assert outbox.gone == [5]  # type: ignore[attr-defined]
+    assert (await repos.outbox.counts()) == {"failed": 1}
+
+
+async def test_migrated_group_gets_its_new_id(repos: Repositories) -> None:
+    clock, notifier = FakeClock(NOW), ScriptedNotifier()
+    outbox = sender(repos, clock, notifier)
+    await repos.groups.bind(None, -100, None, "Leaders", 1, NOW)
+    notifier.errors[-100] = [ChatMoved(-100200)]
+    await repos.outbox.enqueue([OutgoingMessage("a", -100, "card")], NOW)
+    await outbox.drain()
+    assert [(chat, text) for chat, text, _ in notifier.sent] == [(-100200, "card")]
+    binding = await repos.groups.for_project(None)
+    assert binding is not None and binding.chat_id == -100200
+
+
+async def test_refused_requests_are_not_retried(repos: Repositories) -> None:
+    clock, notifier = FakeClock(NOW), ScriptedNotifier()
+    outbox = sender(repos, clock, notifier)
+    notifier.errors[1] = [Undeliverable("Bad Request: message is too long")]
+    await repos.outbox.enqueue([OutgoingMessage("a", 1, "x")], NOW)
+    await outbox.drain()
+    clock.advance(timedelta(hours=1))
+    await outbox.drain()
+    assert notifier.sent == [] and (await repos.outbox.counts()) == {"failed": 1}
