@@ -32,6 +32,7 @@ from bot.schedule import (
     window_end,
 )
 from storage.checkins import CheckinRepo, CheckinRow, RoundRow, ScheduleRow
+from storage.models import Project
 from storage.outbox import OutgoingButton, OutgoingMessage
 from storage.problems import OpenProblem, ProblemRepo
 from storage.repos import Repositories
@@ -159,7 +160,9 @@ class CheckinService:
             raise UserError("error.no_schedule", id=project.id)
         return project.id, window
 
-    async def set_questions(self, actor_id: int, project_arg: str, raw: str) -> list[str]:
+    async def set_questions(
+        self, actor_id: int, project_arg: str, raw: str
+    ) -> tuple[int, list[str]]:
         """Replace the question with up to five of the admin's own, separated by | or lines."""
         project = await self._registry.project(parse_project_id(project_arg))
         if raw.strip().lower() == "default":
@@ -176,7 +179,7 @@ class CheckinService:
             if len(texts) > MAX_QUESTIONS:
                 raise UserError("error.too_many_questions", count=len(texts))
         await self._checkins.set_questions(project.id, texts, actor_id, self._clock.now())
-        return texts
+        return project.id, texts
 
     def describe(self, schedule: Schedule | None, lang: str) -> str:
         if schedule is None:
@@ -255,12 +258,13 @@ class CheckinService:
         assert opened is not None
         return opened, len(secretaries)
 
-    async def status(self, project_arg: str) -> tuple[RoundRow | None, list[CheckinRow]]:
+    async def status(self, project_arg: str) -> tuple[Project, RoundRow | None, list[CheckinRow]]:
+        """The project's current or last round and its check-ins."""
         project = await self._registry.project(parse_project_id(project_arg))
         latest = await self._checkins.latest_round(project.id)
         if latest is None:
-            return None, []
-        return latest, await self._checkins.checkins_of_round(latest.id)
+            return project, None, []
+        return project, latest, await self._checkins.checkins_of_round(latest.id)
 
     # --- time -------------------------------------------------------------------------------
 

@@ -41,8 +41,7 @@ async def questions(call: Call) -> None:
     parts = (call.message.text or "").split(maxsplit=2)
     if len(parts) < 3:
         raise UsageError("questions")
-    texts = await call.services.checkins.set_questions(call.user.id, parts[1], parts[2])
-    project_id = int(parts[1].lstrip("#"))
+    project_id, texts = await call.services.checkins.set_questions(call.user.id, parts[1], parts[2])
     if not texts:
         await call.say("questions.default", id=project_id)
         return
@@ -80,8 +79,7 @@ async def status(call: Call) -> None:
     """/status <id>"""
     if len(call.args) != 1:
         raise UsageError("status")
-    latest, rows = await call.services.checkins.status(call.args[0])
-    project = await call.services.registry.project(int(call.args[0].lstrip("#")))
+    project, latest, rows = await call.services.checkins.status(call.args[0])
     if latest is None:
         await call.say("status.none", id=project.id)
         return

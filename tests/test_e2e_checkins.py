@@ -14,6 +14,20 @@ S2 = FakeUser(2002, "Wang Fang", "wangfang", "en")
 SLOT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Asia/Shanghai
 
 
+async def days_prompted(
+    bot: Harness, user: FakeUser, year: int, month: int, days: range
+) -> list[int]:
+    """Run the jobs at 09:30 Shanghai time on each day; the days on which a prompt came."""
+    prompted = []
+    for day in days:
+        before = len(prompts_to(bot, user))
+        bot.clock.set(datetime(year, month, day, 1, 30, tzinfo=UTC))
+        await run_jobs(bot)
+        if len(prompts_to(bot, user)) > before:
+            prompted.append(day)
+    return prompted
+
+
 def last_prompt(bot: Harness, user: FakeUser):  # type: ignore[no-untyped-def]
     return [c for c in bot.api.sent_to(user.id) if "Check-in:" in c.params["text"]][-1]
 
@@ -127,12 +141,7 @@ async def test_official_holiday_skipped_and_adjusted_saturday_prompted(bot: Harn
     """Workday schedules skip Golden Week and prompt on the 调休 Saturday 2026-10-10."""
     bot.clock.set(datetime(2026, 9, 30, 0, 0, tzinfo=UTC))
     await project_with(bot, "Bridge", [S1], "workdays 09:00")
-    prompted: list[int] = []
-    for day in range(1, 12):
-        bot.clock.set(datetime(2026, 10, day, 1, 30, tzinfo=UTC))
-        await run_jobs(bot)
-        if len(prompts_to(bot, S1)) > len(prompted):
-            prompted.append(day)
+    prompted = await days_prompted(bot, S1, 2026, 10, range(1, 12))
     assert 1 not in prompted and 10 in prompted and 11 not in prompted
     assert prompted == [8, 9, 10]
 
@@ -148,12 +157,7 @@ async def test_admin_calendar_entries_and_the_unknown_year_notice(bot: Harness) 
     listing = (await bot.send(ADMIN, "/holidays 2027")).params["text"]
     assert "not available yet" in listing and "2027-01-02 — adjusted working day" in listing
     assert "official calendar available" in (await bot.send(ADMIN, "/holidays 2026")).params["text"]
-    prompted: list[int] = []
-    for day in range(1, 6):
-        bot.clock.set(datetime(2027, 1, day, 1, 30, tzinfo=UTC))
-        await run_jobs(bot)
-        if len(prompts_to(bot, S1)) > len(prompted):
-            prompted.append(day)
+    prompted = await days_prompted(bot, S1, 2027, 1, range(1, 6))
     assert prompted == [2, 4, 5]  # holiday Fri 1st skipped, workday Sat 2nd, Mon–Tue
     notices = [c for c in bot.api.sent_to(ADMIN.id) if "Until it is" in c.params["text"]]
     assert len(notices) == 1
