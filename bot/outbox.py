@@ -109,6 +109,15 @@ class OutboxSender:
                 await self._repo.mark_retry(message.id, self._clock.now() + delay, str(exc))
                 return "retried"
             except Undeliverable as exc:
+                if message.thread_id is not None and "thread" in str(exc).lower():
+                    # The forum topic was deleted: the general stream still reaches the group.
+                    log.warning(
+                        "outbox %s: topic %s gone, sending to the chat",
+                        message.key,
+                        message.thread_id,
+                    )
+                    await self._repo.drop_thread(message.id, str(exc))
+                    return "retried"
                 log.error("outbox %s to %s refused: %s", message.key, message.chat_id, exc)
                 await self._repo.mark_failed(message.id, str(exc))
                 return "failed"

@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, TelegramError
+from telegram.error import TelegramError
 
 from bot.i18n import t
 from handlers.common import Context, kick_outbox, services
@@ -33,7 +33,7 @@ async def on_error(update: object, context: Context) -> None:
                 await update.callback_query.answer(t(lang, "error.generic"), show_alert=True)
             else:
                 await context.bot.send_message(update.effective_chat.id, t(lang, "error.generic"))
-        except (Forbidden, NetworkError, TelegramError):
+        except TelegramError:
             log.warning("could not apologise for update %s", update_id)
     kick_outbox(context)
 

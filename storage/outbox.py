@@ -126,6 +126,13 @@ class OutboxRepo:
             (error[:500], message_id),
         )
 
+    async def drop_thread(self, message_id: int, error: str) -> None:
+        """Send to the chat's general stream instead of a topic that no longer exists."""
+        await self._db.execute(
+            "UPDATE outbox SET thread_id = NULL, attempts = attempts + 1, error = ? WHERE id = ?",
+            (error[:500], message_id),
+        )
+
     async def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         await self._db.execute(
             "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND status = 'pending'",

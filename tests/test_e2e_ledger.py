@@ -253,3 +253,43 @@ async def test_forged_and_malformed_problem_buttons_are_refused(bot: Harness) ->
     leader_deadline = await bot.press(STRANGER, reported, "pb:d7:1")
     assert "not for you" in leader_deadline.params["text"]
     assert (await bot.services.ledger.problem(1)).status == "open"
+
+
+async def test_reporter_is_told_of_an_acknowledgement(bot: Harness) -> None:
+    await setup(bot)
+    await bot.send(SECRETARY, "/newproblem 1 Drainage pipe cracked")
+    bot.clock.advance(timedelta(days=3, minutes=1))
+    await tick(bot)
+    card = cards(bot, LEADER.id, 1)[0]
+    assert "acknowledged" in (await bot.press(LEADER, card, "pb:ack:1")).params["text"]
+    assert "already in progress" in (await bot.press(LEADER, card, "pb:ack:1")).params["text"]
+    assert "Status: in progress" in bot.api.message_of(card)["text"]
+    await bot.services.outbox.drain()
+    told = [
+        c.params["text"]
+        for c in bot.api.sent_to(SECRETARY.id)
+        if "acknowledged by" in c.params["text"]
+    ]
+    assert told == [
+        "Your problem #1 “Drainage pipe cracked” was acknowledged by Zhang San"
+        " and is being handled."
+    ]
+
+
+async def test_chinese_users_see_the_reference_vocabulary(bot: Harness) -> None:
+    """A zh user's prompt, report and escalation card use 首办秘书, 帮办台帐, 帮办时限."""
+    secretary = FakeUser(2301, "王芳", "wangfang", "zh-hans")
+    leader = FakeUser(3301, "赵局长", "zhao", "zh-hans")
+    await project_with(bot, "城南污水处理厂", [secretary], "daily 09:00")
+    await invite_and_join(bot, 1, "leader", leader)
+    bot.clock.set(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
+    await tick(bot)
+    prompt = [c for c in bot.api.sent_to(secretary.id) if "报到：" in c.params["text"]][-1]
+    assert "形象进度" in prompt.params["text"]
+    assert [label for label, _ in buttons_of(prompt)] == ["✅ 一切正常", "⚠️ 反映问题", "🏖 今日请假"]
+    recorded = await bot.send(secretary, "/newproblem 1 征地拆迁受阻")
+    assert "帮办台帐" in recorded.params["text"] and "帮办时限" in recorded.params["text"]
+    bot.clock.advance(timedelta(days=3, minutes=1))
+    await tick(bot)
+    card = cards(bot, leader.id, 1)[0].params["text"]
+    assert "一级推送" in card and "帮办时限" in card and "已逾期" in card and "王芳" in card

@@ -123,3 +123,13 @@ async def test_refused_requests_are_not_retried(repos: Repositories) -> None:
     clock.advance(timedelta(hours=1))
     await outbox.drain()
     assert notifier.sent == [] and (await repos.outbox.counts()) == {"failed": 1}
+
+
+async def test_a_deleted_forum_topic_falls_back_to_the_group(repos: Repositories) -> None:
+    """A card for a topic that no longer exists still reaches the group."""
+    clock, notifier = FakeClock(NOW), ScriptedNotifier()
+    outbox = sender(repos, clock, notifier)
+    notifier.errors[-100] = [Undeliverable("Bad Request: message thread not found")]
+    await repos.outbox.enqueue([OutgoingMessage("a", -100, "card", thread_id=9)], NOW)
+    await outbox.drain()
+    assert [(chat, text) for chat, text, _ in notifier.sent] == [(-100, "card")]
