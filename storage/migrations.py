@@ -135,7 +135,7 @@ MIGRATIONS: list[str] = [
         round_id        INTEGER NOT NULL REFERENCES rounds(id),
         user_id         INTEGER NOT NULL REFERENCES people(user_id),
         status          TEXT NOT NULL
-                        CHECK (status IN ('pending', 'answered', 'on_leave', 'missed')),
+                        CHECK (status IN ('pending', 'answered', 'on_leave', 'missed', 'removed')),
         outcome         TEXT,
         next_question   INTEGER NOT NULL DEFAULT 1,
         reminders_sent  INTEGER NOT NULL DEFAULT 0,

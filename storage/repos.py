@@ -273,6 +273,12 @@ class MemberRepo:
                 await append_event(
                     conn, now, actor_id, "member.removed", project_id, user_id, role=row["role"]
                 )
+            # Someone who no longer serves the project is not counted as missing its round.
+            await conn.execute(
+                "UPDATE checkins SET status = 'removed' WHERE user_id = ? AND status = 'pending'"
+                " AND round_id IN (SELECT id FROM rounds WHERE project_id = ? AND status = 'open')",
+                (user_id, project_id),
+            )
             return len(rows)
 
 

@@ -373,3 +373,17 @@ async def test_a_hanging_bot_api_delays_but_loses_nothing(bot: Harness) -> None:
     bot.clock.advance(timedelta(seconds=30))
     await run_jobs(bot)
     assert len(prompts_to(bot, S1)) == 1
+
+
+async def test_secretary_removed_mid_round_is_not_marked_missed(bot: Harness) -> None:
+    await project_with(bot, "Plant", [S1, S2], "daily 09:00")
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    await bot.send(ADMIN, "/remove 1 @wangfang")
+    bot.clock.advance(timedelta(hours=5))
+    await run_jobs(bot)
+    assert not [c for c in bot.api.sent_to(S2.id) if "Reminder" in c.params["text"]]
+    bot.clock.set(datetime(2026, 3, 2, 16, 0, tzinfo=UTC))
+    await run_jobs(bot)
+    status = (await bot.send(ADMIN, "/status 1")).params["text"]
+    assert "Missed: Li Wei" in status and "Wang Fang" not in status
