@@ -17,11 +17,28 @@ from storage import Database, StorageError
 log = logging.getLogger("bot")
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+class RedactingFormatter(logging.Formatter):
+    """Masks secrets in the final text, tracebacks included; PTB logs its base URL, token and
+    all, at DEBUG."""
+
+    def __init__(self, fmt: str, secrets: list[str]) -> None:
+        super().__init__(fmt)
+        self._secrets = [secret for secret in secrets if secret]
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+
+def configure_logging(level: str, secrets: list[str]) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
     )
-    # httpx logs every request URL at INFO, and the URL contains the bot token.
+    logging.basicConfig(level=level, handlers=[handler])
+    # httpx logs every request URL at INFO: noise, and the token (masked above) is in it.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
@@ -57,7 +74,7 @@ def main() -> int:
     except SettingsError as exc:
         print(f"bangban: {exc}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, [settings.bot_token.get_secret_value()])
     return asyncio.run(run(settings))
 
 

@@ -1,0 +1,46 @@
+"""The real process: ``python -m bot`` serves updates, stops on SIGTERM, never logs the token."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from tests.conftest import ADMIN, TOKEN
+from tests.fakebot import FakeBotAPI
+
+
+async def test_python_m_bot_serves_and_stops_cleanly(api: FakeBotAPI, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in {"PATH", "HOME"}}
+    env.update(
+        BOT_TOKEN=TOKEN,
+        ADMIN_IDS=str(ADMIN.id),
+        DATABASE_PATH=str(tmp_path / "bangban.db"),
+        BOT_API_BASE_URL=api.base_url,
+        LOG_LEVEL="DEBUG",
+        PYTHONPATH=str(Path(__file__).parent.parent),
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await api.wait_for(lambda c: c.method == "setMyCommands", timeout=30)
+        mark = len(api.calls)
+        await api.send_text(ADMIN, "/newproject 东区道路")
+        reply = await api.reply_to(ADMIN.id, after=mark, timeout=30)
+        assert "东区道路" in reply.params["text"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await api.release_polls()
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, stderr.decode()
+    assert TOKEN not in stderr.decode()
+    assert "Traceback" not in stderr.decode()
