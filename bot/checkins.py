@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, format_local
-from bot.config import parse_duration
+from bot.config import format_duration, parse_duration
 from bot.errors import UsageError, UserError
 from bot.i18n import t
 from bot.ledger import LedgerService
@@ -192,8 +192,6 @@ class CheckinService:
             text = t(lang, f"schedule.{schedule.kind}", time=at)
         text += f" ({schedule.timezone})"
         if schedule.window is not None:
-            from bot.config import format_duration
-
             text += t(lang, "schedule.window", window=format_duration(schedule.window))
         return text
 
@@ -513,7 +511,7 @@ class CheckinService:
             "skip",
             now,
             question_no=number,
-            status=checkin.status if checkin.status != "pending" else "pending",
+            status=checkin.status,
             next_question=number + 1,
         )
         return PressResult(followups=[self._after_question(checkin, lang, questions, number)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -27,6 +28,4 @@ class SystemClock:
 
 def format_local(moment: datetime, timezone: str) -> str:
     """``YYYY-MM-DD HH:MM`` in the given IANA zone, for people to read."""
-    from zoneinfo import ZoneInfo
-
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -54,7 +53,7 @@ class Database:
         """Open (creating if needed), configure and migrate the database at ``path``."""
         try:
             conn = await aiosqlite.connect(str(path), isolation_level=None)
-        except sqlite3.Error as exc:
+        except aiosqlite.Error as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from exc
         conn.row_factory = aiosqlite.Row
         db = cls(conn)
@@ -64,7 +63,7 @@ class Database:
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA busy_timeout=5000")
             await db._migrate()
-        except sqlite3.Error as exc:
+        except aiosqlite.Error as exc:
             await conn.close()
             raise StorageError(f"cannot use database {path}: {exc}") from exc
         return db
