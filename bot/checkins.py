@@ -20,9 +20,8 @@ from bot.errors import UsageError, UserError
 from bot.i18n import t
 from bot.ledger import LedgerService
 from bot.registry import Registry, clean_text, parse_project_id
-from bot.replies import Buttons, PressResult, Reply
+from bot.replies import Buttons, PressResult, Reply, shorten
 from bot.schedule import (
-    WEEKDAY_NAMES,
     Schedule,
     WorkCalendar,
     next_slot,
@@ -423,7 +422,7 @@ class CheckinService:
                         lang,
                         "checkin.problem_line",
                         id=problem.id,
-                        text=_short(problem.text),
+                        text=shorten(problem.text),
                         deadline=format_local(problem.deadline, tz),
                         overdue=overdue,
                     )
@@ -687,11 +686,3 @@ def _days(first: date, last: date) -> list[date]:
     if (last - first).days > MAX_LEAVE_DAYS:
         raise UserError("error.leave_too_long")
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-def _short(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-__all__ = ["WEEKDAY_NAMES", "CheckinService", "TickReport"]

@@ -20,7 +20,7 @@ from bot.config import format_duration, parse_duration
 from bot.errors import UsageError, UserError
 from bot.i18n import t
 from bot.registry import Registry, clean_text, parse_project_id
-from bot.replies import Buttons, PressResult, Reply
+from bot.replies import Buttons, PressResult, Reply, clip, shorten
 from storage.db import from_db, to_db
 from storage.outbox import OutgoingButton, OutgoingMessage
 from storage.problems import Change, Problem, ProblemEvent, ProblemRepo
@@ -35,6 +35,7 @@ DATE_DEADLINE_AT = time(18, 0)  # a deadline given as a date means the end of th
 MAX_TEXT = 2000
 MAX_DEADLINE = timedelta(days=366)
 HISTORY_ON_CARD = 5
+CARD_LIMIT = 4000  # a card stays safely under MESSAGE_LIMIT
 OPEN = ("open", "in_progress")
 ANY = ("open", "in_progress", "resolved")
 MEMBER_ROLES = frozenset({"secretary", "leader", "admin"})
@@ -198,7 +199,7 @@ class LedgerService:
             id=problem.id,
             project_id=problem.project_id,
             project=problem.project_name,
-            text=_short(problem.text),
+            text=shorten(problem.text),
             deadline=format_local(problem.deadline, problem.project_timezone),
             overdue=overdue,
             status=t(lang, f"problem.status.{problem.status}"),
@@ -267,9 +268,7 @@ class LedgerService:
         if shown:
             lines.append(t(lang, "card.history"))
             lines += [self.render_event(event, lang, tz) for event in shown]
-        text = "\n".join(lines)
-        if len(text) > 4000:
-            text = text[:3999] + "…"
+        text = clip("\n".join(lines), CARD_LIMIT)
         keyboard: Buttons = ()
         if buttons and problem.status != "resolved":
             keyboard = (
@@ -319,7 +318,7 @@ class LedgerService:
             lang,
             key,
             id=problem.id,
-            text=_short(problem.text),
+            text=shorten(problem.text),
             who=actor.display_name if actor else str(actor_id),
             **params,
         )
@@ -606,11 +605,6 @@ class LedgerService:
                 )
             )
         return await self._problems.escalate(problem, level, messages, now, recipients)
-
-
-def _short(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _HISTORY_KEYS = {

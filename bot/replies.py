@@ -7,6 +7,17 @@ from dataclasses import dataclass, field
 from storage.outbox import OutgoingButton
 
 Buttons = tuple[tuple[OutgoingButton, ...], ...]
+MESSAGE_LIMIT = 4096  # Telegram's maximum message length
+
+
+def clip(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """Cut ``text`` to ``limit`` characters, marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """One line of at most ``limit`` characters, for lists."""
+    return clip(" ".join(text.split()), limit)
 
 
 @dataclass(frozen=True, slots=True)

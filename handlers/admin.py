@@ -9,6 +9,7 @@ from telegram.constants import ChatType
 from bot.clock import format_local
 from bot.errors import UsageError, UserError
 from bot.registry import ProjectOverview, parse_project_id
+from bot.replies import clip
 from handlers.common import Call, guarded
 from handlers.notifier import keyboard
 from storage.models import Member, Role
@@ -17,15 +18,10 @@ from storage.outbox import OutgoingButton
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
-MESSAGE_LIMIT = 4096
 
 
 def _names(call: Call, members: list[Member]) -> str:
     return ", ".join(m.person.label for m in members) or call.t("projects.nobody")
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 
 
 def _project_arg(call: Call, command: str, position: int = 0) -> int:
@@ -64,7 +60,7 @@ async def _projects_page(call: Call, page: int) -> tuple[str, list[list[Outgoing
         buttons.append(OutgoingButton(call.t("button.prev"), f"pj:{page - 1}"))
     if page + 1 < pages:
         buttons.append(OutgoingButton(call.t("button.next"), f"pj:{page + 1}"))
-    return _clip("\n\n".join(lines)), [buttons] if buttons else []
+    return clip("\n\n".join(lines)), [buttons] if buttons else []
 
 
 def _overview_line(call: Call, overview: ProjectOverview, schedule: str) -> str:
@@ -208,7 +204,7 @@ async def members(call: Call) -> None:
                 unreachable="" if member.person.reachable else call.t("members.unreachable"),
             )
         )
-    await call.reply(_clip("\n".join(lines)))
+    await call.reply(clip("\n".join(lines)))
 
 
 @guarded(admin=True, private=True)

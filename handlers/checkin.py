@@ -67,11 +67,7 @@ async def checkin_now(call: Call) -> None:
 
 
 def _names(rows: list[CheckinRow], status: str) -> str:
-    return ", ".join(
-        f"{c.display_name} (@{c.username})" if c.username else c.display_name
-        for c in rows
-        if c.status == status
-    )
+    return ", ".join(c.label for c in rows if c.status == status)
 
 
 @guarded(admin=True, private=True)

@@ -5,10 +5,9 @@ from __future__ import annotations
 from bot.clock import format_local
 from bot.errors import UsageError
 from bot.ledger import parse_problem_id
+from bot.replies import clip
 from handlers.checkin import apply_press
 from handlers.common import Call, guarded, kick_outbox
-
-MESSAGE_LIMIT = 4096
 
 
 def _rest(call: Call, words: int) -> list[str]:
@@ -39,9 +38,7 @@ async def list_problems(call: Call) -> None:
         [call.t("problems.header", count=len(found))]
         + [ledger.render_line(problem, call.lang) for problem in found]
     )
-    if len(text) > MESSAGE_LIMIT:
-        text = text[: MESSAGE_LIMIT - 1] + "…"
-    await call.reply(text)
+    await call.reply(clip(text))
 
 
 @guarded(private=True)

@@ -10,6 +10,7 @@ from typing import cast
 import aiosqlite
 
 from storage.db import Database, from_db, opt_from_db, to_db
+from storage.models import person_label
 from storage.outbox import OutgoingMessage, enqueue
 from storage.problems import insert_problem
 from storage.repos import append_event
@@ -54,6 +55,10 @@ class CheckinRow:
     language: str | None
     display_name: str
     username: str | None
+
+    @property
+    def label(self) -> str:
+        return person_label(self.display_name, self.username)
 
 
 def _round(row: aiosqlite.Row, prefix: str = "") -> RoundRow:

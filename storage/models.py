@@ -11,6 +11,11 @@ InviteRole = Literal["secretary", "leader", "admin"]
 ProjectStatus = Literal["active", "archived"]
 
 
+def person_label(display_name: str, username: str | None) -> str:
+    """Name as shown to others: display name plus @username when known."""
+    return f"{display_name} (@{username})" if username else display_name
+
+
 @dataclass(frozen=True, slots=True)
 class Project:
     id: int
@@ -30,8 +35,7 @@ class Person:
 
     @property
     def label(self) -> str:
-        """Name as shown to others: display name plus @username when known."""
-        return f"{self.display_name} (@{self.username})" if self.username else self.display_name
+        return person_label(self.display_name, self.username)
 
 
 @dataclass(frozen=True, slots=True)
