@@ -116,10 +116,15 @@ class Registry:
             return person.language
         return normalize_language(telegram_code) or self.default_language
 
-    async def seen(self, user: UserRef) -> None:
-        """Keep a known person's name current and mark them reachable again."""
+    async def seen(self, user: UserRef) -> str:
+        """Keep a known person's name current and mark them reachable again.
+
+        Returns the language to answer them in (what :meth:`language_of` would say), so the
+        handler does not read the same row twice per update.
+        """
         person = await self._repos.people.get(user.id)
         now = self._clock.now()
+        fallback = normalize_language(user.language_code) or self.default_language
         if person is None:
             # Admins from configuration become people on first contact, with their language.
             if await self._repos.admins.is_admin(user.id):
@@ -132,10 +137,11 @@ class Registry:
                         normalize_language(user.language_code),
                         now,
                     )
-            return
+            return fallback
         await self._repos.people.touch(user.id, user.display_name, user.username, now)
         if not person.reachable:
             await self._repos.people.set_reachable(user.id, True, now)
+        return person.language or fallback
 
     async def set_language(self, user: UserRef, language: str) -> None:
         now = self._clock.now()

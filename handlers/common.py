@@ -90,8 +90,7 @@ def guarded(*, admin: bool = False, private: bool = False) -> Callable[[Handler]
             if user is None or user.is_bot:
                 return
             svc = services(context)
-            await svc.registry.seen(user_ref(user))
-            lang = await svc.registry.language_of(user.id, user.language_code)
+            lang = await svc.registry.seen(user_ref(user))
             call = Call(update, context, svc, user, lang)
             try:
                 chat = update.effective_chat
