@@ -49,11 +49,11 @@ async def run(count: int, rate: float) -> dict[str, float | int]:
         await services.repos.members.import_members(
             project.id, "secretary", people, ADMIN_ID, clock.now()
         )
-        await services.checkins.set_schedule(ADMIN_ID, [str(project.id), "daily", "09:00"])
+        await services.schedules.set_schedule(ADMIN_ID, [str(project.id), "daily", "09:00"])
         await start(app, poll_timeout=timedelta(seconds=1))
         clock.set(SLOT)
         began = time.perf_counter()
-        report = await services.checkins.tick()
+        report = await services.rounds.tick()
         queued = time.perf_counter() - began
         await services.outbox.drain()
         elapsed = time.perf_counter() - began

@@ -13,18 +13,22 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 import handlers
 from bot import commands
-from bot.checkins import CheckinService
+from bot.checkins.answers import AnswerService
+from bot.checkins.prompts import PromptRenderer
+from bot.checkins.rounds import RoundService
+from bot.checkins.schedules import ScheduleService
 from bot.clock import Clock
 from bot.config import Settings
-from bot.ledger import LedgerService
+from bot.ledger.cards import CardRenderer
+from bot.ledger.escalation import EscalationService
+from bot.ledger.presses import CardPresses
+from bot.ledger.service import LedgerService
 from bot.outbox import OutboxSender
 from bot.registry import Registry
 from bot.services import Services
 from handlers.common import SERVICES_KEY
 from handlers.notifier import TelegramNotifier
 from storage import Database, Repositories
-from storage.checkins import CheckinRepo
-from storage.problems import ProblemRepo
 
 log = logging.getLogger(__name__)
 
@@ -61,32 +65,40 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
     outbox = OutboxSender(
         repos.outbox, repos.groups, notifier, clock, on_recipient_gone=registry.mark_unreachable
     )
-    problems = ProblemRepo(db)
+    cards = CardRenderer(clock)
     ledger = LedgerService(
-        repos,
-        problems,
-        registry,
-        clock,
-        deadline_default=settings.problem_deadline_default,
-        level2_after=settings.escalate_l2_after,
+        repos, registry, clock, cards, deadline_default=settings.problem_deadline_default
     )
-    checkins = CheckinService(
+    schedules = ScheduleService(repos, registry, clock)
+    prompts = PromptRenderer(repos, registry, clock)
+    rounds = RoundService(
         repos,
-        CheckinRepo(db),
-        problems,
         registry,
         clock,
+        schedules,
+        prompts,
         remind_after=settings.checkin_remind_after,
         reminders_max=settings.checkin_reminders_max,
         catchup_grace=settings.catchup_grace,
-        ledger=ledger,
     )
-    services = Services(settings, clock, repos, registry, outbox, checkins, ledger)
+    services = Services(
+        settings,
+        clock,
+        repos,
+        registry,
+        outbox,
+        schedules,
+        rounds,
+        AnswerService(repos, registry, clock, schedules, prompts, ledger),
+        ledger,
+        CardPresses(repos, ledger, clock),
+        EscalationService(repos, registry, clock, cards, level2_after=settings.escalate_l2_after),
+    )
 
     async def reschedule(project_id: int) -> None:
         await schedule_project(application, project_id)
 
-    checkins.on_schedule_changed = reschedule
+    schedules.on_schedule_changed = reschedule
 
     async def publish(user_id: int) -> None:
         await publish_menu(application, services, user_id)
@@ -149,15 +161,15 @@ async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Reminders, closing windows, anything a slot job missed; then deliver."""
     services = services_of(context.application)
-    await services.checkins.tick()
-    await services.ledger.tick()
+    await services.rounds.tick()
+    await services.escalation.tick()
     await _deliver(services)
 
 
 async def _slot(context: ContextTypes.DEFAULT_TYPE) -> None:
     """A project's slot has come: open the round, deliver, and plan the next slot."""
     services = services_of(context.application)
-    await services.checkins.tick()
+    await services.rounds.tick()
     job = context.job
     if job is not None and isinstance(job.data, int):
         await schedule_project(context.application, job.data)
@@ -174,7 +186,7 @@ async def schedule_project(application: App, project_id: int) -> None:
     if job_queue is None:
         return
     job_id = slot_job_id(project_id)
-    when = await services_of(application).checkins.next_slot_of(project_id)
+    when = await services_of(application).schedules.next_slot_of(project_id)
     if when is None:
         if job_queue.scheduler.get_job(job_id) is not None:
             job_queue.scheduler.remove_job(job_id)
@@ -202,7 +214,7 @@ async def schedule_jobs(application: App) -> None:
         name="sweep",
         job_kwargs={"id": "sweep", **JOB_DEFAULTS},
     )
-    for row in await services_of(application).checkins.active_schedules():
+    for row in await services_of(application).schedules.active_schedules():
         await schedule_project(application, row.project_id)
 
 
@@ -213,8 +225,8 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
     services.bot_username = application.bot.username
     await publish_default_menus(application, services)
     # Catch up on slots and escalations that fell due while the bot was down.
-    await services.checkins.tick()
-    await services.ledger.tick()
+    await services.rounds.tick()
+    await services.escalation.tick()
     await application.start()
     await schedule_jobs(application)
     assert application.updater is not None

@@ -10,8 +10,8 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.notifier import ChatMoved, Notifier, RecipientGone, RetryLater, Undeliverable
+from storage.groups import GroupRepo
 from storage.outbox import OutboxRepo, PendingMessage
-from storage.repos import GroupRepo
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.errors import UserError
 from bot.i18n import normalize_language, t
+from storage.invites import RedeemResult
 from storage.models import (
     Admin,
     GroupBinding,
@@ -22,7 +23,8 @@ from storage.models import (
     Role,
 )
 from storage.outbox import OutgoingMessage
-from storage.repos import RedeemResult, Repositories, upsert_person
+from storage.people import upsert_person
+from storage.repos import Repositories
 
 MAX_NAME = 200
 BAD_TOKEN_WINDOW = timedelta(minutes=10)

@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bot.checkins import CheckinService
+from bot.checkins.answers import AnswerService
+from bot.checkins.rounds import RoundService
+from bot.checkins.schedules import ScheduleService
 from bot.clock import Clock
 from bot.config import Settings
-from bot.ledger import LedgerService
+from bot.ledger.escalation import EscalationService
+from bot.ledger.presses import CardPresses
+from bot.ledger.service import LedgerService
 from bot.outbox import OutboxSender
 from bot.registry import Registry
 from storage.repos import Repositories
@@ -25,8 +29,12 @@ class Services:
     repos: Repositories
     registry: Registry
     outbox: OutboxSender
-    checkins: CheckinService
+    schedules: ScheduleService
+    rounds: RoundService
+    answers: AnswerService
     ledger: LedgerService
+    presses: CardPresses
+    escalation: EscalationService
     bot_username: str = ""
     # Republishes one user's command menu; set by the composition root (it needs telegram).
     publish_menu: Callable[[int], Awaitable[None]] = _no_menu

@@ -46,12 +46,12 @@ async def _projects_page(call: Call, page: int) -> tuple[str, list[list[Outgoing
         return call.t("projects.empty"), []
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     lines = [call.t("projects.header", total=total, page=page + 1, pages=pages)]
-    checkins = call.services.checkins
+    schedules = call.services.schedules
     lines += [
         _overview_line(
             call,
             overview,
-            checkins.describe(await checkins.schedule_of(overview.project.id), call.lang),
+            schedules.describe(await schedules.schedule_of(overview.project.id), call.lang),
         )
         for overview in overviews
     ]
@@ -106,9 +106,9 @@ async def show_project(call: Call) -> None:
     project = await registry.project(project_id)
     members = await registry.members(project_id)
     group = await registry.group_of(project_id)
-    checkins = call.services.checkins
-    schedule = checkins.describe(await checkins.schedule_of(project_id), call.lang)
-    upcoming = await checkins.next_slot_of(project_id)
+    schedules = call.services.schedules
+    schedule = schedules.describe(await schedules.schedule_of(project_id), call.lang)
+    upcoming = await schedules.next_slot_of(project_id)
     if upcoming is not None:
         schedule += call.t("project.next_slot", next=format_local(upcoming, project.timezone))
     await call.say(

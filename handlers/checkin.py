@@ -8,22 +8,22 @@ from bot.errors import UsageError, UserError
 from bot.replies import PressResult
 from handlers.common import Call, guarded, kick_outbox
 from handlers.notifier import keyboard
-from storage.checkins import CheckinRow
+from storage.rounds import CheckinRow
 
 
 @guarded(admin=True, private=True)
 async def schedule(call: Call) -> None:
     """/schedule <id> daily|weekly|workdays … [zone] | off"""
-    checkins = call.services.checkins
-    project_id, current = await checkins.set_schedule(call.user.id, call.args)
+    schedules = call.services.schedules
+    project_id, current = await schedules.set_schedule(call.user.id, call.args)
     if current is None:
         await call.say("schedule.off", id=project_id)
         return
-    upcoming = await checkins.next_slot_of(project_id)
+    upcoming = await schedules.next_slot_of(project_id)
     await call.say(
         "schedule.set",
         id=project_id,
-        schedule=checkins.describe(current, call.lang),
+        schedule=schedules.describe(current, call.lang),
         next=format_local(upcoming, current.timezone) if upcoming else call.t("schedule.none_next"),
     )
 
@@ -31,7 +31,7 @@ async def schedule(call: Call) -> None:
 @guarded(admin=True, private=True)
 async def window(call: Call) -> None:
     """/window <id> <duration>"""
-    project_id, length = await call.services.checkins.set_window(call.user.id, call.args)
+    project_id, length = await call.services.schedules.set_window(call.user.id, call.args)
     await call.say("window.set", id=project_id, window=format_duration(length))
 
 
@@ -41,7 +41,9 @@ async def questions(call: Call) -> None:
     parts = (call.message.text or "").split(maxsplit=2)
     if len(parts) < 3:
         raise UsageError("questions")
-    project_id, texts = await call.services.checkins.set_questions(call.user.id, parts[1], parts[2])
+    project_id, texts = await call.services.schedules.set_questions(
+        call.user.id, parts[1], parts[2]
+    )
     if not texts:
         await call.say("questions.default", id=project_id)
         return
@@ -54,7 +56,7 @@ async def checkin_now(call: Call) -> None:
     """/checkinnow <id>"""
     if len(call.args) != 1:
         raise UsageError("checkinnow")
-    opened, count = await call.services.checkins.open_now(call.user.id, call.args[0])
+    opened, count = await call.services.rounds.open_now(call.user.id, call.args[0])
     project = await call.services.registry.project(opened.project_id)
     await call.say(
         "checkinnow.opened",
@@ -75,7 +77,7 @@ async def status(call: Call) -> None:
     """/status <id>"""
     if len(call.args) != 1:
         raise UsageError("status")
-    project, latest, rows = await call.services.checkins.status(call.args[0])
+    project, latest, rows = await call.services.rounds.status(call.args[0])
     if latest is None:
         await call.say("status.none", id=project.id)
         return
@@ -108,7 +110,7 @@ async def status(call: Call) -> None:
 @guarded(admin=True, private=True)
 async def holiday(call: Call) -> None:
     """/holiday <date> [to <date>]"""
-    days = await call.services.checkins.add_holidays(call.user.id, call.args)
+    days = await call.services.schedules.add_holidays(call.user.id, call.args)
     shown = days[0].isoformat() if len(days) == 1 else f"{days[0]} – {days[-1]}"
     await call.say("holiday.added", days=shown)
 
@@ -116,7 +118,7 @@ async def holiday(call: Call) -> None:
 @guarded(admin=True, private=True)
 async def workday(call: Call) -> None:
     """/workday <date>"""
-    day = await call.services.checkins.add_workday(call.user.id, call.args)
+    day = await call.services.schedules.add_workday(call.user.id, call.args)
     await call.say("workday.added", day=day.isoformat())
 
 
@@ -128,7 +130,7 @@ async def holidays(call: Call) -> None:
     year = int(call.args[0]) if call.args else call.services.clock.now().year
     if not 2000 <= year <= 2100:
         raise UsageError("holidays")
-    covered, entries = await call.services.checkins.calendar_entries(year)
+    covered, entries = await call.services.schedules.calendar_entries(year)
     coverage = call.t("holidays.covered" if covered else "holidays.not_covered")
     lines = [call.t("holidays.header", year=year, coverage=coverage)]
     lines += [
@@ -141,14 +143,14 @@ async def holidays(call: Call) -> None:
 @guarded(private=True)
 async def checkin(call: Call) -> None:
     """/checkin"""
-    for reply in await call.services.checkins.checkin_command(call.user.id):
+    for reply in await call.services.answers.checkin_command(call.user.id):
         await call.reply(reply.text, reply.buttons)
 
 
 @guarded(private=True)
 async def leave(call: Call) -> None:
     """/leave <date> [<date>]"""
-    first, last = await call.services.checkins.leave(call.user.id, call.args)
+    first, last = await call.services.answers.leave(call.user.id, call.args)
     await call.say("leave.recorded", first=first.isoformat(), last=last.isoformat())
 
 
@@ -160,7 +162,7 @@ async def button(call: Call) -> None:
     parts = (query.data or "").split(":")
     if len(parts) != 3 or not parts[2].isdigit() or len(parts[2]) > 12:
         raise UserError("error.stale_button")
-    result = await call.services.checkins.press(call.user.id, parts[1], int(parts[2]))
+    result = await call.services.answers.press(call.user.id, parts[1], int(parts[2]))
     await apply_press(call, result)
 
 
@@ -182,5 +184,5 @@ async def free_text(call: Call) -> None:
     text = (call.message.text or "").strip()
     if not text:
         return
-    reply = await call.services.checkins.text(call.user.id, text, call.lang)
+    reply = await call.services.answers.text(call.user.id, text, call.lang)
     await call.reply(reply.text, reply.buttons)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.clock import format_local
 from bot.errors import UsageError
-from bot.ledger import parse_problem_id
+from bot.ledger.service import parse_problem_id
 from bot.replies import clip
 from handlers.checkin import apply_press
 from handlers.common import Call, guarded, kick_outbox
@@ -36,7 +36,7 @@ async def list_problems(call: Call) -> None:
         return
     text = "\n".join(
         [call.t("problems.header", count=len(found))]
-        + [ledger.render_line(problem, call.lang) for problem in found]
+        + [ledger.cards.render_line(problem, call.lang) for problem in found]
     )
     await call.reply(clip(text))
 
@@ -123,6 +123,6 @@ async def button(call: Call) -> None:
     """Buttons on escalation cards, prompts and report confirmations: pb:<action>:<id>."""
     query = call.update.callback_query
     assert query is not None
-    result = await call.services.ledger.press(call.user.id, query.data or "", call.lang)
+    result = await call.services.presses.press(call.user.id, query.data or "", call.lang)
     await apply_press(call, result)
     kick_outbox(call.context)

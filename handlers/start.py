@@ -6,7 +6,7 @@ from bot import commands
 from bot.commands import Audience
 from bot.i18n import normalize_language
 from handlers.common import Call, guarded, kick_outbox, user_ref
-from storage.repos import RedeemResult
+from storage.invites import RedeemResult
 
 _REFUSALS = {
     RedeemResult.UNKNOWN: "invite.unknown",

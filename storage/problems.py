@@ -11,8 +11,8 @@ from typing import Any, cast
 import aiosqlite
 
 from storage.db import Database, from_db, opt_from_db, to_db
+from storage.events import append_event
 from storage.outbox import OutgoingMessage, enqueue
-from storage.repos import append_event
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ async def invite_and_join(bot: Harness, project_id: int | None, role: str, user:
 
 async def run_jobs(bot: Harness) -> None:
     """What the sweep and slot jobs do when they fire: tick, then deliver."""
-    await bot.services.checkins.tick()
+    await bot.services.rounds.tick()
     await bot.services.outbox.drain()
 
 

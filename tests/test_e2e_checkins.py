@@ -89,11 +89,11 @@ async def test_free_text_problem_and_change_of_answer(bot: Harness) -> None:
     assert "Problem #1 recorded" in recorded.params["text"]
 
     await bot.press(S1, prompt, buttons_of(prompt)[2][1])  # on leave after all
-    checkin = (await bot.services.checkins._checkins.open_checkins_of(S1.id))[0]
+    checkin = (await bot.services.repos.rounds.open_checkins_of(S1.id))[0]
     assert checkin.status == "on_leave"
-    kinds = [kind for kind, *_ in await bot.services.checkins._checkins.answers(checkin.id)]
+    kinds = [kind for kind, *_ in await bot.services.repos.rounds.answers(checkin.id)]
     assert kinds == ["progress", "problem", "leave"]
-    problems = await bot.services.checkins._problems.open_for_project(1)
+    problems = await bot.services.repos.problems.open_for_project(1)
     assert [p.text for p in problems] == ["Land acquisition blocked by a missing permit"]
 
     reply = await bot.send(S1, "one more note")
@@ -114,7 +114,7 @@ async def test_secretary_of_two_projects_is_asked_which(bot: Harness) -> None:
     assert [label for label, _ in labels] == ["Alpha (2026-03-02)", "Beta (2026-03-02)"]
     await bot.press(S1, question, labels[1][1])
     assert "Progress recorded for “Beta”" in bot.api.sent_to(S1.id)[-1].params["text"]
-    beta = [c for c in await bot.services.checkins._checkins.open_checkins_of(S1.id)]
+    beta = [c for c in await bot.services.repos.rounds.open_checkins_of(S1.id)]
     assert [(c.project_name, c.status) for c in beta] == [
         ("Alpha", "pending"),
         ("Beta", "answered"),
@@ -200,7 +200,7 @@ async def test_restart_between_writing_and_sending_sends_each_prompt_once(
     bot = await start_harness(api, clock, path)
     await project_with(bot, "Plant", [S1, S2], "daily 09:00")
     clock.set(SLOT)
-    report = await bot.services.checkins.tick()  # written to the outbox ...
+    report = await bot.services.rounds.tick()  # written to the outbox ...
     assert report.prompts == 2
     await stop_harness(bot)  # ... and the process dies before delivering
     assert prompts_to(bot, S1) == []
@@ -286,8 +286,8 @@ async def test_custom_questions_asked_one_after_another(bot: Harness) -> None:
     assert "Question 3/3: Blockers?" in bot.api.sent_to(S1.id)[-1].params["text"]
     done = await bot.send(S1, "None")
     assert "answers for “Plant” are recorded" in done.params["text"]
-    checkin = (await bot.services.checkins._checkins.open_checkins_of(S1.id))[0]
-    answers = await bot.services.checkins._checkins.answers(checkin.id)
+    checkin = (await bot.services.repos.rounds.open_checkins_of(S1.id))[0]
+    answers = await bot.services.repos.rounds.answers(checkin.id)
     assert [(k, n, t) for k, n, t, _ in answers] == [
         ("answer", 1, "Rebar tied on level 3"),
         ("skip", 2, None),
@@ -336,7 +336,7 @@ async def test_forged_stale_and_foreign_buttons_are_refused(bot: Harness) -> Non
     assert (
         "out of date" in (await bot.press(S1, prompt, "ci:zz:" + own.split(":")[-1])).params["text"]
     )
-    checkin = (await bot.services.checkins._checkins.open_checkins_of(S1.id))[0]
+    checkin = (await bot.services.repos.rounds.open_checkins_of(S1.id))[0]
     assert checkin.status == "pending"
 
 

@@ -18,7 +18,7 @@ TOPIC = 42
 
 async def tick(bot: Harness) -> None:
     await run_jobs(bot)
-    await bot.services.ledger.tick()
+    await bot.services.escalation.tick()
     await bot.services.outbox.drain()
 
 

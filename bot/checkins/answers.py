@@ -1,0 +1,259 @@
+"""Secretaries answering: buttons, free text, problems, /checkin and /leave."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from bot.checkins.prompts import PromptRenderer
+from bot.checkins.schedules import ScheduleService
+from bot.clock import Clock, format_local
+from bot.errors import UsageError, UserError
+from bot.i18n import t
+from bot.ledger.service import LedgerService
+from bot.registry import Registry, clean_text
+from bot.replies import PressResult, Reply
+from bot.schedule import (
+    next_slot,
+    parse_date,
+    window_end,
+)
+from storage.outbox import OutgoingButton
+from storage.repos import Repositories
+from storage.rounds import CheckinRow
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTIONS = 5
+PROBLEM_BUTTONS = 5
+MAX_LEAVE_DAYS = 366
+LOOKBACK = timedelta(days=31)
+ENQUEUE_CHUNK = 500
+
+
+class AnswerService:
+    """Everything a secretary does in reply to a prompt, or ahead of one."""
+
+    def __init__(
+        self,
+        repos: Repositories,
+        registry: Registry,
+        clock: Clock,
+        schedules: ScheduleService,
+        prompts: PromptRenderer,
+        ledger: LedgerService,
+    ) -> None:
+        self._repos = repos
+        self._registry = registry
+        self._clock = clock
+        self._schedules = schedules
+        self._prompts = prompts
+        self._ledger = ledger
+
+    # --- secretaries ------------------------------------------------------------------------
+
+    async def _own_open_checkin(self, user_id: int, checkin_id: int) -> CheckinRow:
+        checkin = await self._repos.rounds.checkin(checkin_id)
+        if checkin is None or checkin.user_id != user_id:
+            log.warning("user %s pressed a check-in button for %s", user_id, checkin_id)
+            raise UserError("error.not_yours")
+        if checkin.round.status != "open":
+            raise UserError("checkin.closed", date=checkin.round.local_date.isoformat())
+        return checkin
+
+    async def press(self, user_id: int, action: str, checkin_id: int) -> PressResult:
+        """A secretary pressed a button under a prompt or reminder."""
+        checkin = await self._own_open_checkin(user_id, checkin_id)
+        lang = self._prompts.lang(checkin)
+        now = self._clock.now()
+        stamp = format_local(now, checkin.project_timezone)[11:]
+        if action in {"ok", "lv"}:
+            kind, status, key = (
+                ("ok", "answered", "checkin.recorded_ok")
+                if action == "ok"
+                else ("leave", "on_leave", "checkin.recorded_leave")
+            )
+            stored = await self._repos.rounds.record_answer(
+                checkin.id, kind, now, status=status, outcome=kind
+            )
+            if stored is None:
+                raise UserError("checkin.closed", date=checkin.round.local_date.isoformat())
+            fresh = await self._repos.rounds.checkin(checkin.id)
+            assert fresh is not None
+            line = t(lang, key, time=stamp)
+            edit = await self._prompts.prompt_for(fresh, line)
+            return PressResult(alert=line, edit=edit)
+        if action == "pb":
+            await self._repos.pending.set(user_id, "problem", now, checkin_id=checkin.id)
+            return PressResult(followups=[Reply(t(lang, "checkin.describe_problem"))])
+        if action == "sk":
+            return await self._skip_question(checkin, lang, now)
+        if action == "pk":
+            return await self._picked(checkin, lang)
+        raise UserError("error.stale_button")
+
+    async def _skip_question(self, checkin: CheckinRow, lang: str, now: datetime) -> PressResult:
+        questions = await self._repos.schedules.questions(checkin.round.project_id)
+        number = checkin.next_question
+        if not questions or number > len(questions):
+            return PressResult(alert=t(lang, "checkin.no_question"))
+        await self._repos.rounds.record_answer(
+            checkin.id,
+            "skip",
+            now,
+            question_no=number,
+            status=checkin.status,
+            next_question=number + 1,
+        )
+        return PressResult(
+            followups=[self._prompts.after_question(checkin, lang, questions, number)]
+        )
+
+    async def _picked(self, checkin: CheckinRow, lang: str) -> PressResult:
+        pending = await self._repos.pending.get(checkin.user_id)
+        if pending is None or pending.kind != "choose" or not pending.text:
+            return PressResult(alert=t(lang, "error.stale_button"))
+        await self._repos.pending.clear(checkin.user_id)
+        reply = await self._record_text(checkin, lang, pending.text)
+        return PressResult(
+            edit=Reply(t(lang, "checkin.chosen", project=checkin.project_name)), followups=[reply]
+        )
+
+    async def text(self, user_id: int, text: str, lang: str) -> Reply:
+        """Free text from a secretary: a problem's text, or a progress answer."""
+        now = self._clock.now()
+        pending = await self._repos.pending.get(user_id)
+        if pending is not None and pending.kind == "problem":
+            return await self._problem_text(
+                user_id, pending.checkin_id, pending.project_id, text, lang
+            )
+        if pending is not None and pending.kind == "note" and pending.problem_id is not None:
+            await self._repos.pending.clear(user_id)
+            problem = await self._ledger.note(user_id, pending.problem_id, text)
+            return Reply(t(lang, "problem.noted", id=problem.id))
+        open_checkins = await self._repos.rounds.open_checkins_of(user_id)
+        if not open_checkins:
+            return Reply(t(lang, "checkin.nothing_open"))
+        if len(open_checkins) == 1:
+            checkin = open_checkins[0]
+            return await self._record_text(checkin, self._prompts.lang(checkin), text)
+        await self._repos.pending.set(user_id, "choose", now, text=text)
+        buttons = tuple(
+            (
+                OutgoingButton(
+                    f"{c.project_name} ({c.round.local_date.isoformat()})"[:60], f"ci:pk:{c.id}"
+                ),
+            )
+            for c in open_checkins
+        )
+        return Reply(t(lang, "checkin.which_project"), buttons)
+
+    async def _record_text(self, checkin: CheckinRow, lang: str, text: str) -> Reply:
+        now = self._clock.now()
+        questions = await self._repos.schedules.questions(checkin.round.project_id)
+        closes = format_local(checkin.round.closes_at, checkin.project_timezone)
+        if questions and checkin.next_question <= len(questions):
+            number = checkin.next_question
+            stored = await self._repos.rounds.record_answer(
+                checkin.id,
+                "answer",
+                now,
+                text=text,
+                question_no=number,
+                outcome="progress",
+                next_question=number + 1,
+            )
+            if stored is None:
+                return Reply(t(lang, "checkin.closed", date=checkin.round.local_date.isoformat()))
+            return self._prompts.after_question(checkin, lang, questions, number)
+        stored = await self._repos.rounds.record_answer(
+            checkin.id, "progress", now, text=text, outcome="progress"
+        )
+        if stored is None:
+            return Reply(t(lang, "checkin.closed", date=checkin.round.local_date.isoformat()))
+        return Reply(
+            t(lang, "checkin.recorded_progress", project=checkin.project_name, closes=closes)
+        )
+
+    async def _problem_text(
+        self, user_id: int, checkin_id: int | None, project_id: int | None, text: str, lang: str
+    ) -> Reply:
+        """The text after 'Report a problem' (or /newproblem without text): into the ledger."""
+        await self._repos.pending.clear(user_id)
+        checkin = await self._repos.rounds.checkin(checkin_id) if checkin_id else None
+        if checkin is None:
+            assert project_id is not None
+            return await self._ledger.record(user_id, project_id, text, lang)
+        now = self._clock.now()
+        project_id = checkin.round.project_id
+        deadline = now + await self._ledger.deadline_for(project_id)
+        text = clean_text(text, 2000)
+        problem_id = await self._repos.rounds.record_answer(
+            checkin.id,
+            "problem",
+            now,
+            text=text,
+            outcome="problem",
+            problem=(project_id, text, deadline),
+        )
+        if not problem_id:
+            # The round closed meanwhile: the problem still goes into the ledger.
+            return await self._ledger.record(user_id, project_id, text, lang)
+        return await self._ledger.recorded_reply(problem_id, lang)
+
+    async def checkin_command(self, user_id: int) -> list[Reply]:
+        """``/checkin``: the prompt of each open round, opening today's early if none is open."""
+        memberships = [
+            m for m in await self._repos.members.of_user(user_id) if m.role == "secretary"
+        ]
+        if not memberships:
+            raise UserError("error.not_secretary")
+        now = self._clock.now()
+        for member in memberships:
+            project = await self._repos.projects.get(member.project_id)
+            if project is None or project.status != "active":
+                continue
+            if await self._repos.rounds.open_rounds(project.id):
+                continue
+            schedule = await self._schedules.schedule_of(project.id)
+            if schedule is None:
+                continue
+            upcoming = next_slot(schedule, now, await self._schedules.calendar())
+            if (
+                upcoming is None
+                or upcoming.astimezone(schedule.zone).date() != now.astimezone(schedule.zone).date()
+            ):
+                continue
+            await self._repos.rounds.open_round(
+                project.id,
+                upcoming,
+                upcoming.astimezone(schedule.zone).date(),
+                window_end(schedule, upcoming),
+                "schedule",
+                now,
+            )
+        replies = [
+            await self._prompts.prompt_for(c)
+            for c in await self._repos.rounds.open_checkins_of(user_id)
+        ]
+        if not replies:
+            raise UserError("checkin.nothing_due")
+        return replies
+
+    async def leave(self, user_id: int, args: list[str]) -> tuple[date, date]:
+        """``/leave <date>`` or ``/leave <from> <to>``."""
+        if not 1 <= len(args) <= 2:
+            raise UsageError("leave")
+        memberships = [
+            m for m in await self._repos.members.of_user(user_id) if m.role == "secretary"
+        ]
+        if not memberships:
+            raise UserError("error.not_secretary")
+        first = parse_date(args[0])
+        last = parse_date(args[1]) if len(args) == 2 else first
+        if last < first:
+            raise UserError("error.date_order")
+        if (last - first).days >= MAX_LEAVE_DAYS:
+            raise UserError("error.leave_too_long")
+        await self._repos.schedules.add_leave(user_id, first, last, self._clock.now())
+        return first, last

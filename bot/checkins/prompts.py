@@ -1,0 +1,145 @@
+"""What a secretary sees: the prompt with its buttons, and the next question."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.clock import Clock, format_local
+from bot.i18n import t
+from bot.registry import Registry
+from bot.replies import Buttons, Reply, shorten
+from storage.outbox import OutgoingButton
+from storage.problems import OpenProblem
+from storage.repos import Repositories
+from storage.rounds import CheckinRow
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTIONS = 5
+PROBLEM_BUTTONS = 5
+MAX_LEAVE_DAYS = 366
+LOOKBACK = timedelta(days=31)
+ENQUEUE_CHUNK = 500
+
+
+class PromptRenderer:
+    """Renders prompts in the secretary's language; reads questions and open problems."""
+
+    def __init__(self, repos: Repositories, registry: Registry, clock: Clock) -> None:
+        self._repos = repos
+        self._registry = registry
+        self._clock = clock
+
+    # --- rendering --------------------------------------------------------------------------
+
+    def lang(self, checkin: CheckinRow) -> str:
+        return checkin.language or self._registry.default_language
+
+    @staticmethod
+    def buttons(
+        checkin_id: int, lang: str, *, with_skip: bool, problems: list[OpenProblem] | None = None
+    ) -> Buttons:
+        rows = [
+            (
+                OutgoingButton(t(lang, "button.all_ok"), f"ci:ok:{checkin_id}"),
+                OutgoingButton(t(lang, "button.problem"), f"ci:pb:{checkin_id}"),
+            ),
+            (OutgoingButton(t(lang, "button.leave"), f"ci:lv:{checkin_id}"),),
+        ]
+        if with_skip:
+            rows.append((OutgoingButton(t(lang, "button.skip"), f"ci:sk:{checkin_id}"),))
+        for problem in (problems or [])[:PROBLEM_BUTTONS]:
+            rows.append(
+                (
+                    OutgoingButton(
+                        t(lang, "button.note_problem", id=problem.id), f"pb:nt:{problem.id}"
+                    ),
+                    OutgoingButton(
+                        t(lang, "button.resolve_problem", id=problem.id), f"pb:rs:{problem.id}"
+                    ),
+                )
+            )
+        return tuple(rows)
+
+    def render_prompt(
+        self,
+        checkin: CheckinRow,
+        lang: str,
+        questions: list[str],
+        problems: list[OpenProblem],
+        status_line: str = "",
+    ) -> Reply:
+        tz = checkin.project_timezone
+        parts = [
+            t(
+                lang,
+                "checkin.prompt_header",
+                project=checkin.project_name,
+                id=checkin.round.project_id,
+                date=checkin.round.local_date.isoformat(),
+                closes=format_local(checkin.round.closes_at, tz),
+            )
+        ]
+        if problems:
+            lines = [t(lang, "checkin.open_problems", count=len(problems))]
+            for problem in problems[:10]:
+                overdue = (
+                    t(lang, "problem.overdue_mark") if problem.deadline <= self._clock.now() else ""
+                )
+                lines.append(
+                    t(
+                        lang,
+                        "checkin.problem_line",
+                        id=problem.id,
+                        text=shorten(problem.text),
+                        deadline=format_local(problem.deadline, tz),
+                        overdue=overdue,
+                    )
+                )
+            parts.append("\n".join(lines))
+        asking = questions and checkin.next_question <= len(questions)
+        if asking:
+            number = checkin.next_question
+            parts.append(
+                t(
+                    lang,
+                    "checkin.question",
+                    n=number,
+                    total=len(questions),
+                    text=questions[number - 1],
+                )
+            )
+        else:
+            parts.append(t(lang, "checkin.question_default"))
+        parts.append(t(lang, "checkin.how_to_answer"))
+        if status_line:
+            parts.append(status_line)
+        buttons = self.buttons(checkin.id, lang, with_skip=bool(asking), problems=problems)
+        return Reply("\n\n".join(parts), buttons)
+
+    async def prompt_for(self, checkin: CheckinRow, status_line: str = "") -> Reply:
+        project_id = checkin.round.project_id
+        return self.render_prompt(
+            checkin,
+            self.lang(checkin),
+            await self._repos.schedules.questions(project_id),
+            await self._repos.problems.open_for_project(project_id),
+            status_line,
+        )
+
+    def after_question(
+        self, checkin: CheckinRow, lang: str, questions: list[str], answered: int
+    ) -> Reply:
+        if answered < len(questions):
+            return Reply(
+                t(
+                    lang,
+                    "checkin.question",
+                    n=answered + 1,
+                    total=len(questions),
+                    text=questions[answered],
+                ),
+                ((OutgoingButton(t(lang, "button.skip"), f"ci:sk:{checkin.id}"),),),
+            )
+        return Reply(t(lang, "checkin.all_questions_done", project=checkin.project_name))

@@ -1,0 +1,193 @@
+"""Check-in schedules, custom questions and the workday calendar (admin side)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, time, timedelta
+
+from bot.clock import Clock
+from bot.config import format_duration, parse_duration
+from bot.errors import UsageError, UserError
+from bot.i18n import t
+from bot.registry import Registry, clean_text, parse_project_id
+from bot.schedule import (
+    Schedule,
+    WorkCalendar,
+    next_slot,
+    parse_date,
+    parse_schedule,
+)
+from storage.repos import Repositories
+from storage.schedules import ScheduleRow
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTIONS = 5
+PROBLEM_BUTTONS = 5
+MAX_LEAVE_DAYS = 366
+LOOKBACK = timedelta(days=31)
+ENQUEUE_CHUNK = 500
+
+
+async def _nothing(project_id: int) -> None:
+    """Default schedule-change hook before the scheduler is wired."""
+
+
+def to_schedule(row: ScheduleRow) -> Schedule:
+    hours, minutes = row.at_time.split(":")
+    weekdays = frozenset(int(d) for d in row.weekdays.split(",") if d) or frozenset(range(7))
+    window = timedelta(seconds=row.window_seconds) if row.window_seconds else None
+    return Schedule(
+        row.kind,  # type: ignore[arg-type]
+        time(int(hours), int(minutes)),
+        weekdays,
+        row.timezone,
+        window,
+    )
+
+
+class ScheduleService:
+    """When projects are prompted and what they are asked."""
+
+    def __init__(self, repos: Repositories, registry: Registry, clock: Clock) -> None:
+        self._repos = repos
+        self._registry = registry
+        self._clock = clock
+        self.on_schedule_changed: Callable[[int], Awaitable[None]] = _nothing
+
+    # --- schedules (admin) ------------------------------------------------------------------
+
+    async def active_schedules(self) -> list[ScheduleRow]:
+        return await self._repos.schedules.active_schedules()
+
+    async def schedule_of(self, project_id: int) -> Schedule | None:
+        row = await self._repos.schedules.schedule(project_id)
+        return to_schedule(row) if row else None
+
+    async def calendar(self, on_unknown_year: Callable[[int], None] | None = None) -> WorkCalendar:
+        overrides = await self._repos.schedules.calendar_overrides()
+        hook = on_unknown_year
+        return WorkCalendar(overrides, hook)
+
+    async def next_slot_of(self, project_id: int) -> datetime | None:
+        project = await self._repos.projects.get(project_id)
+        schedule = await self.schedule_of(project_id)
+        if project is None or project.status != "active" or schedule is None:
+            return None
+        return next_slot(schedule, self._clock.now(), await self.calendar())
+
+    async def set_schedule(self, actor_id: int, args: list[str]) -> tuple[int, Schedule | None]:
+        """``/schedule <id> daily|weekly|workdays … [zone]`` or ``off``."""
+        if len(args) < 2:
+            raise UsageError("schedule")
+        project = await self._registry.project(parse_project_id(args[0]))
+        schedule = parse_schedule(args[1:], project.timezone)
+        now = self._clock.now()
+        if schedule is None:
+            await self._repos.schedules.clear_schedule(project.id, actor_id, now)
+        else:
+            await self._repos.schedules.set_schedule(
+                project.id,
+                schedule.kind,
+                schedule.at.strftime("%H:%M"),
+                ",".join(str(d) for d in sorted(schedule.weekdays)),
+                schedule.timezone,
+                actor_id,
+                now,
+            )
+        await self.on_schedule_changed(project.id)
+        return project.id, await self.schedule_of(project.id)
+
+    async def set_window(self, actor_id: int, args: list[str]) -> tuple[int, timedelta]:
+        if len(args) != 2:
+            raise UsageError("window")
+        project = await self._registry.project(parse_project_id(args[0]))
+        try:
+            window = parse_duration(args[1])
+        except ValueError:
+            raise UserError("error.bad_duration", value=args[1][:20]) from None
+        if window < timedelta(minutes=5) or window > timedelta(days=7):
+            raise UserError("error.window_range")
+        if not await self._repos.schedules.set_window(
+            project.id, int(window.total_seconds()), actor_id, self._clock.now()
+        ):
+            raise UserError("error.no_schedule", id=project.id)
+        return project.id, window
+
+    async def set_questions(
+        self, actor_id: int, project_arg: str, raw: str
+    ) -> tuple[int, list[str]]:
+        """Replace the question with up to five of the admin's own, separated by | or lines."""
+        project = await self._registry.project(parse_project_id(project_arg))
+        if raw.strip().lower() == "default":
+            texts: list[str] = []
+        else:
+            texts = [
+                clean_text(part, 500)
+                for chunk in raw.split("\n")
+                for part in chunk.split("|")
+                if part.strip()
+            ]
+            if not texts:
+                raise UsageError("questions")
+            if len(texts) > MAX_QUESTIONS:
+                raise UserError("error.too_many_questions", count=len(texts))
+        await self._repos.schedules.set_questions(project.id, texts, actor_id, self._clock.now())
+        return project.id, texts
+
+    def describe(self, schedule: Schedule | None, lang: str) -> str:
+        if schedule is None:
+            return t(lang, "projects.no_schedule")
+        at = schedule.at.strftime("%H:%M")
+        if schedule.kind == "weekly":
+            days = ", ".join(t(lang, f"weekday.{d}") for d in sorted(schedule.weekdays))
+            text = t(lang, "schedule.weekly", days=days, time=at)
+        else:
+            text = t(lang, f"schedule.{schedule.kind}", time=at)
+        text += f" ({schedule.timezone})"
+        if schedule.window is not None:
+            text += t(lang, "schedule.window", window=format_duration(schedule.window))
+        return text
+
+    # --- calendar (admin) -------------------------------------------------------------------
+
+    async def add_holidays(self, actor_id: int, args: list[str]) -> list[date]:
+        """``/holiday <date> [to <date>]``."""
+        if len(args) == 1:
+            first = last = parse_date(args[0])
+        elif len(args) == 3 and args[1].lower() in {"to", "-", "至", "到"}:
+            first, last = parse_date(args[0]), parse_date(args[2])
+        else:
+            raise UsageError("holiday")
+        days = _days(first, last)
+        await self._repos.schedules.set_calendar_days(days, "holiday", actor_id, self._clock.now())
+        await self._reschedule_workday_projects()
+        return days
+
+    async def add_workday(self, actor_id: int, args: list[str]) -> date:
+        if len(args) != 1:
+            raise UsageError("workday")
+        day = parse_date(args[0])
+        await self._repos.schedules.set_calendar_days([day], "workday", actor_id, self._clock.now())
+        await self._reschedule_workday_projects()
+        return day
+
+    async def calendar_entries(self, year: int) -> tuple[bool, list[tuple[date, str]]]:
+        """Whether the official calendar covers ``year``, and the admins' entries in it."""
+        overrides = await self._repos.schedules.calendar_overrides()
+        entries = sorted((d, kind) for d, kind in overrides.items() if d.year == year)
+        return WorkCalendar.covers(year), entries
+
+    async def _reschedule_workday_projects(self) -> None:
+        for row in await self._repos.schedules.active_schedules():
+            if row.kind == "workdays":
+                await self.on_schedule_changed(row.project_id)
+
+
+def _days(first: date, last: date) -> list[date]:
+    if last < first:
+        raise UserError("error.date_order")
+    if (last - first).days > MAX_LEAVE_DAYS:
+        raise UserError("error.leave_too_long")
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]

@@ -1,0 +1,167 @@
+"""How problems read: list lines, cards with their history, history entries."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.clock import Clock, format_local
+from bot.i18n import t
+from bot.replies import Buttons, Reply, clip, shorten
+from storage.db import from_db
+from storage.outbox import OutgoingButton
+from storage.problems import Problem, ProblemEvent
+
+log = logging.getLogger(__name__)
+
+
+HISTORY_ON_CARD = 5
+CARD_LIMIT = 4000  # a card stays safely under MESSAGE_LIMIT
+
+
+def format_age(delta: timedelta, lang: str) -> str:
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return t(lang, "age.days", days=days, hours=hours)
+    if hours:
+        return t(lang, "age.hours", hours=hours, minutes=minutes)
+    return t(lang, "age.minutes", minutes=minutes)
+
+
+class CardRenderer:
+    """Renders problems in a reader's language, relative to the clock's now."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def render_line(self, problem: Problem, lang: str) -> str:
+        overdue = t(lang, "problem.overdue_mark") if problem.deadline <= self._clock.now() else ""
+        return t(
+            lang,
+            "problems.line",
+            id=problem.id,
+            project_id=problem.project_id,
+            project=problem.project_name,
+            text=shorten(problem.text),
+            deadline=format_local(problem.deadline, problem.project_timezone),
+            overdue=overdue,
+            status=t(lang, f"problem.status.{problem.status}"),
+        )
+
+    def render_card(
+        self,
+        problem: Problem,
+        history: list[ProblemEvent],
+        lang: str,
+        *,
+        level: int | None,
+        buttons: bool = True,
+        full: bool = False,
+    ) -> Reply:
+        now = self._clock.now()
+        tz = problem.project_timezone
+        lines = []
+        if level is not None:
+            lines.append(
+                t(
+                    lang,
+                    f"escalation.title{level}",
+                    id=problem.project_id,
+                    project=problem.project_name,
+                )
+            )
+        lines.append(t(lang, "card.problem", id=problem.id, text=problem.text))
+        if level is None:
+            lines.append(
+                t(lang, "card.project", id=problem.project_id, project=problem.project_name)
+            )
+        lines.append(
+            t(
+                lang,
+                "card.reported",
+                reporter=problem.reporter_name,
+                created=format_local(problem.created_at, tz),
+                age=format_age(now - problem.created_at, lang),
+            )
+        )
+        deadline = format_local(problem.deadline, tz)
+        if problem.status != "resolved" and problem.deadline <= now:
+            lines.append(
+                t(
+                    lang,
+                    "card.deadline_overdue",
+                    deadline=deadline,
+                    overdue=format_age(now - problem.deadline, lang),
+                )
+            )
+        else:
+            lines.append(t(lang, "card.deadline", deadline=deadline))
+        status = t(lang, f"problem.status.{problem.status}")
+        if problem.status == "resolved" and problem.resolved_at is not None:
+            status = t(
+                lang,
+                "card.resolved_by",
+                who=problem.resolved_by_name or "?",
+                at=format_local(problem.resolved_at, tz),
+            )
+        lines.append(t(lang, "card.status", status=status))
+        if problem.assignee:
+            lines.append(t(lang, "card.assignee", assignee=problem.assignee))
+        shown = history if full else history[-HISTORY_ON_CARD:]
+        if shown:
+            lines.append(t(lang, "card.history"))
+            lines += [self.render_event(event, lang, tz) for event in shown]
+        text = clip("\n".join(lines), CARD_LIMIT)
+        keyboard: Buttons = ()
+        if buttons and problem.status != "resolved":
+            keyboard = (
+                (
+                    OutgoingButton(t(lang, "button.acknowledge"), f"pb:ack:{problem.id}"),
+                    OutgoingButton(t(lang, "button.resolved"), f"pb:res:{problem.id}"),
+                ),
+                (
+                    OutgoingButton(t(lang, "button.extend1"), f"pb:x1:{problem.id}"),
+                    OutgoingButton(t(lang, "button.extend3"), f"pb:x3:{problem.id}"),
+                ),
+            )
+        return Reply(text, keyboard)
+
+    def render_event(self, event: ProblemEvent, lang: str, tz: str) -> str:
+        kind = event.kind.removeprefix("problem.")
+        detail = event.detail
+        params: dict[str, object] = {
+            "text": detail.get("text") or "",
+            "level": detail.get("level", ""),
+            "assignee": detail.get("assignee", ""),
+        }
+        for key in ("old_deadline", "new_deadline", "deadline"):
+            if detail.get(key):
+                params[key] = format_local(from_db(str(detail[key])), tz)
+            else:
+                params[key] = ""
+        if kind == "escalated":
+            params["recipients"] = t(lang, f"recipients.{detail.get('recipients', 'admins')}")
+        key = f"history.{kind}"
+        what = t(lang, key, **params).strip() if key in _HISTORY_KEYS else kind
+        who = event.actor_name or (
+            t(lang, "history.system") if event.actor_id is None else str(event.actor_id)
+        )
+        return t(lang, "history.line", at=format_local(event.at, tz)[5:], who=who, what=what)
+
+
+_HISTORY_KEYS = {
+    f"history.{kind}"
+    for kind in (
+        "reported",
+        "note",
+        "acknowledged",
+        "resolved",
+        "reopened",
+        "extended",
+        "deadline",
+        "assigned",
+        "escalated",
+    )
+}

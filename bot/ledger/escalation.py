@@ -1,0 +1,101 @@
+"""Two-level escalation (督办) of problems past their deadline.
+
+Each escalation is unique per problem, level and deadline, and is recorded together with its
+cards in the outbox, so it is sent exactly once and caught up after downtime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.ledger.cards import CardRenderer
+from bot.registry import Registry
+from storage.db import to_db
+from storage.outbox import OutgoingMessage
+from storage.problems import Problem
+from storage.repos import Repositories
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationReport:
+    level1: int = 0
+    level2: int = 0
+
+
+class EscalationService:
+    def __init__(
+        self,
+        repos: Repositories,
+        registry: Registry,
+        clock: Clock,
+        cards: CardRenderer,
+        *,
+        level2_after: timedelta,
+    ) -> None:
+        self._repos = repos
+        self._registry = registry
+        self._clock = clock
+        self._cards = cards
+        self._level2_after = level2_after
+        self._lock = asyncio.Lock()
+
+    async def tick(self) -> EscalationReport:
+        """Send level-1 and level-2 escalations that are due; each exactly once."""
+        level1 = level2 = 0
+        async with self._lock:
+            now = self._clock.now()
+            for problem in await self._repos.problems.due_level1(now):
+                if await self._escalate(problem, 1, now):
+                    level1 += 1
+            for problem in await self._repos.problems.due_level2(now, self._level2_after):
+                if await self._escalate(problem, 2, now):
+                    level2 += 1
+        if level1 or level2:
+            log.info("escalations sent: level 1: %d, level 2: %d", level1, level2)
+        return EscalationReport(level1, level2)
+
+    async def _escalate(self, problem: Problem, level: int, now: datetime) -> bool:
+        history = await self._repos.problems.history(problem.id)
+        targets: list[tuple[int, int | None, str]] = []
+        recipients = "admins"
+        if level == 1:
+            leaders = await self._repos.members.of_project(problem.project_id, "leader")
+            for leader in leaders:
+                if leader.person.reachable:
+                    targets.append(
+                        (
+                            leader.person.user_id,
+                            None,
+                            await self._registry.language_of(leader.person.user_id),
+                        )
+                    )
+            if targets:
+                recipients = "leaders"
+        else:
+            group = await self._registry.group_of(problem.project_id)
+            if group is not None:
+                targets.append((group.chat_id, group.thread_id, self._registry.default_language))
+                recipients = "group"
+        if not targets:
+            for admin_id in await self._repos.admins.ids():
+                targets.append((admin_id, None, await self._registry.language_of(admin_id)))
+        messages = []
+        for chat_id, thread_id, lang in targets:
+            card = self._cards.render_card(problem, history, lang, level=level)
+            messages.append(
+                OutgoingMessage(
+                    f"esc:{problem.id}:{level}:{to_db(problem.deadline)}:{chat_id}",
+                    chat_id,
+                    card.text,
+                    thread_id=thread_id,
+                    user_id=chat_id if chat_id > 0 else None,
+                    buttons=card.buttons,
+                )
+            )
+        return await self._repos.problems.escalate(problem, level, messages, now, recipients)

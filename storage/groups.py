@@ -1,0 +1,54 @@
+"""Leadership group bindings: the bot-wide one and one per project."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storage.db import Database, to_db
+from storage.events import append_event
+from storage.models import (
+    GroupBinding,
+)
+
+
+class GroupRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def bind(
+        self,
+        project_id: int | None,
+        chat_id: int,
+        thread_id: int | None,
+        title: str | None,
+        actor_id: int,
+        now: datetime,
+    ) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(
+                "INSERT INTO group_bindings (project_id, chat_id, thread_id, title, bound_at,"
+                " bound_by) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(ifnull(project_id, 0)) DO UPDATE SET chat_id = excluded.chat_id,"
+                " thread_id = excluded.thread_id, title = excluded.title,"
+                " bound_at = excluded.bound_at, bound_by = excluded.bound_by",
+                (project_id, chat_id, thread_id, title, to_db(now), actor_id),
+            )
+            await append_event(
+                conn, now, actor_id, "group.bound", project_id, chat_id, thread_id=thread_id
+            )
+
+    async def for_project(self, project_id: int | None) -> GroupBinding | None:
+        """The project's own leadership group, else the bot-wide one."""
+        row = await self._db.fetchone(
+            "SELECT * FROM group_bindings WHERE project_id IS ? OR project_id IS NULL"
+            " ORDER BY project_id IS NULL LIMIT 1",
+            (project_id,),
+        )
+        if row is None:
+            return None
+        return GroupBinding(row["project_id"], row["chat_id"], row["thread_id"], row["title"])
+
+    async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        await self._db.execute(
+            "UPDATE group_bindings SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
+        )

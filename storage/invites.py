@@ -1,0 +1,136 @@
+"""Invite links: stored hashed, single-use, expiring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import cast
+
+import aiosqlite
+
+from storage.db import Database, from_db, opt_from_db, to_db
+from storage.events import append_event
+from storage.models import (
+    Invite,
+    InviteRole,
+)
+from storage.people import upsert_person
+
+
+class RedeemResult(Enum):
+    OK = "ok"
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    ARCHIVED = "archived"
+    ALREADY = "already"
+    THROTTLED = "throttled"
+
+
+@dataclass(frozen=True, slots=True)
+class Redeemed:
+    result: RedeemResult
+    invite: Invite | None
+
+
+def _invite(row: aiosqlite.Row) -> Invite:
+    return Invite(
+        id=row["id"],
+        project_id=row["project_id"],
+        role=cast(InviteRole, row["role"]),
+        expires_at=from_db(row["expires_at"]),
+        used_by=row["used_by"],
+        used_at=opt_from_db(row["used_at"]),
+    )
+
+
+class InviteRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self,
+        token_hash: str,
+        project_id: int | None,
+        role: InviteRole,
+        actor_id: int,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None:
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO invites (token_hash, project_id, role, created_at, created_by,"
+                " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (token_hash, project_id, role, to_db(now), actor_id, to_db(expires_at)),
+            )
+            await append_event(
+                conn, now, actor_id, "invite.created", project_id, cursor.lastrowid, role=role
+            )
+
+    async def redeem(
+        self,
+        token_hash: str,
+        user_id: int,
+        display_name: str,
+        username: str | None,
+        language: str | None,
+        now: datetime,
+    ) -> Redeemed:
+        """Check and use an invite in one transaction, granting its role."""
+        async with self._db.write() as conn:
+            row = await (
+                await conn.execute("SELECT * FROM invites WHERE token_hash = ?", (token_hash,))
+            ).fetchone()
+            if row is None:
+                return Redeemed(RedeemResult.UNKNOWN, None)
+            invite = _invite(row)
+            if invite.used_at is not None:
+                return Redeemed(RedeemResult.USED, invite)
+            if invite.expires_at <= now:
+                return Redeemed(RedeemResult.EXPIRED, invite)
+            if invite.project_id is not None:
+                status = await (
+                    await conn.execute(
+                        "SELECT status FROM projects WHERE id = ?", (invite.project_id,)
+                    )
+                ).fetchone()
+                if status is None or status["status"] != "active":
+                    return Redeemed(RedeemResult.ARCHIVED, invite)
+            await upsert_person(conn, user_id, display_name, username, language, now)
+            if invite.role == "admin":
+                cursor = await conn.execute(
+                    "INSERT OR IGNORE INTO admins (user_id, added_at, added_by)"
+                    " SELECT ?, ?, created_by FROM invites WHERE id = ?",
+                    (user_id, to_db(now), invite.id),
+                )
+            else:
+                cursor = await conn.execute(
+                    "INSERT OR IGNORE INTO memberships (project_id, user_id, role, added_at,"
+                    " added_by) SELECT project_id, ?, role, ?, created_by FROM invites"
+                    " WHERE id = ?",
+                    (user_id, to_db(now), invite.id),
+                )
+            if cursor.rowcount == 0:
+                # Already holds the role: keep the link for whoever it was meant for.
+                return Redeemed(RedeemResult.ALREADY, invite)
+            await conn.execute(
+                "UPDATE invites SET used_by = ?, used_at = ? WHERE id = ?",
+                (user_id, to_db(now), invite.id),
+            )
+            await append_event(
+                conn, now, user_id, "invite.redeemed", invite.project_id, user_id, role=invite.role
+            )
+            return Redeemed(RedeemResult.OK, invite)
+
+    async def record_failure(self, user_id: int, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO start_failures (user_id, at) VALUES (?, ?)", (user_id, to_db(now))
+        )
+
+    async def failures_since(self, user_id: int, since: datetime) -> int:
+        row = await self._db.fetchone(
+            "SELECT count(*) FROM start_failures WHERE user_id = ? AND at >= ?",
+            (user_id, to_db(since)),
+        )
+        return int(row[0]) if row else 0

@@ -1,0 +1,127 @@
+"""People (everyone the bot knows) and admins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import Database, to_db
+from storage.events import append_event
+from storage.models import (
+    Admin,
+    Person,
+)
+
+
+def person_from_row(row: aiosqlite.Row, prefix: str = "") -> Person:
+    return Person(
+        user_id=row[f"{prefix}user_id"],
+        display_name=row[f"{prefix}display_name"],
+        username=row[f"{prefix}username"],
+        language=row[f"{prefix}language"],
+        reachable=bool(row[f"{prefix}reachable"]),
+    )
+
+
+class PersonRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, user_id: int) -> Person | None:
+        row = await self._db.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
+        return person_from_row(row) if row else None
+
+    async def find_by_username(self, username: str) -> Person | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM people WHERE lower(username) = lower(?)", (username.lstrip("@"),)
+        )
+        return person_from_row(row) if row else None
+
+    async def touch(
+        self, user_id: int, display_name: str, username: str | None, now: datetime
+    ) -> None:
+        """Keep name and username of a known person current; unknown people are not created."""
+        await self._db.execute(
+            "UPDATE people SET display_name = ?, username = ?, updated_at = ?"
+            " WHERE user_id = ? AND (display_name != ? OR username IS NOT ?)",
+            (display_name, username, to_db(now), user_id, display_name, username),
+        )
+
+    async def set_language(self, user_id: int, language: str, now: datetime) -> bool:
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "UPDATE people SET language = ?, updated_at = ? WHERE user_id = ?",
+                (language, to_db(now), user_id),
+            )
+            return cursor.rowcount > 0
+
+    async def set_reachable(self, user_id: int, reachable: bool, now: datetime) -> bool:
+        """Flip the reachable flag; True when it changed."""
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "UPDATE people SET reachable = ?, updated_at = ?"
+                " WHERE user_id = ? AND reachable != ?",
+                (int(reachable), to_db(now), user_id, int(reachable)),
+            )
+            if cursor.rowcount:
+                kind = "person.reachable" if reachable else "person.unreachable"
+                await append_event(conn, now, None, kind, None, user_id)
+            return cursor.rowcount > 0
+
+
+async def upsert_person(
+    conn: aiosqlite.Connection,
+    user_id: int,
+    display_name: str,
+    username: str | None,
+    language: str | None,
+    now: datetime,
+) -> None:
+    """Create or refresh a person inside the caller's transaction; keeps a chosen language."""
+    await conn.execute(
+        "INSERT INTO people (user_id, display_name, username, language, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(user_id) DO UPDATE SET display_name = excluded.display_name,"
+        " username = excluded.username, reachable = 1, updated_at = excluded.updated_at,"
+        " language = coalesce(people.language, excluded.language)",
+        (user_id, display_name, username, language, to_db(now), to_db(now)),
+    )
+
+
+class AdminRepo:
+    def __init__(self, db: Database, config_admins: Sequence[int]) -> None:
+        self._db = db
+        self._config_admins = frozenset(config_admins)
+
+    async def is_admin(self, user_id: int) -> bool:
+        if user_id in self._config_admins:
+            return True
+        row = await self._db.fetchone("SELECT 1 FROM admins WHERE user_id = ?", (user_id,))
+        return row is not None
+
+    async def all(self) -> list[Admin]:
+        rows = await self._db.fetchall(
+            "SELECT a.user_id AS admin_id, p.* FROM admins a"
+            " LEFT JOIN people p ON p.user_id = a.user_id ORDER BY a.added_at"
+        )
+        stored = {
+            row["admin_id"]: (person_from_row(row) if row["user_id"] is not None else None)
+            for row in rows
+        }
+        ids = sorted(self._config_admins) + [
+            uid for uid in stored if uid not in self._config_admins
+        ]
+        result = []
+        for uid in ids:
+            person = stored.get(uid)
+            if person is None and uid not in stored:
+                row = await self._db.fetchone("SELECT * FROM people WHERE user_id = ?", (uid,))
+                person = person_from_row(row) if row else None
+            result.append(Admin(uid, person, uid in self._config_admins))
+        return result
+
+    async def ids(self) -> list[int]:
+        rows = await self._db.fetchall("SELECT user_id FROM admins")
+        return sorted(self._config_admins | {row["user_id"] for row in rows})

@@ -1,0 +1,170 @@
+"""Check-in schedules, custom questions, leave and the admins' calendar entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage.db import Database, from_db, to_db
+from storage.events import append_event
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRow:
+    project_id: int
+    kind: str
+    at_time: str
+    weekdays: str
+    timezone: str
+    window_seconds: int | None
+    active_since: datetime
+
+
+class ScheduleRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @staticmethod
+    def _schedule(row: aiosqlite.Row) -> ScheduleRow:
+        return ScheduleRow(
+            row["project_id"],
+            row["kind"],
+            row["at_time"],
+            row["weekdays"],
+            row["timezone"],
+            row["window_seconds"],
+            from_db(row["active_since"]),
+        )
+
+    async def schedule(self, project_id: int) -> ScheduleRow | None:
+        row = await self._db.fetchone("SELECT * FROM schedules WHERE project_id = ?", (project_id,))
+        return self._schedule(row) if row else None
+
+    async def active_schedules(self) -> list[ScheduleRow]:
+        """Schedules of active projects."""
+        rows = await self._db.fetchall(
+            "SELECT s.* FROM schedules s JOIN projects p ON p.id = s.project_id"
+            " WHERE p.status = 'active' ORDER BY s.project_id"
+        )
+        return [self._schedule(row) for row in rows]
+
+    async def set_schedule(
+        self,
+        project_id: int,
+        kind: str,
+        at_time: str,
+        weekdays: str,
+        timezone: str,
+        actor_id: int,
+        now: datetime,
+    ) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(
+                "INSERT INTO schedules (project_id, kind, at_time, weekdays, timezone,"
+                " active_since, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(project_id) DO UPDATE SET kind = excluded.kind,"
+                " at_time = excluded.at_time, weekdays = excluded.weekdays,"
+                " timezone = excluded.timezone, active_since = excluded.active_since,"
+                " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                (project_id, kind, at_time, weekdays, timezone, to_db(now), to_db(now), actor_id),
+            )
+            await append_event(
+                conn,
+                now,
+                actor_id,
+                "schedule.set",
+                project_id,
+                schedule=kind,
+                time=at_time,
+                weekdays=weekdays,
+                timezone=timezone,
+            )
+
+    async def clear_schedule(self, project_id: int, actor_id: int, now: datetime) -> bool:
+        async with self._db.write() as conn:
+            cursor = await conn.execute("DELETE FROM schedules WHERE project_id = ?", (project_id,))
+            if cursor.rowcount:
+                await append_event(conn, now, actor_id, "schedule.off", project_id)
+            return cursor.rowcount > 0
+
+    async def set_window(self, project_id: int, seconds: int, actor_id: int, now: datetime) -> bool:
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "UPDATE schedules SET window_seconds = ? WHERE project_id = ?",
+                (seconds, project_id),
+            )
+            if cursor.rowcount:
+                await append_event(
+                    conn, now, actor_id, "schedule.window", project_id, seconds=seconds
+                )
+            return cursor.rowcount > 0
+
+    # --- questions, leave, calendar -----------------------------------------------------------
+
+    async def questions(self, project_id: int) -> list[str]:
+        rows = await self._db.fetchall(
+            "SELECT text FROM questions WHERE project_id = ? ORDER BY position", (project_id,)
+        )
+        return [row["text"] for row in rows]
+
+    async def set_questions(
+        self, project_id: int, texts: Sequence[str], actor_id: int, now: datetime
+    ) -> None:
+        async with self._db.write() as conn:
+            await conn.execute("DELETE FROM questions WHERE project_id = ?", (project_id,))
+            await conn.executemany(
+                "INSERT INTO questions (project_id, position, text) VALUES (?, ?, ?)",
+                [(project_id, n, text) for n, text in enumerate(texts, start=1)],
+            )
+            await append_event(conn, now, actor_id, "questions.set", project_id, count=len(texts))
+
+    async def add_leave(self, user_id: int, first: date, last: date, now: datetime) -> None:
+        """Record leave and mark pending check-ins of those days as on leave."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                "INSERT INTO leaves (user_id, from_date, to_date, created_at) VALUES (?, ?, ?, ?)",
+                (user_id, first.isoformat(), last.isoformat(), to_db(now)),
+            )
+            await conn.execute(
+                "UPDATE checkins SET status = 'on_leave', outcome = 'leave', answered_at = ?"
+                " WHERE user_id = ? AND status = 'pending' AND round_id IN (SELECT id FROM rounds"
+                " WHERE status = 'open' AND local_date BETWEEN ? AND ?)",
+                (to_db(now), user_id, first.isoformat(), last.isoformat()),
+            )
+            await append_event(
+                conn,
+                now,
+                user_id,
+                "leave.declared",
+                None,
+                user_id,
+                first=first.isoformat(),
+                last=last.isoformat(),
+            )
+
+    async def calendar_overrides(self) -> dict[date, str]:
+        rows = await self._db.fetchall("SELECT day, kind FROM calendar_days")
+        return {date.fromisoformat(row["day"]): row["kind"] for row in rows}
+
+    async def set_calendar_days(
+        self, days: Sequence[date], kind: str, actor_id: int, now: datetime
+    ) -> None:
+        async with self._db.write() as conn:
+            await conn.executemany(
+                "INSERT INTO calendar_days (day, kind, set_at, set_by) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, set_at = excluded.set_at,"
+                " set_by = excluded.set_by",
+                [(day.isoformat(), kind, to_db(now), actor_id) for day in days],
+            )
+            await append_event(
+                conn,
+                now,
+                actor_id,
+                f"calendar.{kind}",
+                None,
+                None,
+                days=[d.isoformat() for d in days],
+            )
