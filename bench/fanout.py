@@ -44,7 +44,7 @@ async def run(count: int, rate: float) -> dict[str, float | int]:
         db = await Database.open(settings.database_path)
         app = build_application(settings, db, clock)
         services = services_of(app)
-        project = await services.registry.create_project(ADMIN_ID, "Bench")
+        project = await services.projects.create_project(ADMIN_ID, "Bench")
         people = [(10_000 + n, f"Secretary {n}", None, "zh-CN") for n in range(count)]
         await services.repos.members.import_members(
             project.id, "secretary", people, ADMIN_ID, clock.now()

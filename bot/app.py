@@ -4,28 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    SimpleUpdateProcessor,
+)
 
 import handlers
 from bot import commands
-from bot.checkins.answers import AnswerService
-from bot.checkins.prompts import PromptRenderer
-from bot.checkins.rounds import RoundService
-from bot.checkins.schedules import ScheduleService
 from bot.clock import Clock
 from bot.config import Settings
-from bot.ledger.cards import CardRenderer
-from bot.ledger.escalation import EscalationService
-from bot.ledger.presses import CardPresses
-from bot.ledger.service import LedgerService
-from bot.outbox import OutboxSender
-from bot.registry import Registry
-from bot.services import Services
+from bot.services import Services, build_services
 from handlers.common import SERVICES_KEY
 from handlers.notifier import TelegramNotifier
 from storage import Database, Repositories
@@ -41,16 +38,32 @@ JOB_DEFAULTS = {"misfire_grace_time": 300, "coalesce": True, "replace_existing":
 App = Application[Any, Any, Any, Any, Any, Any]
 
 
+class UpdateProcessor(SimpleUpdateProcessor):
+    """PTB's processor, one update at a time, that also tells who waits when each is done
+    (tests settle on it instead of sleeping)."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.finished: set[int] = set()
+        self._done = asyncio.Condition()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await coroutine
+        finally:
+            if isinstance(update, Update):
+                async with self._done:
+                    self.finished.add(update.update_id)
+                    self._done.notify_all()
+
+    async def wait_for(self, update_id: int) -> None:
+        """Return once the update with this id has been handled."""
+        async with self._done:
+            await self._done.wait_for(lambda: update_id in self.finished)
+
+
 def build_application(settings: Settings, db: Database, clock: Clock) -> App:
     """Build the Application exactly as production runs it; tests change only settings."""
-    repos = Repositories(db, settings.admin_ids)
-    registry = Registry(
-        repos,
-        clock,
-        default_timezone=settings.default_timezone,
-        default_language=settings.default_language,
-        invite_ttl=settings.invite_ttl,
-    )
     application = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
@@ -59,46 +72,16 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
         .rate_limiter(
             AIORateLimiter(overall_max_rate=settings.rate_limit_per_second, max_retries=2)
         )
+        .concurrent_updates(UpdateProcessor())
         .build()
     )
-    notifier = TelegramNotifier(application.bot)
-    outbox = OutboxSender(
-        repos.outbox, repos.groups, notifier, clock, on_recipient_gone=registry.mark_unreachable
-    )
-    cards = CardRenderer(clock)
-    ledger = LedgerService(
-        repos, registry, clock, cards, deadline_default=settings.problem_deadline_default
-    )
-    schedules = ScheduleService(repos, registry, clock)
-    prompts = PromptRenderer(repos, registry, clock)
-    rounds = RoundService(
-        repos,
-        registry,
-        clock,
-        schedules,
-        prompts,
-        remind_after=settings.checkin_remind_after,
-        reminders_max=settings.checkin_reminders_max,
-        catchup_grace=settings.catchup_grace,
-    )
-    services = Services(
-        settings,
-        clock,
-        repos,
-        registry,
-        outbox,
-        schedules,
-        rounds,
-        AnswerService(repos, registry, clock, schedules, prompts, ledger),
-        ledger,
-        CardPresses(repos, ledger, clock),
-        EscalationService(repos, registry, clock, cards, level2_after=settings.escalate_l2_after),
-    )
+    repos = Repositories(db, settings.admin_ids)
+    services = build_services(settings, repos, clock, TelegramNotifier(application.bot))
 
     async def reschedule(project_id: int) -> None:
         await schedule_project(application, project_id)
 
-    schedules.on_schedule_changed = reschedule
+    services.schedules.on_schedule_changed = reschedule
 
     async def publish(user_id: int) -> None:
         await publish_menu(application, services, user_id)

@@ -110,6 +110,8 @@ COMMANDS: tuple[Command, ...] = (
         "绑定领导小组群",
     ),
     Command("admins", ("admin",), "/admins", "List admins", "/admins", "管理员列表"),
+    Command("removeadmin", ("admin",), "/removeadmin <user id>", "Take away an admin's rights",
+            "/removeadmin <用户编号>", "移除管理员"),
     Command("schedule", ("admin",),
             "/schedule <id> daily HH:MM | weekly mon,thu HH:MM | workdays HH:MM [timezone] | off",
             "Set a project's check-in schedule",

@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     rate_limit_per_second: float = Field(default=30, gt=0, le=1000)
     problem_deadline_default: Duration = timedelta(days=3)
     escalate_l2_after: Duration = timedelta(days=2)
+    pending_input_ttl: Duration = timedelta(minutes=15)
 
     @field_validator("default_timezone")
     @classmethod

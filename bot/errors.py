@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from storage.access import Denied
+
 
 class UserError(Exception):
     """A refusal or bad input: the message is a catalog key plus its parameters."""
@@ -20,3 +22,16 @@ class UsageError(UserError):
     def __init__(self, command: str) -> None:
         super().__init__("usage", command=command)
         self.command = command
+
+
+def refusal(denied: Denied) -> UserError:
+    """What to tell someone whose change was refused inside its transaction."""
+    if denied.reason == "not_admin":
+        return UserError("error.not_admin")
+    if denied.reason == "archived":
+        return UserError("error.archived_project", id=denied.project_id)
+    if denied.reason == "unknown_project":
+        return UserError("error.unknown_project", id=denied.project_id)
+    if denied.project_id is None:
+        return UserError("error.no_role")
+    return UserError("error.not_member", id=denied.project_id)

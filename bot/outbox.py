@@ -11,13 +11,17 @@ from datetime import timedelta
 from bot.clock import Clock
 from bot.notifier import ChatMoved, Notifier, RecipientGone, RetryLater, Undeliverable
 from storage.groups import GroupRepo
-from storage.outbox import OutboxRepo, PendingMessage
+from storage.outbox import OutboxRepo, OutgoingMessage, PendingMessage
 
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(minutes=10)
 BATCH = 500
 PER_CHAT_INTERVAL = 1.0  # Telegram: about one message per second in one chat
+TRIES_PER_DRAIN = 3
+
+# What to send instead of a message that cannot be delivered: (message, recipient gone, error).
+Instead = Callable[[PendingMessage, bool, str], Awaitable[list[OutgoingMessage]]]
 
 
 @dataclass(slots=True)
@@ -42,6 +46,7 @@ class OutboxSender:
         notifier: Notifier,
         clock: Clock,
         on_recipient_gone: Callable[[int], Awaitable[None]] | None = None,
+        instead: Instead | None = None,
         concurrency: int = 64,
     ) -> None:
         self._repo = repo
@@ -49,6 +54,7 @@ class OutboxSender:
         self._notifier = notifier
         self._clock = clock
         self._on_recipient_gone = on_recipient_gone
+        self._instead = instead
         self._slots = asyncio.Semaphore(concurrency)
         self._lock = asyncio.Lock()
 
@@ -58,11 +64,21 @@ class OutboxSender:
         return self._lock.locked()
 
     async def drain(self) -> DrainStats:
-        """Send everything due now; returns when nothing due is left."""
+        """Send everything due now; returns when nothing due is left.
+
+        A message that must wait (flood limit, server error) is not tried again in the same
+        drain, and one that moved (a migrated group, a deleted topic) at most a few times, so a
+        recipient that keeps failing cannot keep a drain going: the next drain tries again.
+        """
         stats = DrainStats()
+        tries: dict[int, int] = {}
         async with self._lock:
             while True:
-                due = await self._repo.due(self._clock.now(), BATCH)
+                due = [
+                    m
+                    for m in await self._repo.due(self._clock.now(), BATCH)
+                    if tries.get(m.id, 0) < TRIES_PER_DRAIN
+                ]
                 if not due:
                     return stats
                 batch: list[PendingMessage] = []
@@ -72,7 +88,10 @@ class OutboxSender:
                         chats.add(message.chat_id)
                         batch.append(message)
                 outcomes = await asyncio.gather(*(self._deliver(m) for m in batch))
-                for outcome in outcomes:
+                for message, outcome in zip(batch, outcomes, strict=True):
+                    moved = outcome == "moved"
+                    tries[message.id] = tries.get(message.id, 0) + 1 if moved else TRIES_PER_DRAIN
+                    outcome = "retried" if moved else outcome
                     setattr(stats, outcome, getattr(stats, outcome) + 1)
                 if len(batch) < len(due):
                     await self._clock.sleep(PER_CHAT_INTERVAL)
@@ -88,7 +107,7 @@ class OutboxSender:
                 )
             except RecipientGone as exc:
                 log.info("outbox %s: recipient %s gone: %s", message.key, message.chat_id, exc)
-                await self._repo.mark_failed(message.id, f"recipient gone: {exc}")
+                await self._give_up(message, f"recipient gone: {exc}", gone=True)
                 if message.user_id is not None and self._on_recipient_gone is not None:
                     await self._on_recipient_gone(message.user_id)
                 return "failed"
@@ -98,7 +117,7 @@ class OutboxSender:
                 )
                 await self._groups.migrate_chat(message.chat_id, exc.new_chat_id)
                 await self._repo.move_chat(message.chat_id, exc.new_chat_id)
-                return "retried"
+                return "moved"
             except RetryLater as exc:
                 delay = (
                     timedelta(seconds=exc.retry_after)
@@ -117,9 +136,19 @@ class OutboxSender:
                         message.thread_id,
                     )
                     await self._repo.drop_thread(message.id, str(exc))
-                    return "retried"
+                    return "moved"
                 log.error("outbox %s to %s refused: %s", message.key, message.chat_id, exc)
-                await self._repo.mark_failed(message.id, str(exc))
+                await self._give_up(message, str(exc), gone=False)
                 return "failed"
             await self._repo.mark_sent(message.id, telegram_id, self._clock.now())
             return "sent"
+
+    async def _give_up(self, message: PendingMessage, error: str, *, gone: bool) -> None:
+        """Mark the message failed; one that must reach someone goes to the admins instead,
+        queued in the same transaction."""
+        instead: list[OutgoingMessage] = []
+        if message.fallback and self._instead is not None:
+            instead = await self._instead(message, gone, error)
+            if not instead:
+                log.error("outbox %s: undeliverable and no admin to send it to", message.key)
+        await self._repo.mark_failed(message.id, error, self._clock.now(), instead)

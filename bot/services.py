@@ -1,4 +1,4 @@
-"""The bundle of services handed to handlers through ``bot_data``."""
+"""The bundle of services handed to handlers through ``bot_data``, and how it is built."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.checkins.answers import AnswerService
+from bot.checkins.prompts import PromptRenderer
 from bot.checkins.rounds import RoundService
 from bot.checkins.schedules import ScheduleService
 from bot.clock import Clock
 from bot.config import Settings
+from bot.conversation import Conversation
+from bot.ledger.cards import CardRenderer
 from bot.ledger.escalation import EscalationService
 from bot.ledger.presses import CardPresses
 from bot.ledger.service import LedgerService
+from bot.notifier import Notifier
 from bot.outbox import OutboxSender
+from bot.projects import ProjectService
 from bot.registry import Registry
 from storage.repos import Repositories
 
@@ -28,6 +33,8 @@ class Services:
     clock: Clock
     repos: Repositories
     registry: Registry
+    projects: ProjectService
+    conversation: Conversation
     outbox: OutboxSender
     schedules: ScheduleService
     rounds: RoundService
@@ -38,3 +45,66 @@ class Services:
     bot_username: str = ""
     # Republishes one user's command menu; set by the composition root (it needs telegram).
     publish_menu: Callable[[int], Awaitable[None]] = _no_menu
+
+
+def build_services(
+    settings: Settings, repos: Repositories, clock: Clock, notifier: Notifier
+) -> Services:
+    """Every service, wired to the others it needs; nothing here talks to Telegram."""
+    registry = Registry(repos, clock, default_language=settings.default_language)
+    projects = ProjectService(
+        repos,
+        registry,
+        clock,
+        default_timezone=settings.default_timezone,
+        invite_ttl=settings.invite_ttl,
+    )
+    conversation = Conversation(repos.pending, clock, settings.pending_input_ttl)
+    outbox = OutboxSender(
+        repos.outbox,
+        repos.groups,
+        notifier,
+        clock,
+        on_recipient_gone=registry.mark_unreachable,
+        instead=registry.deliver_instead,
+    )
+    cards = CardRenderer(clock)
+    ledger = LedgerService(
+        repos,
+        registry,
+        projects,
+        conversation,
+        clock,
+        cards,
+        deadline_default=settings.problem_deadline_default,
+    )
+    schedules = ScheduleService(repos, projects, clock)
+    prompts = PromptRenderer(repos, registry, clock)
+    rounds = RoundService(
+        repos,
+        registry,
+        projects,
+        clock,
+        schedules,
+        prompts,
+        remind_after=settings.checkin_remind_after,
+        reminders_max=settings.checkin_reminders_max,
+        catchup_grace=settings.catchup_grace,
+    )
+    return Services(
+        settings=settings,
+        clock=clock,
+        repos=repos,
+        registry=registry,
+        projects=projects,
+        conversation=conversation,
+        outbox=outbox,
+        schedules=schedules,
+        rounds=rounds,
+        answers=AnswerService(repos, clock, conversation, schedules, prompts, ledger),
+        ledger=ledger,
+        presses=CardPresses(repos, ledger, conversation, clock),
+        escalation=EscalationService(
+            repos, registry, clock, cards, level2_after=settings.escalate_l2_after
+        ),
+    )

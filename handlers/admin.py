@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from telegram.constants import ChatType
 
 from bot.clock import format_local
 from bot.errors import UsageError, UserError
-from bot.registry import ProjectOverview, parse_project_id
+from bot.parsing import parse_project_id
+from bot.projects import ProjectOverview
 from bot.replies import clip
-from handlers.common import Call, guarded
-from handlers.notifier import keyboard
+from handlers.common import Call, answer_press, edit_pressed, guarded
 from storage.models import Member, Role
 from storage.outbox import OutgoingButton
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 8
+PAGE_CALLBACK = re.compile(r"^pj:([0-9]{1,6})$")
 
 
 def _names(call: Call, members: list[Member]) -> str:
@@ -35,13 +37,13 @@ async def new_project(call: Call) -> None:
     """/newproject <name>"""
     if not call.args:
         raise UsageError("newproject")
-    project = await call.services.registry.create_project(call.user.id, " ".join(call.args))
+    project = await call.services.projects.create_project(call.user.id, " ".join(call.args))
     await call.say("project.created", id=project.id, name=project.name, timezone=project.timezone)
 
 
 async def _projects_page(call: Call, page: int) -> tuple[str, list[list[OutgoingButton]]]:
-    registry = call.services.registry
-    total, overviews = await registry.overview(page * PAGE_SIZE, PAGE_SIZE)
+    projects = call.services.projects
+    total, overviews = await projects.overview(page * PAGE_SIZE, PAGE_SIZE)
     if total == 0:
         return call.t("projects.empty"), []
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
@@ -88,24 +90,23 @@ async def projects_page(call: Call) -> None:
     """Previous/next buttons under /projects."""
     query = call.update.callback_query
     assert query is not None
-    try:
-        page = int((query.data or "").split(":", 1)[1])
-    except (IndexError, ValueError):
-        raise UserError("error.stale_button") from None
-    text, buttons = await _projects_page(call, max(page, 0))
-    if query.message is not None:
-        await query.edit_message_text(text, reply_markup=keyboard(buttons))
-    await query.answer()
+    match = PAGE_CALLBACK.match(query.data or "")
+    if match is None:
+        log.warning("malformed page callback %r from %s", (query.data or "")[:80], call.user.id)
+        raise UserError("error.stale_button")
+    text, buttons = await _projects_page(call, int(match[1]))
+    await answer_press(query, None, show_alert=False)
+    await edit_pressed(query, text, tuple(tuple(row) for row in buttons))
 
 
 @guarded(admin=True, private=True)
 async def show_project(call: Call) -> None:
     """/project <id>"""
     project_id = _project_arg(call, "project")
-    registry = call.services.registry
-    project = await registry.project(project_id)
-    members = await registry.members(project_id)
-    group = await registry.group_of(project_id)
+    projects = call.services.projects
+    project = await projects.project(project_id)
+    members = await projects.members(project_id)
+    group = await projects.group_of(project_id)
     schedules = call.services.schedules
     schedule = schedules.describe(await schedules.schedule_of(project_id), call.lang)
     upcoming = await schedules.next_slot_of(project_id)
@@ -131,7 +132,7 @@ async def rename(call: Call) -> None:
     if len(call.args) < 2:
         raise UsageError("rename")
     project_id = parse_project_id(call.args[0])
-    project = await call.services.registry.rename(call.user.id, project_id, " ".join(call.args[1:]))
+    project = await call.services.projects.rename(call.user.id, project_id, " ".join(call.args[1:]))
     await call.say("project.renamed", id=project.id, name=project.name)
 
 
@@ -139,7 +140,7 @@ async def rename(call: Call) -> None:
 async def archive(call: Call) -> None:
     """/archive <id>"""
     project_id = _project_arg(call, "archive")
-    project = await call.services.registry.set_archived(call.user.id, project_id, True)
+    project = await call.services.projects.set_archived(call.user.id, project_id, True)
     await call.say("project.archived", id=project.id, name=project.name)
 
 
@@ -147,7 +148,7 @@ async def archive(call: Call) -> None:
 async def unarchive(call: Call) -> None:
     """/unarchive <id>"""
     project_id = _project_arg(call, "unarchive")
-    project = await call.services.registry.set_archived(call.user.id, project_id, False)
+    project = await call.services.projects.set_archived(call.user.id, project_id, False)
     await call.say("project.unarchived", id=project.id, name=project.name)
 
 
@@ -155,14 +156,14 @@ async def unarchive(call: Call) -> None:
 async def invite(call: Call) -> None:
     """/invite <id> secretary|leader, or /invite admin"""
     args = [a.lower() for a in call.args]
-    registry = call.services.registry
+    projects = call.services.projects
     if args == ["admin"]:
-        token, expires_at, _ = await registry.create_invite(call.user.id, None, "admin")
+        token, expires_at, _ = await projects.create_invite(call.user.id, None, "admin")
         role_key = None
     elif len(args) == 2 and args[1] in {"secretary", "leader"}:
         project_id = parse_project_id(args[0])
         role: Role = "secretary" if args[1] == "secretary" else "leader"
-        token, expires_at, project = await registry.create_invite(call.user.id, project_id, role)
+        token, expires_at, project = await projects.create_invite(call.user.id, project_id, role)
         role_key = f"role.{role}"
     else:
         raise UsageError("invite")
@@ -186,9 +187,9 @@ async def invite(call: Call) -> None:
 async def members(call: Call) -> None:
     """/members <id>"""
     project_id = _project_arg(call, "members")
-    registry = call.services.registry
-    project = await registry.project(project_id)
-    current = await registry.members(project_id)
+    projects = call.services.projects
+    project = await projects.project(project_id)
+    current = await projects.members(project_id)
     if not current:
         await call.say("members.empty", id=project_id)
         return
@@ -213,10 +214,12 @@ async def remove(call: Call) -> None:
     if len(call.args) != 2:
         raise UsageError("remove")
     project_id = parse_project_id(call.args[0])
-    person, count = await call.services.registry.remove_member(
+    person, count = await call.services.projects.remove_member(
         call.user.id, project_id, call.args[1]
     )
     await call.say("members.removed", who=person.label, id=project_id, count=count)
+    # Their menu no longer offers what they may no longer do.
+    await call.services.publish_menu(person.user_id)
 
 
 @guarded(admin=True)
@@ -230,7 +233,7 @@ async def set_group(call: Call) -> None:
     project_id = parse_project_id(call.args[0]) if call.args else None
     message = call.message
     thread_id = message.message_thread_id if message.is_topic_message else None
-    project = await call.services.registry.bind_group(
+    project = await call.services.projects.bind_group(
         call.user.id, chat.id, thread_id, chat.title, project_id
     )
     if project is None:
@@ -258,10 +261,20 @@ async def list_admins(call: Call) -> None:
     await call.reply("\n".join(lines))
 
 
+@guarded(admin=True, private=True)
+async def remove_admin(call: Call) -> None:
+    """/removeadmin <user id>"""
+    if len(call.args) != 1:
+        raise UsageError("removeadmin")
+    user_id = await call.services.registry.remove_admin(call.user.id, call.args[0])
+    await call.say("admins.removed", user_id=user_id)
+    await call.services.publish_menu(user_id)
+
+
 @guarded()
 async def unknown_button(call: Call) -> None:
     """A button press whose data matches no handler: forged, or from an older version."""
     query = call.update.callback_query
     assert query is not None
     log.warning("unknown callback data %r from %s", (query.data or "")[:80], call.user.id)
-    await query.answer(call.t("error.stale_button"), show_alert=True)
+    await answer_press(query, call.t("error.stale_button"), show_alert=True)

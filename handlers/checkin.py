@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 from bot.clock import format_local
 from bot.config import format_duration
 from bot.errors import UsageError, UserError
 from bot.replies import PressResult
-from handlers.common import Call, guarded, kick_outbox
-from handlers.notifier import keyboard
+from handlers.common import Call, answer_press, edit_pressed, guarded, kick_outbox
 from storage.rounds import CheckinRow
+
+log = logging.getLogger(__name__)
+
+CHECKIN_CALLBACK = re.compile(r"^ci:([a-z]{2}):([0-9]{1,12})$")
 
 
 @guarded(admin=True, private=True)
@@ -57,7 +63,7 @@ async def checkin_now(call: Call) -> None:
     if len(call.args) != 1:
         raise UsageError("checkinnow")
     opened, count = await call.services.rounds.open_now(call.user.id, call.args[0])
-    project = await call.services.registry.project(opened.project_id)
+    project = await call.services.projects.project(opened.project_id)
     await call.say(
         "checkinnow.opened",
         id=project.id,
@@ -159,23 +165,24 @@ async def button(call: Call) -> None:
     """Buttons under prompts and reminders: ci:<action>:<check-in id>."""
     query = call.update.callback_query
     assert query is not None
-    parts = (query.data or "").split(":")
-    if len(parts) != 3 or not parts[2].isdigit() or len(parts[2]) > 12:
+    match = CHECKIN_CALLBACK.match(query.data or "")
+    if match is None:
+        log.warning("malformed check-in callback %r from %s", (query.data or "")[:80], call.user.id)
         raise UserError("error.stale_button")
-    result = await call.services.answers.press(call.user.id, parts[1], int(parts[2]))
+    result = await call.services.answers.press(call.user.id, match[1], int(match[2]))
     await apply_press(call, result)
 
 
 async def apply_press(call: Call, result: PressResult) -> None:
-    """Edit the pressed message, send follow-ups, then answer the press (so that, once
-    answered, everything the press caused is visible)."""
+    """The change is committed by now: answer the press first (Telegram wants that within
+    seconds), then show the new state on the pressed message, then send what follows."""
     query = call.update.callback_query
     assert query is not None
-    if result.edit is not None and query.message is not None:
-        await query.edit_message_text(result.edit.text, reply_markup=keyboard(result.edit.buttons))
+    await answer_press(query, result.alert or None, show_alert=result.show_alert)
+    if result.edit is not None:
+        await edit_pressed(query, result.edit.text, result.edit.buttons)
     for reply in result.followups:
         await call.reply(reply.text, reply.buttons)
-    await query.answer(result.alert[:200] or None, show_alert=result.show_alert)
 
 
 @guarded(private=True)
@@ -184,5 +191,23 @@ async def free_text(call: Call) -> None:
     text = (call.message.text or "").strip()
     if not text:
         return
-    reply = await call.services.answers.text(call.user.id, text, call.lang)
+    reply = await call.services.answers.text(call.user.id, text, call.lang, call.message.message_id)
     await call.reply(reply.text, reply.buttons)
+
+
+@guarded(private=True)
+async def edited_text(call: Call) -> None:
+    """An edited message: replaces the progress answer it carried while the round is open;
+    any other edit (a command, a closed round) changes nothing."""
+    text = (call.message.text or "").strip()
+    if not text:
+        return
+    reply = await call.services.answers.edited(call.user.id, call.message.message_id, text)
+    if reply is not None:
+        await call.reply(reply.text, reply.buttons)
+
+
+@guarded(private=True)
+async def media(call: Call) -> None:
+    """A photo, file, voice note or sticker: not recorded (yet); say what the bot takes."""
+    await call.say("media.text_only")

@@ -8,16 +8,19 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Message, Update, User
+from telegram import CallbackQuery, Message, MessageEntity, Update, User
 from telegram.constants import ChatType
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot import commands
-from bot.errors import UsageError, UserError
+from bot.errors import UsageError, UserError, refusal
 from bot.i18n import t
 from bot.registry import UserRef
+from bot.replies import Buttons, clip
 from bot.services import Services
 from handlers.notifier import keyboard
+from storage.access import Denied
 from storage.outbox import OutgoingButton
 
 log = logging.getLogger(__name__)
@@ -66,14 +69,66 @@ class Call:
     async def reply(
         self, text: str, buttons: Sequence[Sequence[OutgoingButton]] = ()
     ) -> Message | None:
-        """Answer in the chat (and forum topic) the update came from."""
+        """Answer in the chat (and forum topic) the update came from; for a press on a message
+        Telegram no longer shows us, in the private chat with the presser."""
+        text = clip(text)
         message = self.update.effective_message
-        if message is None:
-            return None
-        return await message.reply_text(text, reply_markup=keyboard(buttons), do_quote=False)
+        if isinstance(message, Message):
+            return await message.reply_text(text, reply_markup=keyboard(buttons), do_quote=False)
+        chat = self.update.effective_chat
+        return await self.context.bot.send_message(
+            chat.id if chat is not None else self.user.id, text, reply_markup=keyboard(buttons)
+        )
 
     async def say(self, key: str, **params: Any) -> None:
         await self.reply(self.t(key, **params))
+
+
+def is_command(update: Update) -> bool:
+    message = update.message
+    return bool(
+        message is not None
+        and message.entities
+        and message.entities[0].type == MessageEntity.BOT_COMMAND
+        and message.entities[0].offset == 0
+    )
+
+
+async def refuse(call: Call, error: UserError) -> None:
+    """Tell the user why nothing happened: an alert for a press, else a reply."""
+    query = call.update.callback_query
+    if query is not None:
+        await answer_press(query, call.t(error.key, **error.params), show_alert=True)
+    else:
+        await call.say(error.key, **error.params)
+
+
+async def answer_press(query: CallbackQuery, text: str | None, *, show_alert: bool) -> None:
+    """Answer a button press. One Telegram no longer accepts (too old) is logged, not an error:
+    the change it caused is already committed."""
+    try:
+        await query.answer(text[:200] if text else None, show_alert=show_alert)
+    except BadRequest as exc:
+        if "query is too old" not in str(exc) and "query id is invalid" not in str(exc):
+            raise
+        log.info("press %s answered too late: %s", query.id, exc)
+
+
+async def edit_pressed(query: CallbackQuery, text: str, buttons: Buttons) -> None:
+    """Show the new state on the pressed message. Telegram refusing the edit (nothing changed,
+    the message deleted or too old) leaves the committed change as it is."""
+    if not isinstance(query.message, Message):
+        return  # an inline message, or one Telegram no longer shows us
+    try:
+        await query.edit_message_text(clip(text), reply_markup=keyboard(buttons))
+    except BadRequest as exc:
+        reason = str(exc).lower()
+        if "not modified" in reason:
+            return
+        if "not found" in reason or "can't be edited" in reason:
+            log.info("press %s: message not edited: %s", query.id, exc)
+            return
+        raise
 
 
 Handler = Callable[[Call], Awaitable[None]]
@@ -98,16 +153,17 @@ def guarded(*, admin: bool = False, private: bool = False) -> Callable[[Handler]
                     raise UserError("error.private_only")
                 if admin:
                     await svc.registry.require_admin(user.id)
+                if is_command(update):
+                    # A command means the person moved on from whatever the bot asked for.
+                    await svc.conversation.drop(user.id)
                 await handler(call)
             except UsageError as exc:
                 await call.say("usage", usage=commands.usage(exc.command, lang))
             except UserError as exc:
-                if update.callback_query is not None:
-                    await update.callback_query.answer(
-                        call.t(exc.key, **exc.params), show_alert=True
-                    )
-                else:
-                    await call.say(exc.key, **exc.params)
+                await refuse(call, exc)
+            except Denied as exc:
+                # Someone's role changed between reading and writing: refused as of now.
+                await refuse(call, refusal(exc))
 
         return wrapper
 

@@ -1,4 +1,8 @@
-"""The error handler: log with context, apologise to the user, tell the admins (rate-limited)."""
+"""The error handler: log with context, apologise to the user, tell the admins (rate-limited).
+
+PTB calls it for exceptions in handlers and in jobs (tick, sweep, outbox), where the update is
+None; both are reported to the admins the same way.
+"""
 
 from __future__ import annotations
 
@@ -19,26 +23,40 @@ _LAST_REPORT_KEY = "last_error_report"
 
 async def on_error(update: object, context: Context) -> None:
     """Handle any exception a handler or job raised."""
-    update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error while handling update %s", update_id, exc_info=context.error)
-    if not isinstance(update, Update):
-        return
-    svc = services(context)
-    await _report(context, update_id)
-    user = update.effective_user
-    if user is not None and update.effective_chat is not None:
-        lang = await svc.registry.language_of(user.id, user.language_code)
-        try:
-            if update.callback_query is not None:
-                await update.callback_query.answer(t(lang, "error.generic"), show_alert=True)
-            else:
-                await context.bot.send_message(update.effective_chat.id, t(lang, "error.generic"))
-        except TelegramError:
-            log.warning("could not apologise for update %s", update_id)
+    if isinstance(update, Update):
+        where = f"update {update.update_id}"
+    elif context.job is not None:
+        where = f"job {context.job.name}"
+    else:
+        where = "background task"
+    log.error("error while handling %s", where, exc_info=context.error)
+    if isinstance(update, Update):
+        await _apologise(update, context)
+    try:
+        await _report(context, where)
+    except Exception:
+        log.exception("could not report the error in %s to the admins", where)
     kick_outbox(context)
 
 
-async def _report(context: Context, update_id: int | None) -> None:
+async def _apologise(update: Update, context: Context) -> None:
+    user = update.effective_user
+    if user is None or update.effective_chat is None:
+        return
+    try:
+        lang = await services(context).registry.language_of(user.id, user.language_code)
+    except Exception:  # noqa: BLE001 - the database may be what failed; still apologise
+        lang = services(context).settings.default_language
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(t(lang, "error.generic"), show_alert=True)
+        else:
+            await context.bot.send_message(update.effective_chat.id, t(lang, "error.generic"))
+    except TelegramError:
+        log.warning("could not apologise for update %s", update.update_id)
+
+
+async def _report(context: Context, where: str) -> None:
     """Queue a report to the admins, at most one per REPORT_INTERVAL."""
     svc = services(context)
     now = svc.clock.now()
@@ -48,5 +66,5 @@ async def _report(context: Context, update_id: int | None) -> None:
     context.bot_data[_LAST_REPORT_KEY] = now
     error = f"{type(context.error).__name__}: {context.error}"[:300]
     await svc.registry.notify_admins(
-        f"error:{update_id}:{now.isoformat()}", "report.error", update_id=update_id, error=error
+        f"error:{where}:{now.isoformat()}", "report.error", where=where, error=error
     )

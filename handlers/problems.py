@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.clock import format_local
 from bot.errors import UsageError
-from bot.ledger.service import parse_problem_id
+from bot.parsing import parse_problem_id
 from bot.replies import clip
 from handlers.checkin import apply_press
 from handlers.common import Call, guarded, kick_outbox

@@ -29,7 +29,7 @@ async def start(call: Call) -> None:
     if is_admin:
         roles.append(call.t("start.admin_line"))
     for member in memberships:
-        project = await call.services.registry.project(member.project_id)
+        project = await call.services.projects.project(member.project_id)
         roles.append(
             call.t(
                 "start.member_line",
@@ -47,7 +47,7 @@ async def start(call: Call) -> None:
 
 
 async def _redeem(call: Call, token: str) -> None:
-    outcome = await call.services.registry.redeem(user_ref(call.user), token[:64])
+    outcome = await call.services.projects.redeem(user_ref(call.user), token[:64])
     # The person may have just been created with their Telegram language: answer in it.
     call.lang = await call.services.registry.language_of(call.user.id, call.user.language_code)
     if outcome.result in _REFUSALS:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from storage.access import Access, Need
 from storage.db import Database, to_db
 from storage.events import append_event
 from storage.models import (
@@ -12,19 +13,16 @@ from storage.models import (
 
 
 class GroupRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, access: Access) -> None:
         self._db = db
+        self._access = access
 
     async def bind(
-        self,
-        project_id: int | None,
-        chat_id: int,
-        thread_id: int | None,
-        title: str | None,
-        actor_id: int,
-        now: datetime,
+        self, need: Need, chat_id: int, thread_id: int | None, title: str | None, now: datetime
     ) -> None:
+        project_id, actor_id = need.project_id, need.user_id
         async with self._db.write() as conn:
+            await self._access.require(conn, need)
             await conn.execute(
                 "INSERT INTO group_bindings (project_id, chat_id, thread_id, title, bound_at,"
                 " bound_by) VALUES (?, ?, ?, ?, ?, ?)"

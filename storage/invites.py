@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -9,12 +10,14 @@ from typing import cast
 
 import aiosqlite
 
+from storage.access import Access, Need
 from storage.db import Database, from_db, opt_from_db, to_db
 from storage.events import append_event
 from storage.models import (
     Invite,
     InviteRole,
 )
+from storage.outbox import OutgoingMessage, enqueue
 from storage.people import upsert_person
 
 
@@ -46,19 +49,16 @@ def _invite(row: aiosqlite.Row) -> Invite:
 
 
 class InviteRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, access: Access) -> None:
         self._db = db
+        self._access = access
 
     async def create(
-        self,
-        token_hash: str,
-        project_id: int | None,
-        role: InviteRole,
-        actor_id: int,
-        now: datetime,
-        expires_at: datetime,
+        self, need: Need, token_hash: str, role: InviteRole, now: datetime, expires_at: datetime
     ) -> None:
+        project_id, actor_id = need.project_id, need.user_id
         async with self._db.write() as conn:
+            await self._access.require(conn, need)
             cursor = await conn.execute(
                 "INSERT INTO invites (token_hash, project_id, role, created_at, created_by,"
                 " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -68,6 +68,10 @@ class InviteRepo:
                 conn, now, actor_id, "invite.created", project_id, cursor.lastrowid, role=role
             )
 
+    async def peek(self, token_hash: str) -> Invite | None:
+        row = await self._db.fetchone("SELECT * FROM invites WHERE token_hash = ?", (token_hash,))
+        return _invite(row) if row else None
+
     async def redeem(
         self,
         token_hash: str,
@@ -76,8 +80,10 @@ class InviteRepo:
         username: str | None,
         language: str | None,
         now: datetime,
+        notices: Sequence[OutgoingMessage] = (),
     ) -> Redeemed:
-        """Check and use an invite in one transaction, granting its role."""
+        """Check and use an invite in one transaction, granting its role and queueing
+        ``notices`` (the admins are told) only if it was granted."""
         async with self._db.write() as conn:
             row = await (
                 await conn.execute("SELECT * FROM invites WHERE token_hash = ?", (token_hash,))
@@ -98,6 +104,8 @@ class InviteRepo:
                 if status is None or status["status"] != "active":
                     return Redeemed(RedeemResult.ARCHIVED, invite)
             await upsert_person(conn, user_id, display_name, username, language, now)
+            if invite.role == "admin" and await self._access.is_admin(conn, user_id):
+                return Redeemed(RedeemResult.ALREADY, invite)
             if invite.role == "admin":
                 cursor = await conn.execute(
                     "INSERT OR IGNORE INTO admins (user_id, added_at, added_by)"
@@ -121,6 +129,7 @@ class InviteRepo:
             await append_event(
                 conn, now, user_id, "invite.redeemed", invite.project_id, user_id, role=invite.role
             )
+            await enqueue(conn, notices, now)
             return Redeemed(RedeemResult.OK, invite)
 
     async def record_failure(self, user_id: int, now: datetime) -> None:

@@ -8,18 +8,22 @@ from typing import Any, cast
 
 import aiosqlite
 
+from storage.access import Access, Need
 from storage.db import Database, from_db, to_db
 from storage.events import append_event
 from storage.models import (
     Member,
     Role,
 )
+from storage.outbox import cancel
+from storage.pending import clear_pending_of_project
 from storage.people import person_from_row, upsert_person
 
 
 class MemberRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, access: Access) -> None:
         self._db = db
+        self._access = access
 
     _SELECT = (
         "SELECT m.project_id, m.role, m.added_at, p.* FROM memberships m"
@@ -92,28 +96,39 @@ class MemberRepo:
                 count=len(people),
             )
 
-    async def remove(self, project_id: int, user_id: int, actor_id: int, now: datetime) -> int:
-        """End every current role of the person in the project; returns how many ended."""
+    async def remove(self, need: Need, user_id: int, now: datetime) -> int:
+        """End every current role of the person in the project; returns how many ended.
+
+        Their access ends with the same transaction: unsent prompts, reminders and cards to them
+        are cancelled, what the bot waited for from them in this project is dropped, and their
+        unanswered check-ins of open rounds count for nobody.
+        """
+        project_id = need.project_id
+        assert project_id is not None
         async with self._db.write() as conn:
+            await self._access.require(conn, need)
             cursor = await conn.execute(
                 "SELECT role FROM memberships"
                 " WHERE project_id = ? AND user_id = ? AND removed_at IS NULL",
                 (project_id, user_id),
             )
             rows = list(await cursor.fetchall())
+            if not rows:
+                return 0
             await conn.execute(
                 "UPDATE memberships SET removed_at = ?, removed_by = ?"
                 " WHERE project_id = ? AND user_id = ? AND removed_at IS NULL",
-                (to_db(now), actor_id, project_id, user_id),
+                (to_db(now), need.user_id, project_id, user_id),
             )
             for row in rows:
                 await append_event(
-                    conn, now, actor_id, "member.removed", project_id, user_id, role=row["role"]
+                    conn, now, need.user_id, "member.removed", project_id, user_id, role=row["role"]
                 )
-            # Someone who no longer serves the project is not counted as missing its round.
             await conn.execute(
                 "UPDATE checkins SET status = 'removed' WHERE user_id = ? AND status = 'pending'"
                 " AND round_id IN (SELECT id FROM rounds WHERE project_id = ? AND status = 'open')",
                 (user_id, project_id),
             )
+            await cancel(conn, project_id, user_id)
+            await clear_pending_of_project(conn, project_id, user_id)
             return len(rows)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import aiosqlite
 
@@ -18,9 +19,16 @@ class OutgoingButton:
     data: str
 
 
+Kind = Literal["prompt", "reminder", "escalation", "notice"]
+
+
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
-    """A message to enqueue; ``key`` makes it unique, so enqueueing twice sends once."""
+    """A message to enqueue; ``key`` makes it unique, so enqueueing twice sends once.
+
+    ``project_id`` lets the message be cancelled when its recipient leaves the project or the
+    project is archived; ``fallback`` sends it to the admins when it cannot be delivered.
+    """
 
     key: str
     chat_id: int
@@ -28,6 +36,9 @@ class OutgoingMessage:
     thread_id: int | None = None
     user_id: int | None = None
     buttons: tuple[tuple[OutgoingButton, ...], ...] = ()
+    kind: Kind = "notice"
+    project_id: int | None = None
+    fallback: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +51,9 @@ class PendingMessage:
     text: str
     buttons: tuple[tuple[OutgoingButton, ...], ...]
     attempts: int
+    kind: Kind
+    project_id: int | None
+    fallback: bool
 
 
 def _buttons_json(buttons: tuple[tuple[OutgoingButton, ...], ...]) -> str | None:
@@ -61,10 +75,14 @@ async def enqueue(
     added = 0
     for message in messages:
         cursor = await conn.execute(
-            "INSERT OR IGNORE INTO outbox (dedupe_key, chat_id, thread_id, user_id, text, buttons,"
-            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO outbox (dedupe_key, kind, project_id, fallback, chat_id,"
+            " thread_id, user_id, text, buttons, next_attempt_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 message.key,
+                message.kind,
+                message.project_id,
+                int(message.fallback),
                 message.chat_id,
                 message.thread_id,
                 message.user_id,
@@ -78,6 +96,23 @@ async def enqueue(
     return added
 
 
+CANCELLABLE: tuple[Kind, ...] = ("prompt", "reminder", "escalation")
+
+
+async def cancel(conn: aiosqlite.Connection, project_id: int, user_id: int | None = None) -> int:
+    """Cancel unsent prompts, reminders and cards of a project (to one person, if given)."""
+    sql = (
+        "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' AND project_id = ?"
+        f" AND kind IN ({','.join('?' * len(CANCELLABLE))})"
+    )
+    params: list[object] = [project_id, *CANCELLABLE]
+    if user_id is not None:
+        sql += " AND user_id = ?"
+        params.append(user_id)
+    cursor = await conn.execute(sql, params)
+    return cursor.rowcount
+
+
 class OutboxRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -89,7 +124,7 @@ class OutboxRepo:
     async def due(self, now: datetime, limit: int) -> list[PendingMessage]:
         rows = await self._db.fetchall(
             "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
-            " ORDER BY id LIMIT ?",
+            " ORDER BY next_attempt_at, id LIMIT ?",
             (to_db(now), limit),
         )
         return [
@@ -102,6 +137,9 @@ class OutboxRepo:
                 row["text"],
                 _buttons(row["buttons"]),
                 row["attempts"],
+                row["kind"],
+                row["project_id"],
+                bool(row["fallback"]),
             )
             for row in rows
         ]
@@ -120,11 +158,21 @@ class OutboxRepo:
             (to_db(next_attempt_at), error[:500], message_id),
         )
 
-    async def mark_failed(self, message_id: int, error: str) -> None:
-        await self._db.execute(
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, error = ? WHERE id = ?",
-            (error[:500], message_id),
-        )
+    async def mark_failed(
+        self,
+        message_id: int,
+        error: str,
+        now: datetime,
+        instead: Sequence[OutgoingMessage] = (),
+    ) -> None:
+        """Give up on a message, queueing what goes ``instead`` in the same transaction."""
+        async with self._db.write() as conn:
+            await conn.execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, error = ?"
+                " WHERE id = ? AND status = 'pending'",
+                (error[:500], message_id),
+            )
+            await enqueue(conn, instead, now)
 
     async def drop_thread(self, message_id: int, error: str) -> None:
         """Send to the chat's general stream instead of a topic that no longer exists."""

@@ -1,32 +1,66 @@
 """What the bot is waiting for from a person (a problem's text, a project choice, a note).
 
-Kept in the database so a restart between question and answer loses nothing.
+Kept in the database so a restart between question and answer loses nothing. A wait expires:
+readers pass the oldest creation time still valid, rounds that close drop theirs, and the
+transaction that uses the input deletes it (:func:`clear_pending`), so it is used once.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
+
+import aiosqlite
 
 from storage.db import Database, to_db
+
+PendingKind = Literal["problem", "choose", "note"]
 
 
 @dataclass(frozen=True, slots=True)
 class PendingInput:
     user_id: int
-    kind: str
+    kind: PendingKind
     checkin_id: int | None
     project_id: int | None
     text: str | None
     problem_id: int | None
 
 
+async def clear_pending(conn: aiosqlite.Connection, user_id: int) -> None:
+    """Forget what the bot waited for from ``user_id``, inside the caller's transaction."""
+    await conn.execute("DELETE FROM pending_inputs WHERE user_id = ?", (user_id,))
+
+
+async def clear_pending_of_project(
+    conn: aiosqlite.Connection, project_id: int, user_id: int | None = None
+) -> None:
+    """Forget waits that belong to a project (of one person, if given): it was archived, or
+    the person no longer serves it."""
+    sql = (
+        "DELETE FROM pending_inputs WHERE (project_id = ?"
+        " OR problem_id IN (SELECT id FROM problems WHERE project_id = ?)"
+        " OR checkin_id IN (SELECT c.id FROM checkins c JOIN rounds r ON r.id = c.round_id"
+        "   WHERE r.project_id = ?))"
+    )
+    params: list[object] = [project_id, project_id, project_id]
+    if user_id is not None:
+        sql += " AND user_id = ?"
+        params.append(user_id)
+    await conn.execute(sql, params)
+
+
 class PendingRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def get(self, user_id: int) -> PendingInput | None:
-        row = await self._db.fetchone("SELECT * FROM pending_inputs WHERE user_id = ?", (user_id,))
+    async def get(self, user_id: int, since: datetime) -> PendingInput | None:
+        """The wait for ``user_id`` created after ``since``; older ones have expired."""
+        row = await self._db.fetchone(
+            "SELECT * FROM pending_inputs WHERE user_id = ? AND created_at > ?",
+            (user_id, to_db(since)),
+        )
         if row is None:
             return None
         return PendingInput(
@@ -41,7 +75,7 @@ class PendingRepo:
     async def set(
         self,
         user_id: int,
-        kind: str,
+        kind: PendingKind,
         now: datetime,
         *,
         checkin_id: int | None = None,
@@ -56,5 +90,13 @@ class PendingRepo:
             (user_id, kind, checkin_id, project_id, text, problem_id, to_db(now)),
         )
 
-    async def clear(self, user_id: int) -> None:
-        await self._db.execute("DELETE FROM pending_inputs WHERE user_id = ?", (user_id,))
+    async def clear(self, user_id: int) -> bool:
+        """Forget the user's wait; True if there was one. Writes only when there is one."""
+        exists = await self._db.fetchone(
+            "SELECT 1 FROM pending_inputs WHERE user_id = ?", (user_id,)
+        )
+        if exists is None:
+            return False
+        async with self._db.write() as conn:
+            await clear_pending(conn, user_id)
+        return True

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import Enum
 
 import aiosqlite
 
+from storage.access import Access, Need
 from storage.db import Database, to_db
 from storage.events import append_event
 from storage.models import (
     Admin,
     Person,
 )
+from storage.outbox import OutgoingMessage, enqueue
 
 
 def person_from_row(row: aiosqlite.Row, prefix: str = "") -> Person:
@@ -57,8 +60,14 @@ class PersonRepo:
             )
             return cursor.rowcount > 0
 
-    async def set_reachable(self, user_id: int, reachable: bool, now: datetime) -> bool:
-        """Flip the reachable flag; True when it changed."""
+    async def set_reachable(
+        self,
+        user_id: int,
+        reachable: bool,
+        now: datetime,
+        notices: Sequence[OutgoingMessage] = (),
+    ) -> bool:
+        """Flip the reachable flag, queueing ``notices`` if it changed; True when it did."""
         async with self._db.write() as conn:
             cursor = await conn.execute(
                 "UPDATE people SET reachable = ?, updated_at = ?"
@@ -68,6 +77,7 @@ class PersonRepo:
             if cursor.rowcount:
                 kind = "person.reachable" if reachable else "person.unreachable"
                 await append_event(conn, now, None, kind, None, user_id)
+                await enqueue(conn, notices, now)
             return cursor.rowcount > 0
 
 
@@ -90,10 +100,21 @@ async def upsert_person(
     )
 
 
+class AdminRemoval(Enum):
+    REMOVED = "removed"
+    NOT_ADMIN = "not_admin"
+    FROM_CONFIG = "from_config"
+    LAST = "last"
+
+
 class AdminRepo:
-    def __init__(self, db: Database, config_admins: Sequence[int]) -> None:
+    def __init__(self, db: Database, access: Access) -> None:
         self._db = db
-        self._config_admins = frozenset(config_admins)
+        self._access = access
+        self._config_admins = access.config_admins
+
+    def from_config(self, user_id: int) -> bool:
+        return user_id in self._config_admins
 
     async def is_admin(self, user_id: int) -> bool:
         if user_id in self._config_admins:
@@ -125,3 +146,23 @@ class AdminRepo:
     async def ids(self) -> list[int]:
         rows = await self._db.fetchall("SELECT user_id FROM admins")
         return sorted(self._config_admins | {row["user_id"] for row in rows})
+
+    async def remove(self, need: Need, user_id: int, now: datetime) -> AdminRemoval:
+        """Take away an admin added by invite; never one from ADMIN_IDS, never the last."""
+        async with self._db.write() as conn:
+            await self._access.require(conn, need)
+            if user_id in self._config_admins:
+                return AdminRemoval.FROM_CONFIG
+            cursor = await conn.execute(
+                "SELECT count(*) FROM admins WHERE user_id != ?", (user_id,)
+            )
+            row = await cursor.fetchone()
+            others = (int(row[0]) if row else 0) + len(self._config_admins - {user_id})
+            cursor = await conn.execute("SELECT 1 FROM admins WHERE user_id = ?", (user_id,))
+            if await cursor.fetchone() is None:
+                return AdminRemoval.NOT_ADMIN
+            if others == 0:
+                return AdminRemoval.LAST
+            await conn.execute("DELETE FROM admins WHERE user_id = ?", (user_id,))
+            await append_event(conn, now, need.user_id, "admin.removed", None, user_id)
+            return AdminRemoval.REMOVED

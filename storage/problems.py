@@ -10,9 +10,11 @@ from typing import Any, cast
 
 import aiosqlite
 
+from storage.access import Access, Need
 from storage.db import Database, from_db, opt_from_db, to_db
 from storage.events import append_event
 from storage.outbox import OutgoingMessage, enqueue
+from storage.pending import clear_pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +118,13 @@ class Change:
     """One change to a problem. Unset fields stay as they are.
 
     ``only_if`` lists the statuses the problem must have for the change to apply, which makes
-    a stale or repeated button press a no-op instead of a second change.
+    a stale or repeated button press a no-op instead of a second change. ``roles`` are the
+    roles on the problem's project that may make the change.
     """
 
     kind: str
     only_if: tuple[str, ...]
+    roles: frozenset[str]  # who may make it, checked in its transaction
     status: str | None = None
     deadline: datetime | None = None
     assignee: str | None = None
@@ -128,22 +132,34 @@ class Change:
 
 
 class ProblemRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, access: Access) -> None:
         self._db = db
+        self._access = access
 
     async def create(
-        self,
-        project_id: int,
-        reporter_id: int,
-        text: str,
-        deadline: datetime,
-        now: datetime,
-        checkin_id: int | None = None,
-    ) -> int:
+        self, need: Need, text: str, deadline: datetime, now: datetime, repeat_window: timedelta
+    ) -> tuple[int, bool]:
+        """Record a problem reported by ``need.user_id``; (id, True if new).
+
+        The same text from the same person in the same project, unresolved and reported within
+        ``repeat_window``, is the earlier problem: a retry after a lost reply records nothing.
+        """
+        assert need.project_id is not None
         async with self._db.write() as conn:
-            return await insert_problem(
-                conn, project_id, reporter_id, text, deadline, now, checkin_id
+            await self._access.require(conn, need)
+            await clear_pending(conn, need.user_id)
+            cursor = await conn.execute(
+                "SELECT id FROM problems WHERE project_id = ? AND reporter_id = ? AND text = ?"
+                " AND status != 'resolved' AND created_at >= ? ORDER BY id DESC LIMIT 1",
+                (need.project_id, need.user_id, text, to_db(now - repeat_window)),
             )
+            same = await cursor.fetchone()
+            if same is not None:
+                return int(same["id"]), False
+            problem_id = await insert_problem(
+                conn, need.project_id, need.user_id, text, deadline, now
+            )
+            return problem_id, True
 
     async def get(self, problem_id: int) -> Problem | None:
         row = await self._db.fetchone(_SELECT + " WHERE pb.id = ?", (problem_id,))
@@ -194,18 +210,27 @@ class ProblemRepo:
         actor_id: int,
         now: datetime,
         notices: Sequence[OutgoingMessage] = (),
+        *,
+        used_input: bool = False,
         **detail: Any,
     ) -> bool:
         """Apply a change, record it in the history and queue ``notices``, all or nothing.
 
-        False (and nothing written) when the problem's status is not in ``change.only_if``.
+        False (and nothing written) when the problem's status is not in ``change.only_if``;
+        :class:`Denied` when the actor may not make it (checked in the same transaction).
+        ``used_input`` uses up what the bot waited for from the actor.
         """
         async with self._db.write() as conn:
             cursor = await conn.execute(
                 "SELECT project_id, status, deadline FROM problems WHERE id = ?", (problem_id,)
             )
             row = await cursor.fetchone()
-            if row is None or row["status"] not in change.only_if:
+            if row is None:
+                return False
+            await self._access.require(conn, Need(actor_id, change.roles, row["project_id"]))
+            if used_input:
+                await clear_pending(conn, actor_id)
+            if row["status"] not in change.only_if:
                 return False
             sets: list[str] = []
             params: list[Any] = []
@@ -280,10 +305,21 @@ class ProblemRepo:
     ) -> bool:
         """Record the escalation and queue its cards in one transaction; once per deadline."""
         async with self._db.write() as conn:
+            # Only while the problem is as it was read: unresolved, with this deadline, in an
+            # active project. Resolved or extended a moment ago, it gets no card.
             cursor = await conn.execute(
                 "INSERT OR IGNORE INTO escalations (problem_id, level, deadline, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (problem.id, level, to_db(problem.deadline), to_db(now)),
+                " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM problems pb"
+                "   JOIN projects pr ON pr.id = pb.project_id WHERE pb.id = ?"
+                "   AND pb.status != 'resolved' AND pb.deadline = ? AND pr.status = 'active')",
+                (
+                    problem.id,
+                    level,
+                    to_db(problem.deadline),
+                    to_db(now),
+                    problem.id,
+                    to_db(problem.deadline),
+                ),
             )
             if cursor.rowcount == 0:
                 return False
@@ -317,10 +353,10 @@ class ProblemRepo:
         seconds = row["deadline_default_seconds"] if row else None
         return timedelta(seconds=seconds) if seconds else None
 
-    async def set_deadline_default(
-        self, project_id: int, value: timedelta, actor_id: int, now: datetime
-    ) -> None:
+    async def set_deadline_default(self, need: Need, value: timedelta, now: datetime) -> None:
+        project_id, actor_id = need.project_id, need.user_id
         async with self._db.write() as conn:
+            await self._access.require(conn, need)
             await conn.execute(
                 "UPDATE projects SET deadline_default_seconds = ? WHERE id = ?",
                 (int(value.total_seconds()), project_id),

@@ -7,12 +7,15 @@ from typing import cast
 
 import aiosqlite
 
+from storage.access import Access, Need
 from storage.db import Database, from_db, to_db
 from storage.events import append_event
 from storage.models import (
     Project,
     ProjectStatus,
 )
+from storage.outbox import cancel
+from storage.pending import clear_pending_of_project
 
 
 def _project(row: aiosqlite.Row) -> Project:
@@ -25,19 +28,44 @@ def _project(row: aiosqlite.Row) -> Project:
     )
 
 
-class ProjectRepo:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+class NameTaken(Exception):
+    """Another project already has this name."""
 
-    async def create(self, name: str, timezone: str, actor_id: int, now: datetime) -> Project:
+    def __init__(self, project: Project) -> None:
+        super().__init__(project.name)
+        self.project = project
+
+
+class ProjectRepo:
+    def __init__(self, db: Database, access: Access) -> None:
+        self._db = db
+        self._access = access
+
+    @staticmethod
+    async def _same_name(
+        conn: aiosqlite.Connection, name: str, other_than: int | None = None
+    ) -> Project | None:
+        cursor = await conn.execute(
+            "SELECT * FROM projects WHERE lower(name) = lower(?) AND id IS NOT ? LIMIT 1",
+            (name, other_than),
+        )
+        row = await cursor.fetchone()
+        return _project(row) if row else None
+
+    async def create(self, need: Need, name: str, timezone: str, now: datetime) -> Project:
+        """A new project; :class:`NameTaken` if one has the name (so a retry creates nothing)."""
         async with self._db.write() as conn:
+            await self._access.require(conn, need)
+            existing = await self._same_name(conn, name)
+            if existing is not None:
+                raise NameTaken(existing)
             cursor = await conn.execute(
                 "INSERT INTO projects (name, timezone, created_at, created_by) VALUES (?, ?, ?, ?)",
-                (name, timezone, to_db(now), actor_id),
+                (name, timezone, to_db(now), need.user_id),
             )
-            project_id = cursor.lastrowid
-            await append_event(conn, now, actor_id, "project.created", project_id, name=name)
-        project = await self.get(cast(int, project_id))
+            project_id = cast(int, cursor.lastrowid)
+            await append_event(conn, now, need.user_id, "project.created", project_id, name=name)
+        project = await self.get(project_id)
         assert project is not None
         return project
 
@@ -56,20 +84,48 @@ class ProjectRepo:
         row = await self._db.fetchone("SELECT count(*) FROM projects")
         return int(row[0]) if row else 0
 
-    async def rename(self, project_id: int, name: str, actor_id: int, now: datetime) -> None:
+    async def rename(self, need: Need, name: str, now: datetime) -> None:
+        assert need.project_id is not None
         async with self._db.write() as conn:
+            await self._access.require(conn, need)
+            existing = await self._same_name(conn, name, need.project_id)
+            if existing is not None:
+                raise NameTaken(existing)
             row = await (
-                await conn.execute("SELECT name FROM projects WHERE id = ?", (project_id,))
+                await conn.execute("SELECT name FROM projects WHERE id = ?", (need.project_id,))
             ).fetchone()
-            await conn.execute("UPDATE projects SET name = ? WHERE id = ?", (name, project_id))
+            await conn.execute("UPDATE projects SET name = ? WHERE id = ?", (name, need.project_id))
             old = row["name"] if row else None
             await append_event(
-                conn, now, actor_id, "project.renamed", project_id, old=old, new=name
+                conn, now, need.user_id, "project.renamed", need.project_id, old=old, new=name
             )
 
-    async def set_status(
-        self, project_id: int, status: ProjectStatus, actor_id: int, now: datetime
-    ) -> None:
+    async def set_status(self, need: Need, status: ProjectStatus, now: datetime) -> bool:
+        """Archive or reactivate; False if it already was. Archiving closes the project's open
+        rounds (their unanswered check-ins count for nobody), cancels its unsent prompts,
+        reminders and cards, and drops what the bot waited for in it."""
+        project_id = need.project_id
+        assert project_id is not None
         async with self._db.write() as conn:
-            await conn.execute("UPDATE projects SET status = ? WHERE id = ?", (status, project_id))
-            await append_event(conn, now, actor_id, f"project.{status}", project_id)
+            await self._access.require(conn, need)
+            cursor = await conn.execute(
+                "UPDATE projects SET status = ? WHERE id = ? AND status != ?",
+                (status, project_id, status),
+            )
+            if cursor.rowcount == 0:
+                return False
+            if status == "archived":
+                await conn.execute(
+                    "UPDATE checkins SET status = 'removed' WHERE status = 'pending' AND round_id"
+                    " IN (SELECT id FROM rounds WHERE project_id = ? AND status = 'open')",
+                    (project_id,),
+                )
+                await conn.execute(
+                    "UPDATE rounds SET status = 'closed', closed_at = ?"
+                    " WHERE project_id = ? AND status = 'open'",
+                    (to_db(now), project_id),
+                )
+                await cancel(conn, project_id)
+                await clear_pending_of_project(conn, project_id)
+            await append_event(conn, now, need.user_id, f"project.{status}", project_id)
+            return True

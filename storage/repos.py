@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from storage.access import Access
 from storage.db import Database
 from storage.events import EventRepo
 from storage.groups import GroupRepo
@@ -23,15 +24,16 @@ class Repositories:
 
     def __init__(self, db: Database, config_admins: Sequence[int] = ()) -> None:
         self.db = db
-        self.projects = ProjectRepo(db)
+        access = Access(config_admins)
+        self.projects = ProjectRepo(db, access)
         self.people = PersonRepo(db)
-        self.members = MemberRepo(db)
-        self.admins = AdminRepo(db, config_admins)
-        self.invites = InviteRepo(db)
-        self.groups = GroupRepo(db)
+        self.members = MemberRepo(db, access)
+        self.admins = AdminRepo(db, access)
+        self.invites = InviteRepo(db, access)
+        self.groups = GroupRepo(db, access)
         self.events = EventRepo(db)
         self.outbox = OutboxRepo(db)
         self.pending = PendingRepo(db)
-        self.schedules = ScheduleRepo(db)
-        self.rounds = RoundRepo(db)
-        self.problems = ProblemRepo(db)
+        self.schedules = ScheduleRepo(db, access)
+        self.rounds = RoundRepo(db, access)
+        self.problems = ProblemRepo(db, access)

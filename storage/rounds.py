@@ -9,10 +9,12 @@ from typing import cast
 
 import aiosqlite
 
+from storage.access import SECRETARY, Access, Need
 from storage.db import Database, from_db, opt_from_db, to_db
 from storage.events import append_event
 from storage.models import person_label
 from storage.outbox import OutgoingMessage, enqueue
+from storage.pending import clear_pending
 from storage.problems import insert_problem
 
 
@@ -44,6 +46,10 @@ class CheckinRow:
     language: str | None
     display_name: str
     username: str | None
+    # The person is still a secretary of the project, and the project is active.
+    serving: bool = True
+    # When the prompt of this check-in was delivered (reminders count from then).
+    prompted_at: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -67,7 +73,11 @@ _CHECKIN_SELECT = """
            c.answered_at, r.id AS r_id, r.project_id AS r_project_id, r.slot_at AS r_slot_at,
            r.local_date AS r_local_date, r.closes_at AS r_closes_at, r.status AS r_status,
            r.origin AS r_origin, pr.name AS project_name, pr.timezone AS project_timezone,
-           p.language, p.display_name, p.username
+           p.language, p.display_name, p.username,
+           pr.status = 'active' AND EXISTS (SELECT 1 FROM memberships m
+               WHERE m.project_id = r.project_id AND m.user_id = c.user_id
+               AND m.role = 'secretary' AND m.removed_at IS NULL) AS serving,
+           NULL AS prompted_at
     FROM checkins c
     JOIN rounds r ON r.id = c.round_id
     JOIN projects pr ON pr.id = r.project_id
@@ -90,12 +100,23 @@ def _checkin(row: aiosqlite.Row) -> CheckinRow:
         language=row["language"],
         display_name=row["display_name"],
         username=row["username"],
+        serving=bool(row["serving"]),
+        prompted_at=opt_from_db(row["prompted_at"]),
     )
 
 
+class RoundOpen(Exception):
+    """The project already has an open round; a second one would prompt everyone twice."""
+
+    def __init__(self, round_: RoundRow) -> None:
+        super().__init__(round_.id)
+        self.round = round_
+
+
 class RoundRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, access: Access) -> None:
         self._db = db
+        self._access = access
 
     async def last_scheduled_slot(self, project_id: int) -> datetime | None:
         row = await self._db.fetchone(
@@ -112,12 +133,24 @@ class RoundRepo:
         closes_at: datetime,
         origin: str,
         now: datetime,
+        need: Need | None = None,
     ) -> int | None:
         """Open a round with one check-in per current secretary; None if it exists already.
 
-        Secretaries on leave that day start as on leave.
+        Secretaries on leave that day start as on leave. Opened on someone's behalf (``need``),
+        it is refused with :class:`RoundOpen` while the project has an open round.
         """
         async with self._db.write() as conn:
+            if need is not None:
+                await self._access.require(conn, need)
+                cursor = await conn.execute(
+                    "SELECT * FROM rounds WHERE project_id = ? AND status = 'open'"
+                    " ORDER BY slot_at DESC LIMIT 1",
+                    (project_id,),
+                )
+                already = await cursor.fetchone()
+                if already is not None:
+                    raise RoundOpen(_round(already))
             cursor = await conn.execute(
                 "INSERT OR IGNORE INTO rounds (project_id, slot_at, local_date, closes_at, status,"
                 " origin, opened_at) VALUES (?, ?, ?, ?, 'open', ?, ?)",
@@ -147,7 +180,7 @@ class RoundRepo:
             await append_event(
                 conn,
                 now,
-                None,
+                need.user_id if need is not None else None,
                 "round.opened",
                 project_id,
                 round_id,
@@ -221,8 +254,10 @@ class RoundRepo:
                     "UPDATE rounds SET status = 'closed', closed_at = ? WHERE id = ?",
                     (to_db(now), row["id"]),
                 )
+                # What the bot waited for in this round (a problem's text, a project choice)
+                # ends with it: a late message is then taken for what it is.
                 await conn.execute(
-                    "DELETE FROM pending_inputs WHERE kind = 'choose' AND checkin_id IN"
+                    "DELETE FROM pending_inputs WHERE checkin_id IN"
                     " (SELECT id FROM checkins WHERE round_id = ?)",
                     (row["id"],),
                 )
@@ -242,17 +277,30 @@ class RoundRepo:
         return [_checkin(row) for row in rows]
 
     async def open_checkins_of(self, user_id: int) -> list[CheckinRow]:
+        """Check-ins of open rounds of projects the user serves as secretary now."""
         rows = await self._db.fetchall(
-            _CHECKIN_SELECT + " WHERE c.user_id = ? AND r.status = 'open'"
-            " ORDER BY r.slot_at, r.project_id",
+            "SELECT * FROM (" + _CHECKIN_SELECT + " WHERE c.user_id = ? AND r.status = 'open'"
+            " AND c.status != 'removed') WHERE serving ORDER BY r_slot_at, r_project_id",
             (user_id,),
         )
         return [_checkin(row) for row in rows]
+
+    async def answer_to_message(self, user_id: int, message_id: int) -> tuple[int, str] | None:
+        """(check-in id, kind) of the text answer that came in message ``message_id``, while
+        its round is open."""
+        row = await self._db.fetchone(
+            "SELECT a.checkin_id, a.kind FROM answers a JOIN checkins c ON c.id = a.checkin_id"
+            " JOIN rounds r ON r.id = c.round_id WHERE a.message_id = ? AND c.user_id = ?"
+            " AND r.status = 'open' ORDER BY a.id DESC LIMIT 1",
+            (message_id, user_id),
+        )
+        return (row["checkin_id"], row["kind"]) if row else None
 
     async def needing_prompt(self, now: datetime) -> list[CheckinRow]:
         """Pending check-ins of open, due rounds whose prompt is not in the outbox yet."""
         rows = await self._db.fetchall(
             _CHECKIN_SELECT + " WHERE r.status = 'open' AND r.slot_at <= ? AND c.status = 'pending'"
+            " AND pr.status = 'active'"
             " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'prompt:' || c.id)"
             " ORDER BY c.id",
             (to_db(now),),
@@ -260,8 +308,11 @@ class RoundRepo:
         return [_checkin(row) for row in rows]
 
     async def reminder_candidates(self, max_reminders: int) -> list[CheckinRow]:
+        """Unanswered check-ins whose prompt was delivered, with when it was."""
+        select = _CHECKIN_SELECT.replace("NULL AS prompted_at", "o.sent_at AS prompted_at", 1)
         rows = await self._db.fetchall(
-            _CHECKIN_SELECT + " WHERE r.status = 'open' AND c.status = 'pending'"
+            select + " JOIN outbox o ON o.dedupe_key = 'prompt:' || c.id AND o.status = 'sent'"
+            " WHERE r.status = 'open' AND c.status = 'pending' AND pr.status = 'active'"
             " AND c.reminders_sent < ? ORDER BY c.id",
             (max_reminders,),
         )
@@ -297,12 +348,15 @@ class RoundRepo:
         status: str = "answered",
         outcome: str | None = None,
         next_question: int | None = None,
-        problem: tuple[int, str, datetime] | None = None,
+        problem: tuple[str, datetime] | None = None,
+        message_id: int | None = None,
     ) -> int | None:
         """Store one answer while the round is open. Returns the new problem's id, or 0.
 
-        ``problem`` is (project id, text, deadline) for a problem reported with this answer.
-        Returns None when the round has closed (nothing is stored).
+        ``problem`` is (text, deadline) for a problem reported with this answer. Returns None
+        when the round has closed (nothing is stored); raises :class:`Denied` when the person no
+        longer serves the project or it was archived. Whatever the bot waited for from the
+        person is used up by the same transaction.
         """
         async with self._db.write() as conn:
             cursor = await conn.execute(
@@ -313,10 +367,12 @@ class RoundRepo:
             row = await cursor.fetchone()
             if row is None:
                 return None
+            user_id, project_id = row["user_id"], row["project_id"]
+            await self._access.require(conn, Need(user_id, SECRETARY, project_id))
             await conn.execute(
-                "INSERT INTO answers (checkin_id, kind, question_no, text, at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (checkin_id, kind, question_no, text, to_db(now)),
+                "INSERT INTO answers (checkin_id, kind, question_no, text, at, message_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (checkin_id, kind, question_no, text, to_db(now), message_id),
             )
             await conn.execute(
                 "UPDATE checkins SET status = ?, outcome = coalesce(?, outcome), answered_at = ?,"
@@ -325,10 +381,11 @@ class RoundRepo:
             )
             problem_id = 0
             if problem is not None:
-                project_id, problem_text, deadline = problem
+                problem_text, deadline = problem
                 problem_id = await insert_problem(
-                    conn, project_id, row["user_id"], problem_text, deadline, now, checkin_id
+                    conn, project_id, user_id, problem_text, deadline, now, checkin_id
                 )
+            await clear_pending(conn, user_id)
             return problem_id
 
     async def answers(self, checkin_id: int) -> list[tuple[str, int | None, str | None, datetime]]:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from storage.access import Access, Need
 from storage.db import Database, from_db, to_db
 from storage.events import append_event
 
@@ -24,8 +25,9 @@ class ScheduleRow:
 
 
 class ScheduleRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, access: Access) -> None:
         self._db = db
+        self._access = access
 
     @staticmethod
     def _schedule(row: aiosqlite.Row) -> ScheduleRow:
@@ -52,16 +54,20 @@ class ScheduleRepo:
         return [self._schedule(row) for row in rows]
 
     async def set_schedule(
-        self,
-        project_id: int,
-        kind: str,
-        at_time: str,
-        weekdays: str,
-        timezone: str,
-        actor_id: int,
-        now: datetime,
-    ) -> None:
+        self, need: Need, kind: str, at_time: str, weekdays: str, timezone: str, now: datetime
+    ) -> bool:
+        """Set the project's schedule; False (nothing written) if it is already exactly this,
+        so a retried command does not restart the schedule."""
+        project_id, actor = need.project_id, need.user_id
         async with self._db.write() as conn:
+            await self._access.require(conn, need)
+            cursor = await conn.execute(
+                "SELECT 1 FROM schedules WHERE project_id = ? AND kind = ? AND at_time = ?"
+                " AND weekdays = ? AND timezone = ?",
+                (project_id, kind, at_time, weekdays, timezone),
+            )
+            if await cursor.fetchone() is not None:
+                return False
             await conn.execute(
                 "INSERT INTO schedules (project_id, kind, at_time, weekdays, timezone,"
                 " active_since, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -69,12 +75,12 @@ class ScheduleRepo:
                 " at_time = excluded.at_time, weekdays = excluded.weekdays,"
                 " timezone = excluded.timezone, active_since = excluded.active_since,"
                 " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                (project_id, kind, at_time, weekdays, timezone, to_db(now), to_db(now), actor_id),
+                (project_id, kind, at_time, weekdays, timezone, to_db(now), to_db(now), actor),
             )
             await append_event(
                 conn,
                 now,
-                actor_id,
+                actor,
                 "schedule.set",
                 project_id,
                 schedule=kind,
@@ -82,23 +88,28 @@ class ScheduleRepo:
                 weekdays=weekdays,
                 timezone=timezone,
             )
+            return True
 
-    async def clear_schedule(self, project_id: int, actor_id: int, now: datetime) -> bool:
+    async def clear_schedule(self, need: Need, now: datetime) -> bool:
         async with self._db.write() as conn:
-            cursor = await conn.execute("DELETE FROM schedules WHERE project_id = ?", (project_id,))
+            await self._access.require(conn, need)
+            cursor = await conn.execute(
+                "DELETE FROM schedules WHERE project_id = ?", (need.project_id,)
+            )
             if cursor.rowcount:
-                await append_event(conn, now, actor_id, "schedule.off", project_id)
+                await append_event(conn, now, need.user_id, "schedule.off", need.project_id)
             return cursor.rowcount > 0
 
-    async def set_window(self, project_id: int, seconds: int, actor_id: int, now: datetime) -> bool:
+    async def set_window(self, need: Need, seconds: int, now: datetime) -> bool:
         async with self._db.write() as conn:
+            await self._access.require(conn, need)
             cursor = await conn.execute(
                 "UPDATE schedules SET window_seconds = ? WHERE project_id = ?",
-                (seconds, project_id),
+                (seconds, need.project_id),
             )
             if cursor.rowcount:
                 await append_event(
-                    conn, now, actor_id, "schedule.window", project_id, seconds=seconds
+                    conn, now, need.user_id, "schedule.window", need.project_id, seconds=seconds
                 )
             return cursor.rowcount > 0
 
@@ -110,10 +121,10 @@ class ScheduleRepo:
         )
         return [row["text"] for row in rows]
 
-    async def set_questions(
-        self, project_id: int, texts: Sequence[str], actor_id: int, now: datetime
-    ) -> None:
+    async def set_questions(self, need: Need, texts: Sequence[str], now: datetime) -> None:
+        project_id, actor_id = need.project_id, need.user_id
         async with self._db.write() as conn:
+            await self._access.require(conn, need)
             await conn.execute("DELETE FROM questions WHERE project_id = ?", (project_id,))
             await conn.executemany(
                 "INSERT INTO questions (project_id, position, text) VALUES (?, ?, ?)",
@@ -121,9 +132,18 @@ class ScheduleRepo:
             )
             await append_event(conn, now, actor_id, "questions.set", project_id, count=len(texts))
 
-    async def add_leave(self, user_id: int, first: date, last: date, now: datetime) -> None:
-        """Record leave and mark pending check-ins of those days as on leave."""
+    async def add_leave(self, need: Need, first: date, last: date, now: datetime) -> None:
+        """Record leave and mark pending check-ins of those days as on leave (once: the same
+        leave declared again changes nothing)."""
+        user_id = need.user_id
         async with self._db.write() as conn:
+            await self._access.require(conn, need)
+            cursor = await conn.execute(
+                "SELECT 1 FROM leaves WHERE user_id = ? AND from_date = ? AND to_date = ?",
+                (user_id, first.isoformat(), last.isoformat()),
+            )
+            if await cursor.fetchone() is not None:
+                return
             await conn.execute(
                 "INSERT INTO leaves (user_id, from_date, to_date, created_at) VALUES (?, ?, ?, ?)",
                 (user_id, first.isoformat(), last.isoformat(), to_db(now)),
@@ -150,9 +170,11 @@ class ScheduleRepo:
         return {date.fromisoformat(row["day"]): row["kind"] for row in rows}
 
     async def set_calendar_days(
-        self, days: Sequence[date], kind: str, actor_id: int, now: datetime
+        self, need: Need, days: Sequence[date], kind: str, now: datetime
     ) -> None:
+        actor_id = need.user_id
         async with self._db.write() as conn:
+            await self._access.require(conn, need)
             await conn.executemany(
                 "INSERT INTO calendar_days (day, kind, set_at, set_by) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, set_at = excluded.set_at,"

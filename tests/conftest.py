@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.app import App, build_application, services_of, start, stop
+from bot.app import App, UpdateProcessor, build_application, services_of, start, stop
 from bot.config import Settings
 from bot.services import Services
 from storage import Database, Repositories
@@ -70,27 +71,49 @@ class Harness:
     def services(self) -> Services:
         return services_of(self.app)
 
-    async def send(self, user: FakeUser, text: str, **kwargs: Any) -> ApiCall:
-        """Send text as ``user`` and return the bot's first message back to that chat."""
-        # Deliver what earlier updates queued first, so the next message here is the reply.
-        await self.services.outbox.drain()
+    async def send(
+        self, user: FakeUser, text: str, *, drain: bool = True, **kwargs: Any
+    ) -> ApiCall:
+        """Send text as ``user`` and return the bot's first message back to that chat.
+
+        First delivers what earlier updates queued, so that the next message there is the
+        reply; ``drain=False`` leaves the outbox as it is (to act before it is delivered).
+        """
+        if drain:
+            await self.services.outbox.drain()
         mark = len(self.api.calls)
-        await self.api.send_text(user, text, **kwargs)
+        update = await self.api.send_text(user, text, **kwargs)
         group = kwargs.get("group")
         chat_id = group.id if group is not None else user.id
-        return await self.api.reply_to(chat_id, after=mark)
+        reply = await self.api.reply_to(chat_id, after=mark)
+        await self.settled(update["update_id"])  # and whatever else the update does
+        return reply
 
     async def press(self, user: FakeUser, call: ApiCall, data: str) -> ApiCall:
         """Press a button under the message ``call`` sent; returns the bot's answer to it."""
         await self.services.outbox.drain()
         mark = len(self.api.calls)
         query_id = await self.api.press(user, self.api.message_of(call), data)
-        return await self.api.wait_for(
+        answer = await self.api.wait_for(
             lambda c: (
                 c.method == "answerCallbackQuery" and c.params["callback_query_id"] == query_id
             ),
             after=mark,
         )
+        # The answer comes first; wait for the edit and follow-ups the press also caused.
+        await self.settled(self.api.last_update_id)
+        return answer
+
+    async def settled(self, update_id: int) -> None:
+        """Wait (at most 5 s) until the bot has finished handling the update with this id."""
+        processor = self.app.update_processor
+        assert isinstance(processor, UpdateProcessor)
+        await asyncio.wait_for(processor.wait_for(update_id), 5)
+
+
+# Harnesses still running when a test ends (it failed half-way) are stopped by the autouse
+# fixture below, so a failing test never leaves a polling bot behind to hang the run.
+_running: list[Harness] = []
 
 
 async def start_harness(api: FakeBotAPI, clock: FakeClock, path: Path, **overrides: Any) -> Harness:
@@ -98,14 +121,32 @@ async def start_harness(api: FakeBotAPI, clock: FakeClock, path: Path, **overrid
     database = await Database.open(settings.database_path)
     application = build_application(settings, database, clock)
     api._released.clear()
-    await start(application, poll_timeout=timedelta(seconds=1))
-    return Harness(application, api, clock, database)
+    harness = Harness(application, api, clock, database)
+    _running.append(harness)
+    try:
+        await start(application, poll_timeout=timedelta(seconds=1))
+    except BaseException:
+        await stop_harness(harness)
+        raise
+    return harness
 
 
 async def stop_harness(harness: Harness) -> None:
-    await harness.api.release_polls()
-    await stop(harness.app)
-    await harness.db.close()
+    if harness not in _running:
+        return
+    _running.remove(harness)
+    try:
+        await harness.api.release_polls()
+        await stop(harness.app)
+    finally:
+        await harness.db.close()
+
+
+@pytest.fixture(autouse=True)
+async def _stop_leftover_harnesses() -> AsyncIterator[None]:
+    yield
+    while _running:
+        await stop_harness(_running[-1])
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
 """A small fake Telegram Bot API server on 127.0.0.1 for end-to-end tests and benchmarks.
 
 It answers the methods the bot uses, records every call, lets tests inject updates (messages,
-commands, button presses), and can answer on demand with 429 + retry_after, 5xx, 403
-(blocked), a chat migration, or a hang.
+commands, edits, media, button presses), and can answer on demand with 429 + retry_after, 5xx,
+403 (blocked), a chat migration, or a hang. Like Telegram it refuses what Telegram refuses:
+texts over 4,096 characters (captions over 1,024), callback data over 64 bytes, an edit that
+changes nothing or of a message that is gone, a second or late answer to a button press, and a
+message to a chat the bot has never seen.
 """
 
 from __future__ import annotations
@@ -23,6 +26,23 @@ BOT_USERNAME = "bangban_test_bot"
 # Values PTB sends as plain strings; everything else arrives JSON-encoded.
 STRING_FIELDS = {"text", "caption", "callback_query_id", "url", "language_code", "description"}
 POLL_CAP = 1.0
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+CALLBACK_DATA_LIMIT = 64
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are"
+    " exactly the same as a current content and reply markup of the message"
+)
+QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+
+
+class Refused(Exception):
+    """What Telegram answers with ``ok: false`` and an error code."""
+
+    def __init__(self, description: str, status: int = 400) -> None:
+        super().__init__(description)
+        self.description = description
+        self.status = status
 
 
 @dataclass
@@ -92,11 +112,16 @@ class FakeBotAPI:
 
     def __init__(self) -> None:
         self.calls: list[ApiCall] = []
+        self.refusals: list[ApiCall] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.faults: list[Fault] = []
         self.blocked: set[int] = set()
+        # Chats the bot may write to: users who wrote to it, groups it was used in.
+        self.known_chats: set[int] = set()
+        self._open_queries: set[str] = set()
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
+        self.last_update_id = 0
         self._message_ids = itertools.count(1000)
         self._callback_ids = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -187,7 +212,18 @@ class FakeBotAPI:
                 "error_code": 403,
                 "description": "Forbidden: bot was blocked by the user",
             }
-        result = self._answer(method, params)
+        try:
+            result = self._answer(method, params)
+        except Refused as exc:
+            refused = ApiCall(method, params, {"error": exc.description})
+            async with self._changed:
+                self.refusals.append(refused)
+                self._changed.notify_all()
+            return exc.status, {
+                "ok": False,
+                "error_code": exc.status,
+                "description": exc.description,
+            }
         call = ApiCall(method, params, result)
         async with self._changed:
             self.calls.append(call)
@@ -229,20 +265,52 @@ class FakeBotAPI:
                 "supports_inline_queries": False,
             }
         if method in {"sendMessage", "sendPhoto", "sendDocument"}:
+            self._check_chat(params)
+            self._check_content(method, params)
             return self._store_message(params)
         if method in {"editMessageText", "editMessageReplyMarkup"}:
-            key = (params["chat_id"], params["message_id"])
-            message = self.messages.get(key)
+            key = (params.get("chat_id"), params.get("message_id"))
+            message = self.messages.get(key)  # type: ignore[arg-type]
             if message is None:
-                return True
-            if "text" in params:
-                message["text"] = params["text"]
-            if "reply_markup" in params:
-                message["reply_markup"] = params["reply_markup"]
+                raise Refused("Bad Request: message to edit not found")
+            self._check_content(method, params)
+            text = params.get("text", message.get("text"))
+            markup = params.get("reply_markup")
+            if text == message.get("text") and markup == message.get("reply_markup"):
+                raise Refused(NOT_MODIFIED)
+            message["text"] = text
+            if markup is not None:
+                message["reply_markup"] = markup
             else:
                 message.pop("reply_markup", None)
             return message
+        if method == "answerCallbackQuery":
+            query_id = params.get("callback_query_id")
+            if query_id not in self._open_queries:
+                raise Refused(QUERY_TOO_OLD)
+            self._open_queries.discard(query_id)
         return True
+
+    def _check_chat(self, params: dict[str, Any]) -> None:
+        if params.get("chat_id") not in self.known_chats:
+            raise Refused("Bad Request: chat not found")
+
+    @staticmethod
+    def _check_content(method: str, params: dict[str, Any]) -> None:
+        if method in {"sendMessage", "editMessageText"}:
+            text = params.get("text") or ""
+            if not text.strip():
+                raise Refused("Bad Request: message text is empty")
+            if len(text) > TEXT_LIMIT:
+                raise Refused("Bad Request: message is too long")
+        if len(params.get("caption") or "") > CAPTION_LIMIT:
+            raise Refused("Bad Request: message caption is too long")
+        markup = params.get("reply_markup") or {}
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(data.encode()) <= CALLBACK_DATA_LIMIT:
+                    raise Refused("Bad Request: BUTTON_DATA_INVALID")
 
     def _store_message(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = params["chat_id"]
@@ -279,7 +347,16 @@ class FakeBotAPI:
     # --- injecting updates ------------------------------------------------------------------
 
     async def _push(self, update: dict[str, Any]) -> dict[str, Any]:
-        update["update_id"] = next(self._update_ids)
+        update["update_id"] = self.last_update_id = next(self._update_ids)
+        for kind in ("message", "edited_message", "callback_query"):
+            body = update.get(kind)
+            if body is None:
+                continue
+            chat = (body.get("message") or {}).get("chat") or body.get("chat") or {}
+            if "id" in chat:
+                self.known_chats.add(chat["id"])
+            if kind == "callback_query":
+                self.known_chats.add(body["from"]["id"])
         async with self._changed:
             self._updates.append(update)
             self._changed.notify_all()
@@ -317,6 +394,7 @@ class FakeBotAPI:
     async def press(self, user: FakeUser, message: dict[str, Any], data: str) -> str:
         """The user presses a button with ``data`` under ``message``; returns the query id."""
         query_id = f"cq{next(self._callback_ids)}"
+        self._open_queries.add(query_id)
         await self._push(
             {
                 "callback_query": {
@@ -329,6 +407,53 @@ class FakeBotAPI:
             }
         )
         return query_id
+
+    async def edit_text(self, user: FakeUser, sent: dict[str, Any], text: str) -> dict[str, Any]:
+        """The user edits a message they sent earlier (as returned by :meth:`send_text`)."""
+        message = dict(sent["message"])
+        message["text"] = text
+        message["edit_date"] = int(time.time())
+        return await self._push({"edited_message": message})
+
+    async def send_media(
+        self, user: FakeUser, kind: str = "photo", caption: str | None = None
+    ) -> dict[str, Any]:
+        """The user sends a photo, document, voice note or sticker in the private chat."""
+        file: dict[str, Any] = {"file_id": f"F{next(self._message_ids)}", "file_unique_id": "U1"}
+        contents: dict[str, dict[str, Any]] = {
+            "photo": {"photo": [{**file, "width": 90, "height": 90}]},
+            "document": {"document": {**file, "file_name": "plan.pdf"}},
+            "voice": {"voice": {**file, "duration": 3}},
+            "sticker": {
+                "sticker": {
+                    **file,
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                }
+            },
+        }
+        content = contents[kind]
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+            "from": user.as_dict(),
+            **content,
+        }
+        if caption is not None:
+            message["caption"] = caption
+        return await self._push({"message": message})
+
+    def expire(self, query_id: str) -> None:
+        """Telegram no longer accepts an answer to this press (it waited too long)."""
+        self._open_queries.discard(query_id)
+
+    def delete(self, chat_id: int, message_id: int) -> None:
+        """The message is gone (deleted in the chat); edits of it are refused."""
+        self.messages.pop((chat_id, message_id), None)
 
     # --- faults -----------------------------------------------------------------------------
 

@@ -142,9 +142,9 @@ async def test_setgroup_binds_the_leadership_group_and_topic(bot: Harness) -> No
     )
     reply = await text_of(bot, ADMIN, "/setgroup 1", group=GROUP, thread_id=77)
     assert "leadership group of project 1" in reply and "this topic" in reply
-    binding = await bot.services.registry.group_of(1)
+    binding = await bot.services.projects.group_of(1)
     assert binding is not None and binding.thread_id == 77 and binding.chat_id == GROUP.id
-    fallback = await bot.services.registry.group_of(2)
+    fallback = await bot.services.projects.group_of(2)
     assert fallback is not None and fallback.project_id is None
     assert "leadership group chat" in await text_of(bot, ADMIN, "/setgroup")
     assert "Only admins" in await text_of(bot, STRANGER, "/setgroup", group=GROUP)
@@ -210,9 +210,12 @@ async def test_unexpected_errors_apologise_and_report_to_admins(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(bot.services.registry, "overview", broken)
+    monkeypatch.setattr(bot.services.projects, "overview", broken)
     assert "something went wrong" in await text_of(bot, ADMIN, "/projects")
-    await bot.services.outbox.drain()
+    # The apology comes first; the report is queued right after and delivered by the outbox.
+    await bot.api.wait_for(
+        lambda c: c.params.get("chat_id") == ADMIN.id and "disk on fire" in c.params.get("text", "")
+    )
     reports = [
         c.params["text"] for c in bot.api.sent_to(ADMIN.id) if "disk on fire" in c.params["text"]
     ]

@@ -309,8 +309,13 @@ async def test_checkin_early_checkinnow_and_window(bot: Harness) -> None:
     assert "rounds stay open for 4h" in (await bot.send(ADMIN, "/window 1 4h")).params["text"]
     assert "between 5 minutes" in (await bot.send(ADMIN, "/window 1 1m")).params["text"]
     bot.clock.set(SLOT + timedelta(hours=5))
+    again = await bot.send(ADMIN, "/checkinnow 1")  # a retry while a round is open: nothing new
+    assert "already has a round open until 2026-03-02 23:59" in again.params["text"]
+    bot.clock.set(SLOT + timedelta(hours=15, minutes=30))  # 00:30 next day: the round closed
+    await run_jobs(bot)
     opened = await bot.send(ADMIN, "/checkinnow 1")
-    assert "2 secretary(ies) asked, open until 2026-03-02 18:00" in opened.params["text"]
+    assert "2 secretary(ies) asked, open until 2026-03-03 04:30" in opened.params["text"]
+    assert "already has a round" in (await bot.send(ADMIN, "/checkinnow 1")).params["text"]
     await bot.services.outbox.drain()
     assert len(prompts_to(bot, S1)) == 2
     assert (

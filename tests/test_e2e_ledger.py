@@ -188,7 +188,11 @@ async def test_commands_list_note_assign_reopen_and_permissions(bot: Harness) ->
     assert "not resolved" in (await bot.send(LEADER, "/reopen 1 again")).params["text"]
     assert "no problem #99" in (await bot.send(ADMIN, "/problem 99")).params["text"]
     assert "not a problem id" in (await bot.send(ADMIN, "/problem x")).params["text"]
-    assert "no role on the project" in (await bot.send(STRANGER, "/problem 1")).params["text"]
+    # To a stranger an existing problem and a missing one look the same.
+    existing = (await bot.send(STRANGER, "/problem 1")).params["text"]
+    assert "no problem #1 in your projects" in existing
+    missing = (await bot.send(STRANGER, "/problem 99")).params["text"]
+    assert missing == existing.replace("#1", "#99")
 
     card = (await bot.send(SECRETARY, "/problem 1")).params["text"]
     for line in (

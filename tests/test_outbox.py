@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 from bot.notifier import ChatMoved, DeliveryError, RecipientGone, RetryLater, Undeliverable
 from bot.outbox import OutboxSender
 from storage import Repositories
+from storage.access import ADMIN as ADMIN_ROLE
+from storage.access import Need
 from storage.outbox import OutgoingButton, OutgoingMessage
+from tests.conftest import ADMIN
 from tests.fakebot import FakeClock
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -105,7 +108,7 @@ async def test_blocked_user_fails_the_message_and_is_reported(repos: Repositorie
 async def test_migrated_group_gets_its_new_id(repos: Repositories) -> None:
     clock, notifier = FakeClock(NOW), ScriptedNotifier()
     outbox = sender(repos, clock, notifier)
-    await repos.groups.bind(None, -100, None, "Leaders", 1, NOW)
+    await repos.groups.bind(Need(ADMIN.id, ADMIN_ROLE), -100, None, "Leaders", NOW)
     notifier.errors[-100] = [ChatMoved(-100200)]
     await repos.outbox.enqueue([OutgoingMessage("a", -100, "card")], NOW)
     await outbox.drain()

@@ -3,32 +3,32 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
+from collections.abc import Awaitable
+from datetime import date, datetime
 
 from bot.checkins.prompts import PromptRenderer
-from bot.checkins.schedules import ScheduleService
+from bot.checkins.schedules import MAX_LEAVE_DAYS, ScheduleService
 from bot.clock import Clock, format_local
+from bot.conversation import Conversation
 from bot.errors import UsageError, UserError
 from bot.i18n import t
 from bot.ledger.service import LedgerService
-from bot.registry import Registry, clean_text
+from bot.parsing import clean_text
 from bot.replies import PressResult, Reply
 from bot.schedule import (
     next_slot,
     parse_date,
     window_end,
 )
+from storage.access import SECRETARY, Denied, Need
 from storage.outbox import OutgoingButton
 from storage.repos import Repositories
 from storage.rounds import CheckinRow
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTIONS = 5
-PROBLEM_BUTTONS = 5
-MAX_LEAVE_DAYS = 366
-LOOKBACK = timedelta(days=31)
-ENQUEUE_CHUNK = 500
+MAX_ANSWER = 4000
+MAX_PROBLEM = 2000
 
 
 class AnswerService:
@@ -37,26 +37,29 @@ class AnswerService:
     def __init__(
         self,
         repos: Repositories,
-        registry: Registry,
         clock: Clock,
+        conversation: Conversation,
         schedules: ScheduleService,
         prompts: PromptRenderer,
         ledger: LedgerService,
     ) -> None:
         self._repos = repos
-        self._registry = registry
         self._clock = clock
+        self._conversation = conversation
         self._schedules = schedules
         self._prompts = prompts
         self._ledger = ledger
 
-    # --- secretaries ------------------------------------------------------------------------
+    # --- buttons ----------------------------------------------------------------------------
 
     async def _own_open_checkin(self, user_id: int, checkin_id: int) -> CheckinRow:
         checkin = await self._repos.rounds.checkin(checkin_id)
         if checkin is None or checkin.user_id != user_id:
             log.warning("user %s pressed a check-in button for %s", user_id, checkin_id)
             raise UserError("error.not_yours")
+        if not checkin.serving:
+            # Removed, or the project archived: show nothing of the project any more.
+            raise UserError("error.no_longer_secretary")
         if checkin.round.status != "open":
             raise UserError("checkin.closed", date=checkin.round.local_date.isoformat())
         return checkin
@@ -73,8 +76,10 @@ class AnswerService:
                 if action == "ok"
                 else ("leave", "on_leave", "checkin.recorded_leave")
             )
-            stored = await self._repos.rounds.record_answer(
-                checkin.id, kind, now, status=status, outcome=kind
+            stored = await self._record(
+                self._repos.rounds.record_answer(
+                    checkin.id, kind, now, status=status, outcome=kind
+                ),
             )
             if stored is None:
                 raise UserError("checkin.closed", date=checkin.round.local_date.isoformat())
@@ -84,12 +89,13 @@ class AnswerService:
             edit = await self._prompts.prompt_for(fresh, line)
             return PressResult(alert=line, edit=edit)
         if action == "pb":
-            await self._repos.pending.set(user_id, "problem", now, checkin_id=checkin.id)
+            await self._conversation.expect(user_id, "problem", checkin_id=checkin.id)
             return PressResult(followups=[Reply(t(lang, "checkin.describe_problem"))])
         if action == "sk":
             return await self._skip_question(checkin, lang, now)
         if action == "pk":
             return await self._picked(checkin, lang)
+        log.warning("user %s pressed unknown check-in action %r", user_id, action[:20])
         raise UserError("error.stale_button")
 
     async def _skip_question(self, checkin: CheckinRow, lang: str, now: datetime) -> PressResult:
@@ -97,47 +103,50 @@ class AnswerService:
         number = checkin.next_question
         if not questions or number > len(questions):
             return PressResult(alert=t(lang, "checkin.no_question"))
-        await self._repos.rounds.record_answer(
-            checkin.id,
-            "skip",
-            now,
-            question_no=number,
-            status=checkin.status,
-            next_question=number + 1,
+        await self._record(
+            self._repos.rounds.record_answer(
+                checkin.id,
+                "skip",
+                now,
+                question_no=number,
+                status=checkin.status,
+                next_question=number + 1,
+            ),
         )
         return PressResult(
             followups=[self._prompts.after_question(checkin, lang, questions, number)]
         )
 
     async def _picked(self, checkin: CheckinRow, lang: str) -> PressResult:
-        pending = await self._repos.pending.get(checkin.user_id)
+        pending = await self._conversation.awaited(checkin.user_id)
         if pending is None or pending.kind != "choose" or not pending.text:
             return PressResult(alert=t(lang, "error.stale_button"))
-        await self._repos.pending.clear(checkin.user_id)
-        reply = await self._record_text(checkin, lang, pending.text)
+        reply = await self._record_text(checkin, lang, pending.text, None)
         return PressResult(
             edit=Reply(t(lang, "checkin.chosen", project=checkin.project_name)), followups=[reply]
         )
 
-    async def text(self, user_id: int, text: str, lang: str) -> Reply:
-        """Free text from a secretary: a problem's text, or a progress answer."""
-        now = self._clock.now()
-        pending = await self._repos.pending.get(user_id)
+    # --- text -------------------------------------------------------------------------------
+
+    async def text(
+        self, user_id: int, text: str, lang: str, message_id: int | None = None
+    ) -> Reply:
+        """Free text from a secretary: what the bot asked for, else a progress answer."""
+        pending = await self._conversation.awaited(user_id)
         if pending is not None and pending.kind == "problem":
             return await self._problem_text(
                 user_id, pending.checkin_id, pending.project_id, text, lang
             )
         if pending is not None and pending.kind == "note" and pending.problem_id is not None:
-            await self._repos.pending.clear(user_id)
-            problem = await self._ledger.note(user_id, pending.problem_id, text)
+            problem = await self._ledger.note(user_id, pending.problem_id, text, used_input=True)
             return Reply(t(lang, "problem.noted", id=problem.id))
         open_checkins = await self._repos.rounds.open_checkins_of(user_id)
         if not open_checkins:
             return Reply(t(lang, "checkin.nothing_open"))
         if len(open_checkins) == 1:
             checkin = open_checkins[0]
-            return await self._record_text(checkin, self._prompts.lang(checkin), text)
-        await self._repos.pending.set(user_id, "choose", now, text=text)
+            return await self._record_text(checkin, self._prompts.lang(checkin), text, message_id)
+        await self._conversation.expect(user_id, "choose", text=text)
         buttons = tuple(
             (
                 OutgoingButton(
@@ -148,58 +157,107 @@ class AnswerService:
         )
         return Reply(t(lang, "checkin.which_project"), buttons)
 
-    async def _record_text(self, checkin: CheckinRow, lang: str, text: str) -> Reply:
-        now = self._clock.now()
-        questions = await self._repos.schedules.questions(checkin.round.project_id)
-        closes = format_local(checkin.round.closes_at, checkin.project_timezone)
-        if questions and checkin.next_question <= len(questions):
-            number = checkin.next_question
-            stored = await self._repos.rounds.record_answer(
-                checkin.id,
-                "answer",
-                now,
-                text=text,
-                question_no=number,
+    async def edited(self, user_id: int, message_id: int, text: str) -> Reply | None:
+        """A secretary edited a message: if it was a progress answer of a round still open, the
+        edit replaces it (the earlier text stays in the history); other edits change nothing."""
+        found = await self._repos.rounds.answer_to_message(user_id, message_id)
+        if found is None:
+            return None
+        checkin_id, kind = found
+        checkin = await self._repos.rounds.checkin(checkin_id)
+        if checkin is None or not checkin.serving or kind not in {"progress", "answer"}:
+            return None
+        lang = self._prompts.lang(checkin)
+        stored = await self._record(
+            self._repos.rounds.record_answer(
+                checkin_id,
+                "progress",
+                self._clock.now(),
+                text=clean_text(text, MAX_ANSWER),
                 outcome="progress",
-                next_question=number + 1,
-            )
-            if stored is None:
-                return Reply(t(lang, "checkin.closed", date=checkin.round.local_date.isoformat()))
-            return self._prompts.after_question(checkin, lang, questions, number)
-        stored = await self._repos.rounds.record_answer(
-            checkin.id, "progress", now, text=text, outcome="progress"
+                message_id=message_id,
+            ),
         )
         if stored is None:
-            return Reply(t(lang, "checkin.closed", date=checkin.round.local_date.isoformat()))
+            return None
+        return Reply(t(lang, "checkin.answer_edited", project=checkin.project_name))
+
+    async def _record_text(
+        self, checkin: CheckinRow, lang: str, raw: str, message_id: int | None
+    ) -> Reply:
+        now = self._clock.now()
+        text = clean_text(raw, MAX_ANSWER)
+        questions = await self._repos.schedules.questions(checkin.round.project_id)
+        closed = Reply(t(lang, "checkin.closed", date=checkin.round.local_date.isoformat()))
+        if questions and checkin.next_question <= len(questions):
+            number = checkin.next_question
+            stored = await self._record(
+                self._repos.rounds.record_answer(
+                    checkin.id,
+                    "answer",
+                    now,
+                    text=text,
+                    question_no=number,
+                    outcome="progress",
+                    next_question=number + 1,
+                    message_id=message_id,
+                ),
+            )
+            if stored is None:
+                return closed
+            return self._prompts.after_question(checkin, lang, questions, number)
+        stored = await self._record(
+            self._repos.rounds.record_answer(
+                checkin.id, "progress", now, text=text, outcome="progress", message_id=message_id
+            ),
+        )
+        if stored is None:
+            return closed
+        closes = format_local(checkin.round.closes_at, checkin.project_timezone)
         return Reply(
             t(lang, "checkin.recorded_progress", project=checkin.project_name, closes=closes)
         )
 
     async def _problem_text(
-        self, user_id: int, checkin_id: int | None, project_id: int | None, text: str, lang: str
+        self, user_id: int, checkin_id: int | None, project_id: int | None, raw: str, lang: str
     ) -> Reply:
-        """The text after 'Report a problem' (or /newproblem without text): into the ledger."""
-        await self._repos.pending.clear(user_id)
+        """The text after 'Report a problem' (or /newproblem without text): into the ledger.
+
+        The text is checked before anything changes, so a refused text leaves the bot still
+        waiting for the problem; the transaction that records it uses the wait up.
+        """
+        text = clean_text(raw, MAX_PROBLEM)
         checkin = await self._repos.rounds.checkin(checkin_id) if checkin_id else None
         if checkin is None:
             assert project_id is not None
             return await self._ledger.record(user_id, project_id, text, lang)
-        now = self._clock.now()
         project_id = checkin.round.project_id
-        deadline = now + await self._ledger.deadline_for(project_id)
-        text = clean_text(text, 2000)
-        problem_id = await self._repos.rounds.record_answer(
-            checkin.id,
-            "problem",
-            now,
-            text=text,
-            outcome="problem",
-            problem=(project_id, text, deadline),
+        deadline = self._clock.now() + await self._ledger.deadline_for(project_id)
+        problem_id = await self._record(
+            self._repos.rounds.record_answer(
+                checkin.id,
+                "problem",
+                self._clock.now(),
+                text=text,
+                outcome="problem",
+                problem=(text, deadline),
+            ),
         )
         if not problem_id:
             # The round closed meanwhile: the problem still goes into the ledger.
             return await self._ledger.record(user_id, project_id, text, lang)
         return await self._ledger.recorded_reply(problem_id, lang)
+
+    @staticmethod
+    async def _record(write: Awaitable[int | None]) -> int | None:
+        """Await an answer's write; a person removed (or a project archived) since the check-in
+        was read is refused without naming the project."""
+        try:
+            return await write
+        except Denied:
+            raise UserError("error.no_longer_secretary") from None
+
+    # --- commands ---------------------------------------------------------------------------
 
     async def checkin_command(self, user_id: int) -> list[Reply]:
         """``/checkin``: the prompt of each open round, opening today's early if none is open."""
@@ -244,16 +302,16 @@ class AnswerService:
         """``/leave <date>`` or ``/leave <from> <to>``."""
         if not 1 <= len(args) <= 2:
             raise UsageError("leave")
-        memberships = [
-            m for m in await self._repos.members.of_user(user_id) if m.role == "secretary"
-        ]
-        if not memberships:
-            raise UserError("error.not_secretary")
         first = parse_date(args[0])
         last = parse_date(args[1]) if len(args) == 2 else first
         if last < first:
             raise UserError("error.date_order")
         if (last - first).days >= MAX_LEAVE_DAYS:
             raise UserError("error.leave_too_long")
-        await self._repos.schedules.add_leave(user_id, first, last, self._clock.now())
+        try:
+            await self._repos.schedules.add_leave(
+                Need(user_id, SECRETARY), first, last, self._clock.now()
+            )
+        except Denied:
+            raise UserError("error.not_secretary") from None
         return first, last

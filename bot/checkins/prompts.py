@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from bot.clock import Clock, format_local
 from bot.i18n import t
@@ -16,11 +15,7 @@ from storage.rounds import CheckinRow
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTIONS = 5
 PROBLEM_BUTTONS = 5
-MAX_LEAVE_DAYS = 366
-LOOKBACK = timedelta(days=31)
-ENQUEUE_CHUNK = 500
 
 
 class PromptRenderer:

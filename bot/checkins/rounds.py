@@ -13,23 +13,23 @@ from bot.checkins.schedules import ScheduleService, to_schedule
 from bot.clock import Clock, format_local
 from bot.errors import UserError
 from bot.i18n import t
-from bot.registry import Registry, parse_project_id
+from bot.parsing import parse_project_id
+from bot.projects import ProjectService
+from bot.registry import Registry
 from bot.schedule import (
     Schedule,
     slots_between,
     window_end,
 )
+from storage.access import ADMIN, Need
 from storage.models import Project
 from storage.outbox import OutgoingMessage
 from storage.problems import OpenProblem
 from storage.repos import Repositories
-from storage.rounds import CheckinRow, RoundRow
+from storage.rounds import CheckinRow, RoundOpen, RoundRow
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTIONS = 5
-PROBLEM_BUTTONS = 5
-MAX_LEAVE_DAYS = 366
 LOOKBACK = timedelta(days=31)
 ENQUEUE_CHUNK = 500
 
@@ -51,6 +51,7 @@ class RoundService:
         self,
         repos: Repositories,
         registry: Registry,
+        projects: ProjectService,
         clock: Clock,
         schedules: ScheduleService,
         prompts: PromptRenderer,
@@ -61,6 +62,7 @@ class RoundService:
     ) -> None:
         self._repos = repos
         self._registry = registry
+        self._projects = projects
         self._clock = clock
         self._schedules = schedules
         self._prompts = prompts
@@ -73,7 +75,7 @@ class RoundService:
 
     async def open_now(self, actor_id: int, project_arg: str) -> tuple[RoundRow, int]:
         """Open a round immediately; returns it and how many secretaries it asks."""
-        project = await self._registry.active_project(parse_project_id(project_arg))
+        project = await self._projects.active_project(parse_project_id(project_arg))
         secretaries = await self._repos.members.of_project(project.id, "secretary")
         if not secretaries:
             raise UserError("error.no_secretaries", id=project.id)
@@ -81,16 +83,24 @@ class RoundService:
             "daily", time(0, 0), frozenset(range(7)), project.timezone
         )
         now = self._clock.now()
-        round_id = await self._repos.rounds.open_round(
-            project.id,
-            now,
-            now.astimezone(ZoneInfo(project.timezone)).date(),
-            window_end(schedule, now),
-            "manual",
-            now,
-        )
+        try:
+            round_id = await self._repos.rounds.open_round(
+                project.id,
+                now,
+                now.astimezone(ZoneInfo(project.timezone)).date(),
+                window_end(schedule, now),
+                "manual",
+                now,
+                need=Need(actor_id, ADMIN, project.id),
+            )
+        except RoundOpen as exc:
+            # A retry after a lost reply, or a second admin: one round, one prompt each.
+            raise UserError(
+                "checkinnow.already_open",
+                id=project.id,
+                closes=format_local(exc.round.closes_at, project.timezone),
+            ) from None
         assert round_id is not None
-        await self._repos.events.add(now, actor_id, "round.manual", project.id, round_id)
         await self.tick()
         opened = await self._repos.rounds.round(round_id)
         assert opened is not None
@@ -98,7 +108,7 @@ class RoundService:
 
     async def status(self, project_arg: str) -> tuple[Project, RoundRow | None, list[CheckinRow]]:
         """The project's current or last round and its check-ins."""
-        project = await self._registry.project(parse_project_id(project_arg))
+        project = await self._projects.project(parse_project_id(project_arg))
         latest = await self._repos.rounds.latest_round(project.id)
         if latest is None:
             return project, None, []
@@ -167,6 +177,8 @@ class RoundService:
                     reply.text,
                     user_id=checkin.user_id,
                     buttons=reply.buttons,
+                    kind="prompt",
+                    project_id=project_id,
                 )
             )
         added = 0
@@ -179,7 +191,9 @@ class RoundService:
             return 0
         sent = 0
         for checkin in await self._repos.rounds.reminder_candidates(self._reminders_max):
-            elapsed = now - checkin.round.slot_at
+            # From when the prompt was delivered: a round caught up late reminds late too.
+            assert checkin.prompted_at is not None
+            elapsed = now - checkin.prompted_at
             due = min(int(elapsed / self._remind_after), self._reminders_max)
             if due <= checkin.reminders_sent:
                 continue
@@ -197,6 +211,8 @@ class RoundService:
                 text,
                 user_id=checkin.user_id,
                 buttons=self._prompts.buttons(checkin.id, lang, with_skip=False),
+                kind="reminder",
+                project_id=checkin.round.project_id,
             )
             if await self._repos.rounds.add_reminder(
                 checkin.id, checkin.reminders_sent, due, message, now

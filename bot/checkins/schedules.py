@@ -10,7 +10,8 @@ from bot.clock import Clock
 from bot.config import format_duration, parse_duration
 from bot.errors import UsageError, UserError
 from bot.i18n import t
-from bot.registry import Registry, clean_text, parse_project_id
+from bot.parsing import clean_text, parse_project_id
+from bot.projects import ProjectService
 from bot.schedule import (
     Schedule,
     WorkCalendar,
@@ -18,16 +19,14 @@ from bot.schedule import (
     parse_date,
     parse_schedule,
 )
+from storage.access import ADMIN, Need
 from storage.repos import Repositories
 from storage.schedules import ScheduleRow
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTIONS = 5
-PROBLEM_BUTTONS = 5
 MAX_LEAVE_DAYS = 366
-LOOKBACK = timedelta(days=31)
-ENQUEUE_CHUNK = 500
 
 
 async def _nothing(project_id: int) -> None:
@@ -50,9 +49,9 @@ def to_schedule(row: ScheduleRow) -> Schedule:
 class ScheduleService:
     """When projects are prompted and what they are asked."""
 
-    def __init__(self, repos: Repositories, registry: Registry, clock: Clock) -> None:
+    def __init__(self, repos: Repositories, projects: ProjectService, clock: Clock) -> None:
         self._repos = repos
-        self._registry = registry
+        self._projects = projects
         self._clock = clock
         self.on_schedule_changed: Callable[[int], Awaitable[None]] = _nothing
 
@@ -66,9 +65,7 @@ class ScheduleService:
         return to_schedule(row) if row else None
 
     async def calendar(self, on_unknown_year: Callable[[int], None] | None = None) -> WorkCalendar:
-        overrides = await self._repos.schedules.calendar_overrides()
-        hook = on_unknown_year
-        return WorkCalendar(overrides, hook)
+        return WorkCalendar(await self._repos.schedules.calendar_overrides(), on_unknown_year)
 
     async def next_slot_of(self, project_id: int) -> datetime | None:
         project = await self._repos.projects.get(project_id)
@@ -81,28 +78,29 @@ class ScheduleService:
         """``/schedule <id> daily|weekly|workdays … [zone]`` or ``off``."""
         if len(args) < 2:
             raise UsageError("schedule")
-        project = await self._registry.project(parse_project_id(args[0]))
+        project = await self._projects.project(parse_project_id(args[0]))
         schedule = parse_schedule(args[1:], project.timezone)
         now = self._clock.now()
+        need = Need(actor_id, ADMIN, project.id, active=False)
         if schedule is None:
-            await self._repos.schedules.clear_schedule(project.id, actor_id, now)
+            changed = await self._repos.schedules.clear_schedule(need, now)
         else:
-            await self._repos.schedules.set_schedule(
-                project.id,
+            changed = await self._repos.schedules.set_schedule(
+                need,
                 schedule.kind,
                 schedule.at.strftime("%H:%M"),
                 ",".join(str(d) for d in sorted(schedule.weekdays)),
                 schedule.timezone,
-                actor_id,
                 now,
             )
-        await self.on_schedule_changed(project.id)
+        if changed:
+            await self.on_schedule_changed(project.id)
         return project.id, await self.schedule_of(project.id)
 
     async def set_window(self, actor_id: int, args: list[str]) -> tuple[int, timedelta]:
         if len(args) != 2:
             raise UsageError("window")
-        project = await self._registry.project(parse_project_id(args[0]))
+        project = await self._projects.project(parse_project_id(args[0]))
         try:
             window = parse_duration(args[1])
         except ValueError:
@@ -110,7 +108,9 @@ class ScheduleService:
         if window < timedelta(minutes=5) or window > timedelta(days=7):
             raise UserError("error.window_range")
         if not await self._repos.schedules.set_window(
-            project.id, int(window.total_seconds()), actor_id, self._clock.now()
+            Need(actor_id, ADMIN, project.id, active=False),
+            int(window.total_seconds()),
+            self._clock.now(),
         ):
             raise UserError("error.no_schedule", id=project.id)
         return project.id, window
@@ -119,7 +119,7 @@ class ScheduleService:
         self, actor_id: int, project_arg: str, raw: str
     ) -> tuple[int, list[str]]:
         """Replace the question with up to five of the admin's own, separated by | or lines."""
-        project = await self._registry.project(parse_project_id(project_arg))
+        project = await self._projects.project(parse_project_id(project_arg))
         if raw.strip().lower() == "default":
             texts: list[str] = []
         else:
@@ -133,7 +133,9 @@ class ScheduleService:
                 raise UsageError("questions")
             if len(texts) > MAX_QUESTIONS:
                 raise UserError("error.too_many_questions", count=len(texts))
-        await self._repos.schedules.set_questions(project.id, texts, actor_id, self._clock.now())
+        await self._repos.schedules.set_questions(
+            Need(actor_id, ADMIN, project.id, active=False), texts, self._clock.now()
+        )
         return project.id, texts
 
     def describe(self, schedule: Schedule | None, lang: str) -> str:
@@ -161,7 +163,9 @@ class ScheduleService:
         else:
             raise UsageError("holiday")
         days = _days(first, last)
-        await self._repos.schedules.set_calendar_days(days, "holiday", actor_id, self._clock.now())
+        await self._repos.schedules.set_calendar_days(
+            Need(actor_id, ADMIN), days, "holiday", self._clock.now()
+        )
         await self._reschedule_workday_projects()
         return days
 
@@ -169,7 +173,9 @@ class ScheduleService:
         if len(args) != 1:
             raise UsageError("workday")
         day = parse_date(args[0])
-        await self._repos.schedules.set_calendar_days([day], "workday", actor_id, self._clock.now())
+        await self._repos.schedules.set_calendar_days(
+            Need(actor_id, ADMIN), [day], "workday", self._clock.now()
+        )
         await self._reschedule_workday_projects()
         return day
 

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 HISTORY_ON_CARD = 5
 CARD_LIMIT = 4000  # a card stays safely under MESSAGE_LIMIT
+ENTRY_LIMIT = 700  # one history entry (a note can be long)
 
 
 def format_age(delta: timedelta, lang: str) -> str:
@@ -109,11 +110,11 @@ class CardRenderer:
         lines.append(t(lang, "card.status", status=status))
         if problem.assignee:
             lines.append(t(lang, "card.assignee", assignee=problem.assignee))
+        text = clip("\n".join(lines), CARD_LIMIT)
         shown = history if full else history[-HISTORY_ON_CARD:]
         if shown:
-            lines.append(t(lang, "card.history"))
-            lines += [self.render_event(event, lang, tz) for event in shown]
-        text = clip("\n".join(lines), CARD_LIMIT)
+            text += "\n" + self._history(shown, len(history) - len(shown), lang, tz, len(text))
+            text = clip(text)
         keyboard: Buttons = ()
         if buttons and problem.status != "resolved":
             keyboard = (
@@ -127,6 +128,27 @@ class CardRenderer:
                 ),
             )
         return Reply(text, keyboard)
+
+    def _history(
+        self, events: list[ProblemEvent], hidden: int, lang: str, tz: str, used: int
+    ) -> str:
+        """The newest entries that fit beside ``used`` characters; older ones are counted, not
+        shown, so the latest change is never the one cut off."""
+        entries = [shorten(self.render_event(event, lang, tz), ENTRY_LIMIT) for event in events]
+        header = t(lang, "card.history")
+        hidden_line = t(lang, "card.history_hidden", count=hidden + len(entries))
+        room = CARD_LIMIT - used - len(header) - len(hidden_line) - 3
+        kept: list[str] = []
+        for entry in reversed(entries):
+            if kept and len(entry) + 1 > room:
+                break
+            kept.append(entry)
+            room -= len(entry) + 1
+        hidden += len(entries) - len(kept)
+        lines = [header]
+        if hidden:
+            lines.append(t(lang, "card.history_hidden", count=hidden))
+        return "\n".join(lines + kept[::-1])
 
     def render_event(self, event: ProblemEvent, lang: str, tz: str) -> str:
         kind = event.kind.removeprefix("problem.")

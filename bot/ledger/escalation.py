@@ -78,13 +78,15 @@ class EscalationService:
             if targets:
                 recipients = "leaders"
         else:
-            group = await self._registry.group_of(problem.project_id)
+            group = await self._repos.groups.for_project(problem.project_id)
             if group is not None:
                 targets.append((group.chat_id, group.thread_id, self._registry.default_language))
                 recipients = "group"
         if not targets:
             for admin_id in await self._repos.admins.ids():
                 targets.append((admin_id, None, await self._registry.language_of(admin_id)))
+        if not targets:
+            log.error("problem %s: no one to escalate to (no admins configured)", problem.id)
         messages = []
         for chat_id, thread_id, lang in targets:
             card = self._cards.render_card(problem, history, lang, level=level)
@@ -96,6 +98,10 @@ class EscalationService:
                     thread_id=thread_id,
                     user_id=chat_id if chat_id > 0 else None,
                     buttons=card.buttons,
+                    kind="escalation",
+                    project_id=problem.project_id,
+                    # A card that cannot reach its leader or group goes to the admins instead.
+                    fallback=recipients != "admins",
                 )
             )
         return await self._repos.problems.escalate(problem, level, messages, now, recipients)

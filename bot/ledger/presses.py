@@ -7,17 +7,19 @@ import re
 from datetime import timedelta
 
 from bot.clock import Clock, format_local
+from bot.conversation import Conversation
 from bot.errors import UserError
 from bot.i18n import t
-from bot.ledger.service import LEAD_ROLES, MEMBER_ROLES, LedgerService
+from bot.ledger.service import LedgerService
 from bot.replies import PressResult, Reply
+from storage.access import LEAD, MEMBER
 from storage.problems import Problem
 from storage.repos import Repositories
 
 log = logging.getLogger(__name__)
 
 
-CALLBACK = re.compile(r"^pb:(ack|res|x1|x3|nt|rs|d1|d3|d7|dx):(\d{1,12})$")
+CALLBACK = re.compile(r"^pb:(ack|res|x1|x3|nt|rs|d1|d3|d7|dx):([0-9]{1,12})$")
 CHOICES = {"d1": timedelta(days=1), "d3": timedelta(days=3), "d7": timedelta(days=7)}
 EXTENSIONS = {"x1": timedelta(days=1), "x3": timedelta(days=3)}
 
@@ -25,9 +27,16 @@ EXTENSIONS = {"x1": timedelta(days=1), "x3": timedelta(days=3)}
 class CardPresses:
     """Turns a press into a ledger change, refusing forged, stale and foreign presses."""
 
-    def __init__(self, repos: Repositories, ledger: LedgerService, clock: Clock) -> None:
+    def __init__(
+        self,
+        repos: Repositories,
+        ledger: LedgerService,
+        conversation: Conversation,
+        clock: Clock,
+    ) -> None:
         self._repos = repos
         self._ledger = ledger
+        self._conversation = conversation
         self._clock = clock
 
     async def press(self, user_id: int, data: str, lang: str) -> PressResult:
@@ -42,11 +51,11 @@ class CardPresses:
             raise UserError("error.stale_button")
         roles = await self._ledger.roles_on(user_id, problem.project_id)
         if action in {"ack", "res", "x1", "x3"}:
-            if not roles & LEAD_ROLES:
+            if not roles & LEAD:
                 return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
             return await self._card_press(user_id, action, problem, lang)
         if action in {"nt", "rs"}:
-            if not roles & MEMBER_ROLES:
+            if not roles & MEMBER:
                 return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
             return await self._prompt_press(user_id, action, problem, lang)
         try:
@@ -114,7 +123,7 @@ class CardPresses:
         self, user_id: int, action: str, problem: Problem, lang: str
     ) -> PressResult:
         if action == "nt":
-            await self._repos.pending.set(user_id, "note", self._clock.now(), problem_id=problem.id)
+            await self._conversation.expect(user_id, "note", problem_id=problem.id)
             return PressResult(followups=[Reply(t(lang, "problem.send_note", id=problem.id))])
         if problem.status == "resolved":
             error = self._ledger.already_resolved(problem.id, problem)

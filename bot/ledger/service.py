@@ -13,11 +13,15 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, format_local
 from bot.config import format_duration, parse_duration
-from bot.errors import UsageError, UserError
+from bot.conversation import Conversation
+from bot.errors import UsageError, UserError, refusal
 from bot.i18n import t
 from bot.ledger.cards import CardRenderer
-from bot.registry import Registry, clean_text, parse_project_id
+from bot.parsing import clean_text, parse_problem_id, parse_project_id
+from bot.projects import ProjectService
+from bot.registry import Registry
 from bot.replies import Buttons, Reply, shorten
+from storage.access import ADMIN, LEAD, MEMBER, Denied, Need
 from storage.outbox import OutgoingButton, OutgoingMessage
 from storage.problems import Change, Problem
 from storage.repos import Repositories
@@ -30,15 +34,8 @@ MAX_TEXT = 2000
 MAX_DEADLINE = timedelta(days=366)
 OPEN = ("open", "in_progress")
 ANY = ("open", "in_progress", "resolved")
-MEMBER_ROLES = frozenset({"secretary", "leader", "admin"})
-LEAD_ROLES = frozenset({"leader", "admin"})
-
-
-def parse_problem_id(raw: str) -> int:
-    value = raw.strip().lstrip("#")
-    if not value.isdigit() or len(value) > 12 or int(value) == 0:
-        raise UserError("error.bad_problem_id", value=raw[:40])
-    return int(value)
+# A second identical report, note or extension within this window is a retry, not a new one.
+REPEAT_WINDOW = timedelta(minutes=10)
 
 
 class LedgerService:
@@ -46,6 +43,8 @@ class LedgerService:
         self,
         repos: Repositories,
         registry: Registry,
+        projects: ProjectService,
+        conversation: Conversation,
         clock: Clock,
         cards: CardRenderer,
         *,
@@ -53,6 +52,8 @@ class LedgerService:
     ) -> None:
         self._repos = repos
         self._registry = registry
+        self._projects = projects
+        self._conversation = conversation
         self._clock = clock
         self.cards = cards
         self._deadline_default = deadline_default
@@ -60,12 +61,7 @@ class LedgerService:
     # --- lookups and permissions ------------------------------------------------------------
 
     async def roles_on(self, user_id: int, project_id: int) -> set[str]:
-        roles: set[str] = {
-            m.role for m in await self._repos.members.of_user(user_id) if m.project_id == project_id
-        }
-        if await self._registry.is_admin(user_id):
-            roles.add("admin")
-        return roles
+        return await self._registry.roles_on(user_id, project_id)
 
     async def problem(self, problem_id: int) -> Problem:
         problem = await self._repos.problems.get(problem_id)
@@ -73,9 +69,21 @@ class LedgerService:
             raise UserError("error.unknown_problem", id=problem_id)
         return problem
 
-    async def _allowed(self, user_id: int, problem: Problem, roles: frozenset[str]) -> None:
+    async def visible(self, user_id: int, problem_id: int) -> Problem:
+        """The problem, if it is in one of the user's projects. To anyone else a problem that
+        exists and one that does not look the same."""
+        problem = await self._repos.problems.get(problem_id)
+        if problem is None and await self._registry.is_admin(user_id):
+            raise UserError("error.unknown_problem", id=problem_id)
+        if problem is None or not await self.roles_on(user_id, problem.project_id) & MEMBER:
+            raise UserError("error.problem_unseen", id=problem_id)
+        return problem
+
+    async def _allowed(self, user_id: int, problem_id: int, roles: frozenset[str]) -> Problem:
+        problem = await self.visible(user_id, problem_id)
         if not (await self.roles_on(user_id, problem.project_id)) & roles:
             raise UserError("error.problem_forbidden", id=problem.id)
+        return problem
 
     async def deadline_for(self, project_id: int) -> timedelta:
         return await self._repos.problems.deadline_default(project_id) or self._deadline_default
@@ -103,21 +111,28 @@ class LedgerService:
         """``/newproblem <project id> [text]``; without text the next message is the text."""
         if not args:
             raise UsageError("newproblem")
-        project = await self._registry.active_project(parse_project_id(args[0]))
-        if not (await self.roles_on(user_id, project.id)) & MEMBER_ROLES:
-            raise UserError("error.not_member", id=project.id)
+        project_id = parse_project_id(args[0])
+        # Members first: a stranger learns nothing about which project ids exist.
+        if not await self.roles_on(user_id, project_id) & MEMBER:
+            raise UserError("error.not_member", id=project_id)
+        project = await self._projects.active_project(project_id)
         if len(args) == 1:
-            await self._repos.pending.set(
-                user_id, "problem", self._clock.now(), project_id=project.id
-            )
+            await self._conversation.expect(user_id, "problem", project_id=project.id)
             return Reply(t(lang, "checkin.describe_problem"))
         return await self.record(user_id, project.id, " ".join(args[1:]), lang)
 
     async def record(self, user_id: int, project_id: int, raw: str, lang: str) -> Reply:
+        """Put a problem into the ledger; the same report repeated within minutes is the same
+        problem (a retry), not a second one."""
         text = clean_text(raw, MAX_TEXT)
         now = self._clock.now()
         deadline = now + await self.deadline_for(project_id)
-        problem_id = await self._repos.problems.create(project_id, user_id, text, deadline, now)
+        try:
+            problem_id, _ = await self._repos.problems.create(
+                Need(user_id, MEMBER, project_id), text, deadline, now, REPEAT_WINDOW
+            )
+        except Denied as exc:
+            raise refusal(exc) from None
         return await self.recorded_reply(problem_id, lang)
 
     async def recorded_reply(self, problem_id: int, lang: str) -> Reply:
@@ -146,9 +161,10 @@ class LedgerService:
 
     async def list_unresolved(self, user_id: int, project_arg: str | None) -> list[Problem]:
         if project_arg is not None:
-            project = await self._registry.project(parse_project_id(project_arg))
-            if not (await self.roles_on(user_id, project.id)) & MEMBER_ROLES:
-                raise UserError("error.not_member", id=project.id)
+            project_id = parse_project_id(project_arg)
+            if not await self.roles_on(user_id, project_id) & MEMBER:
+                raise UserError("error.not_member", id=project_id)
+            project = await self._projects.project(project_id)
             return await self._repos.problems.unresolved([project.id])
         if await self._registry.is_admin(user_id):
             return await self._repos.problems.unresolved(None)
@@ -158,8 +174,7 @@ class LedgerService:
         return await self._repos.problems.unresolved(projects)
 
     async def show(self, user_id: int, problem_arg: str, lang: str) -> Reply:
-        problem = await self.problem(parse_problem_id(problem_arg))
-        await self._allowed(user_id, problem, MEMBER_ROLES)
+        problem = await self.visible(user_id, parse_problem_id(problem_arg))
         history = await self._repos.problems.history(problem.id)
         return self.cards.render_card(problem, history, lang, level=None, buttons=False, full=True)
 
@@ -196,32 +211,67 @@ class LedgerService:
         problem: Problem,
         change: Change,
         notices: list[OutgoingMessage],
+        *,
+        used_input: bool = False,
         **detail: object,
     ) -> bool:
-        return await self._repos.problems.apply(
-            problem.id, change, user_id, self._clock.now(), notices, **detail
+        """Apply a change; the actor's role is checked again in its transaction."""
+        try:
+            return await self._repos.problems.apply(
+                problem.id,
+                change,
+                user_id,
+                self._clock.now(),
+                notices,
+                used_input=used_input,
+                **detail,
+            )
+        except Denied as exc:
+            raise refusal(exc) from None
+
+    async def _repeated(self, user_id: int, problem_id: int, kind: str, **detail: object) -> bool:
+        """Whether the problem's latest change is this same one by this person, moments ago:
+        a command retried after a lost reply, to be answered but not applied again."""
+        history = await self._repos.problems.history(problem_id)
+        if not history:
+            return False
+        last = history[-1]
+        return (
+            last.kind == f"problem.{kind}"
+            and last.actor_id == user_id
+            and self._clock.now() - last.at <= REPEAT_WINDOW
+            and all(last.detail.get(key) == value for key, value in detail.items())
         )
 
-    async def note(self, user_id: int, problem_id: int, raw: str) -> Problem:
-        problem = await self.problem(problem_id)
-        await self._allowed(user_id, problem, MEMBER_ROLES)
+    async def note(
+        self, user_id: int, problem_id: int, raw: str, *, used_input: bool = False
+    ) -> Problem:
+        problem = await self._allowed(user_id, problem_id, MEMBER)
         text = clean_text(raw, MAX_TEXT)
-        await self._apply(user_id, problem, Change("note", ANY, text=text), [])
+        if not await self._repeated(user_id, problem.id, "note", text=text):
+            await self._apply(
+                user_id, problem, Change("note", ANY, MEMBER, text=text), [], used_input=used_input
+            )
         return problem
 
     async def acknowledge(self, user_id: int, problem: Problem) -> bool:
         notices = await self._reporter_notice(problem, user_id, "told.acknowledged")
         return await self._apply(
-            user_id, problem, Change("acknowledged", ("open",), status="in_progress"), notices
+            user_id,
+            problem,
+            Change("acknowledged", ("open",), LEAD, status="in_progress"),
+            notices,
         )
 
     async def resolve(self, user_id: int, problem_id: int, note: str | None) -> Problem:
-        problem = await self.problem(problem_id)
-        await self._allowed(user_id, problem, MEMBER_ROLES)
+        problem = await self._allowed(user_id, problem_id, MEMBER)
         text = clean_text(note, MAX_TEXT) if note else None
         notices = await self._reporter_notice(problem, user_id, "told.resolved")
         if not await self._apply(
-            user_id, problem, Change("resolved", OPEN, status="resolved", text=text), notices
+            user_id,
+            problem,
+            Change("resolved", OPEN, MEMBER, status="resolved", text=text),
+            notices,
         ):
             raise self.already_resolved(problem_id, await self.problem(problem_id))
         return await self.problem(problem_id)
@@ -237,23 +287,27 @@ class LedgerService:
         )
 
     async def reopen(self, user_id: int, problem_id: int, reason: str) -> Problem:
-        problem = await self.problem(problem_id)
-        await self._allowed(user_id, problem, LEAD_ROLES)
+        problem = await self._allowed(user_id, problem_id, LEAD)
         text = clean_text(reason, MAX_TEXT)
         deadline = self._clock.now() + await self.deadline_for(problem.project_id)
-        change = Change("reopened", ("resolved",), status="open", text=text, deadline=deadline)
+        change = Change(
+            "reopened", ("resolved",), LEAD, status="open", text=text, deadline=deadline
+        )
         if not await self._apply(user_id, problem, change, []):
             raise UserError("problem.not_resolved", id=problem_id)
         return await self.problem(problem_id)
 
     async def extend(self, user_id: int, problem_id: int, raw: str, reason: str) -> Problem:
-        problem = await self.problem(problem_id)
-        await self._allowed(user_id, problem, LEAD_ROLES)
+        problem = await self._allowed(user_id, problem_id, LEAD)
         try:
             length = parse_duration(raw)
         except ValueError:
             raise UserError("error.bad_duration", value=raw[:20]) from None
-        return await self.extend_by(user_id, problem, length, clean_text(reason, MAX_TEXT))
+        text = clean_text(reason, MAX_TEXT)
+        seconds = int(length.total_seconds())
+        if await self._repeated(user_id, problem.id, "extended", text=text, seconds=seconds):
+            return problem
+        return await self.extend_by(user_id, problem, length, text)
 
     async def extend_by(
         self, user_id: int, problem: Problem, length: timedelta, reason: str
@@ -269,23 +323,29 @@ class LedgerService:
             reason=reason,
         )
         if not await self._apply(
-            user_id, problem, Change("extended", OPEN, deadline=deadline, text=reason), notices
+            user_id,
+            problem,
+            Change("extended", OPEN, LEAD, deadline=deadline, text=reason),
+            notices,
+            seconds=int(length.total_seconds()),
         ):
             raise self.already_resolved(problem.id, await self.problem(problem.id))
         return await self.problem(problem.id)
 
     async def assign(self, user_id: int, problem_id: int, name: str) -> Problem:
-        problem = await self.problem(problem_id)
-        await self._allowed(user_id, problem, LEAD_ROLES)
+        problem = await self._allowed(user_id, problem_id, LEAD)
         assignee = clean_text(name, 200)
-        await self._apply(user_id, problem, Change("assigned", ANY, assignee=assignee), [])
+        if problem.assignee != assignee:
+            await self._apply(
+                user_id, problem, Change("assigned", ANY, LEAD, assignee=assignee), []
+            )
         return await self.problem(problem_id)
 
     async def set_deadline(self, user_id: int, args: list[str]) -> tuple[str, object, str]:
         """``/deadline <problem> <duration|date>`` or ``/deadline default <project> <duration>``."""
         if len(args) == 3 and args[0].lower() == "default":
-            project = await self._registry.project(parse_project_id(args[1]))
             await self._registry.require_admin(user_id)
+            project = await self._projects.project(parse_project_id(args[1]))
             try:
                 value = parse_duration(args[2])
             except ValueError:
@@ -293,12 +353,12 @@ class LedgerService:
             if value < timedelta(minutes=5) or value > MAX_DEADLINE:
                 raise UserError("error.deadline_far")
             await self._repos.problems.set_deadline_default(
-                project.id, value, user_id, self._clock.now()
+                Need(user_id, ADMIN, project.id, active=False), value, self._clock.now()
             )
             return "default", project.id, format_duration(value)
         if len(args) != 2:
             raise UsageError("deadline")
-        problem = await self.problem(parse_problem_id(args[0]))
+        problem = await self.visible(user_id, parse_problem_id(args[0]))
         await self.check_deadline_rights(user_id, problem)
         deadline = self.parse_deadline(args[1], problem.project_timezone)
         await self.set_deadline_at(user_id, problem, deadline)
@@ -306,7 +366,7 @@ class LedgerService:
 
     async def check_deadline_rights(self, user_id: int, problem: Problem) -> None:
         roles = await self.roles_on(user_id, problem.project_id)
-        if roles & LEAD_ROLES:
+        if roles & LEAD:
             return
         # The reporter may set the deadline until the problem has been escalated.
         if problem.reporter_id == user_id and not await self._repos.problems.escalation_levels(
@@ -316,5 +376,7 @@ class LedgerService:
         raise UserError("error.problem_forbidden", id=problem.id)
 
     async def set_deadline_at(self, user_id: int, problem: Problem, deadline: datetime) -> None:
-        if not await self._apply(user_id, problem, Change("deadline", OPEN, deadline=deadline), []):
+        # Leaders and admins, or the reporter before escalation (checked above): a member.
+        change = Change("deadline", OPEN, MEMBER, deadline=deadline)
+        if not await self._apply(user_id, problem, change, []):
             raise self.already_resolved(problem.id, await self.problem(problem.id))

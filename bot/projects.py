@@ -1,0 +1,232 @@
+"""Projects and who serves them: creation, archiving, invites, members, leadership groups.
+
+Every change is made with a :class:`~storage.access.Need` that the repository checks inside
+the transaction that writes it, so a role taken away a moment ago is already gone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.errors import UserError
+from bot.i18n import normalize_language, t
+from bot.parsing import clean_name
+from bot.registry import Registry, UserRef
+from storage.access import ADMIN, Need
+from storage.invites import RedeemResult
+from storage.models import GroupBinding, Invite, InviteRole, Member, Person, Project, Role
+from storage.outbox import OutgoingMessage
+from storage.projects import NameTaken
+from storage.repos import Repositories
+
+BAD_TOKEN_WINDOW = timedelta(minutes=10)
+BAD_TOKEN_LIMIT = 5
+
+
+def hash_token(token: str) -> str:
+    """Invite tokens are stored only as this hash."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectOverview:
+    project: Project
+    secretaries: list[Member]
+    leaders: list[Member]
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemOutcome:
+    result: RedeemResult
+    role: InviteRole | None = None
+    project: Project | None = None
+
+
+class ProjectService:
+    def __init__(
+        self,
+        repos: Repositories,
+        registry: Registry,
+        clock: Clock,
+        *,
+        default_timezone: str,
+        invite_ttl: timedelta,
+    ) -> None:
+        self._repos = repos
+        self._registry = registry
+        self._clock = clock
+        self._default_timezone = default_timezone
+        self._invite_ttl = invite_ttl
+
+    # --- projects ---------------------------------------------------------------------------
+
+    async def project(self, project_id: int) -> Project:
+        project = await self._repos.projects.get(project_id)
+        if project is None:
+            raise UserError("error.unknown_project", id=project_id)
+        return project
+
+    async def active_project(self, project_id: int) -> Project:
+        project = await self.project(project_id)
+        if project.status != "active":
+            raise UserError("error.archived_project", id=project_id)
+        return project
+
+    async def create_project(self, actor_id: int, raw_name: str) -> Project:
+        """A new project; a name already in use is refused, so a retried command creates
+        nothing twice."""
+        try:
+            return await self._repos.projects.create(
+                Need(actor_id, ADMIN), clean_name(raw_name), self._default_timezone, self._now()
+            )
+        except NameTaken as exc:
+            raise UserError("error.name_taken", id=exc.project.id, name=exc.project.name) from None
+
+    async def rename(self, actor_id: int, project_id: int, raw_name: str) -> Project:
+        name = clean_name(raw_name)
+        need = Need(actor_id, ADMIN, project_id, active=False)
+        try:
+            await self._repos.projects.rename(need, name, self._now())
+        except NameTaken as exc:
+            raise UserError("error.name_taken", id=exc.project.id, name=exc.project.name) from None
+        return await self.project(project_id)
+
+    async def set_archived(self, actor_id: int, project_id: int, archived: bool) -> Project:
+        """Archive (or reactivate) a project; done already counts as done (a retry)."""
+        await self.project(project_id)
+        need = Need(actor_id, ADMIN, project_id, active=False)
+        if not await self._repos.projects.set_status(
+            need, "archived" if archived else "active", self._now()
+        ):
+            key = "project.already_archived" if archived else "project.already_active"
+            raise UserError(key, id=project_id)
+        return await self.project(project_id)
+
+    async def overview(self, offset: int, limit: int) -> tuple[int, list[ProjectOverview]]:
+        """One page of projects with their people, plus the total count."""
+        total = await self._repos.projects.count()
+        projects = await self._repos.projects.list(offset=offset, limit=limit)
+        members = await self._repos.members.of_projects([p.id for p in projects])
+        return total, [
+            ProjectOverview(
+                p,
+                [m for m in members[p.id] if m.role == "secretary"],
+                [m for m in members[p.id] if m.role == "leader"],
+            )
+            for p in projects
+        ]
+
+    async def members(self, project_id: int, role: Role | None = None) -> list[Member]:
+        await self.project(project_id)
+        return await self._repos.members.of_project(project_id, role)
+
+    async def group_of(self, project_id: int | None) -> GroupBinding | None:
+        return await self._repos.groups.for_project(project_id)
+
+    # --- invites ----------------------------------------------------------------------------
+
+    async def create_invite(
+        self, actor_id: int, project_id: int | None, role: InviteRole
+    ) -> tuple[str, datetime, Project | None]:
+        """A fresh single-use token (192 random bits, URL-safe, 32 characters)."""
+        project = await self.active_project(project_id) if project_id is not None else None
+        token = secrets.token_urlsafe(24)
+        now = self._now()
+        await self._repos.invites.create(
+            Need(actor_id, ADMIN, project_id), hash_token(token), role, now, now + self._invite_ttl
+        )
+        return token, now + self._invite_ttl, project
+
+    async def redeem(self, user: UserRef, token: str) -> RedeemOutcome:
+        now = self._now()
+        recent = await self._repos.invites.failures_since(user.id, now - BAD_TOKEN_WINDOW)
+        if recent >= BAD_TOKEN_LIMIT:
+            return RedeemOutcome(RedeemResult.THROTTLED)
+        token_hash = hash_token(token)
+        invite = await self._repos.invites.peek(token_hash)
+        project = None
+        if invite is not None and invite.project_id is not None:
+            project = await self._repos.projects.get(invite.project_id)
+        notices = await self._join_notices(user, invite, project) if invite else []
+        redeemed = await self._repos.invites.redeem(
+            token_hash,
+            user.id,
+            user.display_name,
+            user.username,
+            normalize_language(user.language_code),
+            now,
+            notices,
+        )
+        if redeemed.result in {RedeemResult.UNKNOWN, RedeemResult.USED, RedeemResult.EXPIRED}:
+            await self._repos.invites.record_failure(user.id, now)
+        role = redeemed.invite.role if redeemed.invite else None
+        return RedeemOutcome(redeemed.result, role, project)
+
+    async def _join_notices(
+        self, user: UserRef, invite: Invite, project: Project | None
+    ) -> list[OutgoingMessage]:
+        """What the admins are told if the invite is used: queued with the redemption."""
+        messages = []
+        key = f"joined:{user.id}:{invite.role}:{invite.id}"
+        for admin_id in await self._repos.admins.ids():
+            if admin_id == user.id:
+                continue
+            lang = await self._registry.language_of(admin_id)
+            if project is None:
+                text = t(lang, "invite.notify_admins_admin", name=user.display_name)
+            else:
+                text = t(
+                    lang,
+                    "invite.notify_admins",
+                    name=user.display_name,
+                    id=project.id,
+                    project=project.name,
+                    role=t(lang, f"role.{invite.role}"),
+                )
+            messages.append(OutgoingMessage(f"{key}:{admin_id}", admin_id, text))
+        return messages
+
+    # --- members and groups -----------------------------------------------------------------
+
+    async def find_member(self, project_id: int, ref: str) -> Person:
+        """Resolve ``123456`` or ``@name`` to a current member of the project."""
+        members = await self.members(project_id)
+        ref = ref.strip()
+        for member in members:
+            person = member.person
+            if ref.isascii() and ref.isdigit() and person.user_id == int(ref):
+                return person
+            if (
+                person.username
+                and ref.startswith("@")
+                and person.username.lower() == ref[1:].lower()
+            ):
+                return person
+        raise UserError("error.unknown_person", who=ref[:64], id=project_id)
+
+    async def remove_member(self, actor_id: int, project_id: int, ref: str) -> tuple[Person, int]:
+        person = await self.find_member(project_id, ref)
+        need = Need(actor_id, ADMIN, project_id, active=False)
+        count = await self._repos.members.remove(need, person.user_id, self._now())
+        return person, count
+
+    async def bind_group(
+        self,
+        actor_id: int,
+        chat_id: int,
+        thread_id: int | None,
+        title: str | None,
+        project_id: int | None,
+    ) -> Project | None:
+        project = await self.active_project(project_id) if project_id is not None else None
+        await self._repos.groups.bind(
+            Need(actor_id, ADMIN, project_id), chat_id, thread_id, title, self._now()
+        )
+        return project
+
+    def _now(self) -> datetime:
+        return self._clock.now()

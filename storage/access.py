@@ -1,0 +1,93 @@
+"""Roles checked inside the write transaction that makes the change.
+
+A check made before the transaction can be stale by the time the change is written (the person
+was removed, the project archived a moment ago). Every repository method that changes state on
+someone's behalf takes a :class:`Need` and calls :meth:`Access.require` after ``BEGIN
+IMMEDIATE``, so the check and the change see the same database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import aiosqlite
+
+Reason = Literal["not_admin", "not_member", "unknown_project", "archived"]
+
+ADMIN = frozenset({"admin"})
+SECRETARY = frozenset({"secretary"})
+MEMBER = frozenset({"secretary", "leader", "admin"})
+LEAD = frozenset({"leader", "admin"})
+
+
+class Denied(Exception):
+    """The actor may not make this change (any more); nothing was written."""
+
+    def __init__(self, reason: Reason, project_id: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.project_id = project_id
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """What must hold for ``user_id`` to act: one of ``roles``, on ``project_id`` if given.
+
+    ``admin`` in ``roles`` admits admins whatever the project; ``secretary`` and ``leader``
+    need a current membership in that role (in any project when ``project_id`` is None).
+    ``active`` also requires the project not to be archived.
+    """
+
+    user_id: int
+    roles: frozenset[str]
+    project_id: int | None = None
+    active: bool = True
+
+
+class Access:
+    """Evaluates :class:`Need` on a connection; knows the admins from configuration."""
+
+    def __init__(self, config_admins: Iterable[int]) -> None:
+        self.config_admins = frozenset(config_admins)
+
+    async def is_admin(self, conn: aiosqlite.Connection, user_id: int) -> bool:
+        if user_id in self.config_admins:
+            return True
+        cursor = await conn.execute("SELECT 1 FROM admins WHERE user_id = ?", (user_id,))
+        return await cursor.fetchone() is not None
+
+    async def require(self, conn: aiosqlite.Connection, need: Need) -> None:
+        """Raise :class:`Denied` unless ``need`` holds now.
+
+        To anyone but an admin, a project that does not exist and one they do not serve look
+        the same, so project ids cannot be probed.
+        """
+        admin = "admin" in need.roles and await self.is_admin(conn, need.user_id)
+        member_roles = sorted(need.roles - ADMIN)
+        if not admin and not (member_roles and await self._serves(conn, need, member_roles)):
+            only_admins = not member_roles and need.project_id is None
+            raise Denied("not_admin" if only_admins else "not_member", need.project_id)
+        if need.project_id is None:
+            return
+        cursor = await conn.execute("SELECT status FROM projects WHERE id = ?", (need.project_id,))
+        row = await cursor.fetchone()
+        if row is None:
+            raise Denied("unknown_project", need.project_id)
+        if need.active and row["status"] != "active":
+            raise Denied("archived", need.project_id)
+
+    @staticmethod
+    async def _serves(conn: aiosqlite.Connection, need: Need, roles: list[str]) -> bool:
+        marks = ",".join("?" * len(roles))
+        sql = (
+            f"SELECT 1 FROM memberships WHERE user_id = ? AND role IN ({marks})"
+            " AND removed_at IS NULL"
+        )
+        params: list[object] = [need.user_id, *roles]
+        if need.project_id is not None:
+            sql += " AND project_id = ?"
+            params.append(need.project_id)
+        cursor = await conn.execute(sql + " LIMIT 1", params)
+        return await cursor.fetchone() is not None
