@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ LEADER = FakeUser(3001, "Zhang San", "zhangsan", "en")
 GROUP = FakeGroup(-100555, "领导小组", forum=True)
 
 
-async def text_of(bot: Harness, user: FakeUser, command: str, **kwargs: object) -> str:
+async def text_of(bot: Harness, user: FakeUser, command: str, **kwargs: Any) -> str:
     return str((await bot.send(user, command, **kwargs)).params["text"])
 
 
