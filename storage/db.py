@@ -51,9 +51,14 @@ class Database:
     @classmethod
     async def open(cls, path: Path | str) -> Database:
         """Open (creating if needed), configure and migrate the database at ``path``."""
+        pending = aiosqlite.connect(str(path), isolation_level=None)
         try:
-            conn = await aiosqlite.connect(str(path), isolation_level=None)
+            conn = await pending
         except aiosqlite.Error as exc:
+            # aiosqlite stops its worker thread after a failed connect but does not wait for it;
+            # if the event loop closes first, the thread prints an 'Event loop is closed'
+            # traceback. Wait for it, so the operator sees only our one line.
+            await asyncio.to_thread(pending._thread.join, 5)
             raise StorageError(f"cannot open database {path}: {exc}") from exc
         conn.row_factory = aiosqlite.Row
         db = cls(conn)

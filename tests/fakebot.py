@@ -391,21 +391,22 @@ class FakeBotAPI:
             message["is_topic_message"] = True
         return await self._push({"message": message})
 
-    async def press(self, user: FakeUser, message: dict[str, Any], data: str) -> str:
-        """The user presses a button with ``data`` under ``message``; returns the query id."""
+    async def press(self, user: FakeUser, message: dict[str, Any] | None, data: str) -> str:
+        """The user presses a button with ``data`` under ``message`` (None: under an inline
+        message, which the bot is not shown); returns the query id."""
         query_id = f"cq{next(self._callback_ids)}"
         self._open_queries.add(query_id)
-        await self._push(
-            {
-                "callback_query": {
-                    "id": query_id,
-                    "from": user.as_dict(),
-                    "chat_instance": "ci",
-                    "data": data,
-                    "message": message,
-                }
-            }
-        )
+        query: dict[str, Any] = {
+            "id": query_id,
+            "from": user.as_dict(),
+            "chat_instance": "ci",
+            "data": data,
+        }
+        if message is None:
+            query["inline_message_id"] = f"im{query_id}"
+        else:
+            query["message"] = message
+        await self._push({"callback_query": query})
         return query_id
 
     async def edit_text(self, user: FakeUser, sent: dict[str, Any], text: str) -> dict[str, Any]:
@@ -467,8 +468,11 @@ class FakeBotAPI:
         hang: bool = False,
         chat_id: int | None = None,
         migrate_to: int | None = None,
+        description: str = "",
     ) -> None:
-        self.faults.append(Fault(method, status, times, retry_after, hang, chat_id, migrate_to))
+        self.faults.append(
+            Fault(method, status, times, retry_after, hang, chat_id, migrate_to, description)
+        )
 
     # --- waiting for the bot ----------------------------------------------------------------
 

@@ -1,0 +1,135 @@
+"""End to end: what the bot waits for expires, edits and media are handled, nothing is lost."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.conftest import ADMIN, Harness, start_harness
+from tests.e2e_helpers import project_with, run_jobs
+from tests.fakebot import ApiCall, FakeBotAPI, FakeClock, FakeUser, buttons_of
+
+S1 = FakeUser(2001, "Li Wei", "liwei", "en")
+SLOT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Asia/Shanghai
+
+
+async def _prompted(bot: Harness) -> ApiCall:
+    await project_with(bot, "Plant", [S1], "daily 09:00")
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    return [c for c in bot.api.sent_to(S1.id) if "Check-in:" in c.params["text"]][-1]
+
+
+async def _answers(bot: Harness) -> list[tuple[str, str | None]]:
+    rows = await bot.db.fetchall(
+        "SELECT a.kind, a.text FROM answers a JOIN checkins c ON c.id = a.checkin_id"
+        " WHERE c.user_id = ? ORDER BY a.id",
+        (S1.id,),
+    )
+    return [(row["kind"], row["text"]) for row in rows]
+
+
+async def _checkin_status(bot: Harness) -> list[str]:
+    rows = await bot.db.fetchall(
+        "SELECT status FROM checkins WHERE user_id = ? ORDER BY id", (S1.id,)
+    )
+    return [row["status"] for row in rows]
+
+
+async def test_a_forgotten_problem_prompt_expires_and_the_answer_counts(bot: Harness) -> None:
+    """'Report a problem', then silence: 16 minutes later a message is progress, not a
+    problem, and the day's check-in is answered, not missed."""
+    prompt = await _prompted(bot)
+    await bot.press(S1, prompt, buttons_of(prompt)[1][1])
+    bot.clock.advance(timedelta(minutes=16))
+    reply = (await bot.send(S1, "Foundation 80% poured")).params["text"]
+    assert "Progress recorded" in reply
+    assert await bot.services.repos.problems.unresolved(None) == []
+    bot.clock.set(datetime(2026, 3, 2, 16, 0, tzinfo=UTC))
+    await run_jobs(bot)
+    assert await _checkin_status(bot) == ["answered"]
+
+
+async def test_within_the_wait_the_text_is_the_problem(bot: Harness) -> None:
+    prompt = await _prompted(bot)
+    await bot.press(S1, prompt, buttons_of(prompt)[1][1])
+    bot.clock.advance(timedelta(minutes=14))
+    assert "Problem #1 recorded" in (await bot.send(S1, "Crane broken")).params["text"]
+    # Used once: the next message is progress again.
+    assert "Progress recorded" in (await bot.send(S1, "Crane repaired")).params["text"]
+
+
+async def test_the_wait_ends_with_its_round(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Even with a long PENDING_INPUT_TTL, a wait started in a round ends when it closes."""
+    bot = await start_harness(api, clock, tmp_path / "b.db", pending_input_ttl=timedelta(days=3))
+    prompt = await _prompted(bot)
+    await bot.press(S1, prompt, buttons_of(prompt)[1][1])
+    bot.clock.set(datetime(2026, 3, 2, 15, 59, tzinfo=UTC))  # 23:59: the round closes
+    await run_jobs(bot)
+    bot.clock.set(SLOT + timedelta(days=1, minutes=5))  # the next day's round is open
+    await run_jobs(bot)
+    reply = (await bot.send(S1, "Steel delivered")).params["text"]
+    assert "Progress recorded" in reply
+    assert await bot.services.repos.problems.unresolved(None) == []
+
+
+async def test_a_command_ends_the_wait(bot: Harness) -> None:
+    prompt = await _prompted(bot)
+    await bot.press(S1, prompt, buttons_of(prompt)[1][1])
+    await bot.send(S1, "/help")
+    assert "Progress recorded" in (await bot.send(S1, "All good today")).params["text"]
+    assert await bot.services.repos.problems.unresolved(None) == []
+
+
+async def test_a_too_long_problem_is_refused_and_the_retry_is_still_the_problem(
+    bot: Harness,
+) -> None:
+    prompt = await _prompted(bot)
+    await bot.press(S1, prompt, buttons_of(prompt)[1][1])
+    refused = (await bot.send(S1, "x" * 2001)).params["text"]
+    assert "too long (2001 characters; at most 2000)" in refused
+    assert "Problem #1 recorded" in (await bot.send(S1, "Crane broken")).params["text"]
+
+
+async def test_photos_files_voice_and_stickers_get_an_answer(bot: Harness) -> None:
+    await _prompted(bot)
+    for kind in ("photo", "document", "voice", "sticker"):
+        mark = len(bot.api.calls)
+        await bot.api.send_media(S1, kind, caption="site photo" if kind == "photo" else None)
+        reply = await bot.api.reply_to(S1.id, after=mark)
+        assert "only text" in reply.params["text"], kind
+    assert await _answers(bot) == []
+
+
+async def test_editing_a_command_does_not_run_it_again(bot: Harness) -> None:
+    mark = len(bot.api.calls)
+    sent = await bot.api.send_text(ADMIN, "/newproject Typo Nmae")
+    await bot.api.reply_to(ADMIN.id, after=mark)
+    edit = await bot.api.edit_text(ADMIN, sent, "/newproject Typo Name")
+    await bot.settled(edit["update_id"])
+    assert await bot.services.repos.projects.count() == 1
+    assert len([c for c in bot.api.calls[mark:] if c.method == "sendMessage"]) == 1
+
+
+async def test_an_edited_progress_answer_replaces_it_while_the_round_is_open(
+    bot: Harness,
+) -> None:
+    await _prompted(bot)
+    mark = len(bot.api.calls)
+    sent = await bot.api.send_text(S1, "Level 3 at 40%")
+    await bot.api.reply_to(S1.id, after=mark)
+    await bot.settled(sent["update_id"])
+    mark = len(bot.api.calls)
+    edit = await bot.api.edit_text(S1, sent, "Level 3 at 45%")
+    reply = await bot.api.reply_to(S1.id, after=mark)
+    assert "updated from your edit" in reply.params["text"]
+    await bot.settled(edit["update_id"])
+    assert await _answers(bot) == [("progress", "Level 3 at 40%"), ("progress", "Level 3 at 45%")]
+
+    bot.clock.set(datetime(2026, 3, 2, 16, 0, tzinfo=UTC))  # the round closes
+    await run_jobs(bot)
+    late = await bot.api.edit_text(S1, sent, "Level 3 at 50%")
+    await bot.settled(late["update_id"])
+    assert len(await _answers(bot)) == 2  # a closed round's answer stays as it was
