@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -11,31 +10,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+from bot.parsing import duration
+
 TELEGRAM_API_BASE = "https://api.telegram.org/bot"
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse ``90s``, ``30m``, ``4h``, ``3d`` or ``2w`` into a positive timedelta."""
-    match = _DURATION.match(text)
-    if not match or int(match.group(1)) == 0:
-        raise ValueError(f"not a duration like 90s, 30m, 4h or 3d: {text!r}")
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
-
-
-def format_duration(value: timedelta) -> str:
-    """Render a duration in the largest unit that divides it exactly."""
-    seconds = int(value.total_seconds())
-    for unit in ("w", "d", "h", "m"):
-        if seconds % _UNIT_SECONDS[unit] == 0:
-            return f"{seconds // _UNIT_SECONDS[unit]}{unit}"
-    return f"{seconds}s"
 
 
 def _duration(value: object) -> object:
     if isinstance(value, str):
-        return parse_duration(value)
+        return duration(value)
     return value
 
 

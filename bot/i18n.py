@@ -5,6 +5,7 @@ Texts are plain (no parse mode), so user-supplied names never need escaping.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from string import Formatter
 from typing import Any
 
@@ -24,9 +25,26 @@ def normalize_language(code: str | None) -> str | None:
 
 
 def t(language: str, key: str, **params: Any) -> str:
-    """Render ``key`` in ``language``; unknown languages fall back to zh-CN."""
+    """Render ``key`` in ``language``; unknown languages fall back to zh-CN. A timedelta
+    parameter reads as a duration in that language (4 hours, 4小时)."""
     catalog = CATALOGS.get(language) or CATALOGS["zh-CN"]
+    for name, value in params.items():
+        if isinstance(value, timedelta):
+            params[name] = duration_text(value, language)
     return catalog[key].format(**params)
+
+
+_UNITS = (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+def duration_text(value: timedelta, language: str) -> str:
+    """A duration for people to read, in the largest unit that divides it exactly."""
+    seconds = int(value.total_seconds())
+    for unit, size in _UNITS:
+        if seconds % size == 0 and (seconds or unit == "s"):
+            count = seconds // size
+            return t(language, f"unit.{unit}" + ("_one" if count == 1 else ""), n=count)
+    return t(language, "unit.s", n=seconds)
 
 
 def placeholders(text: str) -> set[str]:
@@ -153,7 +171,6 @@ EN: dict[str, str] = {
     "error.bad_timezone": "“{value}” is not an IANA timezone, e.g. Asia/Shanghai.",
     "error.bad_date": "“{value}” is not a date. Use YYYY-MM-DD, e.g. 2026-10-01.",
     "error.bad_duration": "“{value}” is not a duration. Use e.g. 90m, 4h or 2d.",
-    "error.window_range": "The window must be between 5 minutes and 7 days.",
     "error.no_schedule": "Project {id} has no schedule yet. Set one with /schedule first.",
     "error.too_many_questions": "At most 5 questions ({count} given).",
     "error.text_too_long": "The text is too long ({length} characters; at most {limit}).",
@@ -317,6 +334,18 @@ EN: dict[str, str] = {
     "fallback.group": "the leadership group",
     "fallback.blocked": "the bot was blocked or removed",
     "fallback.refused": "Telegram refused it ({error})",
+    "unit.w": "{n} weeks",
+    "unit.w_one": "{n} week",
+    "unit.d": "{n} days",
+    "unit.d_one": "{n} day",
+    "unit.h": "{n} hours",
+    "unit.h_one": "{n} hour",
+    "unit.m": "{n} minutes",
+    "unit.m_one": "{n} minute",
+    "unit.s": "{n} seconds",
+    "unit.s_one": "{n} second",
+    "error.duration_range": "The duration must be between {low} and {high}.",
+    "error.bad_year": "“{value}” is not a year between {first} and {last}.",
 }
 
 ZH: dict[str, str] = {
@@ -415,7 +444,6 @@ ZH: dict[str, str] = {
     "error.bad_timezone": "“{value}”不是有效的 IANA 时区，例如 Asia/Shanghai。",
     "error.bad_date": "“{value}”不是有效日期，请用 YYYY-MM-DD，例如 2026-10-01。",
     "error.bad_duration": "“{value}”不是有效时长，例如 90m、4h、2d。",
-    "error.window_range": "报到窗口须在 5 分钟到 7 天之间。",
     "error.no_schedule": "项目 {id} 尚未设置报到安排，请先使用 /schedule。",
     "error.too_many_questions": "最多 5 个问题（当前 {count} 个）。",
     "error.text_too_long": "文字过长（{length} 个字符，最多 {limit} 个）。",
@@ -575,6 +603,18 @@ ZH: dict[str, str] = {
     "fallback.group": "领导小组群",
     "fallback.blocked": "机器人已被屏蔽或移出",
     "fallback.refused": "Telegram 拒绝发送：{error}",
+    "unit.w": "{n}周",
+    "unit.w_one": "{n}周",
+    "unit.d": "{n}天",
+    "unit.d_one": "{n}天",
+    "unit.h": "{n}小时",
+    "unit.h_one": "{n}小时",
+    "unit.m": "{n}分钟",
+    "unit.m_one": "{n}分钟",
+    "unit.s": "{n}秒",
+    "unit.s_one": "{n}秒",
+    "error.duration_range": "时长须在 {low} 到 {high} 之间。",
+    "error.bad_year": "“{value}”不是 {first} 到 {last} 之间的年份。",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh-CN": ZH}

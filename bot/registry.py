@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.errors import UserError
 from bot.i18n import normalize_language, t
+from bot.parsing import parse_user_id
 from bot.replies import clip
 from storage.access import ADMIN, Need
 from storage.models import Admin, Member
@@ -104,10 +105,7 @@ class Registry:
 
     async def remove_admin(self, actor_id: int, raw_user_id: str) -> int:
         """``/removeadmin <user id>``: never an admin from ADMIN_IDS, never the last one."""
-        value = raw_user_id.strip()
-        if not (value.isascii() and value.isdigit()) or len(value) > 15:
-            raise UserError("error.bad_user_id", value=raw_user_id[:40])
-        user_id = int(value)
+        user_id = parse_user_id(raw_user_id)
         result = await self._repos.admins.remove(Need(actor_id, ADMIN), user_id, self._clock.now())
         if result is AdminRemoval.FROM_CONFIG:
             raise UserError("admins.from_config", user_id=user_id)

@@ -13,11 +13,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from bot.errors import UsageError, UserError
+from bot.errors import UsageError
+from bot.parsing import parse_time, parse_timezone, parse_weekdays
 
 log = logging.getLogger(__name__)
 
@@ -63,38 +64,6 @@ def parse_schedule(args: list[str], default_timezone: str) -> Schedule | None:
     at = parse_time(rest[0])
     timezone = parse_timezone(rest[1]) if len(rest) == 2 else default_timezone
     return Schedule(kind, at, weekdays, timezone)  # type: ignore[arg-type]
-
-
-def parse_time(text: str) -> time:
-    match = _TIME.match(text.strip())
-    if not match:
-        raise UserError("error.bad_time", value=text[:20])
-    return time(int(match.group(1)), int(match.group(2)))
-
-
-def parse_weekdays(text: str) -> frozenset[int]:
-    days = set()
-    for part in text.lower().split(","):
-        name = part.strip()[:3]
-        if name not in WEEKDAY_NAMES:
-            raise UserError("error.bad_weekdays", value=text[:40])
-        days.add(WEEKDAY_NAMES.index(name))
-    return frozenset(days)
-
-
-def parse_timezone(text: str) -> str:
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError("error.bad_timezone", value=text[:60]) from None
-    return text
-
-
-def parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError("error.bad_date", value=text[:20]) from None
 
 
 def local_slot(schedule: Schedule, day: date) -> datetime:

@@ -6,8 +6,8 @@ import logging
 import re
 
 from bot.clock import format_local
-from bot.config import format_duration
 from bot.errors import UsageError, UserError
+from bot.parsing import parse_year
 from bot.replies import PressResult
 from handlers.common import Call, answer_press, edit_pressed, guarded, kick_outbox
 from storage.rounds import CheckinRow
@@ -38,7 +38,7 @@ async def schedule(call: Call) -> None:
 async def window(call: Call) -> None:
     """/window <id> <duration>"""
     project_id, length = await call.services.schedules.set_window(call.user.id, call.args)
-    await call.say("window.set", id=project_id, window=format_duration(length))
+    await call.say("window.set", id=project_id, window=length)
 
 
 @guarded(admin=True, private=True)
@@ -131,11 +131,9 @@ async def workday(call: Call) -> None:
 @guarded(admin=True, private=True)
 async def holidays(call: Call) -> None:
     """/holidays [year]"""
-    if len(call.args) > 1 or (call.args and not call.args[0].isdigit()):
+    if len(call.args) > 1:
         raise UsageError("holidays")
-    year = int(call.args[0]) if call.args else call.services.clock.now().year
-    if not 2000 <= year <= 2100:
-        raise UsageError("holidays")
+    year = parse_year(call.args[0]) if call.args else call.services.clock.now().year
     covered, entries = await call.services.schedules.calendar_entries(year)
     coverage = call.t("holidays.covered" if covered else "holidays.not_covered")
     lines = [call.t("holidays.header", year=year, coverage=coverage)]

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import format_duration, load_settings, parse_duration
+from bot.config import load_settings
+from bot.parsing import duration as parse_duration
+from bot.parsing import format_duration
 
 
 @pytest.mark.parametrize(

@@ -306,8 +306,8 @@ async def test_checkin_early_checkinnow_and_window(bot: Harness) -> None:
     await run_jobs(bot)
     assert len(prompts_to(bot, S1)) == 1 and len(prompts_to(bot, S2)) == 1
 
-    assert "rounds stay open for 4h" in (await bot.send(ADMIN, "/window 1 4h")).params["text"]
-    assert "between 5 minutes" in (await bot.send(ADMIN, "/window 1 1m")).params["text"]
+    assert "rounds stay open for 4 hours" in (await bot.send(ADMIN, "/window 1 4h")).params["text"]
+    assert "between 5 minutes and 1 week" in (await bot.send(ADMIN, "/window 1 1m")).params["text"]
     bot.clock.set(SLOT + timedelta(hours=5))
     again = await bot.send(ADMIN, "/checkinnow 1")  # a retry while a round is open: nothing new
     assert "already has a round open until 2026-03-02 23:59" in again.params["text"]

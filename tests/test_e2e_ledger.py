@@ -208,7 +208,7 @@ async def test_commands_list_note_assign_reopen_and_permissions(bot: Harness) ->
 async def test_deadlines_by_default_duration_and_date(bot: Harness) -> None:
     await setup(bot)
     reply = await bot.send(ADMIN, "/deadline default 1 12h")
-    assert "new problems get a deadline of 12h" in reply.params["text"]
+    assert "new problems get a deadline of 12 hours" in reply.params["text"]
     assert "Only admins" in (await bot.send(LEADER, "/deadline default 1 1d")).params["text"]
     recorded = await bot.send(SECRETARY, "/newproblem 1 Crane broken")
     assert "Deadline (帮办时限): 2026-03-02 20:30" in recorded.params["text"]

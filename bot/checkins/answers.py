@@ -13,11 +13,10 @@ from bot.conversation import Conversation
 from bot.errors import UsageError, UserError
 from bot.i18n import t
 from bot.ledger.service import LedgerService
-from bot.parsing import clean_text
+from bot.parsing import clean_text, parse_date
 from bot.replies import PressResult, Reply
 from bot.schedule import (
     next_slot,
-    parse_date,
     window_end,
 )
 from storage.access import SECRETARY, Denied, Need

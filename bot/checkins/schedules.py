@@ -7,16 +7,14 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 
 from bot.clock import Clock
-from bot.config import format_duration, parse_duration
 from bot.errors import UsageError, UserError
 from bot.i18n import t
-from bot.parsing import clean_text, parse_project_id
+from bot.parsing import clean_text, parse_date, parse_duration, parse_project_id
 from bot.projects import ProjectService
 from bot.schedule import (
     Schedule,
     WorkCalendar,
     next_slot,
-    parse_date,
     parse_schedule,
 )
 from storage.access import ADMIN, Need
@@ -26,6 +24,8 @@ from storage.schedules import ScheduleRow
 log = logging.getLogger(__name__)
 
 MAX_QUESTIONS = 5
+MIN_WINDOW = timedelta(minutes=5)
+MAX_WINDOW = timedelta(days=7)
 MAX_LEAVE_DAYS = 366
 
 
@@ -101,12 +101,7 @@ class ScheduleService:
         if len(args) != 2:
             raise UsageError("window")
         project = await self._projects.project(parse_project_id(args[0]))
-        try:
-            window = parse_duration(args[1])
-        except ValueError:
-            raise UserError("error.bad_duration", value=args[1][:20]) from None
-        if window < timedelta(minutes=5) or window > timedelta(days=7):
-            raise UserError("error.window_range")
+        window = parse_duration(args[1], MIN_WINDOW, MAX_WINDOW)
         if not await self._repos.schedules.set_window(
             Need(actor_id, ADMIN, project.id, active=False),
             int(window.total_seconds()),
@@ -149,7 +144,7 @@ class ScheduleService:
             text = t(lang, f"schedule.{schedule.kind}", time=at)
         text += f" ({schedule.timezone})"
         if schedule.window is not None:
-            text += t(lang, "schedule.window", window=format_duration(schedule.window))
+            text += t(lang, "schedule.window", window=schedule.window)
         return text
 
     # --- calendar (admin) -------------------------------------------------------------------

@@ -7,17 +7,20 @@ transaction (``ProblemRepo.apply``), so a stale or repeated press changes nothin
 from __future__ import annotations
 
 import logging
-import re
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from bot.clock import Clock, format_local
-from bot.config import format_duration, parse_duration
 from bot.conversation import Conversation
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import t
 from bot.ledger.cards import CardRenderer
-from bot.parsing import clean_text, parse_problem_id, parse_project_id
+from bot.parsing import (
+    clean_text,
+    parse_deadline,
+    parse_duration,
+    parse_problem_id,
+    parse_project_id,
+)
 from bot.projects import ProjectService
 from bot.registry import Registry
 from bot.replies import Buttons, Reply, shorten
@@ -29,9 +32,10 @@ from storage.repos import Repositories
 log = logging.getLogger(__name__)
 
 
-DATE_DEADLINE_AT = time(18, 0)  # a deadline given as a date means the end of that working day
 MAX_TEXT = 2000
 MAX_DEADLINE = timedelta(days=366)
+MIN_EXTENSION = timedelta(hours=1)
+MIN_DEFAULT_DEADLINE = timedelta(minutes=5)
 OPEN = ("open", "in_progress")
 ANY = ("open", "in_progress", "resolved")
 # A second identical report, note or extension within this window is a retry, not a new one.
@@ -87,23 +91,6 @@ class LedgerService:
 
     async def deadline_for(self, project_id: int) -> timedelta:
         return await self._repos.problems.deadline_default(project_id) or self._deadline_default
-
-    def parse_deadline(self, raw: str, timezone: str) -> datetime:
-        """A duration from now (``90m``, ``3d``) or a date (18:00 that day, project time)."""
-        now = self._clock.now()
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
-            day = date.fromisoformat(raw.strip())
-            deadline = datetime.combine(day, DATE_DEADLINE_AT, tzinfo=ZoneInfo(timezone))
-        else:
-            try:
-                deadline = now + parse_duration(raw)
-            except ValueError:
-                raise UserError("error.bad_deadline", value=raw[:20]) from None
-        if deadline <= now:
-            raise UserError("error.deadline_past")
-        if deadline - now > MAX_DEADLINE:
-            raise UserError("error.deadline_far")
-        return deadline
 
     # --- reporting --------------------------------------------------------------------------
 
@@ -299,10 +286,7 @@ class LedgerService:
 
     async def extend(self, user_id: int, problem_id: int, raw: str, reason: str) -> Problem:
         problem = await self._allowed(user_id, problem_id, LEAD)
-        try:
-            length = parse_duration(raw)
-        except ValueError:
-            raise UserError("error.bad_duration", value=raw[:20]) from None
+        length = parse_duration(raw, MIN_EXTENSION, MAX_DEADLINE)
         text = clean_text(reason, MAX_TEXT)
         seconds = int(length.total_seconds())
         if await self._repeated(user_id, problem.id, "extended", text=text, seconds=seconds):
@@ -341,26 +325,23 @@ class LedgerService:
             )
         return await self.problem(problem_id)
 
-    async def set_deadline(self, user_id: int, args: list[str]) -> tuple[str, object, str]:
+    async def set_deadline(self, user_id: int, args: list[str]) -> tuple[str, int, object]:
         """``/deadline <problem> <duration|date>`` or ``/deadline default <project> <duration>``."""
         if len(args) == 3 and args[0].lower() == "default":
             await self._registry.require_admin(user_id)
             project = await self._projects.project(parse_project_id(args[1]))
-            try:
-                value = parse_duration(args[2])
-            except ValueError:
-                raise UserError("error.bad_duration", value=args[2][:20]) from None
-            if value < timedelta(minutes=5) or value > MAX_DEADLINE:
-                raise UserError("error.deadline_far")
+            value = parse_duration(args[2], MIN_DEFAULT_DEADLINE, MAX_DEADLINE)
             await self._repos.problems.set_deadline_default(
                 Need(user_id, ADMIN, project.id, active=False), value, self._clock.now()
             )
-            return "default", project.id, format_duration(value)
+            return "default", project.id, value
         if len(args) != 2:
             raise UsageError("deadline")
         problem = await self.visible(user_id, parse_problem_id(args[0]))
         await self.check_deadline_rights(user_id, problem)
-        deadline = self.parse_deadline(args[1], problem.project_timezone)
+        deadline = parse_deadline(
+            args[1], self._clock.now(), problem.project_timezone, MAX_DEADLINE
+        )
         await self.set_deadline_at(user_id, problem, deadline)
         return "problem", problem.id, format_local(deadline, problem.project_timezone)
 
