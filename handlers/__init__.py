@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, checkin, errors, problems, start
+from handlers import admin, checkin, errors, paging, problems, start
 
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
@@ -86,6 +86,13 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(admin.projects_page, pattern=r"^pj:"))
     application.add_handler(CallbackQueryHandler(checkin.button, pattern=r"^ci:"))
     application.add_handler(CallbackQueryHandler(problems.button, pattern=r"^pb:"))
+    listings = {
+        "members": admin.MEMBERS,
+        "status": checkin.STATUS,
+        "holidays": checkin.HOLIDAYS,
+        "problems": problems.PROBLEMS,
+    }
+    application.add_handler(CallbackQueryHandler(paging.page_button(listings), pattern=r"^pg:"))
     # Anything else is forged or from an older version: refuse it, never leave it spinning.
     application.add_handler(CallbackQueryHandler(admin.unknown_button))
     # 6. Anything else that looks like a command, in private chats: say so.

@@ -13,6 +13,7 @@ from bot.parsing import parse_project_id
 from bot.projects import ProjectOverview
 from bot.replies import clip
 from handlers.common import Call, answer_press, edit_pressed, guarded
+from handlers.paging import Listing, show
 from storage.models import Member, Role
 from storage.outbox import OutgoingButton
 
@@ -22,8 +23,14 @@ PAGE_SIZE = 8
 PAGE_CALLBACK = re.compile(r"^pj:([0-9]{1,6})$")
 
 
-def _names(call: Call, members: list[Member]) -> str:
-    return ", ".join(m.person.label for m in members) or call.t("projects.nobody")
+def _names(call: Call, members: list[Member], project_id: int, most: int = 10) -> str:
+    """Names for a card: the first few, then how many more and where to see them all."""
+    if not members:
+        return call.t("projects.nobody")
+    shown = ", ".join(m.person.label for m in members[:most])
+    if len(members) > most:
+        shown += call.t("projects.more", count=len(members) - most, id=project_id)
+    return shown
 
 
 def _project_arg(call: Call, command: str, position: int = 0) -> int:
@@ -73,8 +80,8 @@ def _overview_line(call: Call, overview: ProjectOverview, schedule: str) -> str:
         name=project.name,
         status=call.t(f"status.{project.status}"),
         schedule=schedule,
-        secretaries=_names(call, overview.secretaries),
-        leaders=_names(call, overview.leaders),
+        secretaries=_names(call, overview.secretaries, project.id, most=3),
+        leaders=_names(call, overview.leaders, project.id, most=3),
     )
 
 
@@ -120,8 +127,8 @@ async def show_project(call: Call) -> None:
         timezone=project.timezone,
         created=format_local(project.created_at, project.timezone),
         schedule=schedule,
-        secretaries=_names(call, [m for m in members if m.role == "secretary"]),
-        leaders=_names(call, [m for m in members if m.role == "leader"]),
+        secretaries=_names(call, [m for m in members if m.role == "secretary"], project.id),
+        leaders=_names(call, [m for m in members if m.role == "leader"], project.id),
         group=(group.title or str(group.chat_id)) if group else call.t("project.no_group"),
     )
 
@@ -183,29 +190,33 @@ async def invite(call: Call) -> None:
         )
 
 
-@guarded(admin=True, private=True)
-async def members(call: Call) -> None:
-    """/members <id>"""
-    project_id = _project_arg(call, "members")
+async def _members(call: Call, project_id: int) -> tuple[str, list[str]]:
     projects = call.services.projects
     project = await projects.project(project_id)
     current = await projects.members(project_id)
     if not current:
-        await call.say("members.empty", id=project_id)
-        return
-    lines = [call.t("members.header", id=project.id, name=project.name)]
-    for member in current:
-        lines.append(
-            call.t(
-                "members.line",
-                label=member.person.label,
-                role=call.t(f"role.{member.role}"),
-                user_id=member.person.user_id,
-                since=format_local(member.added_at, project.timezone)[:10],
-                unreachable="" if member.person.reachable else call.t("members.unreachable"),
-            )
+        return call.t("members.empty", id=project_id), []
+    lines = [
+        call.t(
+            "members.line",
+            label=member.person.label,
+            role=call.t(f"role.{member.role}"),
+            user_id=member.person.user_id,
+            since=format_local(member.added_at, project.timezone)[:10],
+            unreachable="" if member.person.reachable else call.t("members.unreachable"),
         )
-    await call.reply(clip("\n".join(lines)))
+        for member in current
+    ]
+    return call.t("members.header", id=project.id, name=project.name), lines
+
+
+MEMBERS = Listing(_members)
+
+
+@guarded(admin=True, private=True)
+async def members(call: Call) -> None:
+    """/members <id>"""
+    await show(call, "members", _project_arg(call, "members"), MEMBERS)
 
 
 @guarded(admin=True, private=True)

@@ -7,10 +7,10 @@ import re
 
 from bot.clock import format_local
 from bot.errors import UsageError, UserError
-from bot.parsing import parse_year
+from bot.parsing import parse_project_id, parse_year
 from bot.replies import PressResult
 from handlers.common import Call, answer_press, edit_pressed, guarded, kick_outbox
-from storage.rounds import CheckinRow
+from handlers.paging import Listing, joined, show
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +74,35 @@ async def checkin_now(call: Call) -> None:
     kick_outbox(call.context)
 
 
-def _names(rows: list[CheckinRow], status: str) -> str:
-    return ", ".join(c.label for c in rows if c.status == status)
+async def _status(call: Call, project_id: int) -> tuple[str, list[str]]:
+    project, latest, rows = await call.services.rounds.status(project_id)
+    if latest is None:
+        return call.t("status.none", id=project.id), []
+    state = (
+        call.t("status.state.open", closes=format_local(latest.closes_at, project.timezone))
+        if latest.status == "open"
+        else call.t("status.state.closed")
+    )
+    header = call.t(
+        "status.header",
+        id=project.id,
+        name=project.name,
+        date=latest.local_date.isoformat(),
+        state=state,
+    )
+    lines = []
+    for key, state_name in (
+        ("status.answered", "answered"),
+        ("status.on_leave", "on_leave"),
+        ("status.pending", "pending"),
+        ("status.missed", "missed"),
+    ):
+        names = [c.label for c in rows if c.status == state_name]
+        lines += [call.t(key, names=chunk) for chunk in joined(names)]
+    return header, lines
+
+
+STATUS = Listing(_status)
 
 
 @guarded(admin=True, private=True)
@@ -83,34 +110,7 @@ async def status(call: Call) -> None:
     """/status <id>"""
     if len(call.args) != 1:
         raise UsageError("status")
-    project, latest, rows = await call.services.rounds.status(call.args[0])
-    if latest is None:
-        await call.say("status.none", id=project.id)
-        return
-    state = (
-        call.t("status.state.open", closes=format_local(latest.closes_at, project.timezone))
-        if latest.status == "open"
-        else call.t("status.state.closed")
-    )
-    lines = [
-        call.t(
-            "status.header",
-            id=project.id,
-            name=project.name,
-            date=latest.local_date.isoformat(),
-            state=state,
-        )
-    ]
-    for key, state_name in (
-        ("status.answered", "answered"),
-        ("status.on_leave", "on_leave"),
-        ("status.pending", "pending"),
-        ("status.missed", "missed"),
-    ):
-        names = _names(rows, state_name)
-        if names:
-            lines.append(call.t(key, names=names))
-    await call.reply("\n".join(lines))
+    await show(call, "status", parse_project_id(call.args[0]), STATUS)
 
 
 @guarded(admin=True, private=True)
@@ -128,20 +128,26 @@ async def workday(call: Call) -> None:
     await call.say("workday.added", day=day.isoformat())
 
 
+async def _holidays(call: Call, year: int) -> tuple[str, list[str]]:
+    covered, entries = await call.services.schedules.calendar_entries(year)
+    coverage = call.t("holidays.covered" if covered else "holidays.not_covered")
+    lines = [
+        call.t("holidays.line", day=day.isoformat(), kind=call.t(f"holidays.kind.{kind}"))
+        for day, kind in entries
+    ] or [call.t("holidays.none")]
+    return call.t("holidays.header", year=year, coverage=coverage), lines
+
+
+HOLIDAYS = Listing(_holidays)
+
+
 @guarded(admin=True, private=True)
 async def holidays(call: Call) -> None:
     """/holidays [year]"""
     if len(call.args) > 1:
         raise UsageError("holidays")
     year = parse_year(call.args[0]) if call.args else call.services.clock.now().year
-    covered, entries = await call.services.schedules.calendar_entries(year)
-    coverage = call.t("holidays.covered" if covered else "holidays.not_covered")
-    lines = [call.t("holidays.header", year=year, coverage=coverage)]
-    lines += [
-        call.t("holidays.line", day=day.isoformat(), kind=call.t(f"holidays.kind.{kind}"))
-        for day, kind in entries
-    ] or [call.t("holidays.none")]
-    await call.reply("\n".join(lines))
+    await show(call, "holidays", year, HOLIDAYS)
 
 
 @guarded(private=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.clock import format_local
 from bot.errors import UsageError
-from bot.parsing import parse_problem_id
-from bot.replies import clip
+from bot.parsing import parse_problem_id, parse_project_id
 from handlers.checkin import apply_press
 from handlers.common import Call, guarded, kick_outbox
+from handlers.paging import Listing, show
 
 
 def _rest(call: Call, words: int) -> list[str]:
@@ -24,21 +24,26 @@ async def new_problem(call: Call) -> None:
     await call.reply(reply.text, reply.buttons)
 
 
+async def _problems(call: Call, project_id: int) -> tuple[str, list[str]]:
+    """Unresolved problems of one project (0: of all the user's projects)."""
+    ledger = call.services.ledger
+    found = await ledger.list_unresolved(call.user.id, str(project_id) if project_id else None)
+    if not found:
+        return call.t("problems.empty"), []
+    lines = [ledger.cards.render_line(problem, call.lang) for problem in found]
+    return call.t("problems.header", count=len(found)), lines
+
+
+PROBLEMS = Listing(_problems, admin=False)
+
+
 @guarded(private=True)
 async def list_problems(call: Call) -> None:
     """/problems [project id]"""
     if len(call.args) > 1:
         raise UsageError("problems")
-    ledger = call.services.ledger
-    found = await ledger.list_unresolved(call.user.id, call.args[0] if call.args else None)
-    if not found:
-        await call.say("problems.empty")
-        return
-    text = "\n".join(
-        [call.t("problems.header", count=len(found))]
-        + [ledger.cards.render_line(problem, call.lang) for problem in found]
-    )
-    await call.reply(clip(text))
+    project_id = parse_project_id(call.args[0]) if call.args else 0
+    await show(call, "problems", project_id, PROBLEMS)
 
 
 @guarded(private=True)

@@ -106,9 +106,9 @@ class RoundService:
         assert opened is not None
         return opened, len(secretaries)
 
-    async def status(self, project_arg: str) -> tuple[Project, RoundRow | None, list[CheckinRow]]:
+    async def status(self, project_id: int) -> tuple[Project, RoundRow | None, list[CheckinRow]]:
         """The project's current or last round and its check-ins."""
-        project = await self._projects.project(parse_project_id(project_arg))
+        project = await self._projects.project(project_id)
         latest = await self._repos.rounds.latest_round(project.id)
         if latest is None:
             return project, None, []
