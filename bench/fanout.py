@@ -46,6 +46,7 @@ async def run(count: int, rate: float) -> dict[str, float | int]:
         services = services_of(app)
         project = await services.projects.create_project(ADMIN_ID, "Bench")
         people = [(10_000 + n, f"Secretary {n}", None, "zh-CN") for n in range(count)]
+        api.known_chats.update(p[0] for p in people)  # they have all opened the bot
         await services.repos.members.import_members(
             project.id, "secretary", people, ADMIN_ID, clock.now()
         )

@@ -76,7 +76,8 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
         .build()
     )
     repos = Repositories(db, settings.admin_ids)
-    services = build_services(settings, repos, clock, TelegramNotifier(application.bot))
+    notifier = TelegramNotifier(application.bot, settings.send_timeout.total_seconds())
+    services = build_services(settings, repos, clock, notifier)
 
     async def reschedule(project_id: int) -> None:
         await schedule_project(application, project_id)

@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     problem_deadline_default: Duration = timedelta(days=3)
     escalate_l2_after: Duration = timedelta(days=2)
     pending_input_ttl: Duration = timedelta(minutes=15)
+    send_timeout: Duration = timedelta(seconds=30)
 
     @field_validator("default_timezone")
     @classmethod

@@ -347,6 +347,7 @@ EN: dict[str, str] = {
     "unit.s": "{n} seconds",
     "unit.s_one": "{n} second",
     "error.duration_range": "The duration must be between {low} and {high}.",
+    "error.busy": "The database is busy right now, so nothing was saved. Please try again in a minute.",
     "error.bad_year": "“{value}” is not a year between {first} and {last}.",
 }
 
@@ -618,6 +619,7 @@ ZH: dict[str, str] = {
     "unit.s": "{n}秒",
     "unit.s_one": "{n}秒",
     "error.duration_range": "时长须在 {low} 到 {high} 之间。",
+    "error.busy": "数据库正忙，本次操作未保存，请一分钟后再试。",
     "error.bad_year": "“{value}”不是 {first} 到 {last} 之间的年份。",
 }
 

@@ -32,9 +32,13 @@ class ChatMoved(DeliveryError):
 class RetryLater(DeliveryError):
     """Flood limit, server error or timeout: try again, after ``retry_after`` seconds if given."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, timed_out: bool = False
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        # No answer in time: Telegram may have delivered it, and the retry may be a duplicate.
+        self.timed_out = timed_out
 
 
 class Undeliverable(DeliveryError):

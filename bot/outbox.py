@@ -19,6 +19,9 @@ MAX_BACKOFF = timedelta(minutes=10)
 BATCH = 500
 PER_CHAT_INTERVAL = 1.0  # Telegram: about one message per second in one chat
 TRIES_PER_DRAIN = 3
+# Messages sent but not yet marked sent: after a crash these are the ones sent twice, so few
+# are in flight at a time, and each is marked the moment Telegram accepts it.
+IN_FLIGHT = 4
 
 # What to send instead of a message that cannot be delivered: (message, recipient gone, error).
 Instead = Callable[[PendingMessage, bool, str], Awaitable[list[OutgoingMessage]]]
@@ -47,7 +50,7 @@ class OutboxSender:
         clock: Clock,
         on_recipient_gone: Callable[[int], Awaitable[None]] | None = None,
         instead: Instead | None = None,
-        concurrency: int = 64,
+        in_flight: int = IN_FLIGHT,
     ) -> None:
         self._repo = repo
         self._groups = groups
@@ -55,7 +58,9 @@ class OutboxSender:
         self._clock = clock
         self._on_recipient_gone = on_recipient_gone
         self._instead = instead
-        self._slots = asyncio.Semaphore(concurrency)
+        self._slots = asyncio.Semaphore(in_flight)
+        # Sends that got no answer in time: each may have been delivered and sent again.
+        self.timeouts = 0
         self._lock = asyncio.Lock()
 
     @property
@@ -119,6 +124,8 @@ class OutboxSender:
                 await self._repo.move_chat(message.chat_id, exc.new_chat_id)
                 return "moved"
             except RetryLater as exc:
+                if exc.timed_out:
+                    self.timeouts += 1
                 delay = (
                     timedelta(seconds=exc.retry_after)
                     if exc.retry_after is not None

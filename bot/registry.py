@@ -65,7 +65,9 @@ class Registry:
                         now,
                     )
             return fallback
-        await self._repos.people.touch(user.id, user.display_name, user.username, now)
+        if (person.display_name, person.username) != (user.display_name, user.username):
+            # Only a change is written: reading never waits for the database's write lock.
+            await self._repos.people.touch(user.id, user.display_name, user.username, now)
         if not person.reachable:
             await self._repos.people.set_reachable(user.id, True, now)
         return person.language or fallback

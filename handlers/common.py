@@ -20,6 +20,7 @@ from bot.registry import UserRef
 from bot.replies import Buttons, clip
 from bot.services import Services
 from handlers.notifier import keyboard
+from storage import StorageBusy
 from storage.access import Denied
 from storage.outbox import OutgoingButton
 
@@ -164,6 +165,10 @@ def guarded(*, admin: bool = False, private: bool = False) -> Callable[[Handler]
             except Denied as exc:
                 # Someone's role changed between reading and writing: refused as of now.
                 await refuse(call, refusal(exc))
+            except StorageBusy:
+                # Nothing was written: say so, rather than pretend or apologise for a bug.
+                log.warning("database busy; update %s not handled", update.update_id)
+                await refuse(call, UserError("error.busy"))
 
         return wrapper
 

@@ -33,15 +33,22 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 class TelegramNotifier:
     """Implements :class:`bot.notifier.Notifier` with a PTB bot."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, send_timeout: float) -> None:
         self._bot = bot
+        # Longer than PTB's 5 s: a send that Telegram accepts but answers late would otherwise
+        # be counted as failed and sent again.
+        self._send_timeout = send_timeout
 
     async def send(
         self, chat_id: int, text: str, *, thread_id: int | None = None, buttons: Keyboard = ()
     ) -> int:
         try:
             message = await self._bot.send_message(
-                chat_id, text, message_thread_id=thread_id, reply_markup=keyboard(buttons)
+                chat_id,
+                text,
+                message_thread_id=thread_id,
+                reply_markup=keyboard(buttons),
+                read_timeout=self._send_timeout,
             )
         except Forbidden as exc:
             raise RecipientGone(str(exc)) from exc
@@ -52,7 +59,7 @@ class TelegramNotifier:
         except BadRequest as exc:
             raise Undeliverable(str(exc)) from exc
         except TimedOut as exc:
-            raise RetryLater(f"timed out: {exc}") from exc
+            raise RetryLater(f"timed out: {exc}", timed_out=True) from exc
         except NetworkError as exc:
             raise RetryLater(f"network error: {exc}") from exc
         return message.message_id

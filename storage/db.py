@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,15 @@ _TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 class StorageError(Exception):
     """The database cannot be opened or migrated."""
+
+
+class StorageBusy(StorageError):
+    """Another process held the database longer than we were willing to wait; nothing was
+    written."""
+
+
+BUSY_TIMEOUT = timedelta(seconds=5)  # SQLite waits this long for a lock, each attempt
+PATIENCE = timedelta(seconds=60)  # a write keeps trying for this long before giving up
 
 
 def to_db(value: datetime) -> str:
@@ -44,13 +53,24 @@ def opt_from_db(value: str | None) -> datetime | None:
 class Database:
     """Owns the connection. Writes go through :meth:`write`, one transaction at a time."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, patience: timedelta) -> None:
         self._conn = conn
+        self._patience = patience
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
-        """Open (creating if needed), configure and migrate the database at ``path``."""
+    async def open(
+        cls,
+        path: Path | str,
+        *,
+        busy_timeout: timedelta = BUSY_TIMEOUT,
+        patience: timedelta = PATIENCE,
+    ) -> Database:
+        """Open (creating if needed), configure, check and migrate the database at ``path``.
+
+        A file that is not a database, is damaged or cannot be written is refused here with one
+        :class:`StorageError`, instead of failing every update later.
+        """
         pending = aiosqlite.connect(str(path), isolation_level=None)
         try:
             conn = await pending
@@ -61,17 +81,30 @@ class Database:
             await asyncio.to_thread(pending._thread.join, 5)
             raise StorageError(f"cannot open database {path}: {exc}") from exc
         conn.row_factory = aiosqlite.Row
-        db = cls(conn)
+        db = cls(conn, patience)
         try:
+            await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout.total_seconds() * 1000)}")
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA busy_timeout=5000")
+            await db._check()
             await db._migrate()
-        except aiosqlite.Error as exc:
+        except (aiosqlite.Error, StorageError) as exc:
             await conn.close()
             raise StorageError(f"cannot use database {path}: {exc}") from exc
         return db
+
+    async def _check(self) -> None:
+        """Sound (quick_check) and writable (a write that changes nothing, rolled back)."""
+        row = await self.fetchone("PRAGMA quick_check")
+        if row is None or row[0] != "ok":
+            raise StorageError(f"the file is damaged ({row[0] if row else 'no answer'})")
+        version = await self.schema_version()
+        await self._begin()
+        try:
+            await self._conn.execute(f"PRAGMA user_version={version}")
+        finally:
+            await self._conn.execute("ROLLBACK")
 
     async def close(self) -> None:
         await self._conn.close()
@@ -93,15 +126,37 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One explicit write transaction; concurrent writers in this process queue here."""
+        """One explicit write transaction; concurrent writers in this process queue here.
+
+        If another process holds the database, SQLite waits BUSY_TIMEOUT; we then try again
+        until PATIENCE has passed, and only then give up with :class:`StorageBusy`. Nothing has
+        been done before the transaction begins, so trying again is always safe.
+        """
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            await self._begin()
             try:
                 yield self._conn
             except BaseException:
                 await self._conn.execute("ROLLBACK")
                 raise
             await self._conn.execute("COMMIT")
+
+    async def _begin(self) -> None:
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self._patience.total_seconds()
+        pause = 0.05
+        while True:
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                return
+            except aiosqlite.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if loop.time() >= give_up:
+                    raise StorageBusy(str(exc)) from exc
+                log.warning("database busy, trying again: %s", exc)
+                await asyncio.sleep(min(pause, max(give_up - loop.time(), 0)))
+                pause = min(pause * 2, 1.0)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         async with self._conn.execute(sql, params) as cursor:

@@ -116,12 +116,21 @@ class Harness:
 _running: list[Harness] = []
 
 
-async def start_harness(api: FakeBotAPI, clock: FakeClock, path: Path, **overrides: Any) -> Harness:
+async def start_harness(
+    api: FakeBotAPI,
+    clock: FakeClock,
+    path: Path,
+    *,
+    database: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> Harness:
+    """Start the real bot on a database file; ``database`` goes to ``Database.open`` (busy
+    timeout, patience), everything else into the settings."""
     settings = make_settings(api, path, **overrides)
-    database = await Database.open(settings.database_path)
-    application = build_application(settings, database, clock)
+    database_ = await Database.open(settings.database_path, **(database or {}))
+    application = build_application(settings, database_, clock)
     api._released.clear()
-    harness = Harness(application, api, clock, database)
+    harness = Harness(application, api, clock, database_)
     _running.append(harness)
     try:
         await start(application, poll_timeout=timedelta(seconds=1))

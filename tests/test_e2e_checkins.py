@@ -368,13 +368,16 @@ async def test_scheduler_jobs_follow_the_database(bot: Harness) -> None:
     assert "Usage" in (await bot.send(ADMIN, "/schedule 1 hourly")).params["text"]
 
 
-async def test_a_hanging_bot_api_delays_but_loses_nothing(bot: Harness) -> None:
+async def test_a_hanging_bot_api_delays_but_loses_nothing(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
     """A request that never gets an answer times out; the prompt is retried and sent once."""
+    bot = await start_harness(api, clock, tmp_path / "b.db", send_timeout=timedelta(seconds=1))
     await project_with(bot, "Plant", [S1], "daily 09:00")
     bot.api.fail("sendMessage", hang=True, chat_id=S1.id)
     bot.clock.set(SLOT)
-    await run_jobs(bot)  # waits out the client's read timeout (5 s, PTB's default)
-    assert prompts_to(bot, S1) == []
+    await run_jobs(bot)  # waits out SEND_TIMEOUT
+    assert prompts_to(bot, S1) == [] and bot.services.outbox.timeouts == 1
     bot.clock.advance(timedelta(seconds=30))
     await run_jobs(bot)
     assert len(prompts_to(bot, S1)) == 1
