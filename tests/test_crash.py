@@ -22,8 +22,8 @@ FIRST = 20_000
 MOST_DUPLICATES = 5  # the target at 1,000 messages/s (docs/reliability.md)
 
 
-async def _seed(path: Path) -> None:
-    """A project with SECRETARIES secretaries, written before the bot starts."""
+async def seed(path: Path, count: int = SECRETARIES) -> None:
+    """A project with ``count`` secretaries, written before the bot starts."""
     db = await Database.open(path)
     try:
         repos = Repositories(db, [ADMIN.id])
@@ -31,20 +31,21 @@ async def _seed(path: Path) -> None:
         project = await repos.projects.create(
             Need(ADMIN.id, ADMIN_ROLE), "Plant", "Asia/Shanghai", now
         )
-        people = [(FIRST + n, f"Secretary {n}", None, "en") for n in range(SECRETARIES)]
+        people = [(FIRST + n, f"Secretary {n}", None, "en") for n in range(count)]
         await repos.members.import_members(project.id, "secretary", people, ADMIN.id, now)
     finally:
         await db.close()
 
 
-async def _start(api: FakeBotAPI, path: Path) -> asyncio.subprocess.Process:
+async def start_bot(api: FakeBotAPI, path: Path, rate: int = 1000) -> asyncio.subprocess.Process:
+    """``python -m bot`` on ``path`` against the fake API; returns once it has started."""
     env = {k: v for k, v in os.environ.items() if not k.isupper() or k in {"PATH", "HOME"}}
     env.update(
         BOT_TOKEN=TOKEN,
         ADMIN_IDS=str(ADMIN.id),
         DATABASE_PATH=str(path),
         BOT_API_BASE_URL=api.base_url,
-        RATE_LIMIT_PER_SECOND="1000",
+        RATE_LIMIT_PER_SECOND=str(rate),
         PYTHONPATH=str(Path(__file__).parent.parent),
     )
     mark = len(api.calls)
@@ -61,11 +62,12 @@ async def _start(api: FakeBotAPI, path: Path) -> asyncio.subprocess.Process:
     return process
 
 
-def _prompts(api: FakeBotAPI) -> Counter[int]:
+def prompts(api: FakeBotAPI, count: int = SECRETARIES) -> Counter[int]:
+    """How many messages each seeded secretary has received."""
     return Counter(
         c.params["chat_id"]
         for c in api.calls
-        if c.method == "sendMessage" and FIRST <= c.params["chat_id"] < FIRST + SECRETARIES
+        if c.method == "sendMessage" and FIRST <= c.params["chat_id"] < FIRST + count
     )
 
 
@@ -73,28 +75,28 @@ async def test_sigkill_mid_fan_out_loses_nothing_and_doubles_at_most_what_was_in
     api: FakeBotAPI, tmp_path: Path
 ) -> None:
     path = tmp_path / "bangban.db"
-    await _seed(path)
+    await seed(path)
     api.known_chats.update(range(FIRST, FIRST + SECRETARIES))
     api.known_chats.add(ADMIN.id)
-    process = await _start(api, path)
+    process = await start_bot(api, path)
     try:
         await api.send_text(ADMIN, "/checkinnow 1")
-        await api.wait_for(lambda c: sum(_prompts(api).values()) >= 100, timeout=30)
+        await api.wait_for(lambda c: sum(prompts(api).values()) >= 100, timeout=30)
     finally:
         process.kill()
         await process.wait()
-    before = sum(_prompts(api).values())
+    before = sum(prompts(api).values())
     assert before < SECRETARIES, "the fan-out ended before the kill; nothing was tested"
 
-    process = await _start(api, path)
+    process = await start_bot(api, path)
     try:
-        await api.wait_for(lambda c: len(_prompts(api)) == SECRETARIES, timeout=60)
+        await api.wait_for(lambda c: len(prompts(api)) == SECRETARIES, timeout=60)
     finally:
         process.send_signal(signal.SIGTERM)
         await api.release_polls()
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
-    prompts = _prompts(api)
-    duplicated = sum(n - 1 for n in prompts.values())
-    assert len(prompts) == SECRETARIES  # none lost
-    assert duplicated <= MOST_DUPLICATES, prompts.most_common(8)
+    received = prompts(api)
+    duplicated = sum(n - 1 for n in received.values())
+    assert len(received) == SECRETARIES  # none lost
+    assert duplicated <= MOST_DUPLICATES, received.most_common(8)
     assert b"Traceback" not in stderr
