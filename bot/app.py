@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +14,6 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     ContextTypes,
-    SimpleUpdateProcessor,
 )
 
 import handlers
@@ -25,6 +23,7 @@ from bot.config import Settings
 from bot.services import Services, build_services
 from handlers.common import SERVICES_KEY
 from handlers.notifier import TelegramNotifier
+from handlers.updates import UpdateProcessor
 from storage import Database, Repositories
 
 log = logging.getLogger(__name__)
@@ -36,30 +35,6 @@ SWEEP_INTERVAL = timedelta(seconds=60)
 JOB_DEFAULTS = {"misfire_grace_time": 300, "coalesce": True, "replace_existing": True}
 
 App = Application[Any, Any, Any, Any, Any, Any]
-
-
-class UpdateProcessor(SimpleUpdateProcessor):
-    """PTB's processor, one update at a time, that also tells who waits when each is done
-    (tests settle on it instead of sleeping)."""
-
-    def __init__(self) -> None:
-        super().__init__(1)
-        self.finished: set[int] = set()
-        self._done = asyncio.Condition()
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        try:
-            await coroutine
-        finally:
-            if isinstance(update, Update):
-                async with self._done:
-                    self.finished.add(update.update_id)
-                    self._done.notify_all()
-
-    async def wait_for(self, update_id: int) -> None:
-        """Return once the update with this id has been handled."""
-        async with self._done:
-            await self._done.wait_for(lambda: update_id in self.finished)
 
 
 def build_application(settings: Settings, db: Database, clock: Clock) -> App:

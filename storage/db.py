@@ -51,12 +51,17 @@ def opt_from_db(value: str | None) -> datetime | None:
 
 
 class Database:
-    """Owns the connection. Writes go through :meth:`write`, one transaction at a time."""
+    """Owns the connection. Writes go through :meth:`write`, one transaction at a time.
+
+    Every statement, reads included, runs under one lock: on a single connection a read
+    issued while another coroutine's transaction is open would see that transaction's
+    uncommitted rows (and act on them even if it then rolls back).
+    """
 
     def __init__(self, conn: aiosqlite.Connection, patience: timedelta) -> None:
         self._conn = conn
         self._patience = patience
-        self._write_lock = asyncio.Lock()
+        self._lock = asyncio.Lock()
 
     @classmethod
     async def open(
@@ -132,7 +137,7 @@ class Database:
         until PATIENCE has passed, and only then give up with :class:`StorageBusy`. Nothing has
         been done before the transaction begins, so trying again is always safe.
         """
-        async with self._write_lock:
+        async with self._lock:
             await self._begin()
             try:
                 yield self._conn
@@ -142,13 +147,17 @@ class Database:
             await self._conn.execute("COMMIT")
 
     async def _begin(self) -> None:
+        await self._patiently("BEGIN IMMEDIATE", ())
+
+    async def _patiently(self, sql: str, params: Params) -> aiosqlite.Cursor:
+        """Execute, trying again while another process holds the database (SQLite itself
+        waits busy_timeout each time), until PATIENCE has passed."""
         loop = asyncio.get_running_loop()
         give_up = loop.time() + self._patience.total_seconds()
         pause = 0.05
         while True:
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-                return
+                return await self._conn.execute(sql, params)
             except aiosqlite.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
@@ -159,18 +168,22 @@ class Database:
                 pause = min(pause * 2, 1.0)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        async with self._lock:
+            return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
+        async with self._lock, self._conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one write statement in its own transaction; returns lastrowid."""
-        async with self.write() as conn:
-            cursor = await conn.execute(sql, params)
-            return cursor.lastrowid or 0
+        """Run one write statement as a transaction of its own; returns the rows it changed.
+
+        A single statement needs no BEGIN/COMMIT (SQLite makes it atomic by itself), which saves
+        two round trips to the database thread on hot paths such as marking a message sent.
+        """
+        async with self._lock:
+            cursor = await self._patiently(sql, params)
+            return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.write() as conn:

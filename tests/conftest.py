@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from bot.app import App, UpdateProcessor, build_application, services_of, start, stop
+from bot.app import App, build_application, services_of, start, stop
 from bot.config import Settings
 from bot.services import Services
+from handlers.updates import UpdateProcessor
 from storage import Database, Repositories
 from tests.fakebot import ApiCall, FakeBotAPI, FakeClock, FakeUser
 

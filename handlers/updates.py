@@ -1,0 +1,81 @@
+"""How updates are scheduled: different chats at once, each chat and each person in order."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections import deque
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import SimpleUpdateProcessor
+
+CONCURRENT_UPDATES = 32
+REMEMBERED = 10_000  # finished update ids kept for whoever waits on one
+
+
+def _keys(update: object) -> list[tuple[str, int]]:
+    """What an update must wait its turn behind: earlier updates of its chat and its sender."""
+    if not isinstance(update, Update):
+        return []
+    keys = []
+    if update.effective_chat is not None:
+        keys.append(("chat", update.effective_chat.id))
+    if update.effective_user is not None:
+        keys.append(("user", update.effective_user.id))
+    return keys
+
+
+class UpdateProcessor(SimpleUpdateProcessor):
+    """Handles updates of different chats concurrently, while the updates of one chat (and of
+    one person, wherever they write) are handled one after the other, in the order they came.
+
+    A slow reply to one person (a rate limit, a busy database) no longer holds up everyone
+    else, and nobody's second message overtakes their first. It also remembers which updates
+    are done, so tests can wait for one instead of sleeping.
+    """
+
+    def __init__(self, concurrency: int = CONCURRENT_UPDATES) -> None:
+        super().__init__(concurrency)
+        self._tails: dict[tuple[str, int], asyncio.Future[None]] = {}
+        self._finished: set[int] = set()
+        self._order: deque[int] = deque()
+        self._done = asyncio.Condition()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        # PTB admits updates through a FIFO semaphore, so they get here in the order they came;
+        # the turn is taken before the first await, so each chat's queue keeps that order.
+        keys = _keys(update)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        earlier = {self._tails[key] for key in keys if key in self._tails}
+        for key in keys:
+            self._tails[key] = mine
+        started = False
+        try:
+            for turn in earlier:
+                await turn
+            started = True
+            await coroutine
+        finally:
+            if not started and inspect.iscoroutine(coroutine):
+                coroutine.close()
+            mine.set_result(None)
+            for key in keys:
+                if self._tails.get(key) is mine:
+                    del self._tails[key]
+            if isinstance(update, Update):
+                await self._mark_done(update.update_id)
+
+    async def _mark_done(self, update_id: int) -> None:
+        async with self._done:
+            self._finished.add(update_id)
+            self._order.append(update_id)
+            if len(self._order) > REMEMBERED:
+                self._finished.discard(self._order.popleft())
+            self._done.notify_all()
+
+    async def wait_for(self, update_id: int) -> None:
+        """Return once the update with this id has been handled."""
+        async with self._done:
+            await self._done.wait_for(lambda: update_id in self._finished)
