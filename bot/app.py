@@ -10,7 +10,6 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     ContextTypes,
@@ -23,6 +22,7 @@ from bot.config import Settings
 from bot.services import Services, build_services
 from handlers.common import SERVICES_KEY
 from handlers.notifier import TelegramNotifier
+from handlers.ratelimit import PriorityRateLimiter
 from handlers.updates import UpdateProcessor
 from storage import Database, Repositories
 
@@ -44,9 +44,7 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
-        .rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.rate_limit_per_second, max_retries=2)
-        )
+        .rate_limiter(PriorityRateLimiter(settings.rate_limit_per_second))
         .concurrent_updates(UpdateProcessor())
         .build()
     )

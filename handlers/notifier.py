@@ -5,9 +5,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ExtBot
 
 from bot.notifier import ChatMoved, Keyboard, RecipientGone, RetryLater, Undeliverable
 from storage.outbox import OutgoingButton
@@ -33,7 +35,7 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 class TelegramNotifier:
     """Implements :class:`bot.notifier.Notifier` with a PTB bot."""
 
-    def __init__(self, bot: Bot, send_timeout: float) -> None:
+    def __init__(self, bot: ExtBot[Any], send_timeout: float) -> None:
         self._bot = bot
         # Longer than PTB's 5 s: a send that Telegram accepts but answers late would otherwise
         # be counted as failed and sent again.
@@ -49,6 +51,8 @@ class TelegramNotifier:
                 message_thread_id=thread_id,
                 reply_markup=keyboard(buttons),
                 read_timeout=self._send_timeout,
+                # Behind people's replies in the rate limiter (handlers/ratelimit.py).
+                rate_limit_args="low",
             )
         except Forbidden as exc:
             raise RecipientGone(str(exc)) from exc

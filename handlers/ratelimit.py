@@ -1,0 +1,114 @@
+"""Telegram's rate limits, with people's replies ahead of the bot's own messages.
+
+PTB's ``AIORateLimiter`` treats every request alike, so during a round of thousands of prompts
+a reply to someone's command waited behind the prompts in flight. Here the outbox's sends are
+marked low priority (``rate_limit_args="low"``): they take a slot only while no reply waits for
+one. Both stay within the overall rate, and within 20 messages a minute in each group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+from handlers.notifier import retry_after_seconds
+
+log = logging.getLogger(__name__)
+
+LOW = "low"
+GROUP_PER_MINUTE = 20
+RETRIES = 2  # a reply is tried again this often after a 429; the outbox reschedules instead
+JSON = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+class _Bucket:
+    """A token bucket: ``rate`` tokens a second, at most ``burst`` saved up. A low-priority
+    taker waits while a high-priority one is waiting."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self._rate = rate
+        self._burst = max(burst, 1.0)
+        self._tokens = self._burst
+        self._stamp = asyncio.get_running_loop().time()
+        self._high_waiting = 0
+
+    async def take(self, low: bool) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
+            self._stamp = now
+            if self._tokens >= 1 and not (low and self._high_waiting):
+                self._tokens -= 1
+                return
+            wait = max((1 - self._tokens) / self._rate, 1 / self._rate / 4)
+            if low:
+                await asyncio.sleep(wait)
+                continue
+            self._high_waiting += 1
+            try:
+                await asyncio.sleep(wait)
+            finally:
+                self._high_waiting -= 1
+
+
+class PriorityRateLimiter(BaseRateLimiter[str]):
+    def __init__(self, per_second: float, group_per_minute: int = GROUP_PER_MINUTE) -> None:
+        self._per_second = per_second
+        self._group_per_minute = group_per_minute
+        self._overall: _Bucket | None = None
+        self._groups: dict[int | str, _Bucket] = {}
+        self._closed_until = 0.0  # after a 429, nobody sends before this (loop time)
+
+    async def initialize(self) -> None:
+        self._overall = _Bucket(self._per_second, self._per_second)
+
+    async def shutdown(self) -> None:
+        self._groups.clear()
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSON]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: str | None,
+    ) -> JSON:
+        low = rate_limit_args == LOW
+        chat_id = data.get("chat_id")
+        with contextlib.suppress(TypeError, ValueError):
+            chat_id = int(chat_id)  # type: ignore[arg-type]
+        loop = asyncio.get_running_loop()
+        for attempt in range(RETRIES + 1):
+            closed = self._closed_until - loop.time()
+            if closed > 0:
+                await asyncio.sleep(closed)
+            if chat_id is not None:
+                # Channels and supergroups: a negative id, or an @name.
+                if isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0):
+                    await self._group(chat_id).take(low)
+                assert self._overall is not None, "initialize() first"
+                await self._overall.take(low)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                pause = retry_after_seconds(exc) + 0.1
+                log.info("%s: flood limit, everyone waits %.1f s", endpoint, pause)
+                self._closed_until = max(self._closed_until, loop.time() + pause)
+                if low or attempt == RETRIES:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _group(self, chat_id: int | str) -> _Bucket:
+        bucket = self._groups.get(chat_id)
+        if bucket is None:
+            rate = self._group_per_minute / 60
+            bucket = self._groups[chat_id] = _Bucket(rate, self._group_per_minute)
+        return bucket
