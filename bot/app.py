@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -39,6 +40,9 @@ App = Application[Any, Any, Any, Any, Any, Any]
 
 def build_application(settings: Settings, db: Database, clock: Clock) -> App:
     """Build the Application exactly as production runs it; tests change only settings."""
+    # PTB 22's opt-in: RetryAfter.retry_after is a timedelta, instead of a deprecation warning
+    # on every flood limit (an error under the test suite's warnings-as-errors).
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     application = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
