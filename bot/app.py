@@ -30,6 +30,7 @@ from storage import Database, Repositories
 log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL = timedelta(seconds=15)
+SLOTS_JOB = "slots"
 SWEEP_INTERVAL = timedelta(seconds=60)
 # A job that starts late (busy loop, suspended VM) still runs within this window; coalesce
 # folds a backlog of runs into one, since every job re-reads the database anyway.
@@ -56,8 +57,8 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
     notifier = TelegramNotifier(application.bot, settings.send_timeout.total_seconds())
     services = build_services(settings, repos, clock, notifier)
 
-    async def reschedule(project_id: int) -> None:
-        await schedule_project(application, project_id)
+    async def reschedule() -> None:
+        await plan_slots(application)
 
     services.schedules.on_schedule_changed = reschedule
 
@@ -127,33 +128,31 @@ async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     await _deliver(services)
 
 
-async def _slot(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A project's slot has come: open the round, deliver, and plan the next slot."""
+async def _slots(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The earliest project slot has come: open every due round, deliver, plan the next."""
     services = services_of(context.application)
     await services.rounds.tick()
-    job = context.job
-    if job is not None and isinstance(job.data, int):
-        await schedule_project(context.application, job.data)
+    await plan_slots(context.application)
     await _deliver(services)
 
 
-def slot_job_id(project_id: int) -> str:
-    return f"checkin:{project_id}"
-
-
-async def schedule_project(application: App, project_id: int) -> None:
-    """Plan (or drop) the job for a project's next slot; the database decides which."""
+async def plan_slots(application: App) -> None:
+    """One job, at the earliest next slot of any project (the database decides when); a
+    project whose next slot is not worked out yet makes it run at once."""
     job_queue = application.job_queue
     if job_queue is None:
         return
-    job_id = slot_job_id(project_id)
-    when = await services_of(application).schedules.next_slot_of(project_id)
+    services = services_of(application)
+    when = await services.rounds.next_wakeup()
     if when is None:
-        if job_queue.scheduler.get_job(job_id) is not None:
-            job_queue.scheduler.remove_job(job_id)
+        if job_queue.scheduler.get_job(SLOTS_JOB) is not None:
+            job_queue.scheduler.remove_job(SLOTS_JOB)
         return
     job_queue.run_once(
-        _slot, when=when, data=project_id, name=job_id, job_kwargs={"id": job_id, **JOB_DEFAULTS}
+        _slots,
+        when=max(when, services.clock.now()),
+        name=SLOTS_JOB,
+        job_kwargs={"id": SLOTS_JOB, **JOB_DEFAULTS},
     )
 
 
@@ -175,8 +174,7 @@ async def schedule_jobs(application: App) -> None:
         name="sweep",
         job_kwargs={"id": "sweep", **JOB_DEFAULTS},
     )
-    for row in await services_of(application).schedules.active_schedules():
-        await schedule_project(application, row.project_id)
+    await plan_slots(application)
 
 
 async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds=30)) -> None:

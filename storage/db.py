@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -110,6 +110,11 @@ class Database:
             await self._conn.execute(f"PRAGMA user_version={version}")
         finally:
             await self._conn.execute("ROLLBACK")
+
+    async def trace(self, callback: Callable[[str], None] | None) -> None:
+        """Call ``callback`` with every statement run, parameters filled in (profiling, and the
+        test that every hot query uses an index); None stops it."""
+        await self._conn.set_trace_callback(cast(Callable[..., Any], callback))
 
     async def close(self) -> None:
         await self._conn.close()

@@ -71,13 +71,16 @@ def _buttons(raw: str | None) -> tuple[tuple[OutgoingButton, ...], ...]:
 async def enqueue(
     conn: aiosqlite.Connection, messages: Sequence[OutgoingMessage], now: datetime
 ) -> int:
-    """Insert messages inside the caller's transaction; returns how many were new."""
-    added = 0
-    for message in messages:
-        cursor = await conn.execute(
-            "INSERT OR IGNORE INTO outbox (dedupe_key, kind, project_id, fallback, chat_id,"
-            " thread_id, user_id, text, buttons, next_attempt_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    """Insert messages inside the caller's transaction, in one statement; returns how many
+    were new (a key already queued is not queued again)."""
+    if not messages:
+        return 0
+    stamp = to_db(now)
+    cursor = await conn.executemany(
+        "INSERT OR IGNORE INTO outbox (dedupe_key, kind, project_id, fallback, chat_id,"
+        " thread_id, user_id, text, buttons, next_attempt_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
             (
                 message.key,
                 message.kind,
@@ -88,12 +91,13 @@ async def enqueue(
                 message.user_id,
                 message.text,
                 _buttons_json(message.buttons),
-                to_db(now),
-                to_db(now),
-            ),
-        )
-        added += cursor.rowcount
-    return added
+                stamp,
+                stamp,
+            )
+            for message in messages
+        ],
+    )
+    return cursor.rowcount
 
 
 CANCELLABLE: tuple[Kind, ...] = ("prompt", "reminder", "escalation")

@@ -150,7 +150,8 @@ class ProblemRepo:
             await clear_pending(conn, need.user_id)
             cursor = await conn.execute(
                 "SELECT id FROM problems WHERE project_id = ? AND reporter_id = ? AND text = ?"
-                " AND status != 'resolved' AND created_at >= ? ORDER BY id DESC LIMIT 1",
+                " AND status IN ('open', 'in_progress') AND created_at >= ?"
+                " ORDER BY id DESC LIMIT 1",
                 (need.project_id, need.user_id, text, to_db(now - repeat_window)),
             )
             same = await cursor.fetchone()
@@ -168,14 +169,28 @@ class ProblemRepo:
     async def open_for_project(self, project_id: int) -> list[OpenProblem]:
         rows = await self._db.fetchall(
             "SELECT id, text, deadline, status FROM problems"
-            " WHERE project_id = ? AND status != 'resolved' ORDER BY deadline, id",
+            " WHERE project_id = ? AND status IN ('open', 'in_progress') ORDER BY deadline, id",
             (project_id,),
         )
         return [OpenProblem(r["id"], r["text"], from_db(r["deadline"]), r["status"]) for r in rows]
 
+    async def open_in_open_rounds(self) -> dict[int, list[OpenProblem]]:
+        """The unresolved problems of every project with an open round, in one query."""
+        rows = await self._db.fetchall(
+            "SELECT project_id, id, text, deadline, status FROM problems"
+            " WHERE status IN ('open', 'in_progress') AND project_id IN"
+            " (SELECT project_id FROM rounds WHERE status = 'open')"
+            " ORDER BY project_id, deadline, id"
+        )
+        found: dict[int, list[OpenProblem]] = {}
+        for r in rows:
+            problem = OpenProblem(r["id"], r["text"], from_db(r["deadline"]), r["status"])
+            found.setdefault(r["project_id"], []).append(problem)
+        return found
+
     async def unresolved(self, project_ids: Sequence[int] | None) -> list[Problem]:
         """Open and in-progress problems, earliest deadline first; None means every project."""
-        sql = _SELECT + " WHERE pb.status != 'resolved'"
+        sql = _SELECT + " WHERE pb.status IN ('open', 'in_progress')"
         params: list[Any] = []
         if project_ids is not None:
             if not project_ids:
@@ -274,7 +289,8 @@ class ProblemRepo:
     async def due_level1(self, now: datetime) -> list[Problem]:
         """Unresolved past their deadline, not yet escalated for that deadline."""
         rows = await self._db.fetchall(
-            _SELECT + " WHERE pb.status != 'resolved' AND pb.deadline <= ? AND pr.status = 'active'"
+            _SELECT + " WHERE pb.status IN ('open', 'in_progress') AND pb.deadline <= ?"
+            " AND pr.status = 'active'"
             " AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.problem_id = pb.id"
             "   AND e.level = 1 AND e.deadline = pb.deadline)"
             " ORDER BY pb.deadline, pb.id",
@@ -287,7 +303,8 @@ class ProblemRepo:
         rows = await self._db.fetchall(
             _SELECT + " JOIN escalations e1 ON e1.problem_id = pb.id AND e1.level = 1"
             "   AND e1.deadline = pb.deadline"
-            " WHERE pb.status != 'resolved' AND e1.created_at <= ? AND pr.status = 'active'"
+            " WHERE pb.status IN ('open', 'in_progress') AND e1.created_at <= ?"
+            " AND pr.status = 'active'"
             " AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.problem_id = pb.id"
             "   AND e.level = 2 AND e.deadline = pb.deadline)"
             " ORDER BY pb.deadline, pb.id",
@@ -311,7 +328,8 @@ class ProblemRepo:
                 "INSERT OR IGNORE INTO escalations (problem_id, level, deadline, created_at)"
                 " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM problems pb"
                 "   JOIN projects pr ON pr.id = pb.project_id WHERE pb.id = ?"
-                "   AND pb.status != 'resolved' AND pb.deadline = ? AND pr.status = 'active')",
+                "   AND pb.status IN ('open', 'in_progress') AND pb.deadline = ?"
+                "   AND pr.status = 'active')",
                 (
                     problem.id,
                     level,

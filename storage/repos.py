@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storage.access import Access
+from storage.checkins import CheckinRepo
 from storage.db import Database
 from storage.events import EventRepo
 from storage.groups import GroupRepo
@@ -36,4 +37,5 @@ class Repositories:
         self.pending = PendingRepo(db)
         self.schedules = ScheduleRepo(db, access)
         self.rounds = RoundRepo(db, access)
+        self.checkins = CheckinRepo(db, access)
         self.problems = ProblemRepo(db, access)

@@ -1,4 +1,5 @@
-"""Rounds, check-ins and answers."""
+"""Rounds: opened on schedule (all the projects due at once), by an admin or early by a
+secretary; closed when their window ends."""
 
 from __future__ import annotations
 
@@ -9,13 +10,10 @@ from typing import cast
 
 import aiosqlite
 
-from storage.access import SECRETARY, Access, Need
-from storage.db import Database, from_db, opt_from_db, to_db
+from storage.access import Access, Need
+from storage.db import Database, from_db, to_db
 from storage.events import append_event
-from storage.models import person_label
-from storage.outbox import OutgoingMessage, enqueue
-from storage.pending import clear_pending
-from storage.problems import insert_problem
+from storage.schedules import NEVER
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,33 +28,17 @@ class RoundRow:
 
 
 @dataclass(frozen=True, slots=True)
-class CheckinRow:
-    """A check-in with what is needed to talk about it: its round and project."""
+class SlotPlan:
+    """A slot the tick handles: a round to open, or (too old to prompt) to record as skipped."""
 
-    id: int
-    user_id: int
-    status: str
-    outcome: str | None
-    next_question: int
-    reminders_sent: int
-    answered_at: datetime | None
-    round: RoundRow
-    project_name: str
-    project_timezone: str
-    language: str | None
-    display_name: str
-    username: str | None
-    # The person is still a secretary of the project, and the project is active.
-    serving: bool = True
-    # When the prompt of this check-in was delivered (reminders count from then).
-    prompted_at: datetime | None = None
-
-    @property
-    def label(self) -> str:
-        return person_label(self.display_name, self.username)
+    project_id: int
+    slot_at: datetime
+    local_date: date
+    closes_at: datetime
+    skip: bool = False
 
 
-def _round(row: aiosqlite.Row, prefix: str = "") -> RoundRow:
+def round_from_row(row: aiosqlite.Row, prefix: str = "") -> RoundRow:
     return RoundRow(
         id=row[f"{prefix}id"],
         project_id=row[f"{prefix}project_id"],
@@ -65,43 +47,6 @@ def _round(row: aiosqlite.Row, prefix: str = "") -> RoundRow:
         closes_at=from_db(row[f"{prefix}closes_at"]),
         status=row[f"{prefix}status"],
         origin=row[f"{prefix}origin"],
-    )
-
-
-_CHECKIN_SELECT = """
-    SELECT c.id, c.user_id, c.status, c.outcome, c.next_question, c.reminders_sent,
-           c.answered_at, r.id AS r_id, r.project_id AS r_project_id, r.slot_at AS r_slot_at,
-           r.local_date AS r_local_date, r.closes_at AS r_closes_at, r.status AS r_status,
-           r.origin AS r_origin, pr.name AS project_name, pr.timezone AS project_timezone,
-           p.language, p.display_name, p.username,
-           pr.status = 'active' AND EXISTS (SELECT 1 FROM memberships m
-               WHERE m.project_id = r.project_id AND m.user_id = c.user_id
-               AND m.role = 'secretary' AND m.removed_at IS NULL) AS serving,
-           NULL AS prompted_at
-    FROM checkins c
-    JOIN rounds r ON r.id = c.round_id
-    JOIN projects pr ON pr.id = r.project_id
-    JOIN people p ON p.user_id = c.user_id
-"""
-
-
-def _checkin(row: aiosqlite.Row) -> CheckinRow:
-    return CheckinRow(
-        id=row["id"],
-        user_id=row["user_id"],
-        status=row["status"],
-        outcome=row["outcome"],
-        next_question=row["next_question"],
-        reminders_sent=row["reminders_sent"],
-        answered_at=opt_from_db(row["answered_at"]),
-        round=_round(row, "r_"),
-        project_name=row["project_name"],
-        project_timezone=row["project_timezone"],
-        language=row["language"],
-        display_name=row["display_name"],
-        username=row["username"],
-        serving=bool(row["serving"]),
-        prompted_at=opt_from_db(row["prompted_at"]),
     )
 
 
@@ -118,12 +63,94 @@ class RoundRepo:
         self._db = db
         self._access = access
 
-    async def last_scheduled_slot(self, project_id: int) -> datetime | None:
-        row = await self._db.fetchone(
-            "SELECT max(slot_at) AS last FROM rounds WHERE project_id = ? AND origin = 'schedule'",
-            (project_id,),
+    async def last_scheduled_slots(self, project_ids: Sequence[int]) -> dict[int, datetime]:
+        """The latest scheduled slot of each of these projects that has one, in one query."""
+        if not project_ids:
+            return {}
+        rows = await self._db.fetchall(
+            "SELECT project_id, max(slot_at) AS last FROM rounds WHERE origin = 'schedule'"
+            f" AND project_id IN ({','.join('?' * len(project_ids))}) GROUP BY project_id",
+            list(project_ids),
         )
-        return opt_from_db(row["last"]) if row else None
+        return {row["project_id"]: from_db(row["last"]) for row in rows}
+
+    async def open_due(
+        self,
+        plans: Sequence[SlotPlan],
+        next_dues: Sequence[tuple[int, datetime | None]],
+        now: datetime,
+    ) -> tuple[int, int]:
+        """Open (or record as skipped) every planned slot and move each schedule's next slot on,
+        in one transaction and a fixed number of statements however many projects are due.
+
+        Returns how many rounds were opened and how many slots skipped; a slot that already has
+        its round (a second tick, an early /checkin) adds nothing.
+        """
+        stamp = to_db(now)
+        async with self._db.write() as conn:
+            await conn.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS due_slots (project_id INTEGER, slot_at TEXT,"
+                " local_date TEXT, closes_at TEXT, skip INTEGER)"
+            )
+            await conn.execute("DELETE FROM temp.due_slots")
+            await conn.executemany(
+                "INSERT INTO temp.due_slots VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        p.project_id,
+                        to_db(p.slot_at),
+                        p.local_date.isoformat(),
+                        to_db(p.slot_at if p.skip else p.closes_at),
+                        int(p.skip),
+                    )
+                    for p in plans
+                ],
+            )
+            await conn.execute(
+                "INSERT OR IGNORE INTO rounds (project_id, slot_at, local_date, closes_at, status,"
+                " origin, opened_at, closed_at) SELECT project_id, slot_at, local_date, closes_at,"
+                " CASE WHEN skip THEN 'skipped' ELSE 'open' END, 'schedule', :now,"
+                " CASE WHEN skip THEN :now END FROM temp.due_slots",
+                {"now": stamp},
+            )
+            # The rounds made just now: those of these slots opened at this instant.
+            new = (
+                " FROM temp.due_slots d JOIN rounds r ON r.project_id = d.project_id"
+                " AND r.slot_at = d.slot_at AND r.origin = 'schedule' AND r.opened_at = :now"
+            )
+            on_leave = (
+                "EXISTS (SELECT 1 FROM leaves l WHERE l.user_id = m.user_id"
+                " AND r.local_date BETWEEN l.from_date AND l.to_date)"
+            )
+            await conn.execute(
+                "INSERT INTO checkins (round_id, user_id, status, outcome)"
+                f" SELECT r.id, m.user_id, CASE WHEN {on_leave} THEN 'on_leave' ELSE 'pending' END,"
+                f" CASE WHEN {on_leave} THEN 'leave' END" + new + " JOIN memberships m"
+                " ON m.project_id = r.project_id AND m.role = 'secretary'"
+                " AND m.removed_at IS NULL WHERE r.status = 'open'"
+                " AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.round_id = r.id)",
+                {"now": stamp},
+            )
+            await conn.execute(
+                "INSERT INTO events (at, actor_id, kind, project_id, subject_id, detail)"
+                " SELECT :now, NULL, CASE r.status WHEN 'open' THEN 'round.opened'"
+                " ELSE 'round.skipped' END, r.project_id, r.id,"
+                " json_object('origin', 'schedule', 'slot', r.slot_at)" + new,
+                {"now": stamp},
+            )
+            cursor = await conn.execute(
+                "SELECT sum(r.status = 'open') AS opened, sum(r.status = 'skipped') AS skipped"
+                + new,
+                {"now": stamp},
+            )
+            counts = await cursor.fetchone()
+            await conn.executemany(
+                "UPDATE schedules SET next_due = ? WHERE project_id = ?",
+                [(to_db(due) if due else NEVER, project_id) for project_id, due in next_dues],
+            )
+        if counts is None:
+            return 0, 0
+        return int(counts["opened"] or 0), int(counts["skipped"] or 0)
 
     async def open_round(
         self,
@@ -150,7 +177,7 @@ class RoundRepo:
                 )
                 already = await cursor.fetchone()
                 if already is not None:
-                    raise RoundOpen(_round(already))
+                    raise RoundOpen(round_from_row(already))
             cursor = await conn.execute(
                 "INSERT OR IGNORE INTO rounds (project_id, slot_at, local_date, closes_at, status,"
                 " origin, opened_at) VALUES (?, ?, ?, ?, 'open', ?, ?)",
@@ -189,44 +216,16 @@ class RoundRepo:
             )
             return round_id
 
-    async def record_skipped(
-        self, project_id: int, slot_at: datetime, local_date: date, now: datetime
-    ) -> None:
-        """A slot that fell due too long ago (the bot was down): kept, not prompted."""
-        async with self._db.write() as conn:
-            cursor = await conn.execute(
-                "INSERT OR IGNORE INTO rounds (project_id, slot_at, local_date, closes_at, status,"
-                " origin, opened_at, closed_at) VALUES (?, ?, ?, ?, 'skipped', 'schedule', ?, ?)",
-                (
-                    project_id,
-                    to_db(slot_at),
-                    local_date.isoformat(),
-                    to_db(slot_at),
-                    to_db(now),
-                    to_db(now),
-                ),
-            )
-            if cursor.rowcount:
-                await append_event(
-                    conn,
-                    now,
-                    None,
-                    "round.skipped",
-                    project_id,
-                    cursor.lastrowid,
-                    slot=to_db(slot_at),
-                )
-
     async def round(self, round_id: int) -> RoundRow | None:
         row = await self._db.fetchone("SELECT * FROM rounds WHERE id = ?", (round_id,))
-        return _round(row) if row else None
+        return round_from_row(row) if row else None
 
     async def open_rounds(self, project_id: int) -> list[RoundRow]:
         rows = await self._db.fetchall(
             "SELECT * FROM rounds WHERE project_id = ? AND status = 'open' ORDER BY slot_at",
             (project_id,),
         )
-        return [_round(row) for row in rows]
+        return [round_from_row(row) for row in rows]
 
     async def latest_round(self, project_id: int) -> RoundRow | None:
         row = await self._db.fetchone(
@@ -234,163 +233,33 @@ class RoundRepo:
             " ORDER BY slot_at DESC LIMIT 1",
             (project_id,),
         )
-        return _round(row) if row else None
+        return round_from_row(row) if row else None
 
-    async def close_due(self, now: datetime) -> list[int]:
-        """Close rounds whose window has ended; unanswered check-ins become missed."""
+    async def close_due(self, now: datetime) -> list[RoundRow]:
+        """Close every round whose window has ended, in a fixed number of statements:
+        unanswered check-ins become missed, and what the bot waited for in those rounds (a
+        problem's text, a project choice) ends with them."""
+        due = " FROM rounds WHERE status = 'open' AND closes_at <= :now"
+        params = {"now": to_db(now)}
         async with self._db.write() as conn:
-            cursor = await conn.execute(
-                "SELECT id, project_id FROM rounds WHERE status = 'open' AND closes_at <= ?",
-                (to_db(now),),
-            )
-            due = list(await cursor.fetchall())
-            for row in due:
-                await conn.execute(
-                    "UPDATE checkins SET status = 'missed'"
-                    " WHERE round_id = ? AND status = 'pending'",
-                    (row["id"],),
-                )
-                await conn.execute(
-                    "UPDATE rounds SET status = 'closed', closed_at = ? WHERE id = ?",
-                    (to_db(now), row["id"]),
-                )
-                # What the bot waited for in this round (a problem's text, a project choice)
-                # ends with it: a late message is then taken for what it is.
-                await conn.execute(
-                    "DELETE FROM pending_inputs WHERE checkin_id IN"
-                    " (SELECT id FROM checkins WHERE round_id = ?)",
-                    (row["id"],),
-                )
-                await append_event(conn, now, None, "round.closed", row["project_id"], row["id"])
-            return [row["id"] for row in due]
-
-    # --- check-ins --------------------------------------------------------------------------
-
-    async def checkin(self, checkin_id: int) -> CheckinRow | None:
-        row = await self._db.fetchone(_CHECKIN_SELECT + " WHERE c.id = ?", (checkin_id,))
-        return _checkin(row) if row else None
-
-    async def checkins_of_round(self, round_id: int) -> list[CheckinRow]:
-        rows = await self._db.fetchall(
-            _CHECKIN_SELECT + " WHERE c.round_id = ? ORDER BY c.id", (round_id,)
-        )
-        return [_checkin(row) for row in rows]
-
-    async def open_checkins_of(self, user_id: int) -> list[CheckinRow]:
-        """Check-ins of open rounds of projects the user serves as secretary now."""
-        rows = await self._db.fetchall(
-            "SELECT * FROM (" + _CHECKIN_SELECT + " WHERE c.user_id = ? AND r.status = 'open'"
-            " AND c.status != 'removed') WHERE serving ORDER BY r_slot_at, r_project_id",
-            (user_id,),
-        )
-        return [_checkin(row) for row in rows]
-
-    async def answer_to_message(self, user_id: int, message_id: int) -> tuple[int, str] | None:
-        """(check-in id, kind) of the text answer that came in message ``message_id``, while
-        its round is open."""
-        row = await self._db.fetchone(
-            "SELECT a.checkin_id, a.kind FROM answers a JOIN checkins c ON c.id = a.checkin_id"
-            " JOIN rounds r ON r.id = c.round_id WHERE a.message_id = ? AND c.user_id = ?"
-            " AND r.status = 'open' ORDER BY a.id DESC LIMIT 1",
-            (message_id, user_id),
-        )
-        return (row["checkin_id"], row["kind"]) if row else None
-
-    async def needing_prompt(self, now: datetime) -> list[CheckinRow]:
-        """Pending check-ins of open, due rounds whose prompt is not in the outbox yet."""
-        rows = await self._db.fetchall(
-            _CHECKIN_SELECT + " WHERE r.status = 'open' AND r.slot_at <= ? AND c.status = 'pending'"
-            " AND pr.status = 'active'"
-            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'prompt:' || c.id)"
-            " ORDER BY c.id",
-            (to_db(now),),
-        )
-        return [_checkin(row) for row in rows]
-
-    async def reminder_candidates(self, max_reminders: int) -> list[CheckinRow]:
-        """Unanswered check-ins whose prompt was delivered, with when it was."""
-        select = _CHECKIN_SELECT.replace("NULL AS prompted_at", "o.sent_at AS prompted_at", 1)
-        rows = await self._db.fetchall(
-            select + " JOIN outbox o ON o.dedupe_key = 'prompt:' || c.id AND o.status = 'sent'"
-            " WHERE r.status = 'open' AND c.status = 'pending' AND pr.status = 'active'"
-            " AND c.reminders_sent < ? ORDER BY c.id",
-            (max_reminders,),
-        )
-        return [_checkin(row) for row in rows]
-
-    async def enqueue(self, messages: Sequence[OutgoingMessage], now: datetime) -> int:
-        async with self._db.write() as conn:
-            return await enqueue(conn, messages, now)
-
-    async def add_reminder(
-        self, checkin_id: int, previous: int, number: int, message: OutgoingMessage, now: datetime
-    ) -> bool:
-        """Move the reminder count from ``previous`` to ``number`` and queue one reminder, once."""
-        async with self._db.write() as conn:
-            cursor = await conn.execute(
-                "UPDATE checkins SET reminders_sent = ? WHERE id = ? AND reminders_sent = ?"
-                " AND status = 'pending'",
-                (number, checkin_id, previous),
-            )
-            if cursor.rowcount == 0:
-                return False
-            await enqueue(conn, [message], now)
-            return True
-
-    async def record_answer(
-        self,
-        checkin_id: int,
-        kind: str,
-        now: datetime,
-        *,
-        text: str | None = None,
-        question_no: int | None = None,
-        status: str = "answered",
-        outcome: str | None = None,
-        next_question: int | None = None,
-        problem: tuple[str, datetime] | None = None,
-        message_id: int | None = None,
-    ) -> int | None:
-        """Store one answer while the round is open. Returns the new problem's id, or 0.
-
-        ``problem`` is (text, deadline) for a problem reported with this answer. Returns None
-        when the round has closed (nothing is stored); raises :class:`Denied` when the person no
-        longer serves the project or it was archived. Whatever the bot waited for from the
-        person is used up by the same transaction.
-        """
-        async with self._db.write() as conn:
-            cursor = await conn.execute(
-                "SELECT c.user_id, r.project_id FROM checkins c JOIN rounds r ON r.id = c.round_id"
-                " WHERE c.id = ? AND r.status = 'open'",
-                (checkin_id,),
-            )
-            row = await cursor.fetchone()
-            if row is None:
-                return None
-            user_id, project_id = row["user_id"], row["project_id"]
-            await self._access.require(conn, Need(user_id, SECRETARY, project_id))
             await conn.execute(
-                "INSERT INTO answers (checkin_id, kind, question_no, text, at, message_id)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (checkin_id, kind, question_no, text, to_db(now), message_id),
+                "UPDATE checkins SET status = 'missed' WHERE status = 'pending'"
+                " AND round_id IN (SELECT id" + due + ")",
+                params,
             )
             await conn.execute(
-                "UPDATE checkins SET status = ?, outcome = coalesce(?, outcome), answered_at = ?,"
-                " next_question = coalesce(?, next_question) WHERE id = ?",
-                (status, outcome, to_db(now), next_question, checkin_id),
+                "DELETE FROM pending_inputs WHERE checkin_id IN (SELECT c.id FROM checkins c"
+                " WHERE c.round_id IN (SELECT id" + due + "))",
+                params,
             )
-            problem_id = 0
-            if problem is not None:
-                problem_text, deadline = problem
-                problem_id = await insert_problem(
-                    conn, project_id, user_id, problem_text, deadline, now, checkin_id
-                )
-            await clear_pending(conn, user_id)
-            return problem_id
-
-    async def answers(self, checkin_id: int) -> list[tuple[str, int | None, str | None, datetime]]:
-        rows = await self._db.fetchall(
-            "SELECT kind, question_no, text, at FROM answers WHERE checkin_id = ? ORDER BY id",
-            (checkin_id,),
-        )
-        return [(r["kind"], r["question_no"], r["text"], from_db(r["at"])) for r in rows]
+            await conn.execute(
+                "INSERT INTO events (at, actor_id, kind, project_id, subject_id, detail)"
+                " SELECT :now, NULL, 'round.closed', project_id, id, '{}'" + due,
+                params,
+            )
+            cursor = await conn.execute(
+                "UPDATE rounds SET status = 'closed', closed_at = :now"
+                " WHERE status = 'open' AND closes_at <= :now RETURNING *",
+                params,
+            )
+            return [round_from_row(row) for row in await cursor.fetchall()]

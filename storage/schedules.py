@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import aiosqlite
 
 from storage.access import Access, Need
 from storage.db import Database, from_db, to_db
 from storage.events import append_event
+
+UNKNOWN = ""  # next_due not worked out yet; sorts before every time, so it is due at once
+NEVER = "9999-12-31T00:00:00.000000Z"  # no slot in the coming year
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +25,9 @@ class ScheduleRow:
     timezone: str
     window_seconds: int | None
     active_since: datetime
+    # The next slot the tick will handle; None until it is worked out (a new schedule, a
+    # calendar change).
+    next_due: datetime | None = None
 
 
 class ScheduleRepo:
@@ -39,6 +45,7 @@ class ScheduleRepo:
             row["timezone"],
             row["window_seconds"],
             from_db(row["active_since"]),
+            None if row["next_due"] in (UNKNOWN, NEVER) else from_db(row["next_due"]),
         )
 
     async def schedule(self, project_id: int) -> ScheduleRow | None:
@@ -52,6 +59,32 @@ class ScheduleRepo:
             " WHERE p.status = 'active' ORDER BY s.project_id"
         )
         return [self._schedule(row) for row in rows]
+
+    async def due(self, now: datetime) -> list[ScheduleRow]:
+        """Schedules of active projects whose next slot has come, or is not worked out yet."""
+        rows = await self._db.fetchall(
+            "SELECT s.* FROM schedules s JOIN projects p ON p.id = s.project_id"
+            " WHERE s.next_due <= ? AND p.status = 'active'",
+            (to_db(now),),
+        )
+        return [self._schedule(row) for row in rows]
+
+    async def next_wakeup(self) -> datetime | None:
+        """The earliest next slot of any active project (the epoch if one is not worked out
+        yet); None when no project has a schedule."""
+        row = await self._db.fetchone(
+            "SELECT s.next_due FROM schedules s JOIN projects p ON p.id = s.project_id"
+            " WHERE p.status = 'active' ORDER BY s.next_due LIMIT 1"
+        )
+        if row is None or row["next_due"] == NEVER:
+            return None
+        if row["next_due"] == UNKNOWN:
+            return datetime(1970, 1, 1, tzinfo=UTC)
+        return from_db(row["next_due"])
+
+    async def forget_next_due(self, kind: str) -> None:
+        """The calendar changed: schedules of this kind work out their next slot again."""
+        await self._db.execute("UPDATE schedules SET next_due = ? WHERE kind = ?", (UNKNOWN, kind))
 
     async def set_schedule(
         self, need: Need, kind: str, at_time: str, weekdays: str, timezone: str, now: datetime
@@ -74,7 +107,8 @@ class ScheduleRepo:
                 " ON CONFLICT(project_id) DO UPDATE SET kind = excluded.kind,"
                 " at_time = excluded.at_time, weekdays = excluded.weekdays,"
                 " timezone = excluded.timezone, active_since = excluded.active_since,"
-                " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                " updated_at = excluded.updated_at, updated_by = excluded.updated_by,"
+                " next_due = ''",
                 (project_id, kind, at_time, weekdays, timezone, to_db(now), to_db(now), actor),
             )
             await append_event(
@@ -120,6 +154,18 @@ class ScheduleRepo:
             "SELECT text FROM questions WHERE project_id = ? ORDER BY position", (project_id,)
         )
         return [row["text"] for row in rows]
+
+    async def questions_of_open_rounds(self) -> dict[int, list[str]]:
+        """The questions of every project with an open round, in one query."""
+        rows = await self._db.fetchall(
+            "SELECT project_id, text FROM questions WHERE project_id IN"
+            " (SELECT project_id FROM rounds WHERE status = 'open')"
+            " ORDER BY project_id, position"
+        )
+        found: dict[int, list[str]] = {}
+        for row in rows:
+            found.setdefault(row["project_id"], []).append(row["text"])
+        return found
 
     async def set_questions(self, need: Need, texts: Sequence[str], now: datetime) -> None:
         project_id, actor_id = need.project_id, need.user_id

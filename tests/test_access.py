@@ -63,12 +63,12 @@ async def test_a_removed_member_is_refused_by_every_write(repos: Repositories) -
         project_id, NOW, date(2026, 3, 2), NOW + timedelta(hours=8), "schedule", NOW
     )
     assert round_id is not None
-    checkin = (await repos.rounds.checkins_of_round(round_id))[0]
+    checkin = (await repos.checkins.checkins_of_round(round_id))[0]
     for user_id in (SECRETARY_ID, LEADER_ID):
         await repos.members.remove(Need(ADMIN_USER.id, ADMIN, project_id), user_id, NOW)
 
     writes: list[Callable[[], Awaitable[object]]] = [
-        lambda: repos.rounds.record_answer(checkin.id, "ok", NOW, outcome="ok"),
+        lambda: repos.checkins.record_answer(checkin.id, "ok", NOW, outcome="ok"),
         lambda: repos.problems.create(
             Need(SECRETARY_ID, MEMBER, project_id), "again", NOW, NOW, timedelta(minutes=10)
         ),
@@ -88,7 +88,7 @@ async def test_a_removed_member_is_refused_by_every_write(repos: Repositories) -
     for write in writes:
         with pytest.raises(Denied):
             await write()
-    assert await repos.rounds.answers(checkin.id) == []
+    assert await repos.checkins.answers(checkin.id) == []
     assert len(await repos.problems.history(problem_id)) == 1
 
 

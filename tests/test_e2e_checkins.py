@@ -89,9 +89,9 @@ async def test_free_text_problem_and_change_of_answer(bot: Harness) -> None:
     assert "Problem #1 recorded" in recorded.params["text"]
 
     await bot.press(S1, prompt, buttons_of(prompt)[2][1])  # on leave after all
-    checkin = (await bot.services.repos.rounds.open_checkins_of(S1.id))[0]
+    checkin = (await bot.services.repos.checkins.open_checkins_of(S1.id))[0]
     assert checkin.status == "on_leave"
-    kinds = [kind for kind, *_ in await bot.services.repos.rounds.answers(checkin.id)]
+    kinds = [kind for kind, *_ in await bot.services.repos.checkins.answers(checkin.id)]
     assert kinds == ["progress", "problem", "leave"]
     problems = await bot.services.repos.problems.open_for_project(1)
     assert [p.text for p in problems] == ["Land acquisition blocked by a missing permit"]
@@ -114,7 +114,7 @@ async def test_secretary_of_two_projects_is_asked_which(bot: Harness) -> None:
     assert [label for label, _ in labels] == ["Alpha (2026-03-02)", "Beta (2026-03-02)"]
     await bot.press(S1, question, labels[1][1])
     assert "Progress recorded for “Beta”" in bot.api.sent_to(S1.id)[-1].params["text"]
-    beta = [c for c in await bot.services.repos.rounds.open_checkins_of(S1.id)]
+    beta = [c for c in await bot.services.repos.checkins.open_checkins_of(S1.id)]
     assert [(c.project_name, c.status) for c in beta] == [
         ("Alpha", "pending"),
         ("Beta", "answered"),
@@ -286,8 +286,8 @@ async def test_custom_questions_asked_one_after_another(bot: Harness) -> None:
     assert "Question 3/3: Blockers?" in bot.api.sent_to(S1.id)[-1].params["text"]
     done = await bot.send(S1, "None")
     assert "answers for “Plant” are recorded" in done.params["text"]
-    checkin = (await bot.services.repos.rounds.open_checkins_of(S1.id))[0]
-    answers = await bot.services.repos.rounds.answers(checkin.id)
+    checkin = (await bot.services.repos.checkins.open_checkins_of(S1.id))[0]
+    answers = await bot.services.repos.checkins.answers(checkin.id)
     assert [(k, n, t) for k, n, t, _ in answers] == [
         ("answer", 1, "Rebar tied on level 3"),
         ("skip", 2, None),
@@ -341,29 +341,39 @@ async def test_forged_stale_and_foreign_buttons_are_refused(bot: Harness) -> Non
     assert (
         "out of date" in (await bot.press(S1, prompt, "ci:zz:" + own.split(":")[-1])).params["text"]
     )
-    checkin = (await bot.services.repos.rounds.open_checkins_of(S1.id))[0]
+    checkin = (await bot.services.repos.checkins.open_checkins_of(S1.id))[0]
     assert checkin.status == "pending"
 
 
-async def test_scheduler_jobs_follow_the_database(bot: Harness) -> None:
-    """Each scheduled project has one job with a deterministic id at its next slot."""
+async def test_one_scheduler_job_follows_the_earliest_slot_in_the_database(bot: Harness) -> None:
+    """One job with a deterministic id serves every project, at the earliest next slot."""
     # The scheduler runs on real time: use dates ahead of it so jobs stay pending.
     bot.clock.set(datetime(2030, 1, 7, 0, 30, tzinfo=UTC))  # a Monday, 08:30 in Shanghai
+    scheduler = bot.app.job_queue.scheduler  # type: ignore[union-attr]
+
+    async def run_slots_job() -> datetime:
+        job = bot.app.job_queue.get_jobs_by_name("slots")[0]  # type: ignore[union-attr]
+        await job.run(bot.app)
+        planned = scheduler.get_job("slots")
+        assert planned.misfire_grace_time == 300 and planned.coalesce is True
+        return planned.next_run_time  # type: ignore[no-any-return]
+
     await project_with(bot, "Plant", [S1], "daily 09:00")
-    job = bot.app.job_queue.scheduler.get_job("checkin:1")  # type: ignore[union-attr]
-    assert job is not None and job.next_run_time == datetime(2030, 1, 7, 1, 0, tzinfo=UTC)
-    assert job.misfire_grace_time == 300 and job.coalesce is True
+    assert await run_slots_job() == datetime(2030, 1, 7, 1, 0, tzinfo=UTC)
+    await project_with(bot, "Bridge", [S2], "daily 08:45")
+    assert await run_slots_job() == datetime(2030, 1, 7, 0, 45, tzinfo=UTC)
     assert (
         "daily at 09:00 (Asia/Shanghai); next: 2030-01-07 09:00"
         in (await bot.send(ADMIN, "/project 1")).params["text"]
     )
-    await bot.send(ADMIN, "/schedule 1 weekly mon,thu 17:30")
-    job = bot.app.job_queue.scheduler.get_job("checkin:1")  # type: ignore[union-attr]
-    assert job is not None and job.next_run_time == datetime(2030, 1, 7, 9, 30, tzinfo=UTC)
+    await bot.send(ADMIN, "/schedule 2 weekly mon,thu 17:30")
+    assert await run_slots_job() == datetime(2030, 1, 7, 1, 0, tzinfo=UTC)
+    await bot.send(ADMIN, "/schedule 1 off")
+    assert await run_slots_job() == datetime(2030, 1, 7, 9, 30, tzinfo=UTC)
     assert (
-        "scheduled check-ins are off" in (await bot.send(ADMIN, "/schedule 1 off")).params["text"]
+        "scheduled check-ins are off" in (await bot.send(ADMIN, "/schedule 2 off")).params["text"]
     )
-    assert bot.app.job_queue.scheduler.get_job("checkin:1") is None  # type: ignore[union-attr]
+    assert scheduler.get_job("slots") is None
     assert "25:00" in (await bot.send(ADMIN, "/schedule 1 daily 25:00")).params["text"]
     assert "Usage" in (await bot.send(ADMIN, "/schedule 1 hourly")).params["text"]
 

@@ -67,14 +67,14 @@ async def test_removal_wins_over_a_press_read_a_moment_before(
     answer was written: the write refuses, because it checks the role in its transaction."""
     await _round(bot)
     call = [c for c in bot.api.sent_to(S1.id) if "Check-in:" in c.params["text"]][-1]
-    rounds = bot.services.repos.rounds
-    record = rounds.record_answer
+    checkins = bot.services.repos.checkins
+    record = checkins.record_answer
 
     async def removed_meanwhile(*args: Any, **kwargs: Any) -> int | None:
         await bot.services.projects.remove_member(ADMIN.id, 1, "@liwei")
         return await record(*args, **kwargs)
 
-    monkeypatch.setattr(rounds, "record_answer", removed_meanwhile)
+    monkeypatch.setattr(checkins, "record_answer", removed_meanwhile)
     pressed = await bot.press(S1, call, buttons_of(call)[0][1])
     assert "no longer serve this project" in pressed.params["text"]
     assert await _recorded(bot, S1.id) == []

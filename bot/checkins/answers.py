@@ -20,9 +20,9 @@ from bot.schedule import (
     window_end,
 )
 from storage.access import SECRETARY, Denied, Need
+from storage.checkins import CheckinRow
 from storage.outbox import OutgoingButton
 from storage.repos import Repositories
-from storage.rounds import CheckinRow
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class AnswerService:
     # --- buttons ----------------------------------------------------------------------------
 
     async def _own_open_checkin(self, user_id: int, checkin_id: int) -> CheckinRow:
-        checkin = await self._repos.rounds.checkin(checkin_id)
+        checkin = await self._repos.checkins.checkin(checkin_id)
         if checkin is None or checkin.user_id != user_id:
             log.warning("user %s pressed a check-in button for %s", user_id, checkin_id)
             raise UserError("error.not_yours")
@@ -76,13 +76,13 @@ class AnswerService:
                 else ("leave", "on_leave", "checkin.recorded_leave")
             )
             stored = await self._record(
-                self._repos.rounds.record_answer(
+                self._repos.checkins.record_answer(
                     checkin.id, kind, now, status=status, outcome=kind
                 ),
             )
             if stored is None:
                 raise UserError("checkin.closed", date=checkin.round.local_date.isoformat())
-            fresh = await self._repos.rounds.checkin(checkin.id)
+            fresh = await self._repos.checkins.checkin(checkin.id)
             assert fresh is not None
             line = t(lang, key, time=stamp)
             edit = await self._prompts.prompt_for(fresh, line)
@@ -103,7 +103,7 @@ class AnswerService:
         if not questions or number > len(questions):
             return PressResult(alert=t(lang, "checkin.no_question"))
         await self._record(
-            self._repos.rounds.record_answer(
+            self._repos.checkins.record_answer(
                 checkin.id,
                 "skip",
                 now,
@@ -139,7 +139,7 @@ class AnswerService:
         if pending is not None and pending.kind == "note" and pending.problem_id is not None:
             problem = await self._ledger.note(user_id, pending.problem_id, text, used_input=True)
             return Reply(t(lang, "problem.noted", id=problem.id))
-        open_checkins = await self._repos.rounds.open_checkins_of(user_id)
+        open_checkins = await self._repos.checkins.open_checkins_of(user_id)
         if not open_checkins:
             return Reply(t(lang, "checkin.nothing_open"))
         if len(open_checkins) == 1:
@@ -159,16 +159,16 @@ class AnswerService:
     async def edited(self, user_id: int, message_id: int, text: str) -> Reply | None:
         """A secretary edited a message: if it was a progress answer of a round still open, the
         edit replaces it (the earlier text stays in the history); other edits change nothing."""
-        found = await self._repos.rounds.answer_to_message(user_id, message_id)
+        found = await self._repos.checkins.answer_to_message(user_id, message_id)
         if found is None:
             return None
         checkin_id, kind = found
-        checkin = await self._repos.rounds.checkin(checkin_id)
+        checkin = await self._repos.checkins.checkin(checkin_id)
         if checkin is None or not checkin.serving or kind not in {"progress", "answer"}:
             return None
         lang = self._prompts.lang(checkin)
         stored = await self._record(
-            self._repos.rounds.record_answer(
+            self._repos.checkins.record_answer(
                 checkin_id,
                 "progress",
                 self._clock.now(),
@@ -191,7 +191,7 @@ class AnswerService:
         if questions and checkin.next_question <= len(questions):
             number = checkin.next_question
             stored = await self._record(
-                self._repos.rounds.record_answer(
+                self._repos.checkins.record_answer(
                     checkin.id,
                     "answer",
                     now,
@@ -206,7 +206,7 @@ class AnswerService:
                 return closed
             return self._prompts.after_question(checkin, lang, questions, number)
         stored = await self._record(
-            self._repos.rounds.record_answer(
+            self._repos.checkins.record_answer(
                 checkin.id, "progress", now, text=text, outcome="progress", message_id=message_id
             ),
         )
@@ -226,14 +226,14 @@ class AnswerService:
         waiting for the problem; the transaction that records it uses the wait up.
         """
         text = clean_text(raw, MAX_PROBLEM)
-        checkin = await self._repos.rounds.checkin(checkin_id) if checkin_id else None
+        checkin = await self._repos.checkins.checkin(checkin_id) if checkin_id else None
         if checkin is None:
             assert project_id is not None
             return await self._ledger.record(user_id, project_id, text, lang)
         project_id = checkin.round.project_id
         deadline = self._clock.now() + await self._ledger.deadline_for(project_id)
         problem_id = await self._record(
-            self._repos.rounds.record_answer(
+            self._repos.checkins.record_answer(
                 checkin.id,
                 "problem",
                 self._clock.now(),
@@ -291,7 +291,7 @@ class AnswerService:
             )
         replies = [
             await self._prompts.prompt_for(c)
-            for c in await self._repos.rounds.open_checkins_of(user_id)
+            for c in await self._repos.checkins.open_checkins_of(user_id)
         ]
         if not replies:
             raise UserError("checkin.nothing_due")

@@ -8,10 +8,10 @@ from bot.clock import Clock, format_local
 from bot.i18n import t
 from bot.registry import Registry
 from bot.replies import Buttons, Reply, shorten
+from storage.checkins import CheckinRow
 from storage.outbox import OutgoingButton
 from storage.problems import OpenProblem
 from storage.repos import Repositories
-from storage.rounds import CheckinRow
 
 log = logging.getLogger(__name__)
 

@@ -16,22 +16,17 @@ from bot.i18n import t
 from bot.parsing import parse_project_id
 from bot.projects import ProjectService
 from bot.registry import Registry
-from bot.schedule import (
-    Schedule,
-    slots_between,
-    window_end,
-)
+from bot.schedule import Schedule, next_slot, slots_between, window_end
 from storage.access import ADMIN, Need
+from storage.checkins import CheckinRow
 from storage.models import Project
 from storage.outbox import OutgoingMessage
-from storage.problems import OpenProblem
 from storage.repos import Repositories
-from storage.rounds import CheckinRow, RoundOpen, RoundRow
+from storage.rounds import RoundOpen, RoundRow, SlotPlan
 
 log = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=31)
-ENQUEUE_CHUNK = 500
 
 
 @dataclass(slots=True)
@@ -112,7 +107,7 @@ class RoundService:
         latest = await self._repos.rounds.latest_round(project.id)
         if latest is None:
             return project, None, []
-        return project, latest, await self._repos.rounds.checkins_of_round(latest.id)
+        return project, latest, await self._repos.checkins.checkins_of_round(latest.id)
 
     # --- time -------------------------------------------------------------------------------
 
@@ -134,41 +129,54 @@ class RoundService:
         return report
 
     async def _open_due_rounds(self, now: datetime, report: TickReport) -> None:
+        """Every project whose next slot has come, at once: a fixed number of statements
+        however many projects are due (only the due schedules are even read)."""
+        due = await self._repos.schedules.due(now)
+        if not due:
+            return
         calendar = await self._schedules.calendar(report.unknown_years.add)
-        for row in await self._repos.schedules.active_schedules():
+        unknown = [row.project_id for row in due if row.next_due is None]
+        last_slots = await self._repos.rounds.last_scheduled_slots(unknown)
+        plans: list[SlotPlan] = []
+        next_dues: list[tuple[int, datetime | None]] = []
+        for row in due:
             schedule = to_schedule(row)
-            last = await self._repos.rounds.last_scheduled_slot(row.project_id)
-            after = max(last or row.active_since, row.active_since, now - LOOKBACK)
+            if row.next_due is not None:
+                after = row.next_due - timedelta(microseconds=1)
+            else:
+                last = last_slots.get(row.project_id)
+                after = max(last or row.active_since, row.active_since, now - LOOKBACK)
             for slot in slots_between(schedule, after, now, calendar):
                 closes_at = window_end(schedule, slot)
-                local_date = slot.astimezone(schedule.zone).date()
-                if now - slot > self._catchup_grace or closes_at <= now:
-                    await self._repos.rounds.record_skipped(row.project_id, slot, local_date, now)
-                    report.skipped += 1
+                too_old = now - slot > self._catchup_grace or closes_at <= now
+                if too_old:
                     log.warning(
                         "project %s: slot %s too old, recorded as skipped", row.project_id, slot
                     )
-                    continue
-                origin = "schedule"
-                if await self._repos.rounds.open_round(
-                    row.project_id, slot, local_date, closes_at, origin, now
-                ):
-                    report.opened += 1
+                local_date = slot.astimezone(schedule.zone).date()
+                plans.append(SlotPlan(row.project_id, slot, local_date, closes_at, too_old))
+            next_dues.append((row.project_id, next_slot(schedule, now, calendar)))
+        report.opened, report.skipped = await self._repos.rounds.open_due(plans, next_dues, now)
+
+    async def next_wakeup(self) -> datetime | None:
+        """When the tick next has a slot to open (None: no project has a schedule)."""
+        return await self._repos.schedules.next_wakeup()
 
     async def _queue_prompts(self, now: datetime) -> int:
-        due = await self._repos.rounds.needing_prompt(now)
+        """Prompts of every check-in that has none yet, rendered and queued in one go."""
+        due = await self._repos.checkins.needing_prompt(now)
+        if not due:
+            return 0
+        questions = await self._repos.schedules.questions_of_open_rounds()
+        problems = await self._repos.problems.open_in_open_rounds()
         messages = []
-        context: dict[int, tuple[list[str], list[OpenProblem]]] = {}
         for checkin in due:
             project_id = checkin.round.project_id
-            if project_id not in context:
-                context[project_id] = (
-                    await self._repos.schedules.questions(project_id),
-                    await self._repos.problems.open_for_project(project_id),
-                )
-            questions, problems = context[project_id]
             reply = self._prompts.render_prompt(
-                checkin, self._prompts.lang(checkin), questions, problems
+                checkin,
+                self._prompts.lang(checkin),
+                questions.get(project_id, []),
+                problems.get(project_id, []),
             )
             messages.append(
                 OutgoingMessage(
@@ -181,41 +189,30 @@ class RoundService:
                     project_id=project_id,
                 )
             )
-        added = 0
-        for start in range(0, len(messages), ENQUEUE_CHUNK):
-            added += await self._repos.rounds.enqueue(messages[start : start + ENQUEUE_CHUNK], now)
-        return added
+        return await self._repos.checkins.enqueue(messages, now)
 
     async def _queue_reminders(self, now: datetime) -> int:
-        if self._reminders_max == 0:
-            return 0
-        sent = 0
-        for checkin in await self._repos.rounds.reminder_candidates(self._reminders_max):
-            # From when the prompt was delivered: a round caught up late reminds late too.
-            assert checkin.prompted_at is not None
-            elapsed = now - checkin.prompted_at
-            due = min(int(elapsed / self._remind_after), self._reminders_max)
-            if due <= checkin.reminders_sent:
-                continue
-            lang = self._prompts.lang(checkin)
-            text = t(
-                lang,
-                "checkin.reminder",
-                project=checkin.project_name,
-                date=checkin.round.local_date.isoformat(),
-                closes=format_local(checkin.round.closes_at, checkin.project_timezone),
-            )
-            message = OutgoingMessage(
-                f"remind:{checkin.id}:{due}",
-                checkin.user_id,
-                text,
-                user_id=checkin.user_id,
-                buttons=self._prompts.buttons(checkin.id, lang, with_skip=False),
-                kind="reminder",
-                project_id=checkin.round.project_id,
-            )
-            if await self._repos.rounds.add_reminder(
-                checkin.id, checkin.reminders_sent, due, message, now
-            ):
-                sent += 1
-        return sent
+        """Reminders due, counted from when each prompt was delivered (a round caught up late
+        reminds late too)."""
+        return await self._repos.checkins.add_due_reminders(
+            now, self._remind_after, self._reminders_max, self._reminder
+        )
+
+    def _reminder(self, checkin: CheckinRow, number: int) -> OutgoingMessage:
+        lang = self._prompts.lang(checkin)
+        text = t(
+            lang,
+            "checkin.reminder",
+            project=checkin.project_name,
+            date=checkin.round.local_date.isoformat(),
+            closes=format_local(checkin.round.closes_at, checkin.project_timezone),
+        )
+        return OutgoingMessage(
+            f"remind:{checkin.id}:{number}",
+            checkin.user_id,
+            text,
+            user_id=checkin.user_id,
+            buttons=self._prompts.buttons(checkin.id, lang, with_skip=False),
+            kind="reminder",
+            project_id=checkin.round.project_id,
+        )

@@ -29,7 +29,7 @@ MAX_WINDOW = timedelta(days=7)
 MAX_LEAVE_DAYS = 366
 
 
-async def _nothing(project_id: int) -> None:
+async def _nothing() -> None:
     """Default schedule-change hook before the scheduler is wired."""
 
 
@@ -53,7 +53,8 @@ class ScheduleService:
         self._repos = repos
         self._projects = projects
         self._clock = clock
-        self.on_schedule_changed: Callable[[int], Awaitable[None]] = _nothing
+        # Replans the scheduler's slot job; set by the composition root.
+        self.on_schedule_changed: Callable[[], Awaitable[None]] = _nothing
 
     # --- schedules (admin) ------------------------------------------------------------------
 
@@ -94,7 +95,7 @@ class ScheduleService:
                 now,
             )
         if changed:
-            await self.on_schedule_changed(project.id)
+            await self.on_schedule_changed()
         return project.id, await self.schedule_of(project.id)
 
     async def set_window(self, actor_id: int, args: list[str]) -> tuple[int, timedelta]:
@@ -181,9 +182,9 @@ class ScheduleService:
         return WorkCalendar.covers(year), entries
 
     async def _reschedule_workday_projects(self) -> None:
-        for row in await self._repos.schedules.active_schedules():
-            if row.kind == "workdays":
-                await self.on_schedule_changed(row.project_id)
+        """The calendar changed: workday schedules work out their next slot again."""
+        await self._repos.schedules.forget_next_due("workdays")
+        await self.on_schedule_changed()
 
 
 def _days(first: date, last: date) -> list[date]:

@@ -1,0 +1,233 @@
+"""Check-ins and their answers: who is asked in each round, what they said, who is reminded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosqlite
+
+from storage.access import SECRETARY, Access, Need
+from storage.db import Database, from_db, opt_from_db, to_db
+from storage.models import person_label
+from storage.outbox import OutgoingMessage, enqueue
+from storage.pending import clear_pending
+from storage.problems import insert_problem
+from storage.rounds import RoundRow, round_from_row
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinRow:
+    """A check-in with what is needed to talk about it: its round and project."""
+
+    id: int
+    user_id: int
+    status: str
+    outcome: str | None
+    next_question: int
+    reminders_sent: int
+    answered_at: datetime | None
+    round: RoundRow
+    project_name: str
+    project_timezone: str
+    language: str | None
+    display_name: str
+    username: str | None
+    # The person is still a secretary of the project, and the project is active.
+    serving: bool = True
+    # When the prompt of this check-in was delivered (reminders count from then).
+    prompted_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return person_label(self.display_name, self.username)
+
+
+_CHECKIN_SELECT = """
+    SELECT c.id, c.user_id, c.status, c.outcome, c.next_question, c.reminders_sent,
+           c.answered_at, r.id AS r_id, r.project_id AS r_project_id, r.slot_at AS r_slot_at,
+           r.local_date AS r_local_date, r.closes_at AS r_closes_at, r.status AS r_status,
+           r.origin AS r_origin, pr.name AS project_name, pr.timezone AS project_timezone,
+           p.language, p.display_name, p.username,
+           pr.status = 'active' AND EXISTS (SELECT 1 FROM memberships m
+               WHERE m.project_id = r.project_id AND m.user_id = c.user_id
+               AND m.role = 'secretary' AND m.removed_at IS NULL) AS serving,
+           NULL AS prompted_at
+    FROM checkins c
+    JOIN rounds r ON r.id = c.round_id
+    JOIN projects pr ON pr.id = r.project_id
+    JOIN people p ON p.user_id = c.user_id
+"""
+
+
+def _checkin(row: aiosqlite.Row) -> CheckinRow:
+    return CheckinRow(
+        id=row["id"],
+        user_id=row["user_id"],
+        status=row["status"],
+        outcome=row["outcome"],
+        next_question=row["next_question"],
+        reminders_sent=row["reminders_sent"],
+        answered_at=opt_from_db(row["answered_at"]),
+        round=round_from_row(row, "r_"),
+        project_name=row["project_name"],
+        project_timezone=row["project_timezone"],
+        language=row["language"],
+        display_name=row["display_name"],
+        username=row["username"],
+        serving=bool(row["serving"]),
+        prompted_at=opt_from_db(row["prompted_at"]),
+    )
+
+
+class CheckinRepo:
+    def __init__(self, db: Database, access: Access) -> None:
+        self._db = db
+        self._access = access
+
+    async def checkin(self, checkin_id: int) -> CheckinRow | None:
+        row = await self._db.fetchone(_CHECKIN_SELECT + " WHERE c.id = ?", (checkin_id,))
+        return _checkin(row) if row else None
+
+    async def checkins_of_round(self, round_id: int) -> list[CheckinRow]:
+        rows = await self._db.fetchall(
+            _CHECKIN_SELECT + " WHERE c.round_id = ? ORDER BY c.id", (round_id,)
+        )
+        return [_checkin(row) for row in rows]
+
+    async def open_checkins_of(self, user_id: int) -> list[CheckinRow]:
+        """Check-ins of open rounds of projects the user serves as secretary now."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM (" + _CHECKIN_SELECT + " WHERE c.user_id = ? AND r.status = 'open'"
+            " AND c.status != 'removed') WHERE serving ORDER BY r_slot_at, r_project_id",
+            (user_id,),
+        )
+        return [_checkin(row) for row in rows]
+
+    async def answer_to_message(self, user_id: int, message_id: int) -> tuple[int, str] | None:
+        """(check-in id, kind) of the text answer that came in message ``message_id``, while
+        its round is open."""
+        row = await self._db.fetchone(
+            "SELECT a.checkin_id, a.kind FROM answers a JOIN checkins c ON c.id = a.checkin_id"
+            " JOIN rounds r ON r.id = c.round_id WHERE a.message_id = ? AND c.user_id = ?"
+            " AND r.status = 'open' ORDER BY a.id DESC LIMIT 1",
+            (message_id, user_id),
+        )
+        return (row["checkin_id"], row["kind"]) if row else None
+
+    async def needing_prompt(self, now: datetime) -> list[CheckinRow]:
+        """Pending check-ins of open, due rounds whose prompt is not in the outbox yet."""
+        rows = await self._db.fetchall(
+            _CHECKIN_SELECT + " WHERE r.status = 'open' AND r.slot_at <= ? AND c.status = 'pending'"
+            " AND pr.status = 'active'"
+            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'prompt:' || c.id)"
+            " ORDER BY c.id",
+            (to_db(now),),
+        )
+        return [_checkin(row) for row in rows]
+
+    async def enqueue(self, messages: Sequence[OutgoingMessage], now: datetime) -> int:
+        async with self._db.write() as conn:
+            return await enqueue(conn, messages, now)
+
+    async def add_due_reminders(
+        self,
+        now: datetime,
+        every: timedelta,
+        most: int,
+        message_for: Callable[[CheckinRow, int], OutgoingMessage],
+    ) -> int:
+        """Queue the reminders that are due, once each, in one transaction: the n-th reminder
+        of an unanswered check-in is due ``n * every`` after its prompt was delivered.
+
+        Read and written in the same transaction, so an answer that came a moment ago is not
+        reminded. Returns how many were queued.
+        """
+        if most <= 0:
+            return 0
+        due = " OR ".join("(c.reminders_sent = ? AND o.sent_at <= ?)" for _ in range(most))
+        params: list[object] = []
+        for sent in range(most):
+            params += [sent, to_db(now - every * (sent + 1))]
+        select = _CHECKIN_SELECT.replace("NULL AS prompted_at", "o.sent_at AS prompted_at", 1)
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                select + " JOIN outbox o ON o.dedupe_key = 'prompt:' || c.id AND o.status = 'sent'"
+                " WHERE r.status = 'open' AND c.status = 'pending' AND pr.status = 'active'"
+                f" AND ({due})",
+                params,
+            )
+            checkins = [_checkin(row) for row in await cursor.fetchall()]
+            if not checkins:
+                return 0
+            # The reminder due by now; a round caught up late may owe more than one: one is sent.
+            numbers = [
+                min(int((now - c.prompted_at) / every), most) if c.prompted_at else 1
+                for c in checkins
+            ]
+            await conn.executemany(
+                "UPDATE checkins SET reminders_sent = ? WHERE id = ?",
+                [(number, c.id) for c, number in zip(checkins, numbers, strict=True)],
+            )
+            return await enqueue(
+                conn, [message_for(c, n) for c, n in zip(checkins, numbers, strict=True)], now
+            )
+
+    async def record_answer(
+        self,
+        checkin_id: int,
+        kind: str,
+        now: datetime,
+        *,
+        text: str | None = None,
+        question_no: int | None = None,
+        status: str = "answered",
+        outcome: str | None = None,
+        next_question: int | None = None,
+        problem: tuple[str, datetime] | None = None,
+        message_id: int | None = None,
+    ) -> int | None:
+        """Store one answer while the round is open. Returns the new problem's id, or 0.
+
+        ``problem`` is (text, deadline) for a problem reported with this answer. Returns None
+        when the round has closed (nothing is stored); raises :class:`Denied` when the person no
+        longer serves the project or it was archived. Whatever the bot waited for from the
+        person is used up by the same transaction.
+        """
+        async with self._db.write() as conn:
+            cursor = await conn.execute(
+                "SELECT c.user_id, r.project_id FROM checkins c JOIN rounds r ON r.id = c.round_id"
+                " WHERE c.id = ? AND r.status = 'open'",
+                (checkin_id,),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return None
+            user_id, project_id = row["user_id"], row["project_id"]
+            await self._access.require(conn, Need(user_id, SECRETARY, project_id))
+            await conn.execute(
+                "INSERT INTO answers (checkin_id, kind, question_no, text, at, message_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (checkin_id, kind, question_no, text, to_db(now), message_id),
+            )
+            await conn.execute(
+                "UPDATE checkins SET status = ?, outcome = coalesce(?, outcome), answered_at = ?,"
+                " next_question = coalesce(?, next_question) WHERE id = ?",
+                (status, outcome, to_db(now), next_question, checkin_id),
+            )
+            problem_id = 0
+            if problem is not None:
+                problem_text, deadline = problem
+                problem_id = await insert_problem(
+                    conn, project_id, user_id, problem_text, deadline, now, checkin_id
+                )
+            await clear_pending(conn, user_id)
+            return problem_id
+
+    async def answers(self, checkin_id: int) -> list[tuple[str, int | None, str | None, datetime]]:
+        rows = await self._db.fetchall(
+            "SELECT kind, question_no, text, at FROM answers WHERE checkin_id = ? ORDER BY id",
+            (checkin_id,),
+        )
+        return [(r["kind"], r["question_no"], r["text"], from_db(r["at"])) for r in rows]

@@ -1,0 +1,110 @@
+"""The scheduler's work costs a fixed number of database round trips however many projects are
+due, and every query it makes uses an index (a missing one fails here, not in production)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from storage import Database
+from storage.access import ADMIN as ADMIN_ROLE
+from storage.access import MEMBER, Need
+from tests.conftest import ADMIN, Harness
+from tests.test_e2e_checkins import SLOT
+
+# Tables a hot query may read whole: temporary ones, and the admins' small configuration.
+MAY_SCAN = {"d", "temp.due_slots", "CONSTANT", "calendar_days", "admins"}
+
+
+async def _projects(bot: Harness, count: int, first: int) -> None:
+    """``count`` projects, each with two secretaries and a daily 09:00 schedule."""
+    schedules, repos, now = bot.services.schedules, bot.services.repos, bot.clock.now()
+    for n in range(first, first + count):
+        project = await repos.projects.create(
+            Need(ADMIN.id, ADMIN_ROLE), f"Project {n}", "Asia/Shanghai", now
+        )
+        people = [(100_000 + 2 * n + k, f"S{n}-{k}", None, "en") for k in range(2)]
+        await repos.members.import_members(project.id, "secretary", people, ADMIN.id, now)
+        await schedules.set_schedule(ADMIN.id, [str(project.id), "daily", "09:00"])
+        await repos.problems.create(
+            Need(ADMIN.id, MEMBER, project.id), "open issue", now, now, timedelta(0)
+        )
+
+
+@contextmanager
+def round_trips(db: Database) -> Iterator[Counter[str]]:
+    """Count the calls that cross to the database thread while the block runs."""
+    conn: Any = db._conn
+    counts: Counter[str] = Counter()
+    originals = {
+        name: getattr(conn, name) for name in ("execute", "executemany", "execute_fetchall")
+    }
+
+    def counting(name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            counts[name] += 1
+            return originals[name](*args, **kwargs)
+
+        return call
+
+    for name in originals:
+        setattr(conn, name, counting(name))
+    try:
+        yield counts
+    finally:
+        for name, original in originals.items():
+            setattr(conn, name, original)
+
+
+async def _tick_cost(bot: Harness) -> int:
+    """Round trips of one tick that opens every due round, queues every prompt and reminder,
+    and closes rounds."""
+    with round_trips(bot.db) as counts:
+        report = await bot.services.rounds.tick()
+    assert report.opened > 0 and report.prompts > 0
+    return sum(counts.values())
+
+
+async def test_a_tick_costs_the_same_for_5_or_50_projects(bot: Harness) -> None:
+    bot.clock.set(SLOT - timedelta(minutes=30))
+    await _projects(bot, 5, 0)
+    bot.clock.set(SLOT)
+    small = await _tick_cost(bot)
+    bot.clock.set(SLOT + timedelta(days=1, minutes=-30))
+    await _projects(bot, 45, 5)
+    bot.clock.set(SLOT + timedelta(days=1))
+    large = await _tick_cost(bot)
+    assert large == small, (small, large)
+
+
+async def test_every_hot_query_uses_an_index(bot: Harness) -> None:
+    bot.clock.set(SLOT - timedelta(minutes=30))
+    await _projects(bot, 3, 0)
+    statements: list[str] = []
+    await bot.db.trace(statements.append)
+    try:
+        bot.clock.set(SLOT)
+        await bot.services.rounds.tick()
+        await bot.services.outbox.drain()
+        bot.clock.advance(timedelta(hours=3))  # reminders
+        await bot.services.rounds.tick()
+        bot.clock.advance(timedelta(days=4))  # closing, skipped slots, escalations
+        await bot.services.rounds.tick()
+        await bot.services.escalation.tick()
+        await bot.services.outbox.drain()
+    finally:
+        await bot.db.trace(None)
+    queries = {s for s in statements if s.split()[0].upper() in {"SELECT", "UPDATE", "DELETE"}}
+    queries |= {s for s in statements if s.upper().startswith("INSERT") and " SELECT " in s}
+    scanned = {}
+    for sql in queries:
+        plan = await bot.db.fetchall("EXPLAIN QUERY PLAN " + sql)
+        # "SCAN t" reads a whole table (or index); "SEARCH t USING INDEX" does not.
+        scans = {row["detail"].split()[1] for row in plan if row["detail"].startswith("SCAN ")}
+        if scans - MAY_SCAN:
+            scanned[sql[:120]] = sorted(scans)
+    assert scanned == {}
+    assert len(queries) > 20  # the tick, reminders, closing and escalation all ran
