@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL = timedelta(seconds=15)
 SLOTS_JOB = "slots"
+ESCALATION_JOB = "escalate"
+PRUNE_INTERVAL = timedelta(days=1)
+# Delivered outbox rows are kept this long (longer than any round stays open), then pruned.
+OUTBOX_KEEP = timedelta(days=14)
 SWEEP_INTERVAL = timedelta(seconds=60)
 # A job that starts late (busy loop, suspended VM) still runs within this window; coalesce
 # folds a backlog of runs into one, since every job re-reads the database anyway.
@@ -61,6 +65,11 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
         await plan_slots(application)
 
     services.schedules.on_schedule_changed = reschedule
+
+    async def replan_escalations() -> None:
+        await plan_escalations(application)
+
+    services.ledger.on_deadlines_changed = replan_escalations
 
     async def publish(user_id: int) -> None:
         await publish_menu(application, services, user_id)
@@ -156,6 +165,43 @@ async def plan_slots(application: App) -> None:
     )
 
 
+async def _escalate(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A deadline (or a level-2 wait) has passed: escalate, deliver, plan the next."""
+    services = services_of(context.application)
+    await services.escalation.tick()
+    await plan_escalations(context.application)
+    await _deliver(services)
+
+
+async def plan_escalations(application: App) -> None:
+    """One job, at the moment the next escalation falls due, so a card goes out within
+    seconds of a deadline rather than at the next sweep."""
+    job_queue = application.job_queue
+    if job_queue is None:
+        return
+    services = services_of(application)
+    when = await services.escalation.next_due()
+    if when is None:
+        if job_queue.scheduler.get_job(ESCALATION_JOB) is not None:
+            job_queue.scheduler.remove_job(ESCALATION_JOB)
+        return
+    job_queue.run_once(
+        _escalate,
+        when=max(when, services.clock.now()),
+        name=ESCALATION_JOB,
+        job_kwargs={"id": ESCALATION_JOB, **JOB_DEFAULTS},
+    )
+
+
+async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Keep the database bounded: delivered messages and stale bad-token records go."""
+    services = services_of(context.application)
+    now = services.clock.now()
+    pruned = await services.repos.outbox.prune(now - OUTBOX_KEEP)
+    await services.repos.invites.forget_failures(now - timedelta(days=1))
+    log.info("pruned %d delivered outbox messages", pruned)
+
+
 async def schedule_jobs(application: App) -> None:
     """(Re)create every job from the database, with deterministic ids."""
     job_queue = application.job_queue
@@ -174,7 +220,15 @@ async def schedule_jobs(application: App) -> None:
         name="sweep",
         job_kwargs={"id": "sweep", **JOB_DEFAULTS},
     )
+    job_queue.run_repeating(
+        _prune,
+        interval=PRUNE_INTERVAL,
+        first=timedelta(minutes=10),
+        name="prune",
+        job_kwargs={"id": "prune", **JOB_DEFAULTS},
+    )
     await plan_slots(application)
+    await plan_escalations(application)
 
 
 async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds=30)) -> None:

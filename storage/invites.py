@@ -137,6 +137,10 @@ class InviteRepo:
             "INSERT INTO start_failures (user_id, at) VALUES (?, ?)", (user_id, to_db(now))
         )
 
+    async def forget_failures(self, before: datetime) -> int:
+        """Bad tokens older than the throttling window no longer matter."""
+        return await self._db.execute("DELETE FROM start_failures WHERE at < ?", (to_db(before),))
+
     async def failures_since(self, user_id: int, since: datetime) -> int:
         row = await self._db.fetchone(
             "SELECT count(*) FROM start_failures WHERE user_id = ? AND at >= ?",

@@ -266,5 +266,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX memberships_project ON memberships(project_id, role) WHERE removed_at IS NULL;
     CREATE INDEX problems_checkin ON problems(checkin_id) WHERE checkin_id IS NOT NULL;
     CREATE INDEX pending_checkin ON pending_inputs(checkin_id) WHERE checkin_id IS NOT NULL;
+    CREATE INDEX escalations_level ON escalations(level, created_at);
+    CREATE INDEX start_failures_at ON start_failures(at);
     """,
 ]

@@ -197,6 +197,13 @@ class OutboxRepo:
         )
         return int(row["message_id"]) if row else None
 
+    async def prune(self, before: datetime) -> int:
+        """Forget messages sent, cancelled or failed before ``before`` (the database stays
+        bounded); pending ones are kept whatever their age."""
+        return await self._db.execute(
+            "DELETE FROM outbox WHERE status != 'pending' AND created_at < ?", (to_db(before),)
+        )
+
     async def counts(self) -> dict[str, int]:
         rows = await self._db.fetchall("SELECT status, count(*) AS n FROM outbox GROUP BY status")
         return {row["status"]: row["n"] for row in rows}

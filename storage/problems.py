@@ -312,6 +312,31 @@ class ProblemRepo:
         )
         return [_problem(row) for row in rows]
 
+    async def next_escalation(self, after: timedelta) -> datetime | None:
+        """When the next escalation falls due (a deadline, or a level 1 ``after`` ago), given
+        nothing changes; None when none is pending."""
+        unescalated = await self._db.fetchone(
+            "SELECT pb.deadline FROM problems pb JOIN projects pr ON pr.id = pb.project_id"
+            " WHERE pb.status IN ('open', 'in_progress') AND pr.status = 'active'"
+            " AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.problem_id = pb.id"
+            "   AND e.level = 1 AND e.deadline = pb.deadline)"
+            " ORDER BY pb.deadline LIMIT 1"
+        )
+        waiting = await self._db.fetchone(
+            "SELECT e1.created_at FROM escalations e1 JOIN problems pb ON pb.id = e1.problem_id"
+            " AND pb.deadline = e1.deadline JOIN projects pr ON pr.id = pb.project_id"
+            " WHERE e1.level = 1 AND pb.status IN ('open', 'in_progress')"
+            " AND pr.status = 'active' AND NOT EXISTS (SELECT 1 FROM escalations e"
+            "   WHERE e.problem_id = pb.id AND e.level = 2 AND e.deadline = pb.deadline)"
+            " ORDER BY e1.created_at LIMIT 1"
+        )
+        times = []
+        if unescalated is not None:
+            times.append(from_db(unescalated["deadline"]))
+        if waiting is not None:
+            times.append(from_db(waiting["created_at"]) + after)
+        return min(times, default=None)
+
     async def escalate(
         self,
         problem: Problem,

@@ -245,6 +245,7 @@ class AnswerService:
         if not problem_id:
             # The round closed meanwhile: the problem still goes into the ledger.
             return await self._ledger.record(user_id, project_id, text, lang)
+        await self._ledger.on_deadlines_changed()
         return await self._ledger.recorded_reply(problem_id, lang)
 
     @staticmethod

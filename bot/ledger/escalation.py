@@ -60,6 +60,10 @@ class EscalationService:
             log.info("escalations sent: level 1: %d, level 2: %d", level1, level2)
         return EscalationReport(level1, level2)
 
+    async def next_due(self) -> datetime | None:
+        """When the next escalation falls due, if nothing changes before."""
+        return await self._repos.problems.next_escalation(self._level2_after)
+
     async def _escalate(self, problem: Problem, level: int, now: datetime) -> bool:
         history = await self._repos.problems.history(problem.id)
         targets: list[tuple[int, int | None, str]] = []

@@ -7,6 +7,7 @@ transaction (``ProblemRepo.apply``), so a stale or repeated press changes nothin
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.clock import Clock, format_local
@@ -42,6 +43,10 @@ ANY = ("open", "in_progress", "resolved")
 REPEAT_WINDOW = timedelta(minutes=10)
 
 
+async def _nothing() -> None:
+    """Default before the scheduler is wired."""
+
+
 class LedgerService:
     def __init__(
         self,
@@ -61,6 +66,8 @@ class LedgerService:
         self._clock = clock
         self.cards = cards
         self._deadline_default = deadline_default
+        # Replans the scheduler's escalation job; set by the composition root.
+        self.on_deadlines_changed: Callable[[], Awaitable[None]] = _nothing
 
     # --- lookups and permissions ------------------------------------------------------------
 
@@ -120,6 +127,7 @@ class LedgerService:
             )
         except Denied as exc:
             raise refusal(exc) from None
+        await self.on_deadlines_changed()
         return await self.recorded_reply(problem_id, lang)
 
     async def recorded_reply(self, problem_id: int, lang: str) -> Reply:
@@ -204,7 +212,7 @@ class LedgerService:
     ) -> bool:
         """Apply a change; the actor's role is checked again in its transaction."""
         try:
-            return await self._repos.problems.apply(
+            applied = await self._repos.problems.apply(
                 problem.id,
                 change,
                 user_id,
@@ -215,6 +223,9 @@ class LedgerService:
             )
         except Denied as exc:
             raise refusal(exc) from None
+        if applied and (change.deadline is not None or change.status is not None):
+            await self.on_deadlines_changed()
+        return applied
 
     async def _repeated(self, user_id: int, problem_id: int, kind: str, **detail: object) -> bool:
         """Whether the problem's latest change is this same one by this person, moments ago:

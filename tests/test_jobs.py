@@ -1,0 +1,60 @@
+"""Scheduler jobs follow the database: escalation at the next deadline, pruning of old rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.app import OUTBOX_KEEP
+from storage.outbox import OutgoingMessage
+from tests.conftest import ADMIN, Harness
+from tests.e2e_helpers import invite_and_join, project_with
+from tests.fakebot import FakeUser
+
+S1 = FakeUser(2001, "Li Wei", "liwei", "en")
+LEADER = FakeUser(3001, "Zhang San", "zhangsan", "en")
+# The scheduler runs on real time: dates ahead of it keep the jobs pending.
+FUTURE = datetime(2030, 1, 7, 0, 30, tzinfo=UTC)
+
+
+def _escalation_job(bot: Harness) -> datetime | None:
+    job = bot.app.job_queue.scheduler.get_job("escalate")  # type: ignore[union-attr]
+    return None if job is None else job.next_run_time
+
+
+async def test_the_escalation_job_waits_for_the_next_deadline(bot: Harness) -> None:
+    bot.clock.set(FUTURE)
+    await project_with(bot, "Plant", [S1])
+    await invite_and_join(bot, 1, "leader", LEADER)
+    assert _escalation_job(bot) is None
+    reported = await bot.send(S1, "/newproblem 1 Crane broken")
+    assert _escalation_job(bot) == FUTURE + timedelta(days=3)  # the default deadline
+    await bot.press(S1, reported, "pb:d1:1")
+    assert _escalation_job(bot) == FUTURE + timedelta(days=1)
+
+    bot.clock.advance(timedelta(days=1, seconds=1))
+    job = bot.app.job_queue.get_jobs_by_name("escalate")[0]  # type: ignore[union-attr]
+    await job.run(bot.app)  # the card goes out at once, not at the next sweep
+    assert [c for c in bot.api.sent_to(LEADER.id) if "escalation level 1" in c.params["text"]]
+    # Next: level 2, two days after level 1.
+    assert _escalation_job(bot) == FUTURE + timedelta(days=3, seconds=1)
+    await bot.send(LEADER, "/resolve 1 fixed")
+    assert _escalation_job(bot) is None
+
+
+async def test_old_delivered_messages_are_pruned_and_pending_ones_kept(bot: Harness) -> None:
+    now = bot.clock.now()
+    old = now - OUTBOX_KEEP - timedelta(days=1)
+    await bot.send(ADMIN, "/start")
+    await bot.services.repos.outbox.enqueue([OutgoingMessage("old", ADMIN.id, "old")], old)
+    await bot.services.outbox.drain()
+    await bot.services.repos.outbox.enqueue([OutgoingMessage("new", ADMIN.id, "new")], now)
+    await bot.services.outbox.drain()
+    await bot.services.repos.outbox.enqueue([OutgoingMessage("waiting", ADMIN.id, "w")], old)
+    row = await bot.db.fetchone("SELECT id FROM outbox WHERE dedupe_key = 'waiting'")
+    assert row is not None
+    await bot.services.repos.outbox.mark_retry(row["id"], now + timedelta(hours=1), "flood")
+    job = bot.app.job_queue.get_jobs_by_name("prune")[0]  # type: ignore[union-attr]
+    await job.run(bot.app)
+    rows = await bot.db.fetchall("SELECT dedupe_key, status FROM outbox ORDER BY id")
+    keys = [row["dedupe_key"] for row in rows]
+    assert "old" not in keys and "new" in keys and "waiting" in keys
