@@ -1,94 +1,144 @@
-"""Fan-out benchmark: N secretaries due in the same minute, against the fake Bot API.
+"""Fan-out benchmark: N secretaries prompted at once, beside a bare PTB broadcast loop.
 
-Runs the real Application (AIORateLimiter on) against tests/fakebot.py on 127.0.0.1 and
-prints prompts per second, the ratio to RATE_LIMIT_PER_SECOND, and lost/duplicated counts.
+The real ``python -m bot`` (its own process) opens a round for N secretaries with
+``/checkinnow`` and sends every prompt through its outbox. The baselines are bare PTB bots
+(``bench/baseline.py broadcast``, no database, nothing durable) sending N messages with PTB's
+AIORateLimiter at the same rate, and with no limiter at all (the ceiling). All talk to the fake
+Bot API in this process, in the same run.
 
-    python -m bench.fanout            # 1,000 secretaries
-    python -m bench.fanout --large    # 10,000 secretaries
+    python -m bench.fanout                        # 1,000 secretaries at 30/s
+    python -m bench.fanout --count 10000 --rate 1000
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.app import build_application, services_of, start, stop
-from bot.config import Settings
-from storage import Database
-from tests.fakebot import FakeBotAPI, FakeClock
+from bench.harness import bangban, baseline, seed_project, started
+from tests.conftest import ADMIN
+from tests.fakebot import FakeBotAPI
 
-SLOT = datetime(2030, 1, 7, 1, 0, tzinfo=UTC)  # a Monday, 09:00 in Asia/Shanghai
-ADMIN_ID = 1
+FIRST = 100_000
 
 
-async def run(count: int, rate: float) -> dict[str, float | int]:
+class Deliveries:
+    """Counts the messages to a range of chats as they arrive, without rescanning."""
+
+    def __init__(self, api: FakeBotAPI, count: int) -> None:
+        self._api, self._count, self._seen = api, count, 0
+        self.per_chat: Counter[int] = Counter()
+        self.first = self.last = 0.0
+
+    def update(self) -> int:
+        calls = self._api.calls
+        for call in calls[self._seen :]:
+            chat = call.params.get("chat_id")
+            if (
+                call.method == "sendMessage"
+                and isinstance(chat, int)
+                and FIRST <= chat < FIRST + self._count
+            ):
+                self.per_chat[chat] += 1
+                self.first = self.first or call.at
+                self.last = call.at
+        self._seen = len(calls)
+        return len(self.per_chat)
+
+    async def all_in(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.update() < self._count and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+
+
+async def run_bangban(count: int, rate: float) -> dict[str, Any]:
     api = FakeBotAPI()
     await api.start()
-    clock = FakeClock(SLOT - timedelta(minutes=5))
-    with tempfile.TemporaryDirectory() as tmp:
-        values: dict[str, Any] = {
-            "bot_token": "1:bench",
-            "admin_ids": [ADMIN_ID],
-            "database_path": Path(tmp) / "bench.db",
-            "bot_api_base_url": api.base_url,
-            "rate_limit_per_second": rate,
+    try:
+        api.known_chats.update(range(FIRST, FIRST + count))
+        api.known_chats.add(ADMIN.id)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "bench.db"
+            await seed_project(path, range(FIRST, FIRST + count))
+            async with bangban(api, path, rate) as process:
+                await started(api)
+                await asyncio.sleep(1)  # start-up work done
+                cpu = process.cpu_seconds()
+                deliveries = Deliveries(api, count)
+                began = time.monotonic()
+                await api.send_text(ADMIN, "/checkinnow 1")
+                await deliveries.all_in(timeout=count / rate * 3 + 60)
+                cpu = process.cpu_seconds() - cpu
+                rss = process.rss_mb()
+        received = deliveries.per_chat
+        elapsed = deliveries.last - began
+        return {
+            "prompts/s": sum(received.values()) / elapsed,
+            "seconds": elapsed,
+            "cpu s": cpu,
+            "rss MB": rss,
+            "lost": count - len(received),
+            "duplicated": sum(n - 1 for n in received.values()),
         }
-        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-        db = await Database.open(settings.database_path)
-        app = build_application(settings, db, clock)
-        services = services_of(app)
-        project = await services.projects.create_project(ADMIN_ID, "Bench")
-        people = [(10_000 + n, f"Secretary {n}", None, "zh-CN") for n in range(count)]
-        api.known_chats.update(p[0] for p in people)  # they have all opened the bot
-        await services.repos.members.import_members(
-            project.id, "secretary", people, ADMIN_ID, clock.now()
+    finally:
+        await api.stop()
+
+
+async def run_baseline(count: int, rate: float) -> dict[str, Any]:
+    api = FakeBotAPI()
+    await api.start()
+    try:
+        api.known_chats.update(range(FIRST, FIRST + count))
+        deliveries = Deliveries(api, count)
+        async with baseline(
+            api, "broadcast", "--first", str(FIRST), "--count", str(count), "--rate", str(rate)
+        ) as process:
+            await deliveries.all_in(timeout=count / (rate or 1000) * 3 + 60)
+            await process.handle.wait()
+            cpu = await process.reported_cpu()
+        elapsed = deliveries.last - deliveries.first
+        return {
+            "prompts/s": sum(deliveries.per_chat.values()) / elapsed,
+            "seconds": elapsed,
+            "cpu s": cpu,
+            "lost": count - len(deliveries.per_chat),
+        }
+    finally:
+        await api.stop()
+
+
+async def main(count: int, rate: float, runs: int) -> None:
+    for run in range(1, runs + 1):
+        ours = await run_bangban(count, rate)
+        limited = await run_baseline(count, rate)
+        unthrottled = await run_baseline(count, 0)
+        print(
+            f"run {run}: {count} prompts at {rate:g}/s; bangban / bare PTB at the same limit"
+            f" {ours['prompts/s'] / limited['prompts/s']:.2f},"
+            f" / bare PTB unthrottled {ours['prompts/s'] / unthrottled['prompts/s']:.2f}"
         )
-        await services.schedules.set_schedule(ADMIN_ID, [str(project.id), "daily", "09:00"])
-        await start(app, poll_timeout=timedelta(seconds=1))
-        clock.set(SLOT)
-        began = time.perf_counter()
-        report = await services.rounds.tick()
-        queued = time.perf_counter() - began
-        await services.outbox.drain()
-        elapsed = time.perf_counter() - began
-        await api.release_polls()
-        await stop(app)
-        await db.close()
-    await api.stop()
-    prompts = Counter(c.params["chat_id"] for c in api.calls if c.method == "sendMessage")
-    expected = {p[0] for p in people}
-    return {
-        "secretaries": count,
-        "queued_in_s": queued,
-        "opened_rounds": report.opened,
-        "seconds": elapsed,
-        "prompts_per_second": sum(prompts.values()) / elapsed,
-        "ratio_to_limit": sum(prompts.values()) / elapsed / rate,
-        "lost": len(expected - set(prompts)),
-        "duplicated": sum(n - 1 for n in prompts.values() if n > 1),
-    }
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--large", action="store_true", help="10,000 secretaries")
-    parser.add_argument("--count", type=int, help="any number of secretaries")
-    parser.add_argument("--rate", type=float, default=30.0, help="RATE_LIMIT_PER_SECOND")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    count = args.count or (10_000 if args.large else 1_000)
-    result = asyncio.run(run(count, args.rate))
-    for key, value in result.items():
-        print(f"{key:>20}: {value:.3f}" if isinstance(value, float) else f"{key:>20}: {value}")
+        rows = (
+            ("bangban", ours),
+            ("bare PTB, same limit", limited),
+            ("bare PTB, unthrottled", unthrottled),
+        )
+        for name, row in rows:
+            cells = ", ".join(
+                f"{key} {value:.2f}" if isinstance(value, float) else f"{key} {value}"
+                for key, value in row.items()
+            )
+            print(f"  {name:>20}: {cells}")
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=30.0)
+    parser.add_argument("--runs", type=int, default=1)
+    args = parser.parse_args()
+    asyncio.run(main(args.count, args.rate, args.runs))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.errors import UserError
@@ -13,6 +14,7 @@ from bot.replies import clip
 from storage.access import ADMIN, Need
 from storage.models import Admin, Member
 from storage.outbox import OutgoingMessage, PendingMessage
+from storage.pending import PendingInput
 from storage.people import AdminRemoval, upsert_person
 from storage.repos import Repositories
 
@@ -27,13 +29,30 @@ class UserRef:
     language_code: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The sender of an update, as the handler needs them."""
+
+    lang: str
+    is_admin: bool
+    pending: PendingInput | None
+
+
 class Registry:
     """Use cases about people; every method validates its input."""
 
-    def __init__(self, repos: Repositories, clock: Clock, *, default_language: str) -> None:
+    def __init__(
+        self,
+        repos: Repositories,
+        clock: Clock,
+        *,
+        default_language: str,
+        pending_ttl: timedelta,
+    ) -> None:
         self._repos = repos
         self._clock = clock
         self.default_language = default_language
+        self._pending_ttl = pending_ttl
 
     # --- people and languages -------------------------------------------------------------
 
@@ -43,18 +62,21 @@ class Registry:
             return person.language
         return normalize_language(telegram_code) or self.default_language
 
-    async def seen(self, user: UserRef) -> str:
-        """Keep a known person's name current and mark them reachable again.
+    async def caller(self, user: UserRef) -> Caller:
+        """Who sent an update, read once (one round trip): the language to answer in, whether
+        they are an admin, and what the bot waits for from them.
 
-        Returns the language to answer them in (what :meth:`language_of` would say), so the
-        handler does not read the same row twice per update.
+        Keeps a known person's name current and marks them reachable again, writing only when
+        something changed, so reading never waits for the database's write lock.
         """
-        person = await self._repos.people.get(user.id)
         now = self._clock.now()
+        row = await self._repos.people.caller(user.id, now - self._pending_ttl)
+        admin = self._repos.admins.from_config(user.id) or row.admin
         fallback = normalize_language(user.language_code) or self.default_language
+        person = row.person
         if person is None:
-            # Admins from configuration become people on first contact, with their language.
-            if await self._repos.admins.is_admin(user.id):
+            if admin:
+                # Admins from configuration become people on first contact, with their language.
                 async with self._repos.db.write() as conn:
                     await upsert_person(
                         conn,
@@ -64,13 +86,12 @@ class Registry:
                         normalize_language(user.language_code),
                         now,
                     )
-            return fallback
+            return Caller(fallback, admin, row.pending)
         if (person.display_name, person.username) != (user.display_name, user.username):
-            # Only a change is written: reading never waits for the database's write lock.
             await self._repos.people.touch(user.id, user.display_name, user.username, now)
         if not person.reachable:
             await self._repos.people.set_reachable(user.id, True, now)
-        return person.language or fallback
+        return Caller(person.language or fallback, admin, row.pending)
 
     async def set_language(self, user: UserRef, language: str) -> None:
         now = self._clock.now()

@@ -51,7 +51,12 @@ def build_services(
     settings: Settings, repos: Repositories, clock: Clock, notifier: Notifier
 ) -> Services:
     """Every service, wired to the others it needs; nothing here talks to Telegram."""
-    registry = Registry(repos, clock, default_language=settings.default_language)
+    registry = Registry(
+        repos,
+        clock,
+        default_language=settings.default_language,
+        pending_ttl=settings.pending_input_ttl,
+    )
     projects = ProjectService(
         repos,
         registry,

@@ -195,7 +195,9 @@ async def free_text(call: Call) -> None:
     text = (call.message.text or "").strip()
     if not text:
         return
-    reply = await call.services.answers.text(call.user.id, text, call.lang, call.message.message_id)
+    reply = await call.services.answers.text(
+        call.user.id, text, call.lang, call.message.message_id, call.caller.pending
+    )
     await call.reply(reply.text, reply.buttons)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import CallbackQuery, Message, MessageEntity, Update, User
@@ -16,7 +16,7 @@ from telegram.ext import ContextTypes
 from bot import commands
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import t
-from bot.registry import UserRef
+from bot.registry import Caller, UserRef
 from bot.replies import Buttons, clip
 from bot.services import Services
 from handlers.notifier import keyboard
@@ -54,6 +54,7 @@ class Call:
     services: Services
     user: User
     lang: str
+    caller: Caller
 
     @property
     def args(self) -> list[str]:
@@ -120,8 +121,11 @@ async def edit_pressed(query: CallbackQuery, text: str, buttons: Buttons) -> Non
     the message deleted or too old) leaves the committed change as it is."""
     if not isinstance(query.message, Message):
         return  # an inline message, or one Telegram no longer shows us
+    text, markup = clip(text), keyboard(buttons)
+    if query.message.text == text and query.message.reply_markup == markup:
+        return  # a second press on the same state: nothing to show, no request to make
     try:
-        await query.edit_message_text(clip(text), reply_markup=keyboard(buttons))
+        await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:
         reason = str(exc).lower()
         if "not modified" in reason:
@@ -146,20 +150,21 @@ def guarded(*, admin: bool = False, private: bool = False) -> Callable[[Handler]
             if user is None or user.is_bot:
                 return
             svc = services(context)
-            lang = await svc.registry.seen(user_ref(user))
-            call = Call(update, context, svc, user, lang)
+            caller = await svc.registry.caller(user_ref(user))
+            call = Call(update, context, svc, user, caller.lang, caller)
             try:
                 chat = update.effective_chat
                 if private and chat is not None and chat.type != ChatType.PRIVATE:
                     raise UserError("error.private_only")
-                if admin:
-                    await svc.registry.require_admin(user.id)
-                if is_command(update):
+                if admin and not caller.is_admin:
+                    raise UserError("error.not_admin")
+                if caller.pending is not None and is_command(update):
                     # A command means the person moved on from whatever the bot asked for.
                     await svc.conversation.drop(user.id)
+                    call.caller = replace(caller, pending=None)
                 await handler(call)
             except UsageError as exc:
-                await call.say("usage", usage=commands.usage(exc.command, lang))
+                await call.say("usage", usage=commands.usage(exc.command, call.lang))
             except UserError as exc:
                 await refuse(call, exc)
             except Denied as exc:

@@ -14,6 +14,8 @@ from typing import Literal
 
 import aiosqlite
 
+from storage.db import first_row
+
 Reason = Literal["not_admin", "not_member", "unknown_project", "archived"]
 
 ADMIN = frozenset({"admin"})
@@ -55,39 +57,41 @@ class Access:
     async def is_admin(self, conn: aiosqlite.Connection, user_id: int) -> bool:
         if user_id in self.config_admins:
             return True
-        cursor = await conn.execute("SELECT 1 FROM admins WHERE user_id = ?", (user_id,))
-        return await cursor.fetchone() is not None
+        return (
+            await first_row(conn, "SELECT 1 FROM admins WHERE user_id = ?", (user_id,)) is not None
+        )
 
     async def require(self, conn: aiosqlite.Connection, need: Need) -> None:
-        """Raise :class:`Denied` unless ``need`` holds now.
+        """Raise :class:`Denied` unless ``need`` holds now (one query).
 
         To anyone but an admin, a project that does not exist and one they do not serve look
         the same, so project ids cannot be probed.
         """
-        admin = "admin" in need.roles and await self.is_admin(conn, need.user_id)
         member_roles = sorted(need.roles - ADMIN)
-        if not admin and not (member_roles and await self._serves(conn, need, member_roles)):
+        marks = ",".join("?" * len(member_roles)) or "NULL"
+        in_project = "" if need.project_id is None else " AND project_id = ?"
+        row = await first_row(
+            conn,
+            "SELECT (SELECT status FROM projects WHERE id = ?) AS status,"
+            " EXISTS (SELECT 1 FROM admins WHERE user_id = ?) AS admin,"
+            " EXISTS (SELECT 1 FROM memberships WHERE user_id = ? AND removed_at IS NULL"
+            f" AND role IN ({marks}){in_project}) AS serves",
+            [
+                need.project_id,
+                need.user_id,
+                need.user_id,
+                *member_roles,
+                *([] if need.project_id is None else [need.project_id]),
+            ],
+        )
+        assert row is not None
+        admin = "admin" in need.roles and (need.user_id in self.config_admins or bool(row["admin"]))
+        if not admin and not (member_roles and row["serves"]):
             only_admins = not member_roles and need.project_id is None
             raise Denied("not_admin" if only_admins else "not_member", need.project_id)
         if need.project_id is None:
             return
-        cursor = await conn.execute("SELECT status FROM projects WHERE id = ?", (need.project_id,))
-        row = await cursor.fetchone()
-        if row is None:
+        if row["status"] is None:
             raise Denied("unknown_project", need.project_id)
         if need.active and row["status"] != "active":
             raise Denied("archived", need.project_id)
-
-    @staticmethod
-    async def _serves(conn: aiosqlite.Connection, need: Need, roles: list[str]) -> bool:
-        marks = ",".join("?" * len(roles))
-        sql = (
-            f"SELECT 1 FROM memberships WHERE user_id = ? AND role IN ({marks})"
-            " AND removed_at IS NULL"
-        )
-        params: list[object] = [need.user_id, *roles]
-        if need.project_id is not None:
-            sql += " AND project_id = ?"
-            params.append(need.project_id)
-        cursor = await conn.execute(sql + " LIMIT 1", params)
-        return await cursor.fetchone() is not None

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 import aiosqlite
 
-from storage.access import SECRETARY, Access, Need
-from storage.db import Database, from_db, opt_from_db, to_db
+from storage.access import Access, Denied
+from storage.db import Database, first_row, from_db, opt_from_db, to_db
 from storage.models import person_label
 from storage.outbox import OutgoingMessage, enqueue
 from storage.pending import clear_pending
@@ -38,6 +38,8 @@ class CheckinRow:
     serving: bool = True
     # When the prompt of this check-in was delivered (reminders count from then).
     prompted_at: datetime | None = None
+    # How many questions of its own the project asks (0: the default question).
+    questions: int = 0
 
     @property
     def label(self) -> str:
@@ -53,6 +55,7 @@ _CHECKIN_SELECT = """
            pr.status = 'active' AND EXISTS (SELECT 1 FROM memberships m
                WHERE m.project_id = r.project_id AND m.user_id = c.user_id
                AND m.role = 'secretary' AND m.removed_at IS NULL) AS serving,
+           (SELECT count(*) FROM questions q WHERE q.project_id = r.project_id) AS questions,
            NULL AS prompted_at
     FROM checkins c
     JOIN rounds r ON r.id = c.round_id
@@ -78,6 +81,7 @@ def _checkin(row: aiosqlite.Row) -> CheckinRow:
         username=row["username"],
         serving=bool(row["serving"]),
         prompted_at=opt_from_db(row["prompted_at"]),
+        questions=row["questions"],
     )
 
 
@@ -152,13 +156,16 @@ class CheckinRepo:
             params += [sent, to_db(now - every * (sent + 1))]
         select = _CHECKIN_SELECT.replace("NULL AS prompted_at", "o.sent_at AS prompted_at", 1)
         async with self._db.write() as conn:
-            cursor = await conn.execute(
-                select + " JOIN outbox o ON o.dedupe_key = 'prompt:' || c.id AND o.status = 'sent'"
-                " WHERE r.status = 'open' AND c.status = 'pending' AND pr.status = 'active'"
-                f" AND ({due})",
-                params,
-            )
-            checkins = [_checkin(row) for row in await cursor.fetchall()]
+            checkins = [
+                _checkin(row)
+                for row in await conn.execute_fetchall(
+                    select
+                    + " JOIN outbox o ON o.dedupe_key = 'prompt:' || c.id AND o.status = 'sent'"
+                    " WHERE r.status = 'open' AND c.status = 'pending' AND pr.status = 'active'"
+                    f" AND ({due})",
+                    params,
+                )
+            ]
             if not checkins:
                 return 0
             # The reminder due by now; a round caught up late may owe more than one: one is sent.
@@ -187,25 +194,33 @@ class CheckinRepo:
         next_question: int | None = None,
         problem: tuple[str, datetime] | None = None,
         message_id: int | None = None,
+        used_input: bool = False,
     ) -> int | None:
         """Store one answer while the round is open. Returns the new problem's id, or 0.
 
         ``problem`` is (text, deadline) for a problem reported with this answer. Returns None
         when the round has closed (nothing is stored); raises :class:`Denied` when the person no
-        longer serves the project or it was archived. Whatever the bot waited for from the
-        person is used up by the same transaction.
+        longer serves the project or it was archived (the same rule as ``Need(person,
+        SECRETARY, project)``, checked with the round in one query). ``used_input``: what the
+        bot waited for from the person is used up by the same transaction.
         """
         async with self._db.write() as conn:
-            cursor = await conn.execute(
-                "SELECT c.user_id, r.project_id FROM checkins c JOIN rounds r ON r.id = c.round_id"
-                " WHERE c.id = ? AND r.status = 'open'",
+            row = await first_row(
+                conn,
+                "SELECT c.user_id, r.project_id, pr.status AS project_status,"
+                " EXISTS (SELECT 1 FROM memberships m WHERE m.project_id = r.project_id"
+                "   AND m.user_id = c.user_id AND m.role = 'secretary' AND m.removed_at IS NULL)"
+                " AS serves FROM checkins c JOIN rounds r ON r.id = c.round_id"
+                " JOIN projects pr ON pr.id = r.project_id WHERE c.id = ? AND r.status = 'open'",
                 (checkin_id,),
             )
-            row = await cursor.fetchone()
             if row is None:
                 return None
             user_id, project_id = row["user_id"], row["project_id"]
-            await self._access.require(conn, Need(user_id, SECRETARY, project_id))
+            if not row["serves"]:
+                raise Denied("not_member", project_id)
+            if row["project_status"] != "active":
+                raise Denied("archived", project_id)
             await conn.execute(
                 "INSERT INTO answers (checkin_id, kind, question_no, text, at, message_id)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -222,7 +237,8 @@ class CheckinRepo:
                 problem_id = await insert_problem(
                     conn, project_id, user_id, problem_text, deadline, now, checkin_id
                 )
-            await clear_pending(conn, user_id)
+            if used_input:
+                await clear_pending(conn, user_id)
             return problem_id
 
     async def answers(self, checkin_id: int) -> list[tuple[str, int | None, str | None, datetime]]:

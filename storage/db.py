@@ -50,6 +50,15 @@ def opt_from_db(value: str | None) -> datetime | None:
     return None if value is None else from_db(value)
 
 
+async def first_row(
+    conn: aiosqlite.Connection, sql: str, params: Params = ()
+) -> aiosqlite.Row | None:
+    """The first row of a query inside a transaction, in one round trip to the database
+    thread (a cursor's execute, fetchone and close would be three)."""
+    rows = await conn.execute_fetchall(sql, params)
+    return next(iter(rows), None)
+
+
 class Database:
     """Owns the connection. Writes go through :meth:`write`, one transaction at a time.
 
@@ -177,8 +186,8 @@ class Database:
             return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._lock, self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        async with self._lock:
+            return await first_row(self._conn, sql, params)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one write statement as a transaction of its own; returns the rows it changed.

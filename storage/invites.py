@@ -11,7 +11,7 @@ from typing import cast
 import aiosqlite
 
 from storage.access import Access, Need
-from storage.db import Database, from_db, opt_from_db, to_db
+from storage.db import Database, first_row, from_db, opt_from_db, to_db
 from storage.events import append_event
 from storage.models import (
     Invite,
@@ -85,9 +85,7 @@ class InviteRepo:
         """Check and use an invite in one transaction, granting its role and queueing
         ``notices`` (the admins are told) only if it was granted."""
         async with self._db.write() as conn:
-            row = await (
-                await conn.execute("SELECT * FROM invites WHERE token_hash = ?", (token_hash,))
-            ).fetchone()
+            row = await first_row(conn, "SELECT * FROM invites WHERE token_hash = ?", (token_hash,))
             if row is None:
                 return Redeemed(RedeemResult.UNKNOWN, None)
             invite = _invite(row)
@@ -96,11 +94,9 @@ class InviteRepo:
             if invite.expires_at <= now:
                 return Redeemed(RedeemResult.EXPIRED, invite)
             if invite.project_id is not None:
-                status = await (
-                    await conn.execute(
-                        "SELECT status FROM projects WHERE id = ?", (invite.project_id,)
-                    )
-                ).fetchone()
+                status = await first_row(
+                    conn, "SELECT status FROM projects WHERE id = ?", (invite.project_id,)
+                )
                 if status is None or status["status"] != "active":
                     return Redeemed(RedeemResult.ARCHIVED, invite)
             await upsert_person(conn, user_id, display_name, username, language, now)

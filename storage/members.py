@@ -107,12 +107,13 @@ class MemberRepo:
         assert project_id is not None
         async with self._db.write() as conn:
             await self._access.require(conn, need)
-            cursor = await conn.execute(
-                "SELECT role FROM memberships"
-                " WHERE project_id = ? AND user_id = ? AND removed_at IS NULL",
-                (project_id, user_id),
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT role FROM memberships"
+                    " WHERE project_id = ? AND user_id = ? AND removed_at IS NULL",
+                    (project_id, user_id),
+                )
             )
-            rows = list(await cursor.fetchall())
             if not rows:
                 return 0
             await conn.execute(

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
 import aiosqlite
 
 from storage.access import Access, Need
-from storage.db import Database, to_db
+from storage.db import Database, first_row, to_db
 from storage.events import append_event
 from storage.models import (
     Admin,
     Person,
 )
 from storage.outbox import OutgoingMessage, enqueue
+from storage.pending import PendingInput
 
 
 def person_from_row(row: aiosqlite.Row, prefix: str = "") -> Person:
@@ -28,9 +30,43 @@ def person_from_row(row: aiosqlite.Row, prefix: str = "") -> Person:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CallerRow:
+    """Who sent an update, as one read: the person (None if unknown), whether the admins table
+    lists them, and what the bot waits for from them (None if nothing, or expired)."""
+
+    person: Person | None
+    admin: bool
+    pending: PendingInput | None
+
+
 class PersonRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def caller(self, user_id: int, pending_since: datetime) -> CallerRow:
+        """Everything an update needs to know about its sender, in one round trip."""
+        row = await self._db.fetchone(
+            "SELECT p.*, EXISTS (SELECT 1 FROM admins a WHERE a.user_id = q.uid) AS is_admin,"
+            " w.kind AS w_kind, w.checkin_id AS w_checkin_id, w.project_id AS w_project_id,"
+            " w.text AS w_text, w.problem_id AS w_problem_id"
+            " FROM (SELECT ? AS uid) q LEFT JOIN people p ON p.user_id = q.uid"
+            " LEFT JOIN pending_inputs w ON w.user_id = q.uid AND w.created_at > ?",
+            (user_id, to_db(pending_since)),
+        )
+        assert row is not None
+        person = person_from_row(row) if row["user_id"] is not None else None
+        pending = None
+        if row["w_kind"] is not None:
+            pending = PendingInput(
+                user_id,
+                row["w_kind"],
+                row["w_checkin_id"],
+                row["w_project_id"],
+                row["w_text"],
+                row["w_problem_id"],
+            )
+        return CallerRow(person, bool(row["is_admin"]), pending)
 
     async def get(self, user_id: int) -> Person | None:
         row = await self._db.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))
@@ -153,13 +189,11 @@ class AdminRepo:
             await self._access.require(conn, need)
             if user_id in self._config_admins:
                 return AdminRemoval.FROM_CONFIG
-            cursor = await conn.execute(
-                "SELECT count(*) FROM admins WHERE user_id != ?", (user_id,)
+            row = await first_row(
+                conn, "SELECT count(*) FROM admins WHERE user_id != ?", (user_id,)
             )
-            row = await cursor.fetchone()
             others = (int(row[0]) if row else 0) + len(self._config_admins - {user_id})
-            cursor = await conn.execute("SELECT 1 FROM admins WHERE user_id = ?", (user_id,))
-            if await cursor.fetchone() is None:
+            if await first_row(conn, "SELECT 1 FROM admins WHERE user_id = ?", (user_id,)) is None:
                 return AdminRemoval.NOT_ADMIN
             if others == 0:
                 return AdminRemoval.LAST

@@ -11,7 +11,7 @@ from typing import Any, cast
 import aiosqlite
 
 from storage.access import Access, Need
-from storage.db import Database, from_db, opt_from_db, to_db
+from storage.db import Database, first_row, from_db, opt_from_db, to_db
 from storage.events import append_event
 from storage.outbox import OutgoingMessage, enqueue
 from storage.pending import clear_pending
@@ -148,13 +148,13 @@ class ProblemRepo:
         async with self._db.write() as conn:
             await self._access.require(conn, need)
             await clear_pending(conn, need.user_id)
-            cursor = await conn.execute(
+            same = await first_row(
+                conn,
                 "SELECT id FROM problems WHERE project_id = ? AND reporter_id = ? AND text = ?"
                 " AND status IN ('open', 'in_progress') AND created_at >= ?"
                 " ORDER BY id DESC LIMIT 1",
                 (need.project_id, need.user_id, text, to_db(now - repeat_window)),
             )
-            same = await cursor.fetchone()
             if same is not None:
                 return int(same["id"]), False
             problem_id = await insert_problem(
@@ -236,10 +236,11 @@ class ProblemRepo:
         ``used_input`` uses up what the bot waited for from the actor.
         """
         async with self._db.write() as conn:
-            cursor = await conn.execute(
-                "SELECT project_id, status, deadline FROM problems WHERE id = ?", (problem_id,)
+            row = await first_row(
+                conn,
+                "SELECT project_id, status, deadline FROM problems WHERE id = ?",
+                (problem_id,),
             )
-            row = await cursor.fetchone()
             if row is None:
                 return False
             await self._access.require(conn, Need(actor_id, change.roles, row["project_id"]))

@@ -8,7 +8,7 @@ from typing import cast
 import aiosqlite
 
 from storage.access import Access, Need
-from storage.db import Database, from_db, to_db
+from storage.db import Database, first_row, from_db, to_db
 from storage.events import append_event
 from storage.models import (
     Project,
@@ -45,11 +45,11 @@ class ProjectRepo:
     async def _same_name(
         conn: aiosqlite.Connection, name: str, other_than: int | None = None
     ) -> Project | None:
-        cursor = await conn.execute(
+        row = await first_row(
+            conn,
             "SELECT * FROM projects WHERE lower(name) = lower(?) AND id IS NOT ? LIMIT 1",
             (name, other_than),
         )
-        row = await cursor.fetchone()
         return _project(row) if row else None
 
     async def create(self, need: Need, name: str, timezone: str, now: datetime) -> Project:
@@ -91,9 +91,9 @@ class ProjectRepo:
             existing = await self._same_name(conn, name, need.project_id)
             if existing is not None:
                 raise NameTaken(existing)
-            row = await (
-                await conn.execute("SELECT name FROM projects WHERE id = ?", (need.project_id,))
-            ).fetchone()
+            row = await first_row(
+                conn, "SELECT name FROM projects WHERE id = ?", (need.project_id,)
+            )
             await conn.execute("UPDATE projects SET name = ? WHERE id = ?", (name, need.project_id))
             old = row["name"] if row else None
             await append_event(

@@ -11,7 +11,7 @@ from typing import cast
 import aiosqlite
 
 from storage.access import Access, Need
-from storage.db import Database, from_db, to_db
+from storage.db import Database, first_row, from_db, to_db
 from storage.events import append_event
 from storage.schedules import NEVER
 
@@ -138,12 +138,12 @@ class RoundRepo:
                 " json_object('origin', 'schedule', 'slot', r.slot_at)" + new,
                 {"now": stamp},
             )
-            cursor = await conn.execute(
+            counts = await first_row(
+                conn,
                 "SELECT sum(r.status = 'open') AS opened, sum(r.status = 'skipped') AS skipped"
                 + new,
                 {"now": stamp},
             )
-            counts = await cursor.fetchone()
             await conn.executemany(
                 "UPDATE schedules SET next_due = ? WHERE project_id = ?",
                 [(to_db(due) if due else NEVER, project_id) for project_id, due in next_dues],
@@ -170,12 +170,12 @@ class RoundRepo:
         async with self._db.write() as conn:
             if need is not None:
                 await self._access.require(conn, need)
-                cursor = await conn.execute(
+                already = await first_row(
+                    conn,
                     "SELECT * FROM rounds WHERE project_id = ? AND status = 'open'"
                     " ORDER BY slot_at DESC LIMIT 1",
                     (project_id,),
                 )
-                already = await cursor.fetchone()
                 if already is not None:
                     raise RoundOpen(round_from_row(already))
             cursor = await conn.execute(
@@ -257,9 +257,9 @@ class RoundRepo:
                 " SELECT :now, NULL, 'round.closed', project_id, id, '{}'" + due,
                 params,
             )
-            cursor = await conn.execute(
+            closed = await conn.execute_fetchall(
                 "UPDATE rounds SET status = 'closed', closed_at = :now"
                 " WHERE status = 'open' AND closes_at <= :now RETURNING *",
                 params,
             )
-            return [round_from_row(row) for row in await cursor.fetchall()]
+            return [round_from_row(row) for row in closed]

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import aiosqlite
 
 from storage.access import Access, Need
-from storage.db import Database, from_db, to_db
+from storage.db import Database, first_row, from_db, to_db
 from storage.events import append_event
 
 UNKNOWN = ""  # next_due not worked out yet; sorts before every time, so it is due at once
@@ -94,12 +94,15 @@ class ScheduleRepo:
         project_id, actor = need.project_id, need.user_id
         async with self._db.write() as conn:
             await self._access.require(conn, need)
-            cursor = await conn.execute(
-                "SELECT 1 FROM schedules WHERE project_id = ? AND kind = ? AND at_time = ?"
-                " AND weekdays = ? AND timezone = ?",
-                (project_id, kind, at_time, weekdays, timezone),
-            )
-            if await cursor.fetchone() is not None:
+            if (
+                await first_row(
+                    conn,
+                    "SELECT 1 FROM schedules WHERE project_id = ? AND kind = ? AND at_time = ?"
+                    " AND weekdays = ? AND timezone = ?",
+                    (project_id, kind, at_time, weekdays, timezone),
+                )
+                is not None
+            ):
                 return False
             await conn.execute(
                 "INSERT INTO schedules (project_id, kind, at_time, weekdays, timezone,"
@@ -184,11 +187,14 @@ class ScheduleRepo:
         user_id = need.user_id
         async with self._db.write() as conn:
             await self._access.require(conn, need)
-            cursor = await conn.execute(
-                "SELECT 1 FROM leaves WHERE user_id = ? AND from_date = ? AND to_date = ?",
-                (user_id, first.isoformat(), last.isoformat()),
-            )
-            if await cursor.fetchone() is not None:
+            if (
+                await first_row(
+                    conn,
+                    "SELECT 1 FROM leaves WHERE user_id = ? AND from_date = ? AND to_date = ?",
+                    (user_id, first.isoformat(), last.isoformat()),
+                )
+                is not None
+            ):
                 return
             await conn.execute(
                 "INSERT INTO leaves (user_id, from_date, to_date, created_at) VALUES (?, ?, ?, ?)",

@@ -113,6 +113,8 @@ class FakeBotAPI:
     def __init__(self) -> None:
         self.calls: list[ApiCall] = []
         self.refusals: list[ApiCall] = []
+        # Called with every answered call as it happens (benchmarks wait on these).
+        self.listeners: list[Callable[[ApiCall], None]] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.faults: list[Fault] = []
         self.blocked: set[int] = set()
@@ -228,6 +230,8 @@ class FakeBotAPI:
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
+        for listener in self.listeners:
+            listener(call)
         return 200, {"ok": True, "result": result}
 
     def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
@@ -391,10 +395,17 @@ class FakeBotAPI:
             message["is_topic_message"] = True
         return await self._push({"message": message})
 
-    async def press(self, user: FakeUser, message: dict[str, Any] | None, data: str) -> str:
+    async def press(
+        self,
+        user: FakeUser,
+        message: dict[str, Any] | None,
+        data: str,
+        *,
+        query_id: str | None = None,
+    ) -> str:
         """The user presses a button with ``data`` under ``message`` (None: under an inline
         message, which the bot is not shown); returns the query id."""
-        query_id = f"cq{next(self._callback_ids)}"
+        query_id = query_id or f"cq{next(self._callback_ids)}"
         self._open_queries.add(query_id)
         query: dict[str, Any] = {
             "id": query_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable
+from dataclasses import replace
 from datetime import date, datetime
 
 from bot.checkins.prompts import PromptRenderer
@@ -22,6 +23,7 @@ from bot.schedule import (
 from storage.access import SECRETARY, Denied, Need
 from storage.checkins import CheckinRow
 from storage.outbox import OutgoingButton
+from storage.pending import PendingInput
 from storage.repos import Repositories
 
 log = logging.getLogger(__name__)
@@ -82,8 +84,7 @@ class AnswerService:
             )
             if stored is None:
                 raise UserError("checkin.closed", date=checkin.round.local_date.isoformat())
-            fresh = await self._repos.checkins.checkin(checkin.id)
-            assert fresh is not None
+            fresh = replace(checkin, status=status, outcome=kind, answered_at=now)
             line = t(lang, key, time=stamp)
             edit = await self._prompts.prompt_for(fresh, line)
             return PressResult(alert=line, edit=edit)
@@ -120,7 +121,7 @@ class AnswerService:
         pending = await self._conversation.awaited(checkin.user_id)
         if pending is None or pending.kind != "choose" or not pending.text:
             return PressResult(alert=t(lang, "error.stale_button"))
-        reply = await self._record_text(checkin, lang, pending.text, None)
+        reply = await self._record_text(checkin, lang, pending.text, None, used_input=True)
         return PressResult(
             edit=Reply(t(lang, "checkin.chosen", project=checkin.project_name)), followups=[reply]
         )
@@ -128,10 +129,15 @@ class AnswerService:
     # --- text -------------------------------------------------------------------------------
 
     async def text(
-        self, user_id: int, text: str, lang: str, message_id: int | None = None
+        self,
+        user_id: int,
+        text: str,
+        lang: str,
+        message_id: int | None,
+        pending: PendingInput | None,
     ) -> Reply:
-        """Free text from a secretary: what the bot asked for, else a progress answer."""
-        pending = await self._conversation.awaited(user_id)
+        """Free text from a secretary: what the bot asked for (``pending``, read with the
+        sender), else a progress answer."""
         if pending is not None and pending.kind == "problem":
             return await self._problem_text(
                 user_id, pending.checkin_id, pending.project_id, text, lang
@@ -144,7 +150,14 @@ class AnswerService:
             return Reply(t(lang, "checkin.nothing_open"))
         if len(open_checkins) == 1:
             checkin = open_checkins[0]
-            return await self._record_text(checkin, self._prompts.lang(checkin), text, message_id)
+            # Any other wait (a stale project choice) ends with this answer.
+            return await self._record_text(
+                checkin,
+                self._prompts.lang(checkin),
+                text,
+                message_id,
+                used_input=pending is not None,
+            )
         await self._conversation.expect(user_id, "choose", text=text)
         buttons = tuple(
             (
@@ -182,11 +195,19 @@ class AnswerService:
         return Reply(t(lang, "checkin.answer_edited", project=checkin.project_name))
 
     async def _record_text(
-        self, checkin: CheckinRow, lang: str, raw: str, message_id: int | None
+        self,
+        checkin: CheckinRow,
+        lang: str,
+        raw: str,
+        message_id: int | None,
+        *,
+        used_input: bool = False,
     ) -> Reply:
         now = self._clock.now()
         text = clean_text(raw, MAX_ANSWER)
-        questions = await self._repos.schedules.questions(checkin.round.project_id)
+        questions = []
+        if checkin.questions:
+            questions = await self._repos.schedules.questions(checkin.round.project_id)
         closed = Reply(t(lang, "checkin.closed", date=checkin.round.local_date.isoformat()))
         if questions and checkin.next_question <= len(questions):
             number = checkin.next_question
@@ -200,6 +221,7 @@ class AnswerService:
                     outcome="progress",
                     next_question=number + 1,
                     message_id=message_id,
+                    used_input=used_input,
                 ),
             )
             if stored is None:
@@ -207,7 +229,13 @@ class AnswerService:
             return self._prompts.after_question(checkin, lang, questions, number)
         stored = await self._record(
             self._repos.checkins.record_answer(
-                checkin.id, "progress", now, text=text, outcome="progress", message_id=message_id
+                checkin.id,
+                "progress",
+                now,
+                text=text,
+                outcome="progress",
+                message_id=message_id,
+                used_input=used_input,
             ),
         )
         if stored is None:
@@ -240,6 +268,7 @@ class AnswerService:
                 text=text,
                 outcome="problem",
                 problem=(text, deadline),
+                used_input=True,
             ),
         )
         if not problem_id:

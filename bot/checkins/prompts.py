@@ -115,10 +115,11 @@ class PromptRenderer:
 
     async def prompt_for(self, checkin: CheckinRow, status_line: str = "") -> Reply:
         project_id = checkin.round.project_id
+        questions = await self._repos.schedules.questions(project_id) if checkin.questions else []
         return self.render_prompt(
             checkin,
             self.lang(checkin),
-            await self._repos.schedules.questions(project_id),
+            questions,
             await self._repos.problems.open_for_project(project_id),
             status_line,
         )
