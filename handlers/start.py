@@ -76,10 +76,10 @@ async def _redeem(call: Call, token: str) -> None:
 
 
 async def audiences(call: Call) -> set[Audience]:
-    is_admin, memberships = await call.services.registry.roles(call.user.id)
+    memberships = await call.services.repos.members.of_user(call.user.id)
     found: set[Audience] = {"everyone"}
     found.update(m.role for m in memberships)
-    if is_admin:
+    if call.caller.is_admin:
         found.add("admin")
     return found
 

@@ -38,8 +38,10 @@ class CheckinRow:
     serving: bool = True
     # When the prompt of this check-in was delivered (reminders count from then).
     prompted_at: datetime | None = None
-    # How many questions of its own the project asks (0: the default question).
+    # How many questions of its own the project asks (0: the default question), and how many
+    # of its problems are unresolved: what the prompt lists is read only when there is some.
     questions: int = 0
+    open_problems: int = 0
 
     @property
     def label(self) -> str:
@@ -56,6 +58,8 @@ _CHECKIN_SELECT = """
                WHERE m.project_id = r.project_id AND m.user_id = c.user_id
                AND m.role = 'secretary' AND m.removed_at IS NULL) AS serving,
            (SELECT count(*) FROM questions q WHERE q.project_id = r.project_id) AS questions,
+           (SELECT count(*) FROM problems pb WHERE pb.project_id = r.project_id
+               AND pb.status IN ('open', 'in_progress')) AS open_problems,
            NULL AS prompted_at
     FROM checkins c
     JOIN rounds r ON r.id = c.round_id
@@ -82,6 +86,7 @@ def _checkin(row: aiosqlite.Row) -> CheckinRow:
         serving=bool(row["serving"]),
         prompted_at=opt_from_db(row["prompted_at"]),
         questions=row["questions"],
+        open_problems=row["open_problems"],
     )
 
 
@@ -204,32 +209,33 @@ class CheckinRepo:
         SECRETARY, project)``, checked with the round in one query). ``used_input``: what the
         bot waited for from the person is used up by the same transaction.
         """
+        serving = (
+            " EXISTS (SELECT 1 FROM rounds r JOIN projects pr ON pr.id = r.project_id"
+            " WHERE r.id = checkins.round_id AND r.status = 'open' AND pr.status = 'active'"
+            " AND EXISTS (SELECT 1 FROM memberships m WHERE m.project_id = r.project_id"
+            "   AND m.user_id = checkins.user_id AND m.role = 'secretary'"
+            "   AND m.removed_at IS NULL))"
+        )
         async with self._db.write() as conn:
+            # Written only if the round is open, the project active and the person still one
+            # of its secretaries; the reason is looked up only when it was not.
             row = await first_row(
                 conn,
-                "SELECT c.user_id, r.project_id, pr.status AS project_status,"
-                " EXISTS (SELECT 1 FROM memberships m WHERE m.project_id = r.project_id"
-                "   AND m.user_id = c.user_id AND m.role = 'secretary' AND m.removed_at IS NULL)"
-                " AS serves FROM checkins c JOIN rounds r ON r.id = c.round_id"
-                " JOIN projects pr ON pr.id = r.project_id WHERE c.id = ? AND r.status = 'open'",
-                (checkin_id,),
+                "UPDATE checkins SET status = ?, outcome = coalesce(?, outcome), answered_at = ?,"
+                " next_question = coalesce(?, next_question) WHERE id = ? AND"
+                + serving
+                + " RETURNING user_id, (SELECT project_id FROM rounds r"
+                " WHERE r.id = checkins.round_id) AS project_id",
+                (status, outcome, to_db(now), next_question, checkin_id),
             )
             if row is None:
+                await self._refuse(conn, checkin_id)
                 return None
             user_id, project_id = row["user_id"], row["project_id"]
-            if not row["serves"]:
-                raise Denied("not_member", project_id)
-            if row["project_status"] != "active":
-                raise Denied("archived", project_id)
             await conn.execute(
                 "INSERT INTO answers (checkin_id, kind, question_no, text, at, message_id)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (checkin_id, kind, question_no, text, to_db(now), message_id),
-            )
-            await conn.execute(
-                "UPDATE checkins SET status = ?, outcome = coalesce(?, outcome), answered_at = ?,"
-                " next_question = coalesce(?, next_question) WHERE id = ?",
-                (status, outcome, to_db(now), next_question, checkin_id),
             )
             problem_id = 0
             if problem is not None:
@@ -240,6 +246,26 @@ class CheckinRepo:
             if used_input:
                 await clear_pending(conn, user_id)
             return problem_id
+
+    @staticmethod
+    async def _refuse(conn: aiosqlite.Connection, checkin_id: int) -> None:
+        """Why an answer was not written: nothing to raise if its round has closed (or there is
+        no such check-in), :class:`Denied` if the person no longer serves or the project is
+        archived."""
+        row = await first_row(
+            conn,
+            "SELECT r.project_id, r.status AS round_status, pr.status AS project_status,"
+            " EXISTS (SELECT 1 FROM memberships m WHERE m.project_id = r.project_id"
+            "   AND m.user_id = c.user_id AND m.role = 'secretary' AND m.removed_at IS NULL)"
+            " AS serves FROM checkins c JOIN rounds r ON r.id = c.round_id"
+            " JOIN projects pr ON pr.id = r.project_id WHERE c.id = ?",
+            (checkin_id,),
+        )
+        if row is None or row["round_status"] != "open":
+            return
+        if not row["serves"]:
+            raise Denied("not_member", row["project_id"])
+        raise Denied("archived", row["project_id"])
 
     async def answers(self, checkin_id: int) -> list[tuple[str, int | None, str | None, datetime]]:
         rows = await self._db.fetchall(

@@ -116,13 +116,10 @@ class PromptRenderer:
     async def prompt_for(self, checkin: CheckinRow, status_line: str = "") -> Reply:
         project_id = checkin.round.project_id
         questions = await self._repos.schedules.questions(project_id) if checkin.questions else []
-        return self.render_prompt(
-            checkin,
-            self.lang(checkin),
-            questions,
-            await self._repos.problems.open_for_project(project_id),
-            status_line,
-        )
+        problems = []
+        if checkin.open_problems:
+            problems = await self._repos.problems.open_for_project(project_id)
+        return self.render_prompt(checkin, self.lang(checkin), questions, problems, status_line)
 
     def after_question(
         self, checkin: CheckinRow, lang: str, questions: list[str], answered: int
