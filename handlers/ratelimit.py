@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -28,34 +29,51 @@ JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
 
 class _Bucket:
-    """A token bucket: ``rate`` tokens a second, at most ``burst`` saved up. A low-priority
-    taker waits while a high-priority one is waiting."""
+    """A token bucket: ``rate`` tokens a second, at most ``burst`` saved up. Takers wait in
+    arrival order, high priority ahead of low, so no reply waits longer than the replies
+    queued before it."""
 
     def __init__(self, rate: float, burst: float) -> None:
         self._rate = rate
         self._burst = max(burst, 1.0)
         self._tokens = self._burst
-        self._stamp = asyncio.get_running_loop().time()
-        self._high_waiting = 0
+        self._loop = asyncio.get_running_loop()
+        self._stamp = self._loop.time()
+        self._high: deque[asyncio.Future[None]] = deque()
+        self._low: deque[asyncio.Future[None]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
 
     async def take(self, low: bool) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            now = loop.time()
-            self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
-            self._stamp = now
-            if self._tokens >= 1 and not (low and self._high_waiting):
-                self._tokens -= 1
-                return
-            wait = max((1 - self._tokens) / self._rate, 1 / self._rate / 4)
-            if low:
-                await asyncio.sleep(wait)
+        self._refill()
+        if self._tokens >= 1 and not self._high and not self._low:
+            self._tokens -= 1
+            return
+        turn: asyncio.Future[None] = self._loop.create_future()
+        (self._low if low else self._high).append(turn)
+        self._wake_later()
+        await turn
+
+    def _refill(self) -> None:
+        now = self._loop.time()
+        self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
+        self._stamp = now
+
+    def _wake_later(self) -> None:
+        if self._timer is None:
+            delay = max((1 - self._tokens) / self._rate, 0.0)
+            self._timer = self._loop.call_later(delay, self._wake)
+
+    def _wake(self) -> None:
+        self._timer = None
+        self._refill()
+        while self._tokens >= 1 and (self._high or self._low):
+            turn = (self._high or self._low).popleft()
+            if turn.done():  # its taker was cancelled
                 continue
-            self._high_waiting += 1
-            try:
-                await asyncio.sleep(wait)
-            finally:
-                self._high_waiting -= 1
+            self._tokens -= 1
+            turn.set_result(None)
+        if self._high or self._low:
+            self._wake_later()
 
 
 class PriorityRateLimiter(BaseRateLimiter[str]):
