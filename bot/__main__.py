@@ -9,6 +9,7 @@ import sys
 
 from telegram.error import InvalidToken, NetworkError
 
+from bot import i18n
 from bot.app import build_application, run_until
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError, load_settings
@@ -73,6 +74,11 @@ def main() -> int:
         settings = load_settings()
     except SettingsError as exc:
         print(f"bangban: {exc}", file=sys.stderr)
+        return 2
+    try:
+        i18n.install(i18n.load(settings.texts_override))
+    except i18n.TextsError as exc:
+        print(f"bangban: Setting TEXTS_OVERRIDE: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, [settings.bot_token.get_secret_value()])
     return asyncio.run(run(settings))

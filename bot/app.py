@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 import handlers
-from bot import commands
+from bot import commands, i18n
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services import Services, build_services
@@ -48,6 +48,7 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
     # PTB 22's opt-in: RetryAfter.retry_after is a timedelta, instead of a deprecation warning
     # on every flood limit (an error under the test suite's warnings-as-errors).
     os.environ.setdefault("PTB_TIMEDELTA", "1")
+    i18n.install(i18n.load(settings.texts_override))  # checked already by main(): one line
     application = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())

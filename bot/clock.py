@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -29,3 +29,8 @@ class SystemClock:
 def format_local(moment: datetime, timezone: str) -> str:
     """``YYYY-MM-DD HH:MM`` in the given IANA zone, for people to read."""
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def local_date(moment: datetime, timezone: str) -> date:
+    """The calendar date of ``moment`` in the given IANA zone."""
+    return moment.astimezone(ZoneInfo(timezone)).date()

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     escalate_l2_after: Duration = timedelta(days=2)
     pending_input_ttl: Duration = timedelta(minutes=15)
     send_timeout: Duration = timedelta(seconds=30)
+    texts_override: Path | None = None
 
     @field_validator("default_timezone")
     @classmethod
@@ -67,6 +68,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown IANA timezone {value!r}") from None
         return value
+
+    @field_validator("texts_override", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level", mode="before")
     @classmethod

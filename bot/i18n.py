@@ -1,15 +1,29 @@
-"""Translation catalogs (zh-CN and en) and the lookup function.
+"""Texts in zh-CN and English, and the lookup function.
 
-Texts are plain (no parse mode), so user-supplied names never need escaping.
+The catalogs are TOML files shipped in ``bot/texts/`` (one per language), so an office can
+reword a notice without a developer; ``TEXTS_OVERRIDE`` names a file of replacements that is
+checked at start-up (docs/architecture.md says why TOML). Texts are plain (no parse mode), so
+user-supplied names never need escaping.
 """
 
 from __future__ import annotations
 
+import tomllib
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
+from importlib import resources
+from pathlib import Path
 from string import Formatter
 from typing import Any
 
 LANGUAGES = ("zh-CN", "en")
+Catalog = dict[str, str]
+Catalogs = dict[str, Catalog]
+
+
+class TextsError(Exception):
+    """A catalog or override file that cannot be used; the message is one line for the
+    operator."""
 
 
 def normalize_language(code: str | None) -> str | None:
@@ -19,15 +33,110 @@ def normalize_language(code: str | None) -> str | None:
     code = code.strip().lower()
     if code.startswith("zh") or code in {"cn", "中文"}:
         return "zh-CN"
-    if code.startswith("en"):
+    if code.startswith("en") or code in {"英文", "english"}:
         return "en"
     return None
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """``[checkin] prompt = "…"`` becomes ``checkin.prompt``."""
+    for name, value in table.items():
+        if isinstance(value, dict):
+            yield from _flatten(value, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", value
+
+
+def _parse(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TextsError(f"{source} is not valid TOML: {exc}") from exc
+
+
+def shipped() -> Catalogs:
+    """The catalogs that come with the package."""
+    folder = resources.files("bot") / "texts"
+    catalogs: Catalogs = {}
+    for language in LANGUAGES:
+        source = f"bot/texts/{language}.toml"
+        table = _parse((folder / f"{language}.toml").read_text(encoding="utf-8"), source)
+        catalogs[language] = {key: str(value) for key, value in _flatten(table)}
+    return catalogs
+
+
+def with_overrides(catalogs: Catalogs, path: Path) -> Catalogs:
+    """``catalogs`` with the texts of the override file at ``path`` in place of their own.
+
+    The file holds one table per language, for example ``[zh-CN.checkin]`` and then
+    ``recorded_progress = "报送内容已收到。"``. A language, key or placeholder the catalogs do not
+    have is refused, naming it, so a typo stops the bot at start-up instead of a reply later.
+    """
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TextsError(f"cannot read {path}: {exc}") from exc
+    result = {language: dict(catalog) for language, catalog in catalogs.items()}
+    for language, table in _parse(content, str(path)).items():
+        if language not in result:
+            known = ", ".join(LANGUAGES)
+            raise TextsError(f"{path}: unknown language [{language}] (use one of {known})")
+        if not isinstance(table, dict):
+            raise TextsError(f"{path}: {language} must be a table, like [{language}.checkin]")
+        for key, text in _flatten(table):
+            name = f"{language}.{key}"
+            if key not in result[language]:
+                raise TextsError(f"{path}: there is no text {name}")
+            if not isinstance(text, str) or not text.strip():
+                raise TextsError(f"{path}: {name} must be a non-empty text in quotes")
+            _check_placeholders(path, name, text, placeholders(catalogs[language][key]))
+            result[language][key] = text
+    return result
+
+
+def _check_placeholders(path: Path, name: str, text: str, allowed: set[str]) -> None:
+    try:
+        used = placeholders(text)
+    except ValueError as exc:  # an unmatched { or }
+        raise TextsError(f"{path}: {name}: {exc} (write {{{{ or }}}} for a brace)") from exc
+    unknown = sorted(used - allowed)
+    if unknown:
+        offered = ", ".join(f"{{{p}}}" for p in sorted(allowed)) or "none"
+        raise TextsError(
+            f"{path}: {name} uses {{{unknown[0]}}}, which this text does not have"
+            f" (it has: {offered})"
+        )
+
+
+def load(override: Path | None) -> Catalogs:
+    """The shipped catalogs, with ``override`` applied when given."""
+    catalogs = shipped()
+    return with_overrides(catalogs, override) if override is not None else catalogs
+
+
+class _Active:
+    """The catalogs in use. The composition root installs them once at start-up (after checking
+    the override file); until then, and in tests that do not care, the shipped ones."""
+
+    catalogs: Catalogs | None = None
+
+
+def install(catalogs: Catalogs | None) -> None:
+    """Use ``catalogs`` from now on (None: the shipped ones)."""
+    _Active.catalogs = catalogs
+
+
+def active() -> Catalogs:
+    if _Active.catalogs is None:
+        _Active.catalogs = shipped()
+    return _Active.catalogs
 
 
 def t(language: str, key: str, **params: Any) -> str:
     """Render ``key`` in ``language``; unknown languages fall back to zh-CN. A timedelta
     parameter reads as a duration in that language (4 hours, 4小时)."""
-    catalog = CATALOGS.get(language) or CATALOGS["zh-CN"]
+    catalogs = active()
+    catalog = catalogs.get(language) or catalogs["zh-CN"]
     for name, value in params.items():
         if isinstance(value, timedelta):
             params[name] = duration_text(value, language)
@@ -49,578 +158,4 @@ def duration_text(value: timedelta, language: str) -> str:
 
 def placeholders(text: str) -> set[str]:
     """Names of the ``{placeholders}`` in a catalog entry."""
-    return {name for _, name, _, _ in Formatter().parse(text) if name}
-
-
-EN: dict[str, str] = {
-    # roles
-    "role.secretary": "first-handling secretary",
-    "role.leader": "chief responsible leader",
-    "role.admin": "admin",
-    "status.active": "active",
-    "status.archived": "archived",
-    # general
-    "error.generic": "Sorry, something went wrong. The admins have been told; please try again.",
-    "error.not_admin": "Only admins can use this command.",
-    "error.private_only": "Please send this command to me in a private chat.",
-    "error.group_only": "Send /setgroup inside the leadership group chat, as an admin.",
-    "error.bad_id": "“{value}” is not a project id. Ids are numbers; see /projects.",
-    "error.unknown_project": "There is no project with id {id}. See /projects.",
-    "error.archived_project": "Project {id} is archived. Use /unarchive {id} first.",
-    "error.name_empty": "The name must not be empty.",
-    "error.name_too_long": "The name is too long ({length} characters; at most 200).",
-    "error.name_control": "The name must not contain control characters.",
-    "error.unknown_person": "{who} is not a member of project {id}. See /members {id}.",
-    "error.unknown_command": "I don't know that command. /help lists what you can do.",
-    "error.stale_button": "This button is out of date.",
-    "usage": "Usage: {usage}",
-    # /start and help
-    "start.intro": (
-        "Bangban (帮办) keeps construction projects moving: first-handling secretaries check"
-        " in on schedule, problems go into the service ledger with a deadline and are crossed"
-        " off when solved, problems not solved in time are escalated to the chief responsible"
-        " leader and then to the leadership group, and missed check-ins are named in notices."
-    ),
-    "start.roles": "Your roles:\n{roles}",
-    "start.no_roles": (
-        "You have no role yet. Ask the project service office (an admin) for an invite link."
-    ),
-    "start.admin_line": "• admin",
-    "start.member_line": "• {role} of project {id} “{name}”",
-    "start.more": "Send /help for your commands.",
-    "help.header": "Commands you can use:",
-    "help.section.everyone": "For everyone",
-    "help.section.secretary": "Secretaries",
-    "help.section.leader": "Leaders",
-    "help.section.admin": "Admins",
-    "language.set": "Language set to English.",
-    "language.usage": "Usage: /language zh|en",
-    # invites
-    "invite.created": (
-        "Invite for {role} of project {id} “{name}”. Send this link to that person; it works"
-        " once and expires {expires}:\n{link}"
-    ),
-    "invite.created_admin": (
-        "Admin invite. Send this link to the new admin; it works once and expires {expires}:\n{link}"
-    ),
-    "invite.redeemed": "Welcome, {name}! You are now {role} of project {id} “{project}”.",
-    "invite.redeemed_admin": "Welcome, {name}! You are now an admin of Bangban. /help lists your commands.",
-    "invite.next_secretary": (
-        "You will get check-in prompts here on the project's schedule. /help lists your commands."
-    ),
-    "invite.next_leader": (
-        "Problems of this project that are not solved in time will be escalated to you here."
-        " /help lists your commands."
-    ),
-    "invite.unknown": "This invite link is not valid. Ask an admin for a new one.",
-    "invite.used": "This invite link has already been used. Ask an admin for a new one.",
-    "invite.expired": "This invite link has expired. Ask an admin for a new one.",
-    "invite.archived": "The project of this invite is archived. Ask an admin.",
-    "invite.already": "You already are {role} of project {id}. Nothing changed.",
-    "invite.already_admin": "You already are an admin. Nothing changed.",
-    "invite.throttled": "Too many invalid invite links. Please wait a few minutes and try again.",
-    "invite.notify_admins": "{name} joined project {id} “{project}” as {role}.",
-    "invite.notify_admins_admin": "{name} joined as admin.",
-    # projects
-    "project.created": (
-        "Project {id} “{name}” created (timezone {timezone}).\nNext steps:\n"
-        "• /invite {id} secretary — invite the first-handling secretary\n"
-        "• /invite {id} leader — invite the chief responsible leader\n"
-        "• /setgroup {id} in the leadership group — bind its group chat"
-    ),
-    "project.renamed": "Project {id} renamed to “{name}”.",
-    "project.archived": "Project {id} “{name}” archived. Its data is kept; it gets no prompts.",
-    "project.unarchived": "Project {id} “{name}” is active again.",
-    "project.already_archived": "Project {id} is already archived.",
-    "project.already_active": "Project {id} is already active.",
-    "projects.empty": "No projects yet. Create one with /newproject <name>.",
-    "projects.header": "Projects ({total}), page {page} of {pages}:",
-    "projects.line": "#{id} {name} — {status}\n   schedule: {schedule}\n   secretaries: {secretaries}\n   leaders: {leaders}",
-    "projects.nobody": "none",
-    "projects.more": " and {count} more (/members {id})",
-    "page.of": "Page {page} of {pages}",
-    "projects.no_schedule": "not set",
-    "button.prev": "◀ Previous",
-    "button.next": "Next ▶",
-    "project.card": (
-        "Project #{id} “{name}”\nStatus: {status}\nTimezone: {timezone}\nCreated: {created}\n"
-        "Schedule: {schedule}\nSecretaries: {secretaries}\nLeaders: {leaders}\n"
-        "Leadership group: {group}"
-    ),
-    "project.no_group": "not bound",
-    "project.next_slot": "; next: {next}",
-    # members
-    "members.header": "Members of project {id} “{name}”:",
-    "members.line": "• {label} — {role}, id {user_id}, since {since}{unreachable}",
-    "members.unreachable": " (has blocked the bot)",
-    "members.empty": "Project {id} has no members yet. Use /invite {id} secretary|leader.",
-    "members.removed": "{who} no longer serves project {id} ({count} role(s) ended; history kept).",
-    # groups
-    "group.bound_all": "This chat is now the leadership group for all projects.",
-    "group.bound_project": "This chat is now the leadership group of project {id} “{name}”.",
-    "group.topic": " Posts will go to this topic.",
-    # admins
-    "admins.header": "Admins:",
-    "admins.line": "• {label} (id {user_id}){config}",
-    "admins.config": " — from configuration",
-    "admins.unknown_name": "not yet seen",
-    # error reports to admins
-    "report.error": "⚠️ Error in {where}: {error}",
-    "notice.unreachable": "{name} has blocked the bot and gets no messages until they send /start again.",
-    # schedules and calendar
-    "error.bad_time": "“{value}” is not a time. Use HH:MM, e.g. 09:00.",
-    "error.bad_weekdays": "“{value}” is not a list of weekdays. Use e.g. mon,thu.",
-    "error.bad_timezone": "“{value}” is not an IANA timezone, e.g. Asia/Shanghai.",
-    "error.bad_date": "“{value}” is not a date. Use YYYY-MM-DD, e.g. 2026-10-01.",
-    "error.bad_duration": "“{value}” is not a duration. Use e.g. 90m, 4h or 2d.",
-    "error.no_schedule": "Project {id} has no schedule yet. Set one with /schedule first.",
-    "error.too_many_questions": "At most 5 questions ({count} given).",
-    "error.text_too_long": "The text is too long ({length} characters; at most {limit}).",
-    "error.no_secretaries": "Project {id} has no secretaries yet. Invite one with /invite {id} secretary.",
-    "error.not_yours": "This button is not for you.",
-    "error.not_secretary": "Only first-handling secretaries can use this command.",
-    "error.date_order": "The end date is before the start date.",
-    "error.leave_too_long": "At most one year at a time.",
-    "weekday.0": "Mon",
-    "weekday.1": "Tue",
-    "weekday.2": "Wed",
-    "weekday.3": "Thu",
-    "weekday.4": "Fri",
-    "weekday.5": "Sat",
-    "weekday.6": "Sun",
-    "schedule.daily": "daily at {time}",
-    "schedule.weekly": "weekly on {days} at {time}",
-    "schedule.workdays": "official workdays at {time}",
-    "schedule.window": ", window {window}",
-    "schedule.set": "Project {id}: check-ins {schedule}. Next: {next}.",
-    "schedule.none_next": "none within a year",
-    "schedule.off": "Project {id}: scheduled check-ins are off.",
-    "window.set": "Project {id}: rounds stay open for {window}.",
-    "questions.set": "Project {id}: secretaries will be asked {count} question(s), one after another:\n{questions}",
-    "questions.default": "Project {id}: back to the default question.",
-    "notice.calendar_fallback": (
-        "The official holiday calendar for {year} is not available yet. Until it is, workday"
-        " schedules use Monday–Friday. Enter holidays and adjusted workdays with /holiday and"
-        " /workday."
-    ),
-    "holiday.added": "Marked as holiday (no workday prompts): {days}.",
-    "workday.added": "Marked as adjusted working day (prompted): {day}.",
-    "holidays.header": "Calendar {year}: {coverage}",
-    "holidays.covered": "official calendar available; your entries take precedence.",
-    "holidays.not_covered": "official calendar not available yet (Monday–Friday used).",
-    "holidays.line": "• {day} — {kind}",
-    "holidays.none": "No entries of your own.",
-    "holidays.kind.holiday": "holiday",
-    "holidays.kind.workday": "adjusted working day",
-    # rounds
-    "button.all_ok": "✅ All on track",
-    "button.problem": "⚠️ Report a problem",
-    "button.leave": "🏖 On leave today",
-    "button.skip": "Skip question",
-    "checkin.prompt_header": "📋 Check-in: project {id} “{project}”, {date} (open until {closes})",
-    "checkin.open_problems": "Open problems ({count}):",
-    "checkin.problem_line": "• #{id} {text} — deadline {deadline}{overdue}",
-    "problem.overdue_mark": " ⏰ overdue",
-    "checkin.question": "Question {n}/{total}: {text}",
-    "checkin.question_default": "What progress has the project made since the last check-in (形象进度)? Any problems?",
-    "checkin.how_to_answer": "Reply with a message to record progress, or tap a button.",
-    "checkin.reminder": "⏰ Reminder: the check-in of project “{project}” for {date} is still waiting for your answer (open until {closes}).",
-    "checkin.closed": "The check-in of {date} is closed.",
-    "checkin.recorded_ok": "✅ Recorded at {time}: all on track. You can change it until the round closes.",
-    "checkin.recorded_leave": "🏖 Recorded at {time}: on leave. You can change it until the round closes.",
-    "checkin.describe_problem": "Please describe the problem in one message.",
-    "checkin.no_question": "There is no question left to skip.",
-    "checkin.all_questions_done": "Thank you, your answers for “{project}” are recorded.",
-    "checkin.chosen": "Recorded for “{project}”.",
-    "checkin.nothing_open": "No check-in is open for you right now. /checkin answers today's before you are asked.",
-    "checkin.which_project": "Which project is this for?",
-    "checkin.recorded_progress": "Progress recorded for “{project}”. You can add to it or change it until {closes}.",
-    "checkin.problem_recorded": "Problem #{id} recorded in the service ledger of “{project}”. Deadline (帮办时限): {deadline}.",
-    "checkin.nothing_due": "No check-in is due today for your projects.",
-    "checkinnow.opened": "Round opened for project {id} “{name}”: {count} secretary(ies) asked, open until {closes}.",
-    "status.header": "Project {id} “{name}”, round of {date} ({state}):",
-    "status.state.open": "open until {closes}",
-    "status.state.closed": "closed",
-    "status.answered": "Answered: {names}",
-    "status.on_leave": "On leave: {names}",
-    "status.pending": "Pending: {names}",
-    "status.missed": "Missed: {names}",
-    "status.none": "Project {id} has had no round yet.",
-    "leave.recorded": "Leave recorded from {first} to {last}: no prompts and not counted as missed.",
-    # problem ledger
-    "error.bad_problem_id": "“{value}” is not a problem id. See /problems.",
-    "error.unknown_problem": "There is no problem #{id}. See /problems.",
-    "error.problem_forbidden": "You have no role on the project of problem #{id} that allows this.",
-    "error.bad_deadline": "“{value}” is neither a duration (e.g. 3d, 12h) nor a date (YYYY-MM-DD).",
-    "error.deadline_past": "The deadline must be in the future.",
-    "error.deadline_far": "The deadline must be within a year (and at least 5 minutes for a default).",
-    "error.not_member": "You are not a member of project {id}.",
-    "error.no_projects": "You serve no project yet.",
-    "age.days": "{days}d {hours}h",
-    "age.hours": "{hours}h {minutes}m",
-    "age.minutes": "{minutes}m",
-    "button.deadline_d1": "1 day",
-    "button.deadline_d3": "3 days",
-    "button.deadline_d7": "1 week",
-    "button.deadline_dx": "Other…",
-    "button.acknowledge": "👀 Acknowledge",
-    "button.resolved": "✅ Resolved",
-    "button.extend1": "⏳ Extend +1d",
-    "button.extend3": "⏳ Extend +3d",
-    "button.note_problem": "📝 Progress on #{id}",
-    "button.resolve_problem": "✅ #{id} solved",
-    "problem.choose_deadline": "Change the deadline if needed:",
-    "problem.status.open": "open",
-    "problem.status.in_progress": "in progress",
-    "problem.status.resolved": "resolved (销号)",
-    "problems.header": "Unresolved problems in the service ledger ({count}), earliest deadline first:",
-    "problems.line": "#{id} [{project_id} {project}] {text}\n   deadline {deadline}{overdue} — {status}",
-    "problems.empty": "No unresolved problems. 👍",
-    "escalation.title1": "🚨 Overdue problem — project {id} “{project}” (escalation level 1)",
-    "escalation.title2": "🚨🚨 For high-level coordination (高位统筹) — project {id} “{project}” (escalation level 2)",
-    "card.problem": "Problem #{id}: {text}",
-    "card.project": "Project: {id} “{project}”",
-    "card.reported": "Reported by {reporter} on {created} ({age} ago)",
-    "card.deadline": "Deadline (帮办时限): {deadline}",
-    "card.deadline_overdue": "Deadline (帮办时限): {deadline} — overdue by {overdue}",
-    "card.status": "Status: {status}",
-    "card.resolved_by": "resolved (销号) by {who} at {at}",
-    "card.assignee": "Assigned to: {assignee}",
-    "card.history": "History:",
-    "card.history_hidden": "… {count} earlier entries not shown",
-    "history.line": "• {at} {who}: {what}",
-    "history.system": "Bangban",
-    "history.reported": "reported (deadline {deadline})",
-    "history.note": "note: {text}",
-    "history.acknowledged": "acknowledged, now in progress",
-    "history.resolved": "resolved (销号) {text}",
-    "history.reopened": "reopened: {text} (new deadline {new_deadline})",
-    "history.extended": "deadline extended {old_deadline} → {new_deadline}: {text}",
-    "history.deadline": "deadline set {old_deadline} → {new_deadline}",
-    "history.assigned": "assigned to {assignee}",
-    "history.escalated": "escalated, level {level}, to {recipients}",
-    "recipients.leaders": "the chief responsible leader(s)",
-    "recipients.group": "the leadership group",
-    "recipients.admins": "the admins",
-    "told.acknowledged": "Your problem #{id} “{text}” was acknowledged by {who} and is being handled.",
-    "told.resolved": "Your problem #{id} “{text}” was resolved (销号) by {who}.",
-    "told.extended": "The deadline of your problem #{id} “{text}” was extended by {who} to {deadline}. Reason: {reason}",
-    "problem.already_resolved": "Problem #{id} was already resolved by {who} at {at}.",
-    "problem.not_resolved": "Problem #{id} is not resolved, so it cannot be reopened.",
-    "problem.other_deadline": "Send /deadline {id} <duration or YYYY-MM-DD>, e.g. /deadline {id} 10d or /deadline {id} 2026-12-31 (a date means 18:00 that day).",
-    "problem.deadline_set": "Deadline of #{id}: {deadline}.",
-    "problem.acknowledged": "Problem #{id} acknowledged: now in progress.",
-    "problem.already_in_progress": "Problem #{id} is already in progress.",
-    "problem.resolved": "Problem #{id} resolved (销号).",
-    "problem.extended_by_button": "extended from the escalation card",
-    "problem.extended": "Problem #{id}: new deadline {deadline}.",
-    "problem.send_note": "Send your progress note on problem #{id} in one message.",
-    "problem.noted": "Note added to problem #{id}.",
-    "problem.reopened": "Problem #{id} reopened; new deadline {deadline}.",
-    "problem.assigned": "Problem #{id} assigned to {assignee}.",
-    "deadline.default_set": "Project {id}: new problems get a deadline of {duration}.",
-    # issue 8: access checked at the moment of the act, retries, edits, media, fallbacks
-    "error.no_role": "You have no role that allows this. Ask an admin for an invite link.",
-    "error.problem_unseen": "There is no problem #{id} in your projects. See /problems.",
-    "error.no_longer_secretary": "You no longer serve this project as secretary, so nothing was recorded.",
-    "error.name_taken": "A project named “{name}” already exists (#{id}). If you just created it, nothing more is needed; otherwise choose another name.",
-    "error.bad_user_id": "“{value}” is not a Telegram user id (a number; see /admins).",
-    "admins.removed": "User {user_id} is no longer an admin.",
-    "admins.from_config": "User {user_id} is an admin from the ADMIN_IDS setting; remove them there.",
-    "admins.not_admin": "User {user_id} is not an admin. See /admins.",
-    "admins.last": "User {user_id} is the last admin and stays one.",
-    "checkinnow.already_open": "Project {id} already has a round open until {closes}; nothing new was opened. /status {id} shows who has answered.",
-    "checkin.answer_edited": "Your progress answer for “{project}” was updated from your edit.",
-    "media.text_only": "I can record only text for now. Please type your progress or the problem in words (a caption alone is not recorded). /help lists the commands.",
-    "fallback.header": "⚠️ Could not deliver this to {who}: {reason}. It is sent to you instead:",
-    "fallback.group": "the leadership group",
-    "fallback.blocked": "the bot was blocked or removed",
-    "fallback.refused": "Telegram refused it ({error})",
-    "unit.w": "{n} weeks",
-    "unit.w_one": "{n} week",
-    "unit.d": "{n} days",
-    "unit.d_one": "{n} day",
-    "unit.h": "{n} hours",
-    "unit.h_one": "{n} hour",
-    "unit.m": "{n} minutes",
-    "unit.m_one": "{n} minute",
-    "unit.s": "{n} seconds",
-    "unit.s_one": "{n} second",
-    "error.duration_range": "The duration must be between {low} and {high}.",
-    "error.busy": "The database is busy right now, so nothing was saved. Please try again in a minute.",
-    "error.bad_year": "“{value}” is not a year between {first} and {last}.",
-}
-
-ZH: dict[str, str] = {
-    "role.secretary": "首办秘书",
-    "role.leader": "首席负责人",
-    "role.admin": "管理员",
-    "status.active": "在办",
-    "status.archived": "已归档",
-    "error.generic": "抱歉，处理时出现问题，已通知管理员，请稍后再试。",
-    "error.not_admin": "只有管理员（365帮办办公室）可以使用此命令。",
-    "error.private_only": "请在与我的私聊中发送此命令。",
-    "error.group_only": "请由管理员在领导小组群内发送 /setgroup。",
-    "error.bad_id": "“{value}”不是项目编号。编号是数字，请查看 /projects。",
-    "error.unknown_project": "没有编号为 {id} 的项目，请查看 /projects。",
-    "error.archived_project": "项目 {id} 已归档，请先使用 /unarchive {id}。",
-    "error.name_empty": "名称不能为空。",
-    "error.name_too_long": "名称过长（{length} 个字符，最多 200 个）。",
-    "error.name_control": "名称不能包含控制字符。",
-    "error.unknown_person": "{who} 不是项目 {id} 的成员，请查看 /members {id}。",
-    "error.unknown_command": "没有这个命令。发送 /help 查看可用命令。",
-    "error.stale_button": "此按钮已过期。",
-    "usage": "用法：{usage}",
-    "start.intro": (
-        "帮办机器人服务重大项目建设：首办秘书按时报到，问题记入帮办台帐并设定帮办时限，解决后销号；"
-        "逾期未解决的问题推送首席负责人，再提请领导小组高位统筹；未按时报到的情况予以通报。"
-    ),
-    "start.roles": "您的身份：\n{roles}",
-    "start.no_roles": "您还没有任何身份。请向365帮办办公室（管理员）索取邀请链接。",
-    "start.admin_line": "• 管理员",
-    "start.member_line": "• 项目 {id}“{name}”的{role}",
-    "start.more": "发送 /help 查看您可用的命令。",
-    "help.header": "您可以使用的命令：",
-    "help.section.everyone": "所有人",
-    "help.section.secretary": "首办秘书",
-    "help.section.leader": "首席负责人",
-    "help.section.admin": "管理员",
-    "language.set": "语言已设置为中文。",
-    "language.usage": "用法：/language zh|en",
-    "invite.created": (
-        "项目 {id}“{name}”{role}邀请链接。请发给本人；链接仅可使用一次，{expires} 失效：\n{link}"
-    ),
-    "invite.created_admin": "管理员邀请链接。请发给新管理员；链接仅可使用一次，{expires} 失效：\n{link}",
-    "invite.redeemed": "欢迎，{name}！您已成为项目 {id}“{project}”的{role}。",
-    "invite.redeemed_admin": "欢迎，{name}！您已成为帮办机器人的管理员。发送 /help 查看命令。",
-    "invite.next_secretary": "我会按项目的报到安排在这里提醒您报到。发送 /help 查看命令。",
-    "invite.next_leader": "本项目逾期未解决的问题会推送给您。发送 /help 查看命令。",
-    "invite.unknown": "邀请链接无效，请向管理员索取新链接。",
-    "invite.used": "该邀请链接已被使用，请向管理员索取新链接。",
-    "invite.expired": "该邀请链接已过期，请向管理员索取新链接。",
-    "invite.archived": "该邀请对应的项目已归档，请联系管理员。",
-    "invite.already": "您已经是项目 {id} 的{role}，未作更改。",
-    "invite.already_admin": "您已经是管理员，未作更改。",
-    "invite.throttled": "无效邀请链接尝试次数过多，请几分钟后再试。",
-    "invite.notify_admins": "{name} 已作为{role}加入项目 {id}“{project}”。",
-    "invite.notify_admins_admin": "{name} 已成为管理员。",
-    "project.created": (
-        "已创建项目 {id}“{name}”（时区 {timezone}）。\n下一步：\n"
-        "• /invite {id} secretary — 邀请首办秘书\n"
-        "• /invite {id} leader — 邀请首席负责人\n"
-        "• 在领导小组群内发送 /setgroup {id} — 绑定领导小组群"
-    ),
-    "project.renamed": "项目 {id} 已更名为“{name}”。",
-    "project.archived": "项目 {id}“{name}”已归档。数据保留，不再提醒报到。",
-    "project.unarchived": "项目 {id}“{name}”已恢复在办。",
-    "project.already_archived": "项目 {id} 已是归档状态。",
-    "project.already_active": "项目 {id} 已是在办状态。",
-    "projects.empty": "还没有项目。使用 /newproject <名称> 创建。",
-    "projects.header": "项目（共 {total} 个），第 {page}/{pages} 页：",
-    "projects.line": "#{id} {name} — {status}\n   报到安排：{schedule}\n   首办秘书：{secretaries}\n   首席负责人：{leaders}",
-    "projects.nobody": "无",
-    "projects.more": " 等，另有 {count} 人（/members {id}）",
-    "page.of": "第 {page}/{pages} 页",
-    "projects.no_schedule": "未设置",
-    "button.prev": "◀ 上一页",
-    "button.next": "下一页 ▶",
-    "project.card": (
-        "项目 #{id}“{name}”\n状态：{status}\n时区：{timezone}\n创建：{created}\n"
-        "报到安排：{schedule}\n首办秘书：{secretaries}\n首席负责人：{leaders}\n领导小组群：{group}"
-    ),
-    "project.no_group": "未绑定",
-    "project.next_slot": "；下次：{next}",
-    "members.header": "项目 {id}“{name}”成员：",
-    "members.line": "• {label} — {role}，编号 {user_id}，{since} 起{unreachable}",
-    "members.unreachable": "（已屏蔽机器人）",
-    "members.empty": "项目 {id} 还没有成员。使用 /invite {id} secretary|leader 邀请。",
-    "members.removed": "{who} 已不再服务项目 {id}（结束 {count} 个身份，历史保留）。",
-    "group.bound_all": "本群已设为所有项目的领导小组群。",
-    "group.bound_project": "本群已设为项目 {id}“{name}”的领导小组群。",
-    "group.topic": "消息将发送到本话题。",
-    "admins.header": "管理员：",
-    "admins.line": "• {label}（编号 {user_id}）{config}",
-    "admins.config": " — 来自配置",
-    "admins.unknown_name": "尚未与机器人对话",
-    "report.error": "⚠️ {where} 出错：{error}",
-    "notice.unreachable": "{name} 已屏蔽机器人，在其重新发送 /start 之前收不到任何消息。",
-    "error.bad_time": "“{value}”不是有效时间，请用 HH:MM，例如 09:00。",
-    "error.bad_weekdays": "“{value}”不是有效的星期列表，例如 mon,thu。",
-    "error.bad_timezone": "“{value}”不是有效的 IANA 时区，例如 Asia/Shanghai。",
-    "error.bad_date": "“{value}”不是有效日期，请用 YYYY-MM-DD，例如 2026-10-01。",
-    "error.bad_duration": "“{value}”不是有效时长，例如 90m、4h、2d。",
-    "error.no_schedule": "项目 {id} 尚未设置报到安排，请先使用 /schedule。",
-    "error.too_many_questions": "最多 5 个问题（当前 {count} 个）。",
-    "error.text_too_long": "文字过长（{length} 个字符，最多 {limit} 个）。",
-    "error.no_secretaries": "项目 {id} 还没有首办秘书，请使用 /invite {id} secretary 邀请。",
-    "error.not_yours": "这个按钮不是给您的。",
-    "error.not_secretary": "只有首办秘书可以使用此命令。",
-    "error.date_order": "结束日期早于开始日期。",
-    "error.leave_too_long": "一次最多一年。",
-    "weekday.0": "周一",
-    "weekday.1": "周二",
-    "weekday.2": "周三",
-    "weekday.3": "周四",
-    "weekday.4": "周五",
-    "weekday.5": "周六",
-    "weekday.6": "周日",
-    "schedule.daily": "每天 {time}",
-    "schedule.weekly": "每周{days} {time}",
-    "schedule.workdays": "法定工作日 {time}",
-    "schedule.window": "，窗口 {window}",
-    "schedule.set": "项目 {id}：报到安排为{schedule}。下次：{next}。",
-    "schedule.none_next": "一年内无",
-    "schedule.off": "项目 {id}：已关闭定时报到。",
-    "window.set": "项目 {id}：每轮报到开放 {window}。",
-    "questions.set": "项目 {id}：将依次询问首办秘书 {count} 个问题：\n{questions}",
-    "questions.default": "项目 {id}：已恢复默认问题。",
-    "notice.calendar_fallback": (
-        "{year} 年国务院节假日安排尚未收录。在此之前，工作日报到按周一至周五执行。"
-        "请用 /holiday 和 /workday 录入节假日和调休上班日。"
-    ),
-    "holiday.added": "已设为节假日（工作日报到不提醒）：{days}。",
-    "workday.added": "已设为调休上班日（照常提醒）：{day}。",
-    "holidays.header": "{year} 年日历：{coverage}",
-    "holidays.covered": "已收录官方安排；您录入的条目优先。",
-    "holidays.not_covered": "尚未收录官方安排（按周一至周五执行）。",
-    "holidays.line": "• {day} — {kind}",
-    "holidays.none": "没有自行录入的条目。",
-    "holidays.kind.holiday": "节假日",
-    "holidays.kind.workday": "调休上班日",
-    "button.all_ok": "✅ 一切正常",
-    "button.problem": "⚠️ 反映问题",
-    "button.leave": "🏖 今日请假",
-    "button.skip": "跳过此题",
-    "checkin.prompt_header": "📋 报到：项目 {id}“{project}”，{date}（{closes} 前有效）",
-    "checkin.open_problems": "未销号问题（{count} 个）：",
-    "checkin.problem_line": "• #{id} {text} — 帮办时限 {deadline}{overdue}",
-    "problem.overdue_mark": " ⏰ 已逾期",
-    "checkin.question": "问题 {n}/{total}：{text}",
-    "checkin.question_default": "自上次报到以来，项目形象进度如何？有没有需要帮办的问题？",
-    "checkin.how_to_answer": "直接回复文字即记录进度，或点击下方按钮。",
-    "checkin.reminder": "⏰ 提醒：项目“{project}”{date} 的报到还在等您回复（{closes} 前有效）。",
-    "checkin.closed": "{date} 的报到已结束。",
-    "checkin.recorded_ok": "✅ 已于 {time} 记录：一切正常。本轮结束前可以修改。",
-    "checkin.recorded_leave": "🏖 已于 {time} 记录：请假。本轮结束前可以修改。",
-    "checkin.describe_problem": "请用一条消息描述问题。",
-    "checkin.no_question": "没有可跳过的问题了。",
-    "checkin.all_questions_done": "谢谢，“{project}”的回答已记录。",
-    "checkin.chosen": "已记入“{project}”。",
-    "checkin.nothing_open": "当前没有需要您回复的报到。发送 /checkin 可提前报到。",
-    "checkin.which_project": "这条是哪个项目的？",
-    "checkin.recorded_progress": "已记录“{project}”的进度。{closes} 前可以补充或修改。",
-    "checkin.problem_recorded": "问题 #{id} 已记入“{project}”的帮办台帐，帮办时限：{deadline}。",
-    "checkin.nothing_due": "您的项目今天没有需要报到的安排。",
-    "checkinnow.opened": "已为项目 {id}“{name}”发起报到：{count} 位首办秘书，{closes} 前有效。",
-    "status.header": "项目 {id}“{name}”，{date} 报到（{state}）：",
-    "status.state.open": "{closes} 前有效",
-    "status.state.closed": "已结束",
-    "status.answered": "已回复：{names}",
-    "status.on_leave": "请假：{names}",
-    "status.pending": "待回复：{names}",
-    "status.missed": "未报到：{names}",
-    "status.none": "项目 {id} 还没有报到记录。",
-    "leave.recorded": "已登记请假 {first} 至 {last}：期间不提醒，也不计为未报到。",
-    "error.bad_problem_id": "“{value}”不是问题编号，请查看 /problems。",
-    "error.unknown_problem": "没有编号为 #{id} 的问题，请查看 /problems。",
-    "error.problem_forbidden": "您在问题 #{id} 所属项目中的身份无权进行此操作。",
-    "error.bad_deadline": "“{value}”既不是时长（如 3d、12h）也不是日期（YYYY-MM-DD）。",
-    "error.deadline_past": "帮办时限必须晚于现在。",
-    "error.deadline_far": "帮办时限须在一年以内（默认时限至少 5 分钟）。",
-    "error.not_member": "您不是项目 {id} 的成员。",
-    "error.no_projects": "您还没有服务任何项目。",
-    "age.days": "{days}天{hours}小时",
-    "age.hours": "{hours}小时{minutes}分钟",
-    "age.minutes": "{minutes}分钟",
-    "button.deadline_d1": "1 天",
-    "button.deadline_d3": "3 天",
-    "button.deadline_d7": "1 周",
-    "button.deadline_dx": "其他…",
-    "button.acknowledge": "👀 已知悉",
-    "button.resolved": "✅ 已解决",
-    "button.extend1": "⏳ 延期 1 天",
-    "button.extend3": "⏳ 延期 3 天",
-    "button.note_problem": "📝 #{id} 进展",
-    "button.resolve_problem": "✅ #{id} 已解决",
-    "problem.choose_deadline": "如需调整帮办时限，请选择：",
-    "problem.status.open": "待办",
-    "problem.status.in_progress": "办理中",
-    "problem.status.resolved": "已销号",
-    "problems.header": "帮办台帐未销号问题（{count} 个），按帮办时限排序：",
-    "problems.line": "#{id} [{project_id} {project}] {text}\n   帮办时限 {deadline}{overdue} — {status}",
-    "problems.empty": "没有未销号的问题。👍",
-    "escalation.title1": "🚨 逾期问题 — 项目 {id}“{project}”（一级推送）",
-    "escalation.title2": "🚨🚨 提请高位统筹 — 项目 {id}“{project}”（二级推送）",
-    "card.problem": "问题 #{id}：{text}",
-    "card.project": "项目：{id}“{project}”",
-    "card.reported": "{reporter} 于 {created} 反映（{age}前）",
-    "card.deadline": "帮办时限：{deadline}",
-    "card.deadline_overdue": "帮办时限：{deadline} — 已逾期 {overdue}",
-    "card.status": "状态：{status}",
-    "card.resolved_by": "已由 {who} 于 {at} 销号",
-    "card.assignee": "责任单位/人：{assignee}",
-    "card.history": "办理记录：",
-    "card.history_hidden": "……另有 {count} 条较早记录未显示",
-    "history.line": "• {at} {who}：{what}",
-    "history.system": "系统",
-    "history.reported": "反映问题（帮办时限 {deadline}）",
-    "history.note": "进展：{text}",
-    "history.acknowledged": "已知悉，办理中",
-    "history.resolved": "销号 {text}",
-    "history.reopened": "重新打开：{text}（新时限 {new_deadline}）",
-    "history.extended": "延期 {old_deadline} → {new_deadline}：{text}",
-    "history.deadline": "帮办时限 {old_deadline} → {new_deadline}",
-    "history.assigned": "交办 {assignee}",
-    "history.escalated": "第 {level} 级推送至{recipients}",
-    "recipients.leaders": "首席负责人",
-    "recipients.group": "领导小组",
-    "recipients.admins": "管理员",
-    "told.acknowledged": "您反映的问题 #{id}“{text}”已由 {who} 知悉，正在办理。",
-    "told.resolved": "您反映的问题 #{id}“{text}”已由 {who} 销号。",
-    "told.extended": "您反映的问题 #{id}“{text}”已由 {who} 延期至 {deadline}。原因：{reason}",
-    "problem.already_resolved": "问题 #{id} 已由 {who} 于 {at} 销号。",
-    "problem.not_resolved": "问题 #{id} 尚未销号，无需重新打开。",
-    "problem.other_deadline": "请发送 /deadline {id} <时长或 YYYY-MM-DD>，例如 /deadline {id} 10d 或 /deadline {id} 2026-12-31（日期指当天 18:00）。",
-    "problem.deadline_set": "#{id} 帮办时限：{deadline}。",
-    "problem.acknowledged": "问题 #{id} 已知悉，转为办理中。",
-    "problem.already_in_progress": "问题 #{id} 已在办理中。",
-    "problem.resolved": "问题 #{id} 已销号。",
-    "problem.extended_by_button": "通过推送卡片延期",
-    "problem.extended": "问题 #{id}：新的帮办时限 {deadline}。",
-    "problem.send_note": "请用一条消息填写问题 #{id} 的最新进展。",
-    "problem.noted": "已为问题 #{id} 添加进展。",
-    "problem.reopened": "问题 #{id} 已重新打开，新的帮办时限 {deadline}。",
-    "problem.assigned": "问题 #{id} 已交办 {assignee}。",
-    "deadline.default_set": "项目 {id}：新问题的默认帮办时限为 {duration}。",
-    "error.no_role": "您没有进行此操作的身份。请向管理员索取邀请链接。",
-    "error.problem_unseen": "您服务的项目中没有问题 #{id}，请查看 /problems。",
-    "error.no_longer_secretary": "您已不再担任该项目的首办秘书，未作记录。",
-    "error.name_taken": "已有名为“{name}”的项目（#{id}）。如果刚才已创建，无需再建；否则请换一个名称。",
-    "error.bad_user_id": "“{value}”不是 Telegram 用户编号（应为数字，见 /admins）。",
-    "admins.removed": "用户 {user_id} 已不再是管理员。",
-    "admins.from_config": "用户 {user_id} 是 ADMIN_IDS 配置中的管理员，请在配置中移除。",
-    "admins.not_admin": "用户 {user_id} 不是管理员，请查看 /admins。",
-    "admins.last": "用户 {user_id} 是最后一位管理员，不能移除。",
-    "checkinnow.already_open": "项目 {id} 已有一轮报送正在进行，{closes} 截止，未重复发起。发送 /status {id} 查看报送情况。",
-    "checkin.answer_edited": "已按您修改后的内容更新“{project}”的进展。",
-    "media.text_only": "目前只能记录文字。请用文字填写进展或问题（仅有图片说明文字不会被记录）。发送 /help 查看命令。",
-    "fallback.header": "⚠️ 无法送达{who}（{reason}），现转给您：",
-    "fallback.group": "领导小组群",
-    "fallback.blocked": "机器人已被屏蔽或移出",
-    "fallback.refused": "Telegram 拒绝发送：{error}",
-    "unit.w": "{n}周",
-    "unit.w_one": "{n}周",
-    "unit.d": "{n}天",
-    "unit.d_one": "{n}天",
-    "unit.h": "{n}小时",
-    "unit.h_one": "{n}小时",
-    "unit.m": "{n}分钟",
-    "unit.m_one": "{n}分钟",
-    "unit.s": "{n}秒",
-    "unit.s_one": "{n}秒",
-    "error.duration_range": "时长须在 {low} 到 {high} 之间。",
-    "error.busy": "数据库正忙，本次操作未保存，请一分钟后再试。",
-    "error.bad_year": "“{value}”不是 {first} 到 {last} 之间的年份。",
-}
-
-CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh-CN": ZH}
+    return {name for _, name, _, _ in Formatter().parse(text) if name is not None}

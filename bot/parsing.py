@@ -32,9 +32,62 @@ WEEKDAY_FULL_NAMES = (
 )
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_DURATION = re.compile(r"^\s*([0-9]{1,9})\s*([smhdw])\s*$", re.IGNORECASE)
-_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+# Chinese units as people type them: 30分钟, 4小时, 3天, 2周.
+_UNIT_NAMES = {
+    "秒": "s",
+    "秒钟": "s",
+    "分": "m",
+    "分钟": "m",
+    "时": "h",
+    "小时": "h",
+    "个小时": "h",
+    "天": "d",
+    "日": "d",
+    "周": "w",
+    "星期": "w",
+    "个星期": "w",
+}
+_DURATION = re.compile(
+    r"^\s*([0-9]{1,9})\s*([smhdw]|"
+    + "|".join(sorted(_UNIT_NAMES, key=len, reverse=True))
+    + r")\s*$",
+    re.IGNORECASE,
+)
+_DATE = re.compile(r"^([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?$")
+_MONTH_DAY = re.compile(r"^([0-9]{1,2})月([0-9]{1,2})[日号]?$")
+# Chinese (and other) words accepted wherever an English keyword is: /invite 1 秘书, /schedule 1
+# 每周 周一,周四 09:00, /schedule 1 关闭.
+KEYWORDS = {
+    "秘书": "secretary",
+    "首办秘书": "secretary",
+    "负责人": "leader",
+    "首席负责人": "leader",
+    "领导": "leader",
+    "管理员": "admin",
+    "每天": "daily",
+    "每日": "daily",
+    "每周": "weekly",
+    "工作日": "workdays",
+    "法定工作日": "workdays",
+    "关闭": "off",
+    "关": "off",
+    "默认": "default",
+    "至": "to",
+    "到": "to",
+    "领导小组": "group",
+    "群": "group",
+    "两者": "both",
+    "都": "both",
+}
+_CHINESE_WEEKDAYS = "一二三四五六日"
 _TIME = re.compile(r"^([01]?[0-9]|2[0-3])[:：]([0-5][0-9])$")
+
+
+def keyword(raw: str) -> str:
+    """The English keyword for what was typed (秘书 → secretary, 每周 → weekly), lower-cased;
+    anything else comes back lower-cased, for the caller to accept or refuse."""
+    text = raw.strip()
+    return KEYWORDS.get(text, text.lower())
 
 
 def _digits(value: str, most: int) -> int | None:
@@ -69,12 +122,13 @@ def parse_user_id(raw: str) -> int:
 
 
 def duration(text: str) -> timedelta:
-    """``90s``, ``30m``, ``4h``, ``3d`` or ``2w`` as a positive timedelta of at most ten years;
-    ValueError otherwise (settings use this directly)."""
+    """``90s``, ``30m``, ``4h``, ``3d`` or ``2w`` (or ``30分钟``, ``4小时``, ``3天``, ``2周``) as a
+    positive timedelta of at most ten years; ValueError otherwise (settings use this directly)."""
     match = _DURATION.match(text)
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"not a duration like 90s, 30m, 4h or 3d: {text!r}")
-    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+    unit = match.group(2).lower()
+    seconds = int(match.group(1)) * _UNIT_SECONDS[_UNIT_NAMES.get(unit, unit)]
     if seconds > LONGEST.total_seconds():
         raise ValueError(f"longer than ten years: {text!r}")
     return timedelta(seconds=seconds)
@@ -100,12 +154,19 @@ def format_duration(value: timedelta) -> str:
     return f"{seconds}s"
 
 
-def parse_date(raw: str) -> date:
-    """``YYYY-MM-DD``, a real date between the years 2000 and 2100."""
-    match = _DATE.match(raw.strip())
-    if match is None:
+def parse_date(raw: str, today: date) -> date:
+    """``2026-12-01`` (also ``2026/12/1``, ``2026年12月1日``) or ``12月1日`` (in ``today``'s year),
+    a real date between the years 2000 and 2100."""
+    text = raw.strip()
+    match = _DATE.match(text)
+    short = None if match else _MONTH_DAY.match(text)
+    if match is not None:
+        year, month, day = (int(part) for part in match.groups())
+    elif short is not None:
+        year = today.year
+        month, day = (int(part) for part in short.groups())
+    else:
         raise UserError("error.bad_date", value=raw[:20])
-    year, month, day = (int(part) for part in match.groups())
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise UserError("error.bad_date", value=raw[:20])
     try:
@@ -115,21 +176,32 @@ def parse_date(raw: str) -> date:
 
 
 def parse_deadline(raw: str, now: datetime, timezone: str, longest: timedelta) -> datetime:
-    """A duration from now (``90m``, ``3d``) or a date (18:00 that day in ``timezone``), later
-    than ``now`` and at most ``longest`` after it."""
-    if "-" in raw:
-        day = parse_date(raw)
-        deadline = datetime.combine(day, DATE_DEADLINE_AT, tzinfo=ZoneInfo(timezone))
-    else:
+    """A duration from now (``90m``, ``3天``) or a date (18:00 that day in ``timezone``; a
+    month and day without a year is the next such day), later than ``now`` and at most
+    ``longest`` after it."""
+    try:
+        deadline = now + duration(raw)
+    except ValueError:
+        local = now.astimezone(ZoneInfo(timezone))
         try:
-            deadline = now + duration(raw)
-        except ValueError:
+            day = parse_date(raw, local.date())
+        except UserError:
             raise UserError("error.bad_deadline", value=raw[:20]) from None
+        if _MONTH_DAY.match(raw.strip()) and day < local.date():
+            day = _next_year(day)
+        deadline = datetime.combine(day, DATE_DEADLINE_AT, tzinfo=ZoneInfo(timezone))
     if deadline <= now:
         raise UserError("error.deadline_past")
     if deadline - now > longest:
         raise UserError("error.deadline_far")
     return deadline
+
+
+def _next_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
 
 
 def parse_year(raw: str) -> int:
@@ -148,14 +220,19 @@ def parse_time(raw: str) -> time:
 
 
 def parse_weekdays(raw: str) -> frozenset[int]:
-    """``mon,thu`` or ``monday,thursday`` (Monday = 0)."""
+    """``mon,thu``, ``monday,thursday``, ``周一,周四`` (also with 、 or ，) or ``一、四``;
+    Monday = 0."""
     days = set()
-    for part in raw.lower().split(","):
+    for part in re.split(r"[,，、]", raw.lower()):
         name = part.strip()
+        for prefix in ("星期", "礼拜", "周"):
+            name = name.removeprefix(prefix)
         if name in WEEKDAY_NAMES:
             days.add(WEEKDAY_NAMES.index(name))
         elif name in WEEKDAY_FULL_NAMES:
             days.add(WEEKDAY_FULL_NAMES.index(name))
+        elif len(name) == 1 and name in _CHINESE_WEEKDAYS + "天":
+            days.add(_CHINESE_WEEKDAYS.index(name) if name != "天" else 6)
         else:
             raise UserError("error.bad_weekdays", value=raw[:40])
     return frozenset(days)

@@ -59,7 +59,7 @@ class ProjectService:
         self._repos = repos
         self._registry = registry
         self._clock = clock
-        self._default_timezone = default_timezone
+        self.default_timezone = default_timezone
         self._invite_ttl = invite_ttl
 
     # --- projects ---------------------------------------------------------------------------
@@ -81,7 +81,7 @@ class ProjectService:
         nothing twice."""
         try:
             return await self._repos.projects.create(
-                Need(actor_id, ADMIN), clean_name(raw_name), self._default_timezone, self._now()
+                Need(actor_id, ADMIN), clean_name(raw_name), self.default_timezone, self._now()
             )
         except NameTaken as exc:
             raise UserError("error.name_taken", id=exc.project.id, name=exc.project.name) from None

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 from bot.errors import UsageError
-from bot.parsing import parse_time, parse_timezone, parse_weekdays
+from bot.parsing import keyword, parse_time, parse_timezone, parse_weekdays
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +44,16 @@ class Schedule:
 
 
 def parse_schedule(args: list[str], default_timezone: str) -> Schedule | None:
-    """``daily 09:00``, ``weekly mon,thu 17:30``, ``workdays 09:00`` (+ zone), or ``off``."""
+    """``daily 09:00``, ``weekly mon,thu 17:30``, ``workdays 09:00`` (+ zone), or ``off``; also
+    ``每天 09:00``, ``每周 周一,周四 17:30`` or ``每周一、四 17:30``, ``工作日 09:00``, ``关闭``."""
     if not args:
         raise UsageError("schedule")
-    kind = args[0].lower()
-    if kind == "off" and len(args) == 1:
-        return None
+    kind = keyword(args[0])
     rest = args[1:]
+    if kind.startswith("每周") and len(kind) > 2:  # 每周一、四 09:00
+        kind, rest = "weekly", [kind.removeprefix("每周"), *rest]
+    if kind == "off" and not rest:
+        return None
     weekdays: frozenset[int] = frozenset(range(7))
     if kind == "weekly":
         if not rest:

@@ -9,7 +9,7 @@ from telegram.constants import ChatType
 
 from bot.clock import format_local
 from bot.errors import UsageError, UserError
-from bot.parsing import parse_project_id
+from bot.parsing import keyword, parse_project_id
 from bot.projects import ProjectOverview
 from bot.replies import clip
 from handlers.common import Call, answer_press, edit_pressed, guarded
@@ -162,7 +162,7 @@ async def unarchive(call: Call) -> None:
 @guarded(admin=True, private=True)
 async def invite(call: Call) -> None:
     """/invite <id> secretary|leader, or /invite admin"""
-    args = [a.lower() for a in call.args]
+    args = [keyword(a) for a in call.args]
     projects = call.services.projects
     if args == ["admin"]:
         token, expires_at, _ = await projects.create_invite(call.user.id, None, "admin")

@@ -42,5 +42,5 @@ def prompts_to(bot: Harness, user: FakeUser) -> list[str]:
     return [
         str(c.params["text"])
         for c in bot.api.sent_to(user.id)
-        if "Check-in:" in c.params["text"] or "报到：" in c.params["text"]
+        if "Check-in:" in c.params["text"] or "进展报送：" in c.params["text"]
     ]

@@ -113,8 +113,8 @@ async def test_members_and_remove_keep_history(bot: Harness) -> None:
     await invite_and_join(bot, 1, "secretary", SECRETARY)
     await invite_and_join(bot, 1, "leader", LEADER)
     listing = await text_of(bot, ADMIN, "/members 1")
-    assert "Li Wei (@liwei) — first-handling secretary, id 2001" in listing
-    assert "Zhang San (@zhangsan) — chief responsible leader, id 3001" in listing
+    assert "Li Wei (@liwei) — lead liaison secretary, id 2001" in listing
+    assert "Zhang San (@zhangsan) — chief leader in charge, id 3001" in listing
     assert "not a member" in await text_of(bot, ADMIN, "/remove 1 @nobody")
     assert "no longer serves project 1" in await text_of(bot, ADMIN, "/remove 1 @LiWei")
     assert "no longer serves project 1" in await text_of(bot, ADMIN, "/remove 1 3001")
@@ -132,7 +132,7 @@ async def test_one_person_serves_several_projects_with_several_people(bot: Harne
     start = await text_of(bot, SECRETARY, "/start")
     assert "project 1 “A”" in start and "project 2 “B”" in start
     assert "Li Wei" in await text_of(bot, ADMIN, "/members 2")
-    assert (await text_of(bot, ADMIN, "/members 1")).count("first-handling secretary") == 2
+    assert (await text_of(bot, ADMIN, "/members 1")).count("lead liaison secretary") == 2
 
 
 async def test_setgroup_binds_the_leadership_group_and_topic(bot: Harness) -> None:
@@ -173,9 +173,7 @@ async def test_invites_expire_and_bad_tokens_are_throttled(bot: Harness) -> None
     fresh = (await text_of(bot, ADMIN, "/invite 1 secretary")).rsplit("start=", 1)[1].strip()
     assert "Too many" in await text_of(bot, SECRETARY, f"/start {fresh}")
     bot.clock.advance(timedelta(minutes=11))
-    assert "You are now first-handling secretary" in await text_of(
-        bot, SECRETARY, f"/start {fresh}"
-    )
+    assert "You are now lead liaison secretary" in await text_of(bot, SECRETARY, f"/start {fresh}")
 
 
 async def test_start_help_and_language(bot: Harness) -> None:
@@ -187,8 +185,8 @@ async def test_start_help_and_language(bot: Harness) -> None:
     assert "/newproject" in await text_of(bot, ADMIN, "/help")
     assert "语言已设置为中文" in await text_of(bot, STRANGER, "/language zh")
     assert "您还没有任何身份" in await text_of(bot, STRANGER, "/start")
-    assert "/language zh|en" in await text_of(bot, STRANGER, "/language klingon")
-    assert "English" in await text_of(bot, STRANGER, "/language en")
+    assert "/language 中文|英文" in await text_of(bot, STRANGER, "/language klingon")
+    assert "English" in await text_of(bot, STRANGER, "/language 英文")
     assert "don't know that command" in await text_of(bot, STRANGER, "/frobnicate")
 
 

@@ -25,7 +25,9 @@ async def tick(bot: Harness) -> None:
 def cards(bot: Harness, chat_id: int, level: int) -> list[ApiCall]:
     """Escalation cards in a chat: English for people, Chinese for groups (DEFAULT_LANGUAGE)."""
     markers = (
-        ("escalation level 1", "一级推送") if level == 1 else ("escalation level 2", "二级推送")
+        ("Level 1 (chief leader", "一级督办（首席负责人）")
+        if level == 1
+        else ("Level 2 (leadership group", "二级督办（提请领导小组")
     )
     return [c for c in bot.api.sent_to(chat_id) if any(m in c.params["text"] for m in markers)]
 
@@ -56,9 +58,9 @@ async def test_the_whole_escalation_chain_survives_restarts(
     assert len(first) == 1 and cards(bot, ADMIN.id, 1) == []
     card = first[0].params["text"]
     assert "Problem #1: Power line blocks the excavation" in card
-    assert "Reported by Li Wei" in card and "overdue by 1m" in card
+    assert "Reported by Li Wei" in card and "overdue by 1 minute" in card
     assert [label for label, _ in buttons_of(first[0])] == [
-        "👀 Acknowledge",
+        "✍️ Acknowledge",
         "✅ Resolved",
         "⏳ Extend +1d",
         "⏳ Extend +3d",
@@ -87,12 +89,13 @@ async def test_the_whole_escalation_chain_survives_restarts(
     await stop_harness(bot)  # down when level 2 falls due: caught up at start-up
     bot = await start_harness(api, clock, path)
     await api.wait_for(
-        lambda c: c.params.get("chat_id") == GROUP.id and "二级推送" in c.params["text"]
+        lambda c: c.params.get("chat_id") == GROUP.id and "二级督办" in c.params["text"]
     )
     await tick(bot)
     group_cards = cards(bot, GROUP.id, 2)
     assert len(group_cards) == 1 and group_cards[0].params["message_thread_id"] == TOPIC
-    assert "提请高位统筹" in group_cards[0].params["text"]  # the group reads DEFAULT_LANGUAGE
+    # the group reads DEFAULT_LANGUAGE
+    assert "提请领导小组高位统筹" in group_cards[0].params["text"]
     assert [label for label, _ in buttons_of(group_cards[0])][1] == "✅ 已解决"
 
     refused = await bot.press(STRANGER, group_cards[0], "pb:res:1")
@@ -126,10 +129,10 @@ async def test_the_whole_escalation_chain_survives_restarts(
     expected = [
         "Li Wei: reported (deadline 2026-03-05 08:30)",
         "Li Wei: deadline set 2026-03-05 08:30 → 2026-03-03 08:30",
-        "Bangban: escalated, level 1, to the chief responsible leader(s)",
+        "Bangban: escalated: level 1, to the chief leader(s) in charge",
         "Zhang San: deadline extended 2026-03-03 08:30 → 2026-03-04 08:31: extended from",
-        "Bangban: escalated, level 1, to the chief responsible leader(s)",
-        "Bangban: escalated, level 2, to the leadership group",
+        "Bangban: escalated: level 1, to the chief leader(s) in charge",
+        "Bangban: escalated: level 2, to the leadership group",
         "Zhang San: resolved (销号)",
     ]
     position = 0
@@ -288,12 +291,12 @@ async def test_chinese_users_see_the_reference_vocabulary(bot: Harness) -> None:
     await invite_and_join(bot, 1, "leader", leader)
     bot.clock.set(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))
     await tick(bot)
-    prompt = [c for c in bot.api.sent_to(secretary.id) if "报到：" in c.params["text"]][-1]
+    prompt = [c for c in bot.api.sent_to(secretary.id) if "进展报送：" in c.params["text"]][-1]
     assert "形象进度" in prompt.params["text"]
-    assert [label for label, _ in buttons_of(prompt)] == ["✅ 一切正常", "⚠️ 反映问题", "🏖 今日请假"]
+    assert [label for label, _ in buttons_of(prompt)] == ["✅ 一切正常", "⚠️ 反映问题", "今日请假"]
     recorded = await bot.send(secretary, "/newproblem 1 征地拆迁受阻")
     assert "帮办台帐" in recorded.params["text"] and "帮办时限" in recorded.params["text"]
     bot.clock.advance(timedelta(days=3, minutes=1))
     await tick(bot)
     card = cards(bot, leader.id, 1)[0].params["text"]
-    assert "一级推送" in card and "帮办时限" in card and "已逾期" in card and "王芳" in card
+    assert "一级督办" in card and "帮办时限" in card and "已逾期" in card and "王芳" in card

@@ -32,7 +32,7 @@ async def test_admin_creates_project_invites_people_and_links_work_once(bot: Har
     welcome = await bot.send(SECRETARY, f"/start {secretary_link}")
     assert "首办秘书" in welcome.params["text"]  # zh-hans Telegram client → Chinese
     welcome = await bot.send(LEADER, f"/start {leader_link}")
-    assert "chief responsible leader" in welcome.params["text"]
+    assert "chief leader in charge" in welcome.params["text"]
 
     listing = (await bot.send(ADMIN, "/projects")).params["text"]
     assert "Li Wei (@liwei)" in listing and "Zhang San (@zhangsan)" in listing

@@ -42,7 +42,7 @@ async def test_a_card_for_a_leader_who_blocked_the_bot_goes_to_the_admins(bot: H
     instead = _to_admin(bot, "Could not deliver this to Zhang San (@zhangsan)")
     assert len(instead) == 1
     assert "blocked" in instead[0].params["text"] and "Crane broken" in instead[0].params["text"]
-    assert ("👀 Acknowledge", "pb:ack:1") in buttons_of(instead[0])
+    assert ("✍️ Acknowledge", "pb:ack:1") in buttons_of(instead[0])
     await bot.services.outbox.drain()
     assert len(_to_admin(bot, "Could not deliver")) == 1  # once
 

@@ -34,7 +34,7 @@ async def test_the_escalation_job_waits_for_the_next_deadline(bot: Harness) -> N
     bot.clock.advance(timedelta(days=1, seconds=1))
     job = bot.app.job_queue.get_jobs_by_name("escalate")[0]  # type: ignore[union-attr]
     await job.run(bot.app)  # the card goes out at once, not at the next sweep
-    assert [c for c in bot.api.sent_to(LEADER.id) if "escalation level 1" in c.params["text"]]
+    assert [c for c in bot.api.sent_to(LEADER.id) if "Level 1 (chief leader" in c.params["text"]]
     # Next: level 2, two days after level 1.
     assert _escalation_job(bot) == FUTURE + timedelta(days=3, seconds=1)
     await bot.send(LEADER, "/resolve 1 fixed")

@@ -14,7 +14,12 @@ from bot.errors import UsageError, UserError
 from bot.schedule import parse_schedule
 
 # Text that looks like what people type, including the digits that fooled str.isdigit().
-TRICKY = st.sampled_from(["²", "①", "٣", "０", "-", "#", ":", "：", " ", "d", "h", "m", "w", "s"])
+TRICKY = st.sampled_from(
+    [
+        *("²", "①", "٣", "０", "-", "#", ":", "：", " ", "d", "h", "m", "w", "s"),
+        *("天", "小时", "分钟", "月", "日", "年", "周", "一", "、", "，", "/"),
+    ]
+)
 TYPED = st.one_of(
     st.text(max_size=30),
     st.lists(st.one_of(st.characters(), TRICKY, st.sampled_from("0123456789")), max_size=16).map(
@@ -76,7 +81,7 @@ def test_durations_read_back(seconds: int) -> None:
 @example("0001-01-01")
 @example("٢٠٢٦-٠١-٠١")
 def test_dates_and_years_are_real_and_bounded(raw: str) -> None:
-    day = _refuses_cleanly(parsing.parse_date, raw)
+    day = _refuses_cleanly(lambda text: parsing.parse_date(text, NOW.date()), raw)
     if day is not None:
         assert isinstance(day, date) and 2000 <= day.year <= 2100
     year = _refuses_cleanly(parsing.parse_year, raw)
@@ -86,7 +91,8 @@ def test_dates_and_years_are_real_and_bounded(raw: str) -> None:
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
 def test_dates_read_back(day: date) -> None:
-    assert parsing.parse_date(day.isoformat()) == day
+    assert parsing.parse_date(day.isoformat(), NOW.date()) == day
+    assert parsing.parse_date(f"{day.year}年{day.month}月{day.day}日", NOW.date()) == day
 
 
 @given(TYPED)
@@ -124,8 +130,53 @@ def test_free_text_is_bounded_and_clean(raw: str) -> None:
 
 @settings(max_examples=300)
 @given(
-    st.lists(st.one_of(TYPED, st.sampled_from(["daily", "weekly", "workdays", "off"])), max_size=5)
+    st.lists(
+        st.one_of(TYPED, st.sampled_from(["daily", "weekly", "workdays", "off", "每周", "关闭"])),
+        max_size=5,
+    )
 )
 def test_schedules_parse_or_refuse(args: list[str]) -> None:
     with contextlib.suppress(UsageError, UserError):
         parse_schedule(args, "Asia/Shanghai")
+
+
+def test_chinese_forms_read_like_the_english_ones() -> None:
+    """秘书, 每周 周一,周四, 3天, 12月1日: whatever a zh-CN usage line shows is accepted."""
+    assert parsing.duration("3天") == parsing.duration("3d") == timedelta(days=3)
+    assert parsing.duration("4小时") == parsing.duration("4 小时") == timedelta(hours=4)
+    assert parsing.duration("30分钟") == timedelta(minutes=30)
+    assert parsing.duration("2周") == timedelta(weeks=2)
+    today = date(2026, 3, 2)
+    assert parsing.parse_date("12月1日", today) == date(2026, 12, 1)
+    assert parsing.parse_date("2026年12月1日", today) == date(2026, 12, 1)
+    assert parsing.parse_date("2026/12/01", today) == date(2026, 12, 1)
+    for raw in ("周一,周四", "周一、周四", "周一，周四", "一、四", "mon,thu", "星期一,星期四"):
+        assert parsing.parse_weekdays(raw) == {0, 3}, raw
+    assert parsing.parse_weekdays("周日") == parsing.parse_weekdays("星期天") == {6}
+    assert [parsing.keyword(w) for w in ("秘书", "负责人", "管理员", "默认", "关闭")] == [
+        "secretary",
+        "leader",
+        "admin",
+        "default",
+        "off",
+    ]
+
+
+def test_a_month_and_day_deadline_is_the_next_such_day() -> None:
+    """12月1日 typed on 5 December means next year's, at 18:00 local time."""
+    now = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
+    deadline = parsing.parse_deadline("12月1日", now, "Asia/Shanghai", timedelta(days=366))
+    assert deadline == datetime(2027, 12, 1, 10, 0, tzinfo=UTC)
+    soon = parsing.parse_deadline("12月8日", now, "Asia/Shanghai", timedelta(days=366))
+    assert soon == datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
+
+
+def test_chinese_schedules() -> None:
+    weekly = parse_schedule(["每周", "周一,周四", "09:00"], "Asia/Shanghai")
+    assert weekly is not None and weekly.kind == "weekly" and weekly.weekdays == {0, 3}
+    assert parse_schedule(["每周一、四", "09:00"], "Asia/Shanghai") == weekly
+    workdays = parse_schedule(["工作日", "9:00"], "Asia/Shanghai")
+    assert workdays is not None and workdays.kind == "workdays"
+    daily = parse_schedule(["每天", "17：30"], "Asia/Shanghai")
+    assert daily is not None and daily.kind == "daily" and daily.at == time(17, 30)
+    assert parse_schedule(["关闭"], "Asia/Shanghai") is None

@@ -331,8 +331,9 @@ class AnswerService:
         """``/leave <date>`` or ``/leave <from> <to>``."""
         if not 1 <= len(args) <= 2:
             raise UsageError("leave")
-        first = parse_date(args[0])
-        last = parse_date(args[1]) if len(args) == 2 else first
+        today = self._schedules.today()
+        first = parse_date(args[0], today)
+        last = parse_date(args[1], today) if len(args) == 2 else first
         if last < first:
             raise UserError("error.date_order")
         if (last - first).days >= MAX_LEAVE_DAYS:

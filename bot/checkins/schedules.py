@@ -6,10 +6,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 
-from bot.clock import Clock
+from bot.clock import Clock, local_date
 from bot.errors import UsageError, UserError
 from bot.i18n import t
-from bot.parsing import clean_text, parse_date, parse_duration, parse_project_id
+from bot.parsing import clean_text, keyword, parse_date, parse_duration, parse_project_id
 from bot.projects import ProjectService
 from bot.schedule import (
     Schedule,
@@ -116,7 +116,7 @@ class ScheduleService:
     ) -> tuple[int, list[str]]:
         """Replace the question with up to five of the admin's own, separated by | or lines."""
         project = await self._projects.project(parse_project_id(project_arg))
-        if raw.strip().lower() == "default":
+        if keyword(raw) == "default":
             texts: list[str] = []
         else:
             texts = [
@@ -139,23 +139,30 @@ class ScheduleService:
             return t(lang, "projects.no_schedule")
         at = schedule.at.strftime("%H:%M")
         if schedule.kind == "weekly":
-            days = ", ".join(t(lang, f"weekday.{d}") for d in sorted(schedule.weekdays))
+            separator = t(lang, "schedule.days_separator")
+            days = separator.join(t(lang, f"weekday_short.{d}") for d in sorted(schedule.weekdays))
             text = t(lang, "schedule.weekly", days=days, time=at)
         else:
             text = t(lang, f"schedule.{schedule.kind}", time=at)
-        text += f" ({schedule.timezone})"
+        if schedule.timezone != self._projects.default_timezone:
+            text += f" ({schedule.timezone})"
         if schedule.window is not None:
             text += t(lang, "schedule.window", window=schedule.window)
         return text
 
     # --- calendar (admin) -------------------------------------------------------------------
 
+    def today(self) -> date:
+        """Today in the default timezone: the year a date typed without one (12月1日) is in."""
+        return local_date(self._clock.now(), self._projects.default_timezone)
+
     async def add_holidays(self, actor_id: int, args: list[str]) -> list[date]:
         """``/holiday <date> [to <date>]``."""
+        today = self.today()
         if len(args) == 1:
-            first = last = parse_date(args[0])
-        elif len(args) == 3 and args[1].lower() in {"to", "-", "至", "到"}:
-            first, last = parse_date(args[0]), parse_date(args[2])
+            first = last = parse_date(args[0], today)
+        elif len(args) == 3 and keyword(args[1]) in {"to", "-"}:
+            first, last = parse_date(args[0], today), parse_date(args[2], today)
         else:
             raise UsageError("holiday")
         days = _days(first, last)
@@ -168,7 +175,7 @@ class ScheduleService:
     async def add_workday(self, actor_id: int, args: list[str]) -> date:
         if len(args) != 1:
             raise UsageError("workday")
-        day = parse_date(args[0])
+        day = parse_date(args[0], self.today())
         await self._repos.schedules.set_calendar_days(
             Need(actor_id, ADMIN), [day], "workday", self._clock.now()
         )

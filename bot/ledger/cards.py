@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 
 from bot.clock import Clock, format_local
-from bot.i18n import t
+from bot.i18n import duration_text, t
 from bot.replies import Buttons, Reply, clip, shorten
 from storage.db import from_db
 from storage.outbox import OutgoingButton
@@ -21,14 +21,17 @@ ENTRY_LIMIT = 700  # one history entry (a note can be long)
 
 
 def format_age(delta: timedelta, lang: str) -> str:
+    """How long ago, to the minute, in at most two units: 3天4小时, 2 hours 5 minutes."""
     minutes = max(int(delta.total_seconds() // 60), 0)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     if days:
-        return t(lang, "age.days", days=days, hours=hours)
-    if hours:
-        return t(lang, "age.hours", hours=hours, minutes=minutes)
-    return t(lang, "age.minutes", minutes=minutes)
+        parts = [timedelta(days=days)] + ([timedelta(hours=hours)] if hours else [])
+    elif hours:
+        parts = [timedelta(hours=hours)] + ([timedelta(minutes=minutes)] if minutes else [])
+    else:
+        parts = [timedelta(minutes=minutes)]
+    return t(lang, "unit.joiner").join(duration_text(part, lang) for part in parts)
 
 
 class CardRenderer:
@@ -155,7 +158,9 @@ class CardRenderer:
         detail = event.detail
         params: dict[str, object] = {
             "text": detail.get("text") or "",
-            "level": detail.get("level", ""),
+            "level": t(lang, f"escalation.level{detail['level']}")
+            if detail.get("level") in (1, 2)
+            else "",
             "assignee": detail.get("assignee", ""),
         }
         for key in ("old_deadline", "new_deadline", "deadline"):

@@ -17,6 +17,7 @@ from bot.i18n import t
 from bot.ledger.cards import CardRenderer
 from bot.parsing import (
     clean_text,
+    keyword,
     parse_deadline,
     parse_duration,
     parse_problem_id,
@@ -338,7 +339,7 @@ class LedgerService:
 
     async def set_deadline(self, user_id: int, args: list[str]) -> tuple[str, int, object]:
         """``/deadline <problem> <duration|date>`` or ``/deadline default <project> <duration>``."""
-        if len(args) == 3 and args[0].lower() == "default":
+        if len(args) == 3 and keyword(args[0]) == "default":
             await self._registry.require_admin(user_id)
             project = await self._projects.project(parse_project_id(args[1]))
             value = parse_duration(args[2], MIN_DEFAULT_DEADLINE, MAX_DEADLINE)
