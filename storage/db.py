@@ -140,10 +140,32 @@ class Database:
             if version <= current:
                 continue
             log.info("applying migration %d", version)
-            # executescript commits on its own; wrap it so a failure leaves the old version.
-            await self._conn.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={version};\nCOMMIT;"
-            )
+            await self._apply(version, script)
+
+    async def _apply(self, version: int, script: str) -> None:
+        """One migration in one transaction, so a failure leaves the previous version.
+
+        Foreign keys are off meanwhile (SQLite's way to rebuild a table that others refer to:
+        create the new one, copy, drop, rename) and checked before the commit, so a migration
+        that breaks a reference is rolled back instead of committed.
+        """
+        conn = self._conn
+        await conn.execute("PRAGMA foreign_keys=OFF")  # a no-op inside a transaction
+        try:
+            # executescript would commit an open transaction first: begin inside the script.
+            await conn.executescript(f"BEGIN IMMEDIATE;\n{script}")
+            broken = await conn.execute_fetchall("PRAGMA foreign_key_check")
+            if broken:
+                first = tuple(next(iter(broken)))
+                raise StorageError(f"migration {version} breaks a reference: {first}")
+            await conn.execute(f"PRAGMA user_version={version}")
+            await conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise
+        finally:
+            await conn.execute("PRAGMA foreign_keys=ON")
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage import Database
+from storage import Database, StorageError
 from storage.db import from_db, to_db
 from storage.migrations import MIGRATIONS
 
@@ -80,3 +80,37 @@ async def test_failed_transaction_leaves_nothing(db: Database) -> None:
                 " VALUES (999, 999, 'secretary', 'now')"
             )
     assert (await db.fetchone("SELECT count(*) FROM projects"))[0] == 0  # type: ignore[index]
+
+
+async def test_a_migration_that_breaks_a_reference_is_rolled_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tables are rebuilt with foreign keys off; a dangling reference stops the migration and
+    leaves the database as it was."""
+    path = tmp_path / "x.db"
+    first = await Database.open(path)
+    await first.execute(
+        "INSERT INTO projects (name, timezone, created_at) VALUES ('p', 'UTC', ?)",
+        (to_db(datetime.now(UTC)),),
+    )
+    await first.execute(
+        "INSERT INTO rounds (project_id, slot_at, local_date, closes_at, status, origin,"
+        " opened_at) VALUES (1, 'a', '2026-01-01', 'b', 'open', 'manual', 'c')"
+    )
+    await first.close()
+    breaking = "CREATE TABLE projects_new (id INTEGER PRIMARY KEY); DROP TABLE projects;"
+    rebuilding = (
+        "CREATE TABLE projects_new (id INTEGER PRIMARY KEY, name TEXT, timezone TEXT,"
+        " status TEXT, created_at TEXT, created_by INTEGER, deadline_default_seconds INTEGER);"
+        " INSERT INTO projects_new SELECT * FROM projects; DROP TABLE projects;"
+        " ALTER TABLE projects_new RENAME TO projects;"
+    )
+    monkeypatch.setattr("storage.db.MIGRATIONS", [*MIGRATIONS, breaking])
+    with pytest.raises(StorageError, match=f"migration {len(MIGRATIONS) + 1} breaks"):
+        await Database.open(path)
+    monkeypatch.setattr("storage.db.MIGRATIONS", [*MIGRATIONS, rebuilding])
+    second = await Database.open(path)
+    assert await second.schema_version() == len(MIGRATIONS) + 1
+    assert (await second.fetchone("SELECT count(*) FROM rounds"))[0] == 1  # type: ignore[index]
+    assert (await second.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
+    await second.close()
