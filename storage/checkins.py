@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import aiosqlite
 
 from storage.access import Access, Denied
+from storage.attachments import IncomingFile, Owner, insert_files
 from storage.db import Database, first_row, from_db, opt_from_db, to_db
 from storage.models import person_label
 from storage.outbox import OutgoingMessage, enqueue
@@ -200,6 +201,7 @@ class CheckinRepo:
         problem: tuple[str, datetime] | None = None,
         message_id: int | None = None,
         used_input: bool = False,
+        files: Sequence[IncomingFile] = (),
     ) -> int | None:
         """Store one answer while the round is open. Returns the new problem's id, or 0.
 
@@ -207,7 +209,8 @@ class CheckinRepo:
         when the round has closed (nothing is stored); raises :class:`Denied` when the person no
         longer serves the project or it was archived (the same rule as ``Need(person,
         SECRETARY, project)``, checked with the round in one query). ``used_input``: what the
-        bot waited for from the person is used up by the same transaction.
+        bot waited for from the person is used up by the same transaction. ``files`` are
+        attached to the problem, if one is reported, else to the answer.
         """
         serving = (
             " EXISTS (SELECT 1 FROM rounds r JOIN projects pr ON pr.id = r.project_id"
@@ -232,17 +235,22 @@ class CheckinRepo:
                 await self._refuse(conn, checkin_id)
                 return None
             user_id, project_id = row["user_id"], row["project_id"]
-            await conn.execute(
+            answer = await first_row(
+                conn,
                 "INSERT INTO answers (checkin_id, kind, question_no, text, at, message_id)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (checkin_id, kind, question_no, text, to_db(now), message_id),
             )
+            assert answer is not None
             problem_id = 0
             if problem is not None:
                 problem_text, deadline = problem
                 problem_id = await insert_problem(
                     conn, project_id, user_id, problem_text, deadline, now, checkin_id
                 )
+            if files:
+                owner = Owner(problem_id=problem_id) if problem_id else Owner(answer_id=answer[0])
+                await insert_files(conn, owner, user_id, files, now)
             if used_input:
                 await clear_pending(conn, user_id)
             return problem_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -22,13 +22,14 @@ async def append_event(
     project_id: int | None = None,
     subject_id: int | None = None,
     **detail: Any,
-) -> None:
-    """Add one row to the append-only event log inside the caller's transaction."""
-    await conn.execute(
+) -> int:
+    """Add one row to the append-only event log inside the caller's transaction; its id."""
+    cursor = await conn.execute(
         "INSERT INTO events (at, actor_id, kind, project_id, subject_id, detail)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         (to_db(at), actor_id, kind, project_id, subject_id, json.dumps(detail, ensure_ascii=False)),
     )
+    return cast(int, cursor.lastrowid)
 
 
 class EventRepo:

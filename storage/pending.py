@@ -7,9 +7,10 @@ transaction that uses the input deletes it (:func:`clear_pending`), so it is use
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import aiosqlite
 
@@ -26,6 +27,7 @@ class PendingInput:
     project_id: int | None
     text: str | None
     problem_id: int | None
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 async def clear_pending(conn: aiosqlite.Connection, user_id: int) -> None:
@@ -70,6 +72,7 @@ class PendingRepo:
             row["project_id"],
             row["text"],
             row["problem_id"],
+            json.loads(row["detail"]),
         )
 
     async def set(
@@ -82,12 +85,22 @@ class PendingRepo:
         project_id: int | None = None,
         text: str | None = None,
         problem_id: int | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> None:
         """Wait for ``kind`` from the user, replacing whatever was awaited before."""
         await self._db.execute(
             "INSERT OR REPLACE INTO pending_inputs (user_id, kind, checkin_id, project_id, text,"
-            " problem_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (user_id, kind, checkin_id, project_id, text, problem_id, to_db(now)),
+            " problem_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                user_id,
+                kind,
+                checkin_id,
+                project_id,
+                text,
+                problem_id,
+                json.dumps(detail or {}, ensure_ascii=False),
+                to_db(now),
+            ),
         )
 
     async def clear(self, user_id: int) -> bool:

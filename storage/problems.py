@@ -11,6 +11,7 @@ from typing import Any, cast
 import aiosqlite
 
 from storage.access import Access, Need
+from storage.attachments import IncomingFile, Owner, insert_files
 from storage.db import Database, first_row, from_db, opt_from_db, to_db
 from storage.events import append_event
 from storage.outbox import OutgoingMessage, enqueue
@@ -42,6 +43,12 @@ class Problem:
     resolved_at: datetime | None
     resolved_by: int | None
     resolved_by_name: str | None
+    coordination: str | None = None  # the coordination the reporter says it needs
+    proposal: str | None = None  # the solution the reporter proposes (拿出办法)
+    extensions: int = 0
+    claimed_by: int | None = None  # who said it is solved, while that awaits confirmation
+    claimed_at: datetime | None = None
+    attachments: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +60,11 @@ class ProblemEvent:
     detail: dict[str, Any]
 
 
-_SELECT = """
+PROBLEM_SELECT = """
     SELECT pb.*, pr.name AS project_name, pr.timezone AS project_timezone,
            coalesce(rp.display_name, CAST(pb.reporter_id AS TEXT)) AS reporter_name,
-           rs.display_name AS resolved_by_name
+           rs.display_name AS resolved_by_name,
+           (SELECT count(*) FROM attachments a WHERE a.problem_id = pb.id) AS attachments
     FROM problems pb
     JOIN projects pr ON pr.id = pb.project_id
     LEFT JOIN people rp ON rp.user_id = pb.reporter_id
@@ -64,7 +72,7 @@ _SELECT = """
 """
 
 
-def _problem(row: aiosqlite.Row) -> Problem:
+def problem_from_row(row: aiosqlite.Row) -> Problem:
     return Problem(
         id=row["id"],
         project_id=row["project_id"],
@@ -81,6 +89,12 @@ def _problem(row: aiosqlite.Row) -> Problem:
         resolved_at=opt_from_db(row["resolved_at"]),
         resolved_by=row["resolved_by"],
         resolved_by_name=row["resolved_by_name"],
+        coordination=row["coordination"],
+        proposal=row["proposal"],
+        extensions=row["extensions"],
+        claimed_by=row["claimed_by"],
+        claimed_at=opt_from_db(row["claimed_at"]),
+        attachments=row["attachments"],
     )
 
 
@@ -137,7 +151,13 @@ class ProblemRepo:
         self._access = access
 
     async def create(
-        self, need: Need, text: str, deadline: datetime, now: datetime, repeat_window: timedelta
+        self,
+        need: Need,
+        text: str,
+        deadline: datetime,
+        now: datetime,
+        repeat_window: timedelta,
+        files: Sequence[IncomingFile] = (),
     ) -> tuple[int, bool]:
         """Record a problem reported by ``need.user_id``; (id, True if new).
 
@@ -156,15 +176,18 @@ class ProblemRepo:
                 (need.project_id, need.user_id, text, to_db(now - repeat_window)),
             )
             if same is not None:
-                return int(same["id"]), False
-            problem_id = await insert_problem(
-                conn, need.project_id, need.user_id, text, deadline, now
-            )
-            return problem_id, True
+                problem_id, new = int(same["id"]), False
+            else:
+                problem_id, new = (
+                    await insert_problem(conn, need.project_id, need.user_id, text, deadline, now),
+                    True,
+                )
+            await insert_files(conn, Owner(problem_id=problem_id), need.user_id, files, now)
+            return problem_id, new
 
     async def get(self, problem_id: int) -> Problem | None:
-        row = await self._db.fetchone(_SELECT + " WHERE pb.id = ?", (problem_id,))
-        return _problem(row) if row else None
+        row = await self._db.fetchone(PROBLEM_SELECT + " WHERE pb.id = ?", (problem_id,))
+        return problem_from_row(row) if row else None
 
     async def open_for_project(self, project_id: int) -> list[OpenProblem]:
         rows = await self._db.fetchall(
@@ -190,7 +213,7 @@ class ProblemRepo:
 
     async def unresolved(self, project_ids: Sequence[int] | None) -> list[Problem]:
         """Open and in-progress problems, earliest deadline first; None means every project."""
-        sql = _SELECT + " WHERE pb.status IN ('open', 'in_progress')"
+        sql = PROBLEM_SELECT + " WHERE pb.status IN ('open', 'in_progress')"
         params: list[Any] = []
         if project_ids is not None:
             if not project_ids:
@@ -198,7 +221,7 @@ class ProblemRepo:
             sql += f" AND pb.project_id IN ({','.join('?' * len(project_ids))})"
             params = list(project_ids)
         rows = await self._db.fetchall(sql + " ORDER BY pb.deadline, pb.id", params)
-        return [_problem(row) for row in rows]
+        return [problem_from_row(row) for row in rows]
 
     async def history(self, problem_id: int) -> list[ProblemEvent]:
         rows = await self._db.fetchall(
@@ -227,9 +250,11 @@ class ProblemRepo:
         notices: Sequence[OutgoingMessage] = (),
         *,
         used_input: bool = False,
+        files: Sequence[IncomingFile] = (),
         **detail: Any,
     ) -> bool:
-        """Apply a change, record it in the history and queue ``notices``, all or nothing.
+        """Apply a change, record it in the history and queue ``notices``, all or nothing;
+        ``files`` (sent with a note) are attached to the problem and the change.
 
         False (and nothing written) when the problem's status is not in ``change.only_if``;
         :class:`Denied` when the actor may not make it (checked in the same transaction).
@@ -273,7 +298,7 @@ class ProblemRepo:
                 await conn.execute(
                     f"UPDATE problems SET {', '.join(sets)} WHERE id = ?", (*params, problem_id)
                 )
-            await append_event(
+            event_id = await append_event(
                 conn,
                 now,
                 actor_id,
@@ -282,111 +307,10 @@ class ProblemRepo:
                 problem_id,
                 **detail,
             )
+            owner = Owner(problem_id=problem_id, event_id=event_id)
+            await insert_files(conn, owner, actor_id, files, now)
             await enqueue(conn, notices, now)
             return True
-
-    # --- escalation -------------------------------------------------------------------------
-
-    async def due_level1(self, now: datetime) -> list[Problem]:
-        """Unresolved past their deadline, not yet escalated for that deadline."""
-        rows = await self._db.fetchall(
-            _SELECT + " WHERE pb.status IN ('open', 'in_progress') AND pb.deadline <= ?"
-            " AND pr.status = 'active'"
-            " AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.problem_id = pb.id"
-            "   AND e.level = 1 AND e.deadline = pb.deadline)"
-            " ORDER BY pb.deadline, pb.id",
-            (to_db(now),),
-        )
-        return [_problem(row) for row in rows]
-
-    async def due_level2(self, now: datetime, after: timedelta) -> list[Problem]:
-        """Unresolved ``after`` past their level-1 escalation for the current deadline."""
-        rows = await self._db.fetchall(
-            _SELECT + " JOIN escalations e1 ON e1.problem_id = pb.id AND e1.level = 1"
-            "   AND e1.deadline = pb.deadline"
-            " WHERE pb.status IN ('open', 'in_progress') AND e1.created_at <= ?"
-            " AND pr.status = 'active'"
-            " AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.problem_id = pb.id"
-            "   AND e.level = 2 AND e.deadline = pb.deadline)"
-            " ORDER BY pb.deadline, pb.id",
-            (to_db(now - after),),
-        )
-        return [_problem(row) for row in rows]
-
-    async def next_escalation(self, after: timedelta) -> datetime | None:
-        """When the next escalation falls due (a deadline, or a level 1 ``after`` ago), given
-        nothing changes; None when none is pending."""
-        unescalated = await self._db.fetchone(
-            "SELECT pb.deadline FROM problems pb JOIN projects pr ON pr.id = pb.project_id"
-            " WHERE pb.status IN ('open', 'in_progress') AND pr.status = 'active'"
-            " AND NOT EXISTS (SELECT 1 FROM escalations e WHERE e.problem_id = pb.id"
-            "   AND e.level = 1 AND e.deadline = pb.deadline)"
-            " ORDER BY pb.deadline LIMIT 1"
-        )
-        waiting = await self._db.fetchone(
-            "SELECT e1.created_at FROM escalations e1 JOIN problems pb ON pb.id = e1.problem_id"
-            " AND pb.deadline = e1.deadline JOIN projects pr ON pr.id = pb.project_id"
-            " WHERE e1.level = 1 AND pb.status IN ('open', 'in_progress')"
-            " AND pr.status = 'active' AND NOT EXISTS (SELECT 1 FROM escalations e"
-            "   WHERE e.problem_id = pb.id AND e.level = 2 AND e.deadline = pb.deadline)"
-            " ORDER BY e1.created_at LIMIT 1"
-        )
-        times = []
-        if unescalated is not None:
-            times.append(from_db(unescalated["deadline"]))
-        if waiting is not None:
-            times.append(from_db(waiting["created_at"]) + after)
-        return min(times, default=None)
-
-    async def escalate(
-        self,
-        problem: Problem,
-        level: int,
-        messages: Sequence[OutgoingMessage],
-        now: datetime,
-        recipients: str,
-    ) -> bool:
-        """Record the escalation and queue its cards in one transaction; once per deadline."""
-        async with self._db.write() as conn:
-            # Only while the problem is as it was read: unresolved, with this deadline, in an
-            # active project. Resolved or extended a moment ago, it gets no card.
-            cursor = await conn.execute(
-                "INSERT OR IGNORE INTO escalations (problem_id, level, deadline, created_at)"
-                " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM problems pb"
-                "   JOIN projects pr ON pr.id = pb.project_id WHERE pb.id = ?"
-                "   AND pb.status IN ('open', 'in_progress') AND pb.deadline = ?"
-                "   AND pr.status = 'active')",
-                (
-                    problem.id,
-                    level,
-                    to_db(problem.deadline),
-                    to_db(now),
-                    problem.id,
-                    to_db(problem.deadline),
-                ),
-            )
-            if cursor.rowcount == 0:
-                return False
-            await enqueue(conn, messages, now)
-            await append_event(
-                conn,
-                now,
-                None,
-                "problem.escalated",
-                problem.project_id,
-                problem.id,
-                level=level,
-                deadline=to_db(problem.deadline),
-                recipients=recipients,
-            )
-            return True
-
-    async def escalation_levels(self, problem: Problem) -> set[int]:
-        rows = await self._db.fetchall(
-            "SELECT level FROM escalations WHERE problem_id = ? AND deadline = ?",
-            (problem.id, to_db(problem.deadline)),
-        )
-        return {row["level"] for row in rows}
 
     # --- project default ----------------------------------------------------------------------
 

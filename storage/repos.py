@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storage.access import Access
+from storage.attachments import AttachmentRepo
 from storage.checkins import CheckinRepo
 from storage.db import Database
+from storage.escalations import EscalationRepo
 from storage.events import EventRepo
 from storage.groups import GroupRepo
 from storage.invites import InviteRepo
@@ -39,3 +41,5 @@ class Repositories:
         self.rounds = RoundRepo(db, access)
         self.checkins = CheckinRepo(db, access)
         self.problems = ProblemRepo(db, access)
+        self.escalations = EscalationRepo(db)
+        self.attachments = AttachmentRepo(db)

@@ -1,0 +1,123 @@
+"""Photos and files sent with answers, problems and notes: Telegram's file ids, not the bytes
+(Telegram keeps the files; a file id sends the same file again)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.db import Database, from_db, to_db
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingFile:
+    """One file in a person's message, as Telegram describes it."""
+
+    kind: str  # photo, video, document, audio, voice
+    file_id: str
+    file_unique_id: str
+    message_id: int
+    file_name: str | None = None
+    media_group_id: str | None = None  # several photos sent at once share one
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """What files belong to: an answer, or a problem (and the note they came with)."""
+
+    answer_id: int | None = None
+    problem_id: int | None = None
+    event_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    id: int
+    kind: str
+    file_id: str
+    file_name: str | None
+    user_id: int
+    at: datetime
+
+
+async def insert_files(
+    conn: aiosqlite.Connection,
+    owner: Owner,
+    user_id: int,
+    files: Sequence[IncomingFile],
+    now: datetime,
+) -> None:
+    """Attach ``files`` inside the caller's transaction; a message seen before attaches
+    nothing (Telegram may deliver an update twice)."""
+    if not files:
+        return
+    await conn.executemany(
+        "INSERT OR IGNORE INTO attachments (answer_id, problem_id, event_id, user_id, kind,"
+        " file_id, file_unique_id, file_name, media_group_id, message_id, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                owner.answer_id,
+                owner.problem_id,
+                owner.event_id,
+                user_id,
+                f.kind,
+                f.file_id,
+                f.file_unique_id,
+                f.file_name,
+                f.media_group_id,
+                f.message_id,
+                to_db(now),
+            )
+            for f in files
+        ],
+    )
+
+
+def _attachment(row: aiosqlite.Row) -> Attachment:
+    return Attachment(
+        row["id"], row["kind"], row["file_id"], row["file_name"], row["user_id"], from_db(row["at"])
+    )
+
+
+class AttachmentRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def album_owner(self, user_id: int, media_group_id: str) -> Owner | None:
+        """What the first file of an album (photos sent at once) was attached to."""
+        row = await self._db.fetchone(
+            "SELECT answer_id, problem_id, event_id FROM attachments"
+            " WHERE user_id = ? AND media_group_id = ? ORDER BY id LIMIT 1",
+            (user_id, media_group_id),
+        )
+        if row is None:
+            return None
+        return Owner(row["answer_id"], row["problem_id"], row["event_id"])
+
+    async def add(
+        self, owner: Owner, user_id: int, files: Sequence[IncomingFile], now: datetime
+    ) -> None:
+        async with self._db.write() as conn:
+            await insert_files(conn, owner, user_id, files, now)
+
+    async def of_problem(self, problem_id: int) -> list[Attachment]:
+        """Files of a problem, its report's and its notes', in the order they came."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM attachments WHERE problem_id = ? ORDER BY id", (problem_id,)
+        )
+        return [_attachment(row) for row in rows]
+
+    async def of_answer(self, answer_id: int) -> tuple[int | None, list[Attachment]]:
+        """The check-in an answer belongs to (None: no such answer), and its files."""
+        rows = await self._db.fetchall(
+            "SELECT an.checkin_id, a.* FROM answers an"
+            " LEFT JOIN attachments a ON a.answer_id = an.id WHERE an.id = ? ORDER BY a.id",
+            (answer_id,),
+        )
+        if not rows:
+            return None, []
+        return rows[0]["checkin_id"], [_attachment(r) for r in rows if r["id"] is not None]
