@@ -9,6 +9,7 @@ closes, or when the person sends a command instead.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from bot.clock import Clock
 from storage.pending import PendingInput, PendingKind, PendingRepo
@@ -29,6 +30,7 @@ class Conversation:
         project_id: int | None = None,
         problem_id: int | None = None,
         text: str | None = None,
+        detail: dict[str, Any] | None = None,
     ) -> None:
         """Take the person's next message as ``kind``, replacing any earlier wait."""
         await self._pending.set(
@@ -39,6 +41,7 @@ class Conversation:
             project_id=project_id,
             problem_id=problem_id,
             text=text,
+            detail=detail,
         )
 
     async def awaited(self, user_id: int) -> PendingInput | None:

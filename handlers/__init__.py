@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, checkin, errors, paging, problems, start
+from handlers import admin, checkin, errors, files, paging, problems, start
 
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
@@ -86,6 +86,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(admin.projects_page, pattern=r"^pj:"))
     application.add_handler(CallbackQueryHandler(checkin.button, pattern=r"^ci:"))
     application.add_handler(CallbackQueryHandler(problems.button, pattern=r"^pb:"))
+    application.add_handler(CallbackQueryHandler(files.show_files, pattern=r"^fl:"))
     listings = {
         "members": admin.MEMBERS,
         "status": checkin.STATUS,
@@ -109,7 +110,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             checkin.edited_text,
         )
     )
-    # 9. Photos, files, voice notes, stickers in private chats: say what the bot takes.
-    application.add_handler(MessageHandler(NEW & MEDIA & PRIVATE, checkin.media))
+    # 9. Photos, files and voice notes in private chats: attachments of what the bot waits for
+    #    or of a progress report; stickers and the like get a word on what it takes.
+    application.add_handler(MessageHandler(NEW & MEDIA & PRIVATE, files.media))
     # 10. Errors in handlers and jobs: log, apologise, report to the admins.
     application.add_error_handler(errors.on_error)

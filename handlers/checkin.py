@@ -211,9 +211,3 @@ async def edited_text(call: Call) -> None:
     reply = await call.services.answers.edited(call.user.id, call.message.message_id, text)
     if reply is not None:
         await call.reply(reply.text, reply.buttons)
-
-
-@guarded(private=True)
-async def media(call: Call) -> None:
-    """A photo, file, voice note or sticker: not recorded (yet); say what the bot takes."""
-    await call.say("media.text_only")

@@ -4,8 +4,8 @@ It answers the methods the bot uses, records every call, lets tests inject updat
 commands, edits, media, button presses), and can answer on demand with 429 + retry_after, 5xx,
 403 (blocked), a chat migration, or a hang. Like Telegram it refuses what Telegram refuses:
 texts over 4,096 characters (captions over 1,024), callback data over 64 bytes, an edit that
-changes nothing or of a message that is gone, a second or late answer to a button press, and a
-message to a chat the bot has never seen.
+changes nothing or of a message that is gone, a second or late answer to a button press, a
+message to a chat the bot has never seen, and a file id it never issued (or of another kind).
 """
 
 from __future__ import annotations
@@ -29,6 +29,14 @@ POLL_CAP = 1.0
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
+# The methods that send one file, and the parameter that carries it.
+SEND_FILE = {
+    "sendPhoto": "photo",
+    "sendVideo": "video",
+    "sendDocument": "document",
+    "sendAudio": "audio",
+    "sendVoice": "voice",
+}
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are"
     " exactly the same as a current content and reply markup of the message"
@@ -121,6 +129,8 @@ class FakeBotAPI:
         # Chats the bot may write to: users who wrote to it, groups it was used in.
         self.known_chats: set[int] = set()
         self._open_queries: set[str] = set()
+        # File ids Telegram handed out (in users' messages) and the kind of each file.
+        self.files: dict[str, str] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self.last_update_id = 0
@@ -268,10 +278,23 @@ class FakeBotAPI:
                 "can_read_all_group_messages": False,
                 "supports_inline_queries": False,
             }
-        if method in {"sendMessage", "sendPhoto", "sendDocument"}:
+        if method in {"sendMessage", *SEND_FILE}:
             self._check_chat(params)
             self._check_content(method, params)
+            if method in SEND_FILE:
+                self._check_file(SEND_FILE[method], params.get(SEND_FILE[method]))
             return self._store_message(params)
+        if method == "sendMediaGroup":
+            self._check_chat(params)
+            media = params.get("media")
+            if not isinstance(media, list) or not 2 <= len(media) <= 10:
+                raise Refused("Bad Request: wrong number of media items")
+            kinds = {item.get("type") for item in media}
+            if len(kinds) > 1 and not kinds <= {"photo", "video"}:
+                raise Refused(f"Bad Request: {sorted(kinds)[0]} can't be mixed with other types")
+            for item in media:
+                self._check_file(item.get("type"), item.get("media"))
+            return [self._store_message({**params, "caption": ""}) for _ in media]
         if method in {"editMessageText", "editMessageReplyMarkup"}:
             key = (params.get("chat_id"), params.get("message_id"))
             message = self.messages.get(key)  # type: ignore[arg-type]
@@ -294,6 +317,14 @@ class FakeBotAPI:
                 raise Refused(QUERY_TOO_OLD)
             self._open_queries.discard(query_id)
         return True
+
+    def _check_file(self, kind: str | None, file_id: Any) -> None:
+        """Like Telegram: a file id it never issued, or one of another kind, is refused."""
+        known = self.files.get(file_id) if isinstance(file_id, str) else None
+        if known is None:
+            raise Refused("Bad Request: wrong file identifier/HTTP URL specified")
+        if known != kind:
+            raise Refused("Bad Request: type of file mismatch")
 
     def _check_chat(self, params: dict[str, Any]) -> None:
         if params.get("chat_id") not in self.known_chats:
@@ -428,14 +459,24 @@ class FakeBotAPI:
         return await self._push({"edited_message": message})
 
     async def send_media(
-        self, user: FakeUser, kind: str = "photo", caption: str | None = None
+        self,
+        user: FakeUser,
+        kind: str = "photo",
+        caption: str | None = None,
+        *,
+        media_group_id: str | None = None,
     ) -> dict[str, Any]:
-        """The user sends a photo, document, voice note or sticker in the private chat."""
-        file: dict[str, Any] = {"file_id": f"F{next(self._message_ids)}", "file_unique_id": "U1"}
+        """The user sends a photo, document, voice note or sticker in the private chat (one of
+        an album, with ``media_group_id``: Telegram sends each as its own message)."""
+        number = next(self._message_ids)
+        file: dict[str, Any] = {"file_id": f"F{number}", "file_unique_id": f"U{number}"}
+        self.files[file["file_id"]] = kind
         contents: dict[str, dict[str, Any]] = {
             "photo": {"photo": [{**file, "width": 90, "height": 90}]},
             "document": {"document": {**file, "file_name": "plan.pdf"}},
             "voice": {"voice": {**file, "duration": 3}},
+            "video": {"video": {**file, "width": 640, "height": 480, "duration": 5}},
+            "audio": {"audio": {**file, "duration": 60}},
             "sticker": {
                 "sticker": {
                     **file,
@@ -457,6 +498,8 @@ class FakeBotAPI:
         }
         if caption is not None:
             message["caption"] = caption
+        if media_group_id is not None:
+            message["media_group_id"] = media_group_id
         return await self._push({"message": message})
 
     def expire(self, query_id: str) -> None:

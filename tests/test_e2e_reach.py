@@ -62,7 +62,7 @@ async def test_a_card_for_a_group_that_removed_the_bot_goes_to_the_admins(bot: H
 
 async def test_a_problem_resolved_a_moment_ago_gets_no_card(bot: Harness) -> None:
     await _overdue(bot)
-    due = await bot.services.repos.problems.due_level1(bot.clock.now())
+    due = await bot.services.repos.escalations.due_level1(bot.clock.now())
     assert [p.id for p in due] == [1]
     await bot.services.ledger.resolve(LEADER.id, 1, "fixed")  # between reading and escalating
     assert not await bot.services.escalation._escalate(due[0], 1, bot.clock.now())

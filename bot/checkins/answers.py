@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable
-from dataclasses import replace
+from collections.abc import Awaitable, Sequence
+from dataclasses import asdict, replace
 from datetime import date, datetime
 
 from bot.checkins.prompts import PromptRenderer
@@ -20,7 +20,8 @@ from bot.schedule import (
     next_slot,
     window_end,
 )
-from storage.access import SECRETARY, Denied, Need
+from storage.access import LEAD, SECRETARY, Denied, Need
+from storage.attachments import Attachment, IncomingFile
 from storage.checkins import CheckinRow
 from storage.outbox import OutgoingButton
 from storage.pending import PendingInput
@@ -119,9 +120,12 @@ class AnswerService:
 
     async def _picked(self, checkin: CheckinRow, lang: str) -> PressResult:
         pending = await self._conversation.awaited(checkin.user_id)
-        if pending is None or pending.kind != "choose" or not pending.text:
+        if pending is None or pending.kind != "choose":
             return PressResult(alert=t(lang, "error.stale_button"))
-        reply = await self._record_text(checkin, lang, pending.text, None, used_input=True)
+        files = [IncomingFile(**f) for f in pending.detail.get("files", [])]
+        reply = await self._record_text(
+            checkin, lang, pending.text, None, used_input=True, files=files
+        )
         return PressResult(
             edit=Reply(t(lang, "checkin.chosen", project=checkin.project_name)), followups=[reply]
         )
@@ -131,23 +135,27 @@ class AnswerService:
     async def text(
         self,
         user_id: int,
-        text: str,
+        text: str | None,
         lang: str,
         message_id: int | None,
         pending: PendingInput | None,
+        files: Sequence[IncomingFile] = (),
     ) -> Reply:
-        """Free text from a secretary: what the bot asked for (``pending``, read with the
-        sender), else a progress answer."""
+        """Free text from a secretary, or photos and files (``text`` is their caption, if any):
+        what the bot asked for (``pending``, read with the sender), else a progress answer."""
+        described = text or t(lang, "attachment.no_caption")
         if pending is not None and pending.kind == "problem":
             return await self._problem_text(
-                user_id, pending.checkin_id, pending.project_id, text, lang
+                user_id, pending.checkin_id, pending.project_id, described, lang, files
             )
         if pending is not None and pending.kind == "note" and pending.problem_id is not None:
-            problem = await self._ledger.note(user_id, pending.problem_id, text, used_input=True)
+            problem = await self._ledger.note(
+                user_id, pending.problem_id, described, used_input=True, files=files
+            )
             return Reply(t(lang, "problem.noted", id=problem.id))
         open_checkins = await self._repos.checkins.open_checkins_of(user_id)
         if not open_checkins:
-            return Reply(t(lang, "checkin.nothing_open"))
+            return Reply(t(lang, "media.nothing_open" if files else "checkin.nothing_open"))
         if len(open_checkins) == 1:
             checkin = open_checkins[0]
             # Any other wait (a stale project choice) ends with this answer.
@@ -157,8 +165,11 @@ class AnswerService:
                 text,
                 message_id,
                 used_input=pending is not None,
+                files=files,
             )
-        await self._conversation.expect(user_id, "choose", text=text)
+        await self._conversation.expect(
+            user_id, "choose", text=text, detail={"files": [asdict(f) for f in files]}
+        )
         buttons = tuple(
             (
                 OutgoingButton(
@@ -198,13 +209,14 @@ class AnswerService:
         self,
         checkin: CheckinRow,
         lang: str,
-        raw: str,
+        raw: str | None,
         message_id: int | None,
         *,
         used_input: bool = False,
+        files: Sequence[IncomingFile] = (),
     ) -> Reply:
         now = self._clock.now()
-        text = clean_text(raw, MAX_ANSWER)
+        text = clean_text(raw or "", MAX_ANSWER) if raw or not files else None
         questions = []
         if checkin.questions:
             questions = await self._repos.schedules.questions(checkin.round.project_id)
@@ -222,6 +234,7 @@ class AnswerService:
                     next_question=number + 1,
                     message_id=message_id,
                     used_input=used_input,
+                    files=files,
                 ),
             )
             if stored is None:
@@ -236,17 +249,23 @@ class AnswerService:
                 outcome="progress",
                 message_id=message_id,
                 used_input=used_input,
+                files=files,
             ),
         )
         if stored is None:
             return closed
         closes = format_local(checkin.round.closes_at, checkin.project_timezone)
-        return Reply(
-            t(lang, "checkin.recorded_progress", project=checkin.project_name, closes=closes)
-        )
+        key = "checkin.recorded_with_files" if files else "checkin.recorded_progress"
+        return Reply(t(lang, key, project=checkin.project_name, closes=closes))
 
     async def _problem_text(
-        self, user_id: int, checkin_id: int | None, project_id: int | None, raw: str, lang: str
+        self,
+        user_id: int,
+        checkin_id: int | None,
+        project_id: int | None,
+        raw: str,
+        lang: str,
+        files: Sequence[IncomingFile] = (),
     ) -> Reply:
         """The text after 'Report a problem' (or /newproblem without text): into the ledger.
 
@@ -257,7 +276,7 @@ class AnswerService:
         checkin = await self._repos.checkins.checkin(checkin_id) if checkin_id else None
         if checkin is None:
             assert project_id is not None
-            return await self._ledger.record(user_id, project_id, text, lang)
+            return await self._ledger.record(user_id, project_id, text, lang, files)
         project_id = checkin.round.project_id
         deadline = self._clock.now() + await self._ledger.deadline_for(project_id)
         problem_id = await self._record(
@@ -269,11 +288,12 @@ class AnswerService:
                 outcome="problem",
                 problem=(text, deadline),
                 used_input=True,
+                files=files,
             ),
         )
         if not problem_id:
             # The round closed meanwhile: the problem still goes into the ledger.
-            return await self._ledger.record(user_id, project_id, text, lang)
+            return await self._ledger.record(user_id, project_id, text, lang, files)
         await self._ledger.on_deadlines_changed()
         return await self._ledger.recorded_reply(problem_id, lang)
 
@@ -285,6 +305,31 @@ class AnswerService:
             return await write
         except Denied:
             raise UserError("error.no_longer_secretary") from None
+
+    # --- photos and files -------------------------------------------------------------------
+
+    async def album_part(self, user_id: int, file: IncomingFile) -> bool:
+        """A later file of an album (photos sent at once, each its own message) goes where the
+        first one went; True if it was one."""
+        if file.media_group_id is None:
+            return False
+        owner = await self._repos.attachments.album_owner(user_id, file.media_group_id)
+        if owner is None:
+            return False
+        await self._repos.attachments.add(owner, user_id, [file], self._clock.now())
+        return True
+
+    async def files_of_answer(self, user_id: int, answer_id: int) -> list[Attachment]:
+        """An answer's photos and files, for its author, the project's leaders and admins."""
+        checkin_id, files = await self._repos.attachments.of_answer(answer_id)
+        checkin = await self._repos.checkins.checkin(checkin_id) if checkin_id else None
+        if checkin is None:
+            raise UserError("error.stale_button")
+        if checkin.user_id != user_id:
+            roles = await self._ledger.roles_on(user_id, checkin.round.project_id)
+            if not roles & LEAD:
+                raise UserError("error.not_yours")
+        return files
 
     # --- commands ---------------------------------------------------------------------------
 

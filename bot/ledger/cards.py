@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.clock import Clock, format_local
 from bot.i18n import duration_text, t
-from bot.replies import Buttons, Reply, clip, shorten
+from bot.replies import Reply, clip, shorten
 from storage.db import from_db
 from storage.outbox import OutgoingButton
 from storage.problems import Problem, ProblemEvent
@@ -113,14 +113,16 @@ class CardRenderer:
         lines.append(t(lang, "card.status", status=status))
         if problem.assignee:
             lines.append(t(lang, "card.assignee", assignee=problem.assignee))
+        if problem.attachments:
+            lines.append(t(lang, "attachment.count", count=problem.attachments))
         text = clip("\n".join(lines), CARD_LIMIT)
         shown = history if full else history[-HISTORY_ON_CARD:]
         if shown:
             text += "\n" + self._history(shown, len(history) - len(shown), lang, tz, len(text))
             text = clip(text)
-        keyboard: Buttons = ()
+        keyboard: list[tuple[OutgoingButton, ...]] = []
         if buttons and problem.status != "resolved":
-            keyboard = (
+            keyboard += [
                 (
                     OutgoingButton(t(lang, "button.acknowledge"), f"pb:ack:{problem.id}"),
                     OutgoingButton(t(lang, "button.resolved"), f"pb:res:{problem.id}"),
@@ -129,8 +131,11 @@ class CardRenderer:
                     OutgoingButton(t(lang, "button.extend1"), f"pb:x1:{problem.id}"),
                     OutgoingButton(t(lang, "button.extend3"), f"pb:x3:{problem.id}"),
                 ),
-            )
-        return Reply(text, keyboard)
+            ]
+        if problem.attachments:
+            label = t(lang, "attachment.button", count=problem.attachments)
+            keyboard.append((OutgoingButton(label, f"fl:p:{problem.id}"),))
+        return Reply(text, tuple(keyboard))
 
     def _history(
         self, events: list[ProblemEvent], hidden: int, lang: str, tz: str, used: int

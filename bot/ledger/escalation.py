@@ -50,10 +50,10 @@ class EscalationService:
         level1 = level2 = 0
         async with self._lock:
             now = self._clock.now()
-            for problem in await self._repos.problems.due_level1(now):
+            for problem in await self._repos.escalations.due_level1(now):
                 if await self._escalate(problem, 1, now):
                     level1 += 1
-            for problem in await self._repos.problems.due_level2(now, self._level2_after):
+            for problem in await self._repos.escalations.due_level2(now, self._level2_after):
                 if await self._escalate(problem, 2, now):
                     level2 += 1
         if level1 or level2:
@@ -62,7 +62,7 @@ class EscalationService:
 
     async def next_due(self) -> datetime | None:
         """When the next escalation falls due, if nothing changes before."""
-        return await self._repos.problems.next_escalation(self._level2_after)
+        return await self._repos.escalations.next_escalation(self._level2_after)
 
     async def _escalate(self, problem: Problem, level: int, now: datetime) -> bool:
         history = await self._repos.problems.history(problem.id)
@@ -108,4 +108,4 @@ class EscalationService:
                     fallback=recipients != "admins",
                 )
             )
-        return await self._repos.problems.escalate(problem, level, messages, now, recipients)
+        return await self._repos.escalations.escalate(problem, level, messages, now, recipients)

@@ -113,7 +113,7 @@ class CardPresses:
 
     async def _fresh_card(self, problem_id: int, lang: str) -> Reply:
         problem = await self._ledger.problem(problem_id)
-        levels = await self._repos.problems.escalation_levels(problem)
+        levels = await self._repos.escalations.escalation_levels(problem)
         history = await self._repos.problems.history(problem_id)
         return self._ledger.cards.render_card(
             problem, history, lang, level=max(levels) if levels else 1

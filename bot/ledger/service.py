@@ -7,7 +7,7 @@ transaction (``ProblemRepo.apply``), so a stale or repeated press changes nothin
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot.clock import Clock, format_local
@@ -27,6 +27,7 @@ from bot.projects import ProjectService
 from bot.registry import Registry
 from bot.replies import Buttons, Reply, shorten
 from storage.access import ADMIN, LEAD, MEMBER, Denied, Need
+from storage.attachments import Attachment, IncomingFile
 from storage.outbox import OutgoingButton, OutgoingMessage
 from storage.problems import Change, Problem
 from storage.repos import Repositories
@@ -116,7 +117,14 @@ class LedgerService:
             return Reply(t(lang, "checkin.describe_problem"))
         return await self.record(user_id, project.id, " ".join(args[1:]), lang)
 
-    async def record(self, user_id: int, project_id: int, raw: str, lang: str) -> Reply:
+    async def record(
+        self,
+        user_id: int,
+        project_id: int,
+        raw: str,
+        lang: str,
+        files: Sequence[IncomingFile] = (),
+    ) -> Reply:
         """Put a problem into the ledger; the same report repeated within minutes is the same
         problem (a retry), not a second one."""
         text = clean_text(raw, MAX_TEXT)
@@ -124,7 +132,7 @@ class LedgerService:
         deadline = now + await self.deadline_for(project_id)
         try:
             problem_id, _ = await self._repos.problems.create(
-                Need(user_id, MEMBER, project_id), text, deadline, now, REPEAT_WINDOW
+                Need(user_id, MEMBER, project_id), text, deadline, now, REPEAT_WINDOW, files
             )
         except Denied as exc:
             raise refusal(exc) from None
@@ -209,6 +217,7 @@ class LedgerService:
         notices: list[OutgoingMessage],
         *,
         used_input: bool = False,
+        files: Sequence[IncomingFile] = (),
         **detail: object,
     ) -> bool:
         """Apply a change; the actor's role is checked again in its transaction."""
@@ -220,6 +229,7 @@ class LedgerService:
                 self._clock.now(),
                 notices,
                 used_input=used_input,
+                files=files,
                 **detail,
             )
         except Denied as exc:
@@ -243,15 +253,31 @@ class LedgerService:
         )
 
     async def note(
-        self, user_id: int, problem_id: int, raw: str, *, used_input: bool = False
+        self,
+        user_id: int,
+        problem_id: int,
+        raw: str,
+        *,
+        used_input: bool = False,
+        files: Sequence[IncomingFile] = (),
     ) -> Problem:
         problem = await self._allowed(user_id, problem_id, MEMBER)
         text = clean_text(raw, MAX_TEXT)
         if not await self._repeated(user_id, problem.id, "note", text=text):
             await self._apply(
-                user_id, problem, Change("note", ANY, MEMBER, text=text), [], used_input=used_input
+                user_id,
+                problem,
+                Change("note", ANY, MEMBER, text=text),
+                [],
+                used_input=used_input,
+                files=files,
             )
         return problem
+
+    async def files_of(self, user_id: int, problem_id: int) -> list[Attachment]:
+        """A problem's photos and files, for anyone who may see the problem."""
+        problem = await self.visible(user_id, problem_id)
+        return await self._repos.attachments.of_problem(problem.id)
 
     async def acknowledge(self, user_id: int, problem: Problem) -> bool:
         notices = await self._reporter_notice(problem, user_id, "told.acknowledged")
@@ -362,7 +388,7 @@ class LedgerService:
         if roles & LEAD:
             return
         # The reporter may set the deadline until the problem has been escalated.
-        if problem.reporter_id == user_id and not await self._repos.problems.escalation_levels(
+        if problem.reporter_id == user_id and not await self._repos.escalations.escalation_levels(
             problem
         ):
             return
