@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     pending_input_ttl: Duration = timedelta(minutes=15)
     send_timeout: Duration = timedelta(seconds=30)
     texts_override: Path | None = None
+    resolve_confirmation: bool = True
+    max_extensions: int = Field(default=2, ge=0, le=100)
 
     @field_validator("default_timezone")
     @classmethod

@@ -13,7 +13,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.ledger.cards import CardRenderer
+from bot.ledger.decisions import Decisions
 from bot.ledger.escalation import EscalationService
+from bot.ledger.inputs import LedgerInputs
 from bot.ledger.presses import CardPresses
 from bot.ledger.service import LedgerService
 from bot.notifier import Notifier
@@ -40,6 +42,7 @@ class Services:
     rounds: RoundService
     answers: AnswerService
     ledger: LedgerService
+    decisions: Decisions
     presses: CardPresses
     escalation: EscalationService
     bot_username: str = ""
@@ -73,7 +76,7 @@ def build_services(
         on_recipient_gone=registry.mark_unreachable,
         instead=registry.deliver_instead,
     )
-    cards = CardRenderer(clock)
+    cards = CardRenderer(clock, max_extensions=settings.max_extensions)
     ledger = LedgerService(
         repos,
         registry,
@@ -82,6 +85,15 @@ def build_services(
         clock,
         cards,
         deadline_default=settings.problem_deadline_default,
+    )
+    decisions = Decisions(
+        repos,
+        registry,
+        projects,
+        ledger,
+        clock,
+        confirm_resolve=settings.resolve_confirmation,
+        max_extensions=settings.max_extensions,
     )
     schedules = ScheduleService(repos, projects, clock)
     prompts = PromptRenderer(repos, registry, clock)
@@ -106,9 +118,12 @@ def build_services(
         outbox=outbox,
         schedules=schedules,
         rounds=rounds,
-        answers=AnswerService(repos, clock, conversation, schedules, prompts, ledger),
+        answers=AnswerService(
+            repos, clock, conversation, schedules, prompts, ledger, LedgerInputs(ledger, decisions)
+        ),
         ledger=ledger,
-        presses=CardPresses(repos, ledger, conversation, clock),
+        decisions=decisions,
+        presses=CardPresses(repos, ledger, decisions, conversation, clock),
         escalation=EscalationService(
             repos, registry, clock, cards, level2_after=settings.escalate_l2_after
         ),

@@ -71,22 +71,29 @@ async def resolve(call: Call) -> None:
     args = _rest(call, 2)
     if not args:
         raise UsageError("resolve")
-    problem = await call.services.ledger.resolve(
+    problem = await call.services.decisions.resolve(
         call.user.id, parse_problem_id(args[0]), args[1] if len(args) > 1 else None
     )
-    await call.say("problem.resolved", id=problem.id)
+    await call.say(
+        "problem.claimed" if problem.status == "awaiting" else "problem.resolved", id=problem.id
+    )
     kick_outbox(call.context)
 
 
 @guarded(private=True)
 async def reopen(call: Call) -> None:
-    """/reopen <problem id> <reason>"""
+    """/reopen <problem id> <reason>: 退回重办, also of a crossing-off awaiting confirmation"""
     args = _rest(call, 2)
     if len(args) != 2:
         raise UsageError("reopen")
-    problem = await call.services.ledger.reopen(call.user.id, parse_problem_id(args[0]), args[1])
-    deadline = format_local(problem.deadline, problem.project_timezone)
-    await call.say("problem.reopened", id=problem.id, deadline=deadline)
+    decisions = call.services.decisions
+    problem, sent_back = await decisions.reopen(call.user.id, parse_problem_id(args[0]), args[1])
+    if sent_back:
+        await call.say("problem.sent_back", id=problem.id)
+    else:
+        deadline = format_local(problem.deadline, problem.project_timezone)
+        await call.say("problem.reopened", id=problem.id, deadline=deadline)
+    kick_outbox(call.context)
 
 
 @guarded(private=True)
@@ -95,7 +102,7 @@ async def extend(call: Call) -> None:
     args = _rest(call, 3)
     if len(args) != 3:
         raise UsageError("extend")
-    problem = await call.services.ledger.extend(
+    problem = await call.services.decisions.extend(
         call.user.id, parse_problem_id(args[0]), args[1], args[2]
     )
     deadline = format_local(problem.deadline, problem.project_timezone)
@@ -109,14 +116,14 @@ async def assign(call: Call) -> None:
     args = _rest(call, 2)
     if len(args) != 2:
         raise UsageError("assign")
-    problem = await call.services.ledger.assign(call.user.id, parse_problem_id(args[0]), args[1])
+    problem = await call.services.decisions.assign(call.user.id, parse_problem_id(args[0]), args[1])
     await call.say("problem.assigned", id=problem.id, assignee=problem.assignee)
 
 
 @guarded(private=True)
 async def deadline(call: Call) -> None:
     """/deadline <problem id> <duration|date> or /deadline default <project id> <duration>"""
-    scope, subject, value = await call.services.ledger.set_deadline(call.user.id, call.args)
+    scope, subject, value = await call.services.decisions.set_deadline(call.user.id, call.args)
     if scope == "default":
         await call.say("deadline.default_set", id=subject, duration=value)
     else:

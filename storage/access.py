@@ -16,7 +16,7 @@ import aiosqlite
 
 from storage.db import first_row
 
-Reason = Literal["not_admin", "not_member", "unknown_project", "archived"]
+Reason = Literal["not_admin", "not_member", "unknown_project", "archived", "extension_limit"]
 
 ADMIN = frozenset({"admin"})
 SECRETARY = frozenset({"secretary"})

@@ -16,7 +16,7 @@ import aiosqlite
 
 from storage.db import Database, to_db
 
-PendingKind = Literal["problem", "choose", "note"]
+PendingKind = Literal["problem", "choose", "note", "extend", "sendback", "coordination", "proposal"]
 
 
 @dataclass(frozen=True, slots=True)

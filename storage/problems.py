@@ -10,7 +10,7 @@ from typing import Any, cast
 
 import aiosqlite
 
-from storage.access import Access, Need
+from storage.access import Access, Denied, Need
 from storage.attachments import IncomingFile, Owner, insert_files
 from storage.db import Database, first_row, from_db, opt_from_db, to_db
 from storage.events import append_event
@@ -48,6 +48,7 @@ class Problem:
     extensions: int = 0
     claimed_by: int | None = None  # who said it is solved, while that awaits confirmation
     claimed_at: datetime | None = None
+    claimed_by_name: str | None = None
     attachments: int = 0
 
 
@@ -63,12 +64,13 @@ class ProblemEvent:
 PROBLEM_SELECT = """
     SELECT pb.*, pr.name AS project_name, pr.timezone AS project_timezone,
            coalesce(rp.display_name, CAST(pb.reporter_id AS TEXT)) AS reporter_name,
-           rs.display_name AS resolved_by_name,
+           rs.display_name AS resolved_by_name, cl.display_name AS claimed_by_name,
            (SELECT count(*) FROM attachments a WHERE a.problem_id = pb.id) AS attachments
     FROM problems pb
     JOIN projects pr ON pr.id = pb.project_id
     LEFT JOIN people rp ON rp.user_id = pb.reporter_id
     LEFT JOIN people rs ON rs.user_id = pb.resolved_by
+    LEFT JOIN people cl ON cl.user_id = pb.claimed_by
 """
 
 
@@ -94,6 +96,7 @@ def problem_from_row(row: aiosqlite.Row) -> Problem:
         extensions=row["extensions"],
         claimed_by=row["claimed_by"],
         claimed_at=opt_from_db(row["claimed_at"]),
+        claimed_by_name=row["claimed_by_name"],
         attachments=row["attachments"],
     )
 
@@ -143,6 +146,11 @@ class Change:
     deadline: datetime | None = None
     assignee: str | None = None
     text: str | None = None
+    coordination: str | None = None
+    proposal: str | None = None
+    # An extension counts against ``extension_limit`` (when set) unless an admin makes it.
+    extension: bool = False
+    extension_limit: int | None = None
 
 
 class ProblemRepo:
@@ -212,8 +220,9 @@ class ProblemRepo:
         return found
 
     async def unresolved(self, project_ids: Sequence[int] | None) -> list[Problem]:
-        """Open and in-progress problems, earliest deadline first; None means every project."""
-        sql = PROBLEM_SELECT + " WHERE pb.status IN ('open', 'in_progress')"
+        """Problems not crossed off (open, in progress, awaiting confirmation), earliest deadline
+        first; None means every project."""
+        sql = PROBLEM_SELECT + " WHERE pb.status IN ('open', 'in_progress', 'awaiting')"
         params: list[Any] = []
         if project_ids is not None:
             if not project_ids:
@@ -263,7 +272,7 @@ class ProblemRepo:
         async with self._db.write() as conn:
             row = await first_row(
                 conn,
-                "SELECT project_id, status, deadline FROM problems WHERE id = ?",
+                "SELECT project_id, status, deadline, extensions FROM problems WHERE id = ?",
                 (problem_id,),
             )
             if row is None:
@@ -284,6 +293,21 @@ class ProblemRepo:
                     params += [to_db(now), actor_id]
                 elif row["status"] == "resolved":
                     sets += ["resolved_at = NULL", "resolved_by = NULL"]
+                if change.status == "awaiting":
+                    sets += ["claimed_by = ?", "claimed_at = ?"]
+                    params += [actor_id, to_db(now)]
+                elif row["status"] == "awaiting" and change.status != "resolved":
+                    sets += ["claimed_by = NULL", "claimed_at = NULL"]
+            if change.extension:
+                limit = change.extension_limit
+                if (
+                    limit is not None
+                    and row["extensions"] >= limit
+                    and not await self._access.is_admin(conn, actor_id)
+                ):
+                    raise Denied("extension_limit", row["project_id"])
+                sets.append("extensions = extensions + 1")
+                detail.update(count=row["extensions"] + 1)
             if change.deadline is not None:
                 sets.append("deadline = ?")
                 params.append(to_db(change.deadline))
@@ -292,6 +316,12 @@ class ProblemRepo:
                 sets.append("assignee = ?")
                 params.append(change.assignee)
                 detail.update(assignee=change.assignee)
+            for column in ("coordination", "proposal"):
+                value = getattr(change, column)
+                if value is not None:
+                    sets.append(f"{column} = ?")
+                    params.append(value)
+                    detail.update(text=value)
             if change.text is not None:
                 detail.update(text=change.text)
             if sets:

@@ -70,7 +70,10 @@ async def test_the_whole_escalation_chain_survives_restarts(
     await tick(bot)
     assert len(cards(bot, LEADER.id, 1)) == 1
 
-    answer = await bot.press(LEADER, first[0], "pb:x1:1")
+    await bot.press(LEADER, first[0], "pb:x1:1")
+    asked = bot.api.sent_to(LEADER.id)[-1].params["text"]
+    assert "send the reason in one message" in asked
+    answer = await bot.send(LEADER, "The power bureau moves the line tomorrow")
     assert "new deadline 2026-03-04 08:31" in answer.params["text"]
     await bot.services.outbox.drain()
     told = [
@@ -78,7 +81,7 @@ async def test_the_whole_escalation_chain_survives_restarts(
     ]
     assert told == [
         "The deadline of your problem #1 “Power line blocks the excavation” was extended by"
-        " Zhang San to 2026-03-04 08:31. Reason: extended from the escalation card"
+        " Zhang San to 2026-03-04 08:31. Reason: The power bureau moves the line tomorrow"
     ]
 
     clock.advance(timedelta(days=1, minutes=1))
@@ -130,7 +133,7 @@ async def test_the_whole_escalation_chain_survives_restarts(
         "Li Wei: reported (deadline 2026-03-05 08:30)",
         "Li Wei: deadline set 2026-03-05 08:30 → 2026-03-03 08:30",
         "Bangban: escalated: level 1, to the chief leader(s) in charge",
-        "Zhang San: deadline extended 2026-03-03 08:30 → 2026-03-04 08:31: extended from",
+        "Zhang San: deadline extended 2026-03-03 08:30 → 2026-03-04 08:31: The power bureau",
         "Bangban: escalated: level 1, to the chief leader(s) in charge",
         "Bangban: escalated: level 2, to the leadership group",
         "Zhang San: resolved (销号)",
@@ -185,8 +188,11 @@ async def test_commands_list_note_assign_reopen_and_permissions(bot: Harness) ->
     )
     assigned = (await bot.send(LEADER, "/assign 1 County Transport Bureau")).params["text"]
     assert "assigned to County Transport Bureau" in assigned
-    assert "resolved" in (await bot.send(SECRETARY, "/resolve 1 Steel arrived")).params["text"]
-    assert "already resolved by Li Wei" in (await bot.send(LEADER, "/resolve 1")).params["text"]
+    claimed = (await bot.send(SECRETARY, "/resolve 1 Steel arrived")).params["text"]
+    assert "sent to the chief leader in charge for confirmation" in claimed
+    assert "already awaits confirmation" in (await bot.send(SECRETARY, "/resolve 1")).params["text"]
+    assert "resolved (销号)" in (await bot.send(LEADER, "/resolve 1")).params["text"]
+    assert "already resolved by Zhang San" in (await bot.send(LEADER, "/resolve 1")).params["text"]
     assert "reopened" in (await bot.send(LEADER, "/reopen 1 Wrong grade delivered")).params["text"]
     assert "not resolved" in (await bot.send(LEADER, "/reopen 1 again")).params["text"]
     assert "no problem #99" in (await bot.send(ADMIN, "/problem 99")).params["text"]
@@ -201,7 +207,8 @@ async def test_commands_list_note_assign_reopen_and_permissions(bot: Harness) ->
     for line in (
         "note: Supplier promised Friday",
         "assigned to County Transport Bureau",
-        "resolved (销号) Steel arrived",
+        "reported it solved, awaiting confirmation Steel arrived",
+        "Zhang San: resolved (销号)",
         "reopened: Wrong grade delivered",
         "Assigned to: County Transport Bureau",
     ):
@@ -246,9 +253,9 @@ async def test_prompt_lists_open_problems_with_buttons(bot: Harness) -> None:
     noted = await bot.send(SECRETARY, "Contractor repairing it today")
     assert "Note added to problem #1" in noted.params["text"]
     solved = await bot.press(SECRETARY, prompt, "pb:rs:1")
-    assert "resolved" in solved.params["text"]
+    assert "sent to the chief leader in charge for confirmation" in solved.params["text"]
     again = await bot.press(SECRETARY, prompt, "pb:rs:1")
-    assert "already resolved by Li Wei" in again.params["text"]
+    assert "already awaits confirmation" in again.params["text"]
 
 
 async def test_forged_and_malformed_problem_buttons_are_refused(bot: Harness) -> None:

@@ -64,7 +64,7 @@ async def test_a_problem_resolved_a_moment_ago_gets_no_card(bot: Harness) -> Non
     await _overdue(bot)
     due = await bot.services.repos.escalations.due_level1(bot.clock.now())
     assert [p.id for p in due] == [1]
-    await bot.services.ledger.resolve(LEADER.id, 1, "fixed")  # between reading and escalating
+    await bot.services.decisions.resolve(LEADER.id, 1, "fixed")  # between reading and escalating
     assert not await bot.services.escalation._escalate(due[0], 1, bot.clock.now())
     await bot.services.outbox.drain()
     assert await bot.db.fetchall("SELECT * FROM escalations") == []

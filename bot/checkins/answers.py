@@ -13,6 +13,7 @@ from bot.clock import Clock, format_local
 from bot.conversation import Conversation
 from bot.errors import UsageError, UserError
 from bot.i18n import t
+from bot.ledger.inputs import LedgerInputs
 from bot.ledger.service import LedgerService
 from bot.parsing import clean_text, parse_date
 from bot.replies import PressResult, Reply
@@ -44,6 +45,7 @@ class AnswerService:
         schedules: ScheduleService,
         prompts: PromptRenderer,
         ledger: LedgerService,
+        inputs: LedgerInputs,
     ) -> None:
         self._repos = repos
         self._clock = clock
@@ -51,6 +53,7 @@ class AnswerService:
         self._schedules = schedules
         self._prompts = prompts
         self._ledger = ledger
+        self._inputs = inputs
 
     # --- buttons ----------------------------------------------------------------------------
 
@@ -148,11 +151,8 @@ class AnswerService:
             return await self._problem_text(
                 user_id, pending.checkin_id, pending.project_id, described, lang, files
             )
-        if pending is not None and pending.kind == "note" and pending.problem_id is not None:
-            problem = await self._ledger.note(
-                user_id, pending.problem_id, described, used_input=True, files=files
-            )
-            return Reply(t(lang, "problem.noted", id=problem.id))
+        if pending is not None and self._inputs.wants(pending):
+            return await self._inputs.take(user_id, pending, described, lang, files)
         open_checkins = await self._repos.checkins.open_checkins_of(user_id)
         if not open_checkins:
             return Reply(t(lang, "media.nothing_open" if files else "checkin.nothing_open"))

@@ -37,8 +37,9 @@ def format_age(delta: timedelta, lang: str) -> str:
 class CardRenderer:
     """Renders problems in a reader's language, relative to the clock's now."""
 
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, *, max_extensions: int = 2) -> None:
         self._clock = clock
+        self._max_extensions = max_extensions
 
     def render_line(self, problem: Problem, lang: str) -> str:
         overdue = t(lang, "problem.overdue_mark") if problem.deadline <= self._clock.now() else ""
@@ -111,6 +112,26 @@ class CardRenderer:
                 at=format_local(problem.resolved_at, tz),
             )
         lines.append(t(lang, "card.status", status=status))
+        if problem.status == "awaiting" and problem.claimed_at is not None:
+            lines.append(
+                t(
+                    lang,
+                    "card.claimed",
+                    who=problem.claimed_by_name or str(problem.claimed_by),
+                    at=format_local(problem.claimed_at, tz),
+                )
+            )
+        if problem.coordination:
+            lines.append(t(lang, "card.coordination", text=problem.coordination))
+        if problem.proposal:
+            lines.append(t(lang, "card.proposal", text=problem.proposal))
+        if problem.extensions:
+            key = (
+                "card.extensions_used"
+                if problem.extensions >= self._max_extensions
+                else "card.extensions"
+            )
+            lines.append(t(lang, key, count=problem.extensions, max=self._max_extensions))
         if problem.assignee:
             lines.append(t(lang, "card.assignee", assignee=problem.assignee))
         if problem.attachments:
@@ -121,7 +142,14 @@ class CardRenderer:
             text += "\n" + self._history(shown, len(history) - len(shown), lang, tz, len(text))
             text = clip(text)
         keyboard: list[tuple[OutgoingButton, ...]] = []
-        if buttons and problem.status != "resolved":
+        if buttons and problem.status == "awaiting":
+            keyboard.append(
+                (
+                    OutgoingButton(t(lang, "button.confirm"), f"pb:ok:{problem.id}"),
+                    OutgoingButton(t(lang, "button.send_back"), f"pb:sb:{problem.id}"),
+                )
+            )
+        elif buttons and problem.status != "resolved":
             keyboard += [
                 (
                     OutgoingButton(t(lang, "button.acknowledge"), f"pb:ack:{problem.id}"),
@@ -167,6 +195,7 @@ class CardRenderer:
             if detail.get("level") in (1, 2)
             else "",
             "assignee": detail.get("assignee", ""),
+            "count": detail.get("count", ""),
         }
         for key in ("old_deadline", "new_deadline", "deadline"):
             if detail.get(key):
@@ -195,5 +224,10 @@ _HISTORY_KEYS = {
         "deadline",
         "assigned",
         "escalated",
+        "claimed",
+        "confirmed",
+        "sent_back",
+        "coordination",
+        "proposal",
     )
 }

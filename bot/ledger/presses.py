@@ -9,7 +9,8 @@ from datetime import timedelta
 from bot.clock import Clock, format_local
 from bot.conversation import Conversation
 from bot.errors import UserError
-from bot.i18n import t
+from bot.i18n import duration_text, t
+from bot.ledger.decisions import Decisions
 from bot.ledger.service import LedgerService
 from bot.replies import PressResult, Reply
 from storage.access import LEAD, MEMBER
@@ -19,7 +20,7 @@ from storage.repos import Repositories
 log = logging.getLogger(__name__)
 
 
-CALLBACK = re.compile(r"^pb:(ack|res|x1|x3|nt|rs|d1|d3|d7|dx):([0-9]{1,12})$")
+CALLBACK = re.compile(r"^pb:(ack|res|x1|x3|ok|sb|nt|rs|d1|d3|d7|dx):([0-9]{1,12})$")
 CHOICES = {"d1": timedelta(days=1), "d3": timedelta(days=3), "d7": timedelta(days=7)}
 EXTENSIONS = {"x1": timedelta(days=1), "x3": timedelta(days=3)}
 
@@ -31,11 +32,13 @@ class CardPresses:
         self,
         repos: Repositories,
         ledger: LedgerService,
+        decisions: Decisions,
         conversation: Conversation,
         clock: Clock,
     ) -> None:
         self._repos = repos
         self._ledger = ledger
+        self._decisions = decisions
         self._conversation = conversation
         self._clock = clock
 
@@ -50,7 +53,7 @@ class CardPresses:
             log.warning("callback for unknown problem %s from %s", problem_id, user_id)
             raise UserError("error.stale_button")
         roles = await self._ledger.roles_on(user_id, problem.project_id)
-        if action in {"ack", "res", "x1", "x3"}:
+        if action in {"ack", "res", "x1", "x3", "ok", "sb"}:
             if not roles & LEAD:
                 return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
             return await self._card_press(user_id, action, problem, lang)
@@ -59,7 +62,7 @@ class CardPresses:
                 return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
             return await self._prompt_press(user_id, action, problem, lang)
         try:
-            await self._ledger.check_deadline_rights(user_id, problem)
+            await self._decisions.check_deadline_rights(user_id, problem)
         except UserError:
             return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
         if action == "dx":
@@ -67,7 +70,7 @@ class CardPresses:
         deadline = problem.created_at + CHOICES[action]
         if deadline <= self._clock.now():
             deadline = self._clock.now() + CHOICES[action]
-        await self._ledger.set_deadline_at(user_id, problem, deadline)
+        await self._decisions.set_deadline_at(user_id, problem, deadline)
         shown = format_local(deadline, problem.project_timezone)
         return PressResult(
             alert=t(lang, "problem.deadline_set", id=problem.id, deadline=shown),
@@ -86,30 +89,67 @@ class CardPresses:
         self, user_id: int, action: str, problem: Problem, lang: str
     ) -> PressResult:
         if problem.status == "resolved":
-            error = self._ledger.already_resolved(problem.id, problem)
+            error = self._decisions.already_resolved(problem.id, problem)
             return PressResult(
                 alert=t(lang, error.key, **error.params),
                 edit=await self._fresh_card(problem.id, lang),
                 show_alert=True,
             )
+        if problem.status == "awaiting" and action in {"ack", "x1", "x3"}:
+            return PressResult(
+                alert=t(lang, "problem.awaiting_no_change", id=problem.id),
+                edit=await self._fresh_card(problem.id, lang),
+                show_alert=True,
+            )
+        if action in {"x1", "x3"}:
+            return await self._ask_extension_reason(user_id, problem, EXTENSIONS[action], lang)
+        if action == "sb":
+            if problem.status != "awaiting":
+                return PressResult(
+                    alert=t(lang, "problem.not_awaiting", id=problem.id),
+                    edit=await self._fresh_card(problem.id, lang),
+                )
+            await self._conversation.expect(user_id, "sendback", problem_id=problem.id)
+            return PressResult(followups=[Reply(t(lang, "problem.sendback_reason", id=problem.id))])
         if action == "ack":
-            if await self._ledger.acknowledge(user_id, problem):
+            if await self._decisions.acknowledge(user_id, problem):
                 alert = t(lang, "problem.acknowledged", id=problem.id)
             else:
                 alert = t(lang, "problem.already_in_progress", id=problem.id)
-        elif action == "res":
-            await self._ledger.resolve(user_id, problem.id, None)
-            alert = t(lang, "problem.resolved", id=problem.id)
+        elif action == "ok":
+            if await self._decisions.confirm(user_id, problem):
+                alert = t(lang, "problem.resolved", id=problem.id)
+            else:
+                alert = t(lang, "problem.not_awaiting", id=problem.id)
         else:
-            reason = t(lang, "problem.extended_by_button")
-            extended = await self._ledger.extend_by(user_id, problem, EXTENSIONS[action], reason)
-            alert = t(
-                lang,
-                "problem.extended",
-                id=problem.id,
-                deadline=format_local(extended.deadline, extended.project_timezone),
-            )
+            await self._decisions.resolve(user_id, problem.id, None)
+            alert = t(lang, "problem.resolved", id=problem.id)
         return PressResult(alert=alert, edit=await self._fresh_card(problem.id, lang))
+
+    async def _ask_extension_reason(
+        self, user_id: int, problem: Problem, length: timedelta, lang: str
+    ) -> PressResult:
+        """Nothing changes yet: the extension waits for its reason, in the next message."""
+        if not await self._decisions.may_extend(user_id, problem):
+            return PressResult(
+                alert=t(lang, "problem.extension_limit", id=problem.id), show_alert=True
+            )
+        seconds = int(length.total_seconds())
+        await self._conversation.expect(
+            user_id, "extend", problem_id=problem.id, detail={"seconds": seconds}
+        )
+        return PressResult(
+            followups=[
+                Reply(
+                    t(
+                        lang,
+                        "problem.extend_reason",
+                        id=problem.id,
+                        length=duration_text(length, lang),
+                    )
+                )
+            ]
+        )
 
     async def _fresh_card(self, problem_id: int, lang: str) -> Reply:
         problem = await self._ledger.problem(problem_id)
@@ -126,7 +166,11 @@ class CardPresses:
             await self._conversation.expect(user_id, "note", problem_id=problem.id)
             return PressResult(followups=[Reply(t(lang, "problem.send_note", id=problem.id))])
         if problem.status == "resolved":
-            error = self._ledger.already_resolved(problem.id, problem)
+            error = self._decisions.already_resolved(problem.id, problem)
             return PressResult(alert=t(lang, error.key, **error.params), show_alert=True)
-        await self._ledger.resolve(user_id, problem.id, None)
+        if problem.status == "awaiting":
+            return PressResult(alert=t(lang, "problem.already_awaiting", id=problem.id))
+        resolved = await self._decisions.resolve(user_id, problem.id, None)
+        if resolved.status == "awaiting":
+            return PressResult(alert=t(lang, "problem.claimed", id=problem.id))
         return PressResult(alert=t(lang, "problem.resolved", id=problem.id))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.clock import Clock, format_local
 from bot.conversation import Conversation
@@ -17,16 +17,13 @@ from bot.i18n import t
 from bot.ledger.cards import CardRenderer
 from bot.parsing import (
     clean_text,
-    keyword,
-    parse_deadline,
-    parse_duration,
     parse_problem_id,
     parse_project_id,
 )
 from bot.projects import ProjectService
 from bot.registry import Registry
 from bot.replies import Buttons, Reply, shorten
-from storage.access import ADMIN, LEAD, MEMBER, Denied, Need
+from storage.access import MEMBER, Denied, Need
 from storage.attachments import Attachment, IncomingFile
 from storage.outbox import OutgoingButton, OutgoingMessage
 from storage.problems import Change, Problem
@@ -36,11 +33,9 @@ log = logging.getLogger(__name__)
 
 
 MAX_TEXT = 2000
-MAX_DEADLINE = timedelta(days=366)
-MIN_EXTENSION = timedelta(hours=1)
-MIN_DEFAULT_DEADLINE = timedelta(minutes=5)
 OPEN = ("open", "in_progress")
-ANY = ("open", "in_progress", "resolved")
+AWAITING = ("awaiting",)
+ANY = ("open", "in_progress", "awaiting", "resolved")
 # A second identical report, note or extension within this window is a retry, not a new one.
 REPEAT_WINDOW = timedelta(minutes=10)
 
@@ -92,7 +87,7 @@ class LedgerService:
             raise UserError("error.problem_unseen", id=problem_id)
         return problem
 
-    async def _allowed(self, user_id: int, problem_id: int, roles: frozenset[str]) -> Problem:
+    async def allowed(self, user_id: int, problem_id: int, roles: frozenset[str]) -> Problem:
         problem = await self.visible(user_id, problem_id)
         if not (await self.roles_on(user_id, problem.project_id)) & roles:
             raise UserError("error.problem_forbidden", id=problem.id)
@@ -184,12 +179,19 @@ class LedgerService:
 
     # --- changes ----------------------------------------------------------------------------
 
-    async def _reporter_notice(
+    async def reporter_notice(
         self, problem: Problem, actor_id: int, key: str, **params: object
     ) -> list[OutgoingMessage]:
-        if problem.reporter_id == actor_id:
+        """Tell the reporter what someone else did to their problem."""
+        return await self.notice_to(problem.reporter_id, problem, actor_id, key, **params)
+
+    async def notice_to(
+        self, person_id: int, problem: Problem, actor_id: int, key: str, **params: object
+    ) -> list[OutgoingMessage]:
+        """A message to ``person_id`` about what ``actor_id`` did; none to the actor."""
+        if person_id == actor_id:
             return []
-        lang = await self._registry.language_of(problem.reporter_id)
+        lang = await self._registry.language_of(person_id)
         actor = await self._repos.people.get(actor_id)
         text = t(
             lang,
@@ -202,14 +204,14 @@ class LedgerService:
         stamp = self._clock.now().isoformat()
         return [
             OutgoingMessage(
-                f"told:{problem.id}:{key}:{stamp}",
-                problem.reporter_id,
+                f"told:{problem.id}:{key}:{person_id}:{stamp}",
+                person_id,
                 text,
-                user_id=problem.reporter_id,
+                user_id=person_id,
             )
         ]
 
-    async def _apply(
+    async def apply_change(
         self,
         user_id: int,
         problem: Problem,
@@ -233,12 +235,14 @@ class LedgerService:
                 **detail,
             )
         except Denied as exc:
+            if exc.reason == "extension_limit":
+                raise UserError("problem.extension_limit", id=problem.id) from None
             raise refusal(exc) from None
         if applied and (change.deadline is not None or change.status is not None):
             await self.on_deadlines_changed()
         return applied
 
-    async def _repeated(self, user_id: int, problem_id: int, kind: str, **detail: object) -> bool:
+    async def repeated(self, user_id: int, problem_id: int, kind: str, **detail: object) -> bool:
         """Whether the problem's latest change is this same one by this person, moments ago:
         a command retried after a lost reply, to be answered but not applied again."""
         history = await self._repos.problems.history(problem_id)
@@ -261,10 +265,10 @@ class LedgerService:
         used_input: bool = False,
         files: Sequence[IncomingFile] = (),
     ) -> Problem:
-        problem = await self._allowed(user_id, problem_id, MEMBER)
+        problem = await self.allowed(user_id, problem_id, MEMBER)
         text = clean_text(raw, MAX_TEXT)
-        if not await self._repeated(user_id, problem.id, "note", text=text):
-            await self._apply(
+        if not await self.repeated(user_id, problem.id, "note", text=text):
+            await self.apply_change(
                 user_id,
                 problem,
                 Change("note", ANY, MEMBER, text=text),
@@ -278,124 +282,3 @@ class LedgerService:
         """A problem's photos and files, for anyone who may see the problem."""
         problem = await self.visible(user_id, problem_id)
         return await self._repos.attachments.of_problem(problem.id)
-
-    async def acknowledge(self, user_id: int, problem: Problem) -> bool:
-        notices = await self._reporter_notice(problem, user_id, "told.acknowledged")
-        return await self._apply(
-            user_id,
-            problem,
-            Change("acknowledged", ("open",), LEAD, status="in_progress"),
-            notices,
-        )
-
-    async def resolve(self, user_id: int, problem_id: int, note: str | None) -> Problem:
-        problem = await self._allowed(user_id, problem_id, MEMBER)
-        text = clean_text(note, MAX_TEXT) if note else None
-        notices = await self._reporter_notice(problem, user_id, "told.resolved")
-        if not await self._apply(
-            user_id,
-            problem,
-            Change("resolved", OPEN, MEMBER, status="resolved", text=text),
-            notices,
-        ):
-            raise self.already_resolved(problem_id, await self.problem(problem_id))
-        return await self.problem(problem_id)
-
-    def already_resolved(self, problem_id: int, problem: Problem) -> UserError:
-        return UserError(
-            "problem.already_resolved",
-            id=problem_id,
-            who=problem.resolved_by_name or "?",
-            at=format_local(problem.resolved_at, problem.project_timezone)
-            if problem.resolved_at
-            else "?",
-        )
-
-    async def reopen(self, user_id: int, problem_id: int, reason: str) -> Problem:
-        problem = await self._allowed(user_id, problem_id, LEAD)
-        text = clean_text(reason, MAX_TEXT)
-        deadline = self._clock.now() + await self.deadline_for(problem.project_id)
-        change = Change(
-            "reopened", ("resolved",), LEAD, status="open", text=text, deadline=deadline
-        )
-        if not await self._apply(user_id, problem, change, []):
-            raise UserError("problem.not_resolved", id=problem_id)
-        return await self.problem(problem_id)
-
-    async def extend(self, user_id: int, problem_id: int, raw: str, reason: str) -> Problem:
-        problem = await self._allowed(user_id, problem_id, LEAD)
-        length = parse_duration(raw, MIN_EXTENSION, MAX_DEADLINE)
-        text = clean_text(reason, MAX_TEXT)
-        seconds = int(length.total_seconds())
-        if await self._repeated(user_id, problem.id, "extended", text=text, seconds=seconds):
-            return problem
-        return await self.extend_by(user_id, problem, length, text)
-
-    async def extend_by(
-        self, user_id: int, problem: Problem, length: timedelta, reason: str
-    ) -> Problem:
-        # An extension starts a new deadline from now (or from the old one, if that is later).
-        base = max(self._clock.now(), problem.deadline)
-        deadline = base + length
-        notices = await self._reporter_notice(
-            problem,
-            user_id,
-            "told.extended",
-            deadline=format_local(deadline, problem.project_timezone),
-            reason=reason,
-        )
-        if not await self._apply(
-            user_id,
-            problem,
-            Change("extended", OPEN, LEAD, deadline=deadline, text=reason),
-            notices,
-            seconds=int(length.total_seconds()),
-        ):
-            raise self.already_resolved(problem.id, await self.problem(problem.id))
-        return await self.problem(problem.id)
-
-    async def assign(self, user_id: int, problem_id: int, name: str) -> Problem:
-        problem = await self._allowed(user_id, problem_id, LEAD)
-        assignee = clean_text(name, 200)
-        if problem.assignee != assignee:
-            await self._apply(
-                user_id, problem, Change("assigned", ANY, LEAD, assignee=assignee), []
-            )
-        return await self.problem(problem_id)
-
-    async def set_deadline(self, user_id: int, args: list[str]) -> tuple[str, int, object]:
-        """``/deadline <problem> <duration|date>`` or ``/deadline default <project> <duration>``."""
-        if len(args) == 3 and keyword(args[0]) == "default":
-            await self._registry.require_admin(user_id)
-            project = await self._projects.project(parse_project_id(args[1]))
-            value = parse_duration(args[2], MIN_DEFAULT_DEADLINE, MAX_DEADLINE)
-            await self._repos.problems.set_deadline_default(
-                Need(user_id, ADMIN, project.id, active=False), value, self._clock.now()
-            )
-            return "default", project.id, value
-        if len(args) != 2:
-            raise UsageError("deadline")
-        problem = await self.visible(user_id, parse_problem_id(args[0]))
-        await self.check_deadline_rights(user_id, problem)
-        deadline = parse_deadline(
-            args[1], self._clock.now(), problem.project_timezone, MAX_DEADLINE
-        )
-        await self.set_deadline_at(user_id, problem, deadline)
-        return "problem", problem.id, format_local(deadline, problem.project_timezone)
-
-    async def check_deadline_rights(self, user_id: int, problem: Problem) -> None:
-        roles = await self.roles_on(user_id, problem.project_id)
-        if roles & LEAD:
-            return
-        # The reporter may set the deadline until the problem has been escalated.
-        if problem.reporter_id == user_id and not await self._repos.escalations.escalation_levels(
-            problem
-        ):
-            return
-        raise UserError("error.problem_forbidden", id=problem.id)
-
-    async def set_deadline_at(self, user_id: int, problem: Problem, deadline: datetime) -> None:
-        # Leaders and admins, or the reporter before escalation (checked above): a member.
-        change = Change("deadline", OPEN, MEMBER, deadline=deadline)
-        if not await self._apply(user_id, problem, change, []):
-            raise self.already_resolved(problem.id, await self.problem(problem.id))

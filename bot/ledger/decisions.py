@@ -1,0 +1,315 @@
+"""Decisions on a problem's course: acknowledging, crossing off (销号) and its confirmation,
+sending back, extending, assigning and setting deadlines.
+
+A secretary's "solved" is a claim: the problem awaits confirmation by the project's leaders
+(else the admins), and only their confirmation closes it. Extensions need a reason and are
+limited for leaders; admins may always extend.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.clock import Clock, format_local
+from bot.errors import UsageError, UserError, refusal
+from bot.i18n import t
+from bot.ledger.service import ANY, AWAITING, OPEN, LedgerService
+from bot.parsing import (
+    clean_text,
+    keyword,
+    parse_deadline,
+    parse_duration,
+    parse_problem_id,
+    parse_project_id,
+)
+from bot.projects import ProjectService
+from bot.registry import Registry
+from storage.access import ADMIN, LEAD, MEMBER, Denied, Need
+from storage.outbox import OutgoingMessage
+from storage.problems import Change, Problem
+from storage.repos import Repositories
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 2000
+MAX_DEADLINE = timedelta(days=366)
+MIN_EXTENSION = timedelta(hours=1)
+MIN_DEFAULT_DEADLINE = timedelta(minutes=5)
+ANY_BUT_CLOSED = ("open", "in_progress", "awaiting")
+
+
+class Decisions:
+    def __init__(
+        self,
+        repos: Repositories,
+        registry: Registry,
+        projects: ProjectService,
+        ledger: LedgerService,
+        clock: Clock,
+        *,
+        confirm_resolve: bool,
+        max_extensions: int,
+    ) -> None:
+        self._repos = repos
+        self._registry = registry
+        self._projects = projects
+        self._ledger = ledger
+        self._clock = clock
+        self.confirm_resolve = confirm_resolve
+        self.max_extensions = max_extensions
+
+    # --- acknowledging and crossing off -------------------------------------------------------
+
+    async def acknowledge(self, user_id: int, problem: Problem) -> bool:
+        notices = await self._ledger.reporter_notice(problem, user_id, "told.acknowledged")
+        return await self._ledger.apply_change(
+            user_id,
+            problem,
+            Change("acknowledged", ("open",), LEAD, status="in_progress"),
+            notices,
+        )
+
+    async def resolve(self, user_id: int, problem_id: int, note: str | None) -> Problem:
+        """Cross a problem off; from a secretary (with confirmation on) a claim that awaits a
+        leader's confirmation. The returned problem's status tells which happened."""
+        problem = await self._ledger.allowed(user_id, problem_id, MEMBER)
+        text = clean_text(note, MAX_TEXT) if note else None
+        roles = await self._ledger.roles_on(user_id, problem.project_id)
+        if self.confirm_resolve and not roles & LEAD:
+            return await self._claim(user_id, problem, text)
+        notices = await self._closing_notices(problem, user_id)
+        # With confirmation on, closing at once is for leaders and admins, checked again in the
+        # transaction: someone demoted a moment ago cannot close it.
+        who = LEAD if self.confirm_resolve else MEMBER
+        change = Change("resolved", ANY_BUT_CLOSED, who, status="resolved", text=text)
+        if not await self._ledger.apply_change(user_id, problem, change, notices):
+            raise self.already_resolved(problem_id, await self._ledger.problem(problem_id))
+        return await self._ledger.problem(problem_id)
+
+    async def _closing_notices(self, problem: Problem, user_id: int) -> list[OutgoingMessage]:
+        """The reporter is told it was closed; whoever claimed it solved, that it was confirmed."""
+        notices = []
+        if problem.claimed_by is not None:
+            notices += await self._ledger.notice_to(
+                problem.claimed_by, problem, user_id, "told.confirmed"
+            )
+        if problem.claimed_by != problem.reporter_id:
+            notices += await self._ledger.reporter_notice(problem, user_id, "told.resolved")
+        return notices
+
+    async def _claim(self, user_id: int, problem: Problem, text: str | None) -> Problem:
+        if problem.status == "awaiting":
+            raise UserError("problem.already_awaiting", id=problem.id)
+        now = self._clock.now()
+        claimed = replace(problem, status="awaiting", claimed_by=user_id, claimed_at=now)
+        cards = await self._confirmation_cards(claimed, user_id, text, now)
+        change = Change("claimed", OPEN, MEMBER, status="awaiting", text=text)
+        if not await self._ledger.apply_change(user_id, problem, change, cards):
+            fresh = await self._ledger.problem(problem.id)
+            if fresh.status == "awaiting":
+                raise UserError("problem.already_awaiting", id=problem.id)
+            raise self.already_resolved(problem.id, fresh)
+        return await self._ledger.problem(problem.id)
+
+    async def _confirmation_cards(
+        self, problem: Problem, claimer_id: int, text: str | None, now: datetime
+    ) -> list[OutgoingMessage]:
+        """Cards asking the project's leaders (else the admins) to confirm or send back."""
+        history = await self._repos.problems.history(problem.id)
+        claimer = await self._repos.people.get(claimer_id)
+        who = claimer.display_name if claimer else str(claimer_id)
+        messages = []
+        for chat_id, lang in await self.deciders(problem.project_id):
+            card = self._ledger.cards.render_card(problem, history, lang, level=None)
+            title = t(lang, "confirm.title", who=who, id=problem.id)
+            if text:
+                title += "\n" + t(lang, "confirm.note", text=text)
+            messages.append(
+                OutgoingMessage(
+                    f"confirm:{problem.id}:{now.isoformat()}:{chat_id}",
+                    chat_id,
+                    title + "\n\n" + card.text,
+                    user_id=chat_id,
+                    buttons=card.buttons,
+                    project_id=problem.project_id,
+                    # A card that cannot reach its leader goes to the admins instead.
+                    fallback=True,
+                )
+            )
+        return messages
+
+    async def deciders(self, project_id: int) -> list[tuple[int, str]]:
+        """Who confirms a crossing-off: the project's reachable leaders, else the admins."""
+        found = []
+        for leader in await self._repos.members.of_project(project_id, "leader"):
+            if leader.person.reachable:
+                user_id = leader.person.user_id
+                found.append((user_id, await self._registry.language_of(user_id)))
+        if not found:
+            for admin_id in await self._repos.admins.ids():
+                found.append((admin_id, await self._registry.language_of(admin_id)))
+        return found
+
+    async def confirm(self, user_id: int, problem: Problem) -> bool:
+        """A leader's or admin's confirmation of a claimed crossing-off; False if it was not
+        awaiting confirmation (any more)."""
+        notices = await self._closing_notices(problem, user_id)
+        change = Change("confirmed", AWAITING, LEAD, status="resolved")
+        return await self._ledger.apply_change(user_id, problem, change, notices)
+
+    async def send_back(
+        self, user_id: int, problem_id: int, reason: str, *, used_input: bool = False
+    ) -> Problem:
+        """Refuse a claimed crossing-off: the problem is open again, the claimer told why."""
+        problem = await self._ledger.allowed(user_id, problem_id, LEAD)
+        text = clean_text(reason, MAX_TEXT)
+        notices = []
+        if problem.claimed_by is not None:
+            notices = await self._ledger.notice_to(
+                problem.claimed_by, problem, user_id, "told.sent_back", reason=text
+            )
+        change = Change("sent_back", AWAITING, LEAD, status="open", text=text)
+        if not await self._ledger.apply_change(
+            user_id, problem, change, notices, used_input=used_input
+        ):
+            raise UserError("problem.not_awaiting", id=problem_id)
+        return await self._ledger.problem(problem_id)
+
+    def already_resolved(self, problem_id: int, problem: Problem) -> UserError:
+        return UserError(
+            "problem.already_resolved",
+            id=problem_id,
+            who=problem.resolved_by_name or "?",
+            at=format_local(problem.resolved_at, problem.project_timezone)
+            if problem.resolved_at
+            else "?",
+        )
+
+    async def reopen(self, user_id: int, problem_id: int, reason: str) -> tuple[Problem, bool]:
+        """退回重办: a crossed-off problem, or one awaiting confirmation (True: sent back), goes
+        back to work."""
+        problem = await self._ledger.allowed(user_id, problem_id, LEAD)
+        if problem.status == "awaiting":
+            return await self.send_back(user_id, problem.id, reason), True
+        text = clean_text(reason, MAX_TEXT)
+        deadline = self._clock.now() + await self._ledger.deadline_for(problem.project_id)
+        change = Change(
+            "reopened", ("resolved",), LEAD, status="open", text=text, deadline=deadline
+        )
+        if not await self._ledger.apply_change(user_id, problem, change, []):
+            raise UserError("problem.not_resolved", id=problem_id)
+        return await self._ledger.problem(problem_id), False
+
+    # --- extensions -------------------------------------------------------------------------
+
+    async def extend(self, user_id: int, problem_id: int, raw: str, reason: str) -> Problem:
+        problem = await self._ledger.allowed(user_id, problem_id, LEAD)
+        length = parse_duration(raw, MIN_EXTENSION, MAX_DEADLINE)
+        text = clean_text(reason, MAX_TEXT)
+        seconds = int(length.total_seconds())
+        if await self._ledger.repeated(user_id, problem.id, "extended", text=text, seconds=seconds):
+            return problem
+        return await self.extend_by(user_id, problem, length, text)
+
+    async def may_extend(self, user_id: int, problem: Problem) -> bool:
+        """Whether this person may extend now: leaders until the limit, admins always."""
+        if await self._registry.is_admin(user_id):
+            return True
+        return problem.extensions < self.max_extensions
+
+    async def extend_by(
+        self,
+        user_id: int,
+        problem: Problem,
+        length: timedelta,
+        reason: str,
+        *,
+        used_input: bool = False,
+    ) -> Problem:
+        # An extension starts a new deadline from now (or from the old one, if that is later).
+        base = max(self._clock.now(), problem.deadline)
+        deadline = base + length
+        notices = await self._ledger.reporter_notice(
+            problem,
+            user_id,
+            "told.extended",
+            deadline=format_local(deadline, problem.project_timezone),
+            reason=reason,
+        )
+        change = Change(
+            "extended",
+            OPEN,
+            LEAD,
+            deadline=deadline,
+            text=reason,
+            extension=True,
+            extension_limit=self.max_extensions,
+        )
+        if not await self._ledger.apply_change(
+            user_id,
+            problem,
+            change,
+            notices,
+            used_input=used_input,
+            seconds=int(length.total_seconds()),
+        ):
+            fresh = await self._ledger.problem(problem.id)
+            if fresh.status == "awaiting":
+                raise UserError("problem.awaiting_no_change", id=problem.id)
+            raise self.already_resolved(problem.id, fresh)
+        return await self._ledger.problem(problem.id)
+
+    # --- assignment and deadlines -------------------------------------------------------------
+
+    async def assign(self, user_id: int, problem_id: int, name: str) -> Problem:
+        problem = await self._ledger.allowed(user_id, problem_id, LEAD)
+        assignee = clean_text(name, 200)
+        if problem.assignee != assignee:
+            change = Change("assigned", ANY, LEAD, assignee=assignee)
+            await self._ledger.apply_change(user_id, problem, change, [])
+        return await self._ledger.problem(problem_id)
+
+    async def set_deadline(self, user_id: int, args: list[str]) -> tuple[str, int, object]:
+        """``/deadline <problem> <duration|date>`` or ``/deadline default <project> <duration>``."""
+        if len(args) == 3 and keyword(args[0]) == "default":
+            await self._registry.require_admin(user_id)
+            project = await self._projects.project(parse_project_id(args[1]))
+            value = parse_duration(args[2], MIN_DEFAULT_DEADLINE, MAX_DEADLINE)
+            try:
+                await self._repos.problems.set_deadline_default(
+                    Need(user_id, ADMIN, project.id, active=False), value, self._clock.now()
+                )
+            except Denied as exc:
+                raise refusal(exc) from None
+            return "default", project.id, value
+        if len(args) != 2:
+            raise UsageError("deadline")
+        problem = await self._ledger.visible(user_id, parse_problem_id(args[0]))
+        await self.check_deadline_rights(user_id, problem)
+        deadline = parse_deadline(
+            args[1], self._clock.now(), problem.project_timezone, MAX_DEADLINE
+        )
+        await self.set_deadline_at(user_id, problem, deadline)
+        return "problem", problem.id, format_local(deadline, problem.project_timezone)
+
+    async def check_deadline_rights(self, user_id: int, problem: Problem) -> None:
+        roles = await self._ledger.roles_on(user_id, problem.project_id)
+        if roles & LEAD:
+            return
+        # The reporter may set the deadline until the problem has been escalated.
+        if problem.reporter_id == user_id and not await self._repos.escalations.escalation_levels(
+            problem
+        ):
+            return
+        raise UserError("error.problem_forbidden", id=problem.id)
+
+    async def set_deadline_at(self, user_id: int, problem: Problem, deadline: datetime) -> None:
+        # Leaders and admins, or the reporter before escalation (checked above): a member.
+        change = Change("deadline", OPEN, MEMBER, deadline=deadline)
+        if not await self._ledger.apply_change(user_id, problem, change, []):
+            fresh = await self._ledger.problem(problem.id)
+            if fresh.status == "awaiting":
+                raise UserError("problem.awaiting_no_change", id=problem.id)
+            raise self.already_resolved(problem.id, fresh)
