@@ -95,6 +95,7 @@ def build_services(
         confirm_resolve=settings.resolve_confirmation,
         max_extensions=settings.max_extensions,
     )
+    inputs = LedgerInputs(ledger, decisions, conversation)
     schedules = ScheduleService(repos, projects, clock)
     prompts = PromptRenderer(repos, registry, clock)
     rounds = RoundService(
@@ -118,12 +119,10 @@ def build_services(
         outbox=outbox,
         schedules=schedules,
         rounds=rounds,
-        answers=AnswerService(
-            repos, clock, conversation, schedules, prompts, ledger, LedgerInputs(ledger, decisions)
-        ),
+        answers=AnswerService(repos, clock, conversation, schedules, prompts, ledger, inputs),
         ledger=ledger,
         decisions=decisions,
-        presses=CardPresses(repos, ledger, decisions, conversation, clock),
+        presses=CardPresses(repos, ledger, decisions, inputs, conversation, clock),
         escalation=EscalationService(
             repos, registry, clock, cards, level2_after=settings.escalate_l2_after
         ),

@@ -54,9 +54,19 @@ async def test_within_the_wait_the_text_is_the_problem(bot: Harness) -> None:
     prompt = await _prompted(bot)
     await bot.press(S1, prompt, buttons_of(prompt)[1][1])
     bot.clock.advance(timedelta(minutes=14))
-    assert "Problem #1 recorded" in (await bot.send(S1, "Crane broken")).params["text"]
-    # Used once: the next message is progress again.
+    recorded = (await bot.send(S1, "Crane broken")).params["text"]
+    assert "Problem #1 recorded" in recorded and "What coordination does it need" in recorded
+    asked = (await bot.send(S1, "A crane from the county depot")).params["text"]
+    assert "what solution do you propose" in asked
+    done = (await bot.send(S1, "Rent one for two weeks")).params["text"]
+    assert "complete in the ledger" in done
+    # Each wait is used once: the next message is progress again.
     assert "Progress recorded" in (await bot.send(S1, "Crane repaired")).params["text"]
+    problem = await bot.services.ledger.problem(1)
+    assert (problem.coordination, problem.proposal) == (
+        "A crane from the county depot",
+        "Rent one for two weeks",
+    )
 
 
 async def test_the_wait_ends_with_its_round(

@@ -48,7 +48,13 @@ async def test_the_whole_escalation_chain_survives_restarts(
     await setup(bot)
     reported = await bot.send(SECRETARY, "/newproblem 1 Power line blocks the excavation")
     assert "Problem #1 recorded" in reported.params["text"]
-    assert [label for label, _ in buttons_of(reported)] == ["1 day", "3 days", "1 week", "Other…"]
+    assert [label for label, _ in buttons_of(reported)] == [
+        "1 day",
+        "3 days",
+        "1 week",
+        "Other…",
+        "Skip question",
+    ]
     await bot.press(SECRETARY, reported, "pb:d1:1")
     assert "2026-03-03 08:30" in bot.api.message_of(reported)["text"]
 

@@ -81,9 +81,10 @@ class AnswerService:
                 if action == "ok"
                 else ("leave", "on_leave", "checkin.recorded_leave")
             )
+            # The person moved on: any wait (a follow-up question) ends with this answer.
             stored = await self._record(
                 self._repos.checkins.record_answer(
-                    checkin.id, kind, now, status=status, outcome=kind
+                    checkin.id, kind, now, status=status, outcome=kind, used_input=True
                 ),
             )
             if stored is None:
@@ -295,7 +296,7 @@ class AnswerService:
             # The round closed meanwhile: the problem still goes into the ledger.
             return await self._ledger.record(user_id, project_id, text, lang, files)
         await self._ledger.on_deadlines_changed()
-        return await self._ledger.recorded_reply(problem_id, lang)
+        return await self._ledger.recorded_reply(user_id, problem_id, lang)
 
     @staticmethod
     async def _record(write: Awaitable[int | None]) -> int | None:

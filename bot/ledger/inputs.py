@@ -1,7 +1,8 @@
-"""The messages the ledger asked for: a note, the reason for an extension or a send-back.
+"""The messages the ledger asked for: a note, the reason for an extension or a send-back, and
+a new problem's follow-ups (the coordination it needs, a proposed solution).
 
-Each wait was set by a button (see :mod:`bot.ledger.presses`); the message that answers it
-makes the change and uses the wait up in the same transaction.
+Each wait was set by a button or a report; the message that answers it makes the change and
+uses the wait up in the same transaction.
 """
 
 from __future__ import annotations
@@ -10,21 +11,27 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from bot.clock import format_local
+from bot.conversation import Conversation
 from bot.i18n import t
 from bot.ledger.decisions import Decisions
 from bot.ledger.service import LedgerService
-from bot.replies import Reply
+from bot.replies import PressResult, Reply
 from storage.access import LEAD
 from storage.attachments import IncomingFile
+from storage.outbox import OutgoingButton
 from storage.pending import PendingInput
+from storage.problems import Problem
 
-KINDS = frozenset({"note", "extend", "sendback"})
+KINDS = frozenset({"note", "extend", "sendback", "coordination", "proposal"})
 
 
 class LedgerInputs:
-    def __init__(self, ledger: LedgerService, decisions: Decisions) -> None:
+    def __init__(
+        self, ledger: LedgerService, decisions: Decisions, conversation: Conversation
+    ) -> None:
         self._ledger = ledger
         self._decisions = decisions
+        self._conversation = conversation
 
     def wants(self, pending: PendingInput | None) -> bool:
         return pending is not None and pending.kind in KINDS and pending.problem_id is not None
@@ -44,6 +51,12 @@ class LedgerInputs:
                 user_id, pending.problem_id, text, used_input=True, files=files
             )
             return Reply(t(lang, "problem.noted", id=problem.id))
+        if pending.kind == "coordination":
+            await self._ledger.add_followup(user_id, pending.problem_id, "coordination", text)
+            return await self.ask_proposal(user_id, pending.problem_id, lang)
+        if pending.kind == "proposal":
+            await self._ledger.add_followup(user_id, pending.problem_id, "proposal", text)
+            return Reply(t(lang, "problem.followups_done", id=pending.problem_id))
         if pending.kind == "sendback":
             problem = await self._decisions.send_back(
                 user_id, pending.problem_id, text, used_input=True
@@ -54,3 +67,20 @@ class LedgerInputs:
         extended = await self._decisions.extend_by(user_id, problem, length, text, used_input=True)
         deadline = format_local(extended.deadline, extended.project_timezone)
         return Reply(t(lang, "problem.extended", id=extended.id, deadline=deadline))
+
+    async def ask_proposal(self, user_id: int, problem_id: int, lang: str) -> Reply:
+        await self._conversation.expect(user_id, "proposal", problem_id=problem_id)
+        skip = OutgoingButton(t(lang, "button.skip"), f"pb:sp:{problem_id}")
+        return Reply(t(lang, "problem.ask_proposal", id=problem_id), ((skip,),))
+
+    async def skip(self, user_id: int, problem: Problem, kind: str, lang: str) -> PressResult:
+        """Skip a follow-up question: the next one, or done. Only while it is still asked."""
+        pending = await self._conversation.awaited(user_id)
+        if pending is None or pending.kind != kind or pending.problem_id != problem.id:
+            return PressResult(alert=t(lang, "problem.nothing_to_skip"))
+        if kind == "coordination":
+            edit = self._ledger.recorded_text(problem, lang, asking=False)
+            ask = await self.ask_proposal(user_id, problem.id, lang)
+            return PressResult(edit=edit, followups=[ask])
+        await self._conversation.drop(user_id)
+        return PressResult(edit=Reply(t(lang, "problem.followups_done", id=problem.id)))

@@ -11,16 +11,18 @@ from bot.conversation import Conversation
 from bot.errors import UserError
 from bot.i18n import duration_text, t
 from bot.ledger.decisions import Decisions
+from bot.ledger.inputs import LedgerInputs
 from bot.ledger.service import LedgerService
 from bot.replies import PressResult, Reply
 from storage.access import LEAD, MEMBER
+from storage.outbox import OutgoingButton
 from storage.problems import Problem
 from storage.repos import Repositories
 
 log = logging.getLogger(__name__)
 
 
-CALLBACK = re.compile(r"^pb:(ack|res|x1|x3|ok|sb|nt|rs|d1|d3|d7|dx):([0-9]{1,12})$")
+CALLBACK = re.compile(r"^pb:(ack|res|x1|x3|ok|sb|nt|rs|sc|sp|d1|d3|d7|dx):([0-9]{1,12})$")
 CHOICES = {"d1": timedelta(days=1), "d3": timedelta(days=3), "d7": timedelta(days=7)}
 EXTENSIONS = {"x1": timedelta(days=1), "x3": timedelta(days=3)}
 
@@ -33,12 +35,14 @@ class CardPresses:
         repos: Repositories,
         ledger: LedgerService,
         decisions: Decisions,
+        inputs: LedgerInputs,
         conversation: Conversation,
         clock: Clock,
     ) -> None:
         self._repos = repos
         self._ledger = ledger
         self._decisions = decisions
+        self._inputs = inputs
         self._conversation = conversation
         self._clock = clock
 
@@ -61,6 +65,9 @@ class CardPresses:
             if not roles & MEMBER:
                 return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
             return await self._prompt_press(user_id, action, problem, lang)
+        if action in {"sc", "sp"}:
+            kind = "coordination" if action == "sc" else "proposal"
+            return await self._inputs.skip(user_id, problem, kind, lang)
         try:
             await self._decisions.check_deadline_rights(user_id, problem)
         except UserError:
@@ -72,17 +79,21 @@ class CardPresses:
             deadline = self._clock.now() + CHOICES[action]
         await self._decisions.set_deadline_at(user_id, problem, deadline)
         shown = format_local(deadline, problem.project_timezone)
+        text = t(
+            lang,
+            "checkin.problem_recorded",
+            id=problem.id,
+            project=problem.project_name,
+            deadline=shown,
+        )
+        edit = Reply(text)
+        pending = await self._conversation.awaited(user_id)
+        if pending and pending.kind == "coordination" and pending.problem_id == problem.id:
+            # The follow-up question stays on the message while it is still asked.
+            skip = OutgoingButton(t(lang, "button.skip"), f"pb:sc:{problem.id}")
+            edit = Reply(text + "\n\n" + t(lang, "problem.ask_coordination"), ((skip,),))
         return PressResult(
-            alert=t(lang, "problem.deadline_set", id=problem.id, deadline=shown),
-            edit=Reply(
-                t(
-                    lang,
-                    "checkin.problem_recorded",
-                    id=problem.id,
-                    project=problem.project_name,
-                    deadline=shown,
-                )
-            ),
+            alert=t(lang, "problem.deadline_set", id=problem.id, deadline=shown), edit=edit
         )
 
     async def _card_press(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from typing import Literal
 
 from bot.clock import Clock, format_local
 from bot.conversation import Conversation
@@ -22,7 +23,7 @@ from bot.parsing import (
 )
 from bot.projects import ProjectService
 from bot.registry import Registry
-from bot.replies import Buttons, Reply, shorten
+from bot.replies import Reply, shorten
 from storage.access import MEMBER, Denied, Need
 from storage.attachments import Attachment, IncomingFile
 from storage.outbox import OutgoingButton, OutgoingMessage
@@ -132,29 +133,56 @@ class LedgerService:
         except Denied as exc:
             raise refusal(exc) from None
         await self.on_deadlines_changed()
-        return await self.recorded_reply(problem_id, lang)
+        return await self.recorded_reply(user_id, problem_id, lang)
 
-    async def recorded_reply(self, problem_id: int, lang: str) -> Reply:
-        """Confirmation after a report, with buttons to choose the deadline."""
+    async def recorded_reply(self, user_id: int, problem_id: int, lang: str) -> Reply:
+        """Confirmation after a report, with buttons to choose the deadline; then the first of
+        the follow-up questions (coordination needed, proposed solution), each skippable."""
         problem = await self.problem(problem_id)
-        buttons: Buttons = (
+        if problem.coordination is None and problem.proposal is None:
+            await self._conversation.expect(user_id, "coordination", problem_id=problem.id)
+            return self.recorded_text(problem, lang, asking=True)
+        return self.recorded_text(problem, lang, asking=False)
+
+    def recorded_text(self, problem: Problem, lang: str, *, asking: bool) -> Reply:
+        """The report's confirmation, as sent and as edited after a deadline is chosen."""
+        text = t(
+            lang,
+            "checkin.problem_recorded",
+            id=problem.id,
+            project=problem.project_name,
+            deadline=format_local(problem.deadline, problem.project_timezone),
+        )
+        text += "\n" + t(lang, "problem.choose_deadline")
+        buttons: list[tuple[OutgoingButton, ...]] = [
             tuple(
                 OutgoingButton(t(lang, f"button.deadline_{code}"), f"pb:{code}:{problem.id}")
                 for code in ("d1", "d3", "d7", "dx")
             ),
+        ]
+        if asking:
+            text += "\n\n" + t(lang, "problem.ask_coordination")
+            buttons.append((OutgoingButton(t(lang, "button.skip"), f"pb:sc:{problem.id}"),))
+        return Reply(text, tuple(buttons))
+
+    async def add_followup(
+        self, user_id: int, problem_id: int, column: Literal["coordination", "proposal"], raw: str
+    ) -> Problem:
+        """The reporter's coordination needed or proposed solution (拿出办法)."""
+        problem = await self.allowed(user_id, problem_id, MEMBER)
+        if problem.reporter_id != user_id:
+            raise UserError("error.problem_forbidden", id=problem.id)
+        text = clean_text(raw, MAX_TEXT)
+        change = Change(
+            column,
+            OPEN + AWAITING,
+            MEMBER,
+            coordination=text if column == "coordination" else None,
+            proposal=text if column == "proposal" else None,
         )
-        return Reply(
-            t(
-                lang,
-                "checkin.problem_recorded",
-                id=problem.id,
-                project=problem.project_name,
-                deadline=format_local(problem.deadline, problem.project_timezone),
-            )
-            + "\n"
-            + t(lang, "problem.choose_deadline"),
-            buttons,
-        )
+        if not await self.apply_change(user_id, problem, change, [], used_input=True):
+            raise UserError("problem.already_resolved_short", id=problem.id)
+        return problem
 
     # --- reading ----------------------------------------------------------------------------
 

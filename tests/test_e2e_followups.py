@@ -1,0 +1,66 @@
+"""End to end: a reported problem asks for the coordination it needs and a proposed solution
+(拿出办法), each skippable; cards and /problem show them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.conftest import ADMIN, Harness
+from tests.e2e_helpers import invite_and_join, project_with
+from tests.fakebot import buttons_of
+from tests.test_e2e_ledger import LEADER, SECRETARY, cards, tick
+
+
+async def _reported(bot: Harness) -> None:
+    await project_with(bot, "South Road", [SECRETARY])
+    await invite_and_join(bot, 1, "leader", LEADER)
+
+
+async def test_followups_reach_the_card(bot: Harness) -> None:
+    await _reported(bot)
+    reported = await bot.send(SECRETARY, "/newproblem 1 Power line blocks the excavation")
+    chosen = await bot.press(SECRETARY, reported, "pb:d1:1")
+    assert "Deadline of #1" in chosen.params["text"]
+    # Choosing a deadline keeps the open question and its Skip button.
+    edited = bot.api.message_of(reported)
+    assert "What coordination does it need" in edited["text"]
+    assert [
+        b["callback_data"] for row in edited["reply_markup"]["inline_keyboard"] for b in row
+    ] == ["pb:sc:1"]
+    await bot.send(SECRETARY, "Power bureau must move the line")
+    await bot.send(SECRETARY, "Dig the other section first")
+
+    shown = (await bot.send(LEADER, "/problem 1")).params["text"]
+    assert "Coordination needed: Power bureau must move the line" in shown
+    assert "Proposed solution: Dig the other section first" in shown
+    bot.clock.advance(timedelta(days=1, minutes=1))
+    await tick(bot)
+    card = cards(bot, LEADER.id, 1)[0].params["text"]
+    assert "Coordination needed: Power bureau" in card and "Proposed solution: Dig" in card
+
+
+async def test_each_followup_can_be_skipped(bot: Harness) -> None:
+    await _reported(bot)
+    reported = await bot.send(SECRETARY, "/newproblem 1 Crane broken")
+    await bot.press(SECRETARY, reported, "pb:sc:1")
+    ask = bot.api.sent_to(SECRETARY.id)[-1]
+    assert "what solution do you propose" in ask.params["text"]
+    assert [data for _, data in buttons_of(ask)] == ["pb:sp:1"]
+    stale = await bot.press(SECRETARY, reported, "pb:sc:1")  # a double tap
+    assert "no longer open" in stale.params["text"]
+    await bot.press(SECRETARY, ask, "pb:sp:1")
+    assert "complete in the ledger" in bot.api.message_of(ask)["text"]
+    problem = await bot.services.ledger.problem(1)
+    assert problem.coordination is None and problem.proposal is None
+    # Nothing is waited for any more: the next text is not taken as a follow-up.
+    await bot.send(SECRETARY, "Crane repaired")
+    problem = await bot.services.ledger.problem(1)
+    assert problem.coordination is None and problem.proposal is None
+
+
+async def test_only_the_reporter_answers_followups(bot: Harness) -> None:
+    await _reported(bot)
+    reported = await bot.send(SECRETARY, "/newproblem 1 Crane broken")
+    other = await bot.press(ADMIN, reported, "pb:sc:1")
+    assert "no longer open" in other.params["text"]
+    assert (await bot.services.ledger.problem(1)).coordination is None
