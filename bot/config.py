@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +11,7 @@ from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.parsing import duration
+from bot.quiet import QuietHours, parse_quiet_hours
 
 TELEGRAM_API_BASE = "https://api.telegram.org/bot"
 
@@ -30,6 +31,12 @@ def _admin_ids(value: object) -> object:
             raise ValueError("must be comma-separated numeric Telegram user ids") from None
     if isinstance(value, int):
         return [value]
+    return value
+
+
+def _quiet_hours(value: object) -> object:
+    if isinstance(value, str):
+        return parse_quiet_hours(value)
     return value
 
 
@@ -61,6 +68,9 @@ class Settings(BaseSettings):
     texts_override: Path | None = None
     resolve_confirmation: bool = True
     max_extensions: int = Field(default=2, ge=0, le=100)
+    quiet_hours: Annotated[QuietHours | None, BeforeValidator(_quiet_hours)] = QuietHours(
+        time(22, 0), time(7, 30)
+    )
 
     @field_validator("default_timezone")
     @classmethod

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock
-from bot.errors import UserError
+from bot.errors import UserError, refusal
 from bot.i18n import normalize_language, t
 from bot.parsing import parse_user_id
 from bot.replies import clip
-from storage.access import ADMIN, Need
+from storage.access import ADMIN, Denied, Need
 from storage.models import Admin, Member
 from storage.outbox import OutgoingMessage, PendingMessage
 from storage.pending import PendingInput
@@ -98,6 +98,19 @@ class Registry:
         if not await self._repos.people.set_language(user.id, language, now):
             async with self._repos.db.write() as conn:
                 await upsert_person(conn, user.id, user.display_name, user.username, language, now)
+
+    async def chat_language(self, chat_id: int) -> str | None:
+        """The language an admin set for a group chat (None: each reader's own)."""
+        return await self._repos.groups.language(chat_id)
+
+    async def set_chat_language(self, user_id: int, chat_id: int, language: str) -> None:
+        """``/language`` in a group, by an admin: everything the bot posts there."""
+        try:
+            await self._repos.groups.set_language(
+                Need(user_id, ADMIN), chat_id, language, self._clock.now()
+            )
+        except Denied as exc:
+            raise refusal(exc) from None
 
     # --- roles ------------------------------------------------------------------------------
 

@@ -108,6 +108,7 @@ def build_services(
         remind_after=settings.checkin_remind_after,
         reminders_max=settings.checkin_reminders_max,
         catchup_grace=settings.catchup_grace,
+        quiet=settings.quiet_hours,
     )
     return Services(
         settings=settings,
@@ -124,6 +125,11 @@ def build_services(
         decisions=decisions,
         presses=CardPresses(repos, ledger, decisions, inputs, conversation, clock),
         escalation=EscalationService(
-            repos, registry, clock, cards, level2_after=settings.escalate_l2_after
+            repos,
+            registry,
+            clock,
+            cards,
+            level2_after=settings.escalate_l2_after,
+            quiet=settings.quiet_hours,
         ),
     )

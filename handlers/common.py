@@ -152,8 +152,11 @@ def guarded(*, admin: bool = False, private: bool = False) -> Callable[[Handler]
             svc = services(context)
             caller = await svc.registry.caller(user_ref(user))
             call = Call(update, context, svc, user, caller.lang, caller)
+            chat = update.effective_chat
+            if chat is not None and chat.type != ChatType.PRIVATE:
+                # In a group the bot speaks the group's language, if an admin set one.
+                call.lang = await svc.registry.chat_language(chat.id) or call.lang
             try:
-                chat = update.effective_chat
                 if private and chat is not None and chat.type != ChatType.PRIVATE:
                     raise UserError("error.private_only")
                 if admin and not caller.is_admin:

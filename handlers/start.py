@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from telegram.constants import ChatType
+
 from bot import commands
 from bot.commands import Audience
 from bot.i18n import normalize_language
@@ -107,10 +109,17 @@ async def help_command(call: Call) -> None:
 
 @guarded()
 async def language(call: Call) -> None:
-    """/language zh|en"""
+    """/language zh|en: mine in a private chat; the group's in a group (admins)"""
     chosen = normalize_language(call.args[0]) if len(call.args) == 1 else None
     if chosen is None:
         await call.say("language.usage")
+        return
+    chat = call.update.effective_chat
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        # In a group: the group's language, for everything the bot posts there (admins only).
+        await call.services.registry.set_chat_language(call.user.id, chat.id, chosen)
+        call.lang = chosen
+        await call.say("language.group_set")
         return
     await call.services.registry.set_language(user_ref(call.user), chosen)
     call.lang = chosen

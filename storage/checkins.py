@@ -146,13 +146,14 @@ class CheckinRepo:
         now: datetime,
         every: timedelta,
         most: int,
-        message_for: Callable[[CheckinRow, int], OutgoingMessage],
+        message_for: Callable[[CheckinRow, int], OutgoingMessage | None],
     ) -> int:
         """Queue the reminders that are due, once each, in one transaction: the n-th reminder
         of an unanswered check-in is due ``n * every`` after its prompt was delivered.
 
         Read and written in the same transaction, so an answer that came a moment ago is not
-        reminded. Returns how many were queued.
+        reminded. ``message_for`` may return None: that reminder is counted but not sent.
+        Returns how many were queued.
         """
         if most <= 0:
             return 0
@@ -168,8 +169,8 @@ class CheckinRepo:
                     select
                     + " JOIN outbox o ON o.dedupe_key = 'prompt:' || c.id AND o.status = 'sent'"
                     " WHERE r.status = 'open' AND c.status = 'pending' AND pr.status = 'active'"
-                    f" AND ({due})",
-                    params,
+                    f" AND r.closes_at > ? AND ({due})",
+                    [to_db(now), *params],
                 )
             ]
             if not checkins:
@@ -183,9 +184,8 @@ class CheckinRepo:
                 "UPDATE checkins SET reminders_sent = ? WHERE id = ?",
                 [(number, c.id) for c, number in zip(checkins, numbers, strict=True)],
             )
-            return await enqueue(
-                conn, [message_for(c, n) for c, n in zip(checkins, numbers, strict=True)], now
-            )
+            messages = [message_for(c, n) for c, n in zip(checkins, numbers, strict=True)]
+            return await enqueue(conn, [m for m in messages if m is not None], now)
 
     async def record_answer(
         self,

@@ -38,15 +38,42 @@ class GroupRepo:
     async def for_project(self, project_id: int | None) -> GroupBinding | None:
         """The project's own leadership group, else the bot-wide one."""
         row = await self._db.fetchone(
-            "SELECT * FROM group_bindings WHERE project_id IS ? OR project_id IS NULL"
-            " ORDER BY project_id IS NULL LIMIT 1",
+            "SELECT g.*, l.language FROM group_bindings g"
+            " LEFT JOIN chat_languages l ON l.chat_id = g.chat_id"
+            " WHERE g.project_id IS ? OR g.project_id IS NULL"
+            " ORDER BY g.project_id IS NULL LIMIT 1",
             (project_id,),
         )
         if row is None:
             return None
-        return GroupBinding(row["project_id"], row["chat_id"], row["thread_id"], row["title"])
+        return GroupBinding(
+            row["project_id"], row["chat_id"], row["thread_id"], row["title"], row["language"]
+        )
+
+    async def language(self, chat_id: int) -> str | None:
+        """The language set for a group chat, if any."""
+        row = await self._db.fetchone(
+            "SELECT language FROM chat_languages WHERE chat_id = ?", (chat_id,)
+        )
+        return str(row["language"]) if row else None
+
+    async def set_language(self, need: Need, chat_id: int, language: str, now: datetime) -> None:
+        async with self._db.write() as conn:
+            await self._access.require(conn, need)
+            await conn.execute(
+                "INSERT INTO chat_languages (chat_id, language, set_at, set_by) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(chat_id) DO UPDATE SET language = excluded.language,"
+                " set_at = excluded.set_at, set_by = excluded.set_by",
+                (chat_id, language, to_db(now), need.user_id),
+            )
+            await append_event(
+                conn, now, need.user_id, "group.language", None, chat_id, language=language
+            )
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
-        await self._db.execute(
-            "UPDATE group_bindings SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id)
-        )
+        async with self._db.write() as conn:
+            for table in ("group_bindings", "chat_languages"):
+                await conn.execute(
+                    f"UPDATE OR REPLACE {table} SET chat_id = ? WHERE chat_id = ?",
+                    (new_chat_id, old_chat_id),
+                )

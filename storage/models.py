@@ -62,6 +62,7 @@ class GroupBinding:
     chat_id: int
     thread_id: int | None
     title: str | None
+    language: str | None = None  # the group's own (/language there), else the default
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ class OutgoingMessage:
     kind: Kind = "notice"
     project_id: int | None = None
     fallback: bool = False
+    not_before: datetime | None = None  # held until then (quiet hours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ async def enqueue(
                 message.user_id,
                 message.text,
                 _buttons_json(message.buttons),
-                stamp,
+                to_db(max(message.not_before, now)) if message.not_before else stamp,
                 stamp,
             )
             for message in messages

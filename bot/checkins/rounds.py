@@ -15,6 +15,7 @@ from bot.errors import UserError
 from bot.i18n import t
 from bot.parsing import parse_project_id
 from bot.projects import ProjectService
+from bot.quiet import QuietHours, hold_until
 from bot.registry import Registry
 from bot.schedule import Schedule, next_slot, slots_between, window_end
 from storage.access import ADMIN, Need
@@ -54,6 +55,7 @@ class RoundService:
         remind_after: timedelta,
         reminders_max: int,
         catchup_grace: timedelta,
+        quiet: QuietHours | None = None,
     ) -> None:
         self._repos = repos
         self._registry = registry
@@ -64,6 +66,7 @@ class RoundService:
         self._remind_after = remind_after
         self._reminders_max = reminders_max
         self._catchup_grace = catchup_grace
+        self._quiet = quiet
         self._tick_lock = asyncio.Lock()
 
     # --- rounds (admin) ---------------------------------------------------------------------
@@ -198,7 +201,11 @@ class RoundService:
             now, self._remind_after, self._reminders_max, self._reminder
         )
 
-    def _reminder(self, checkin: CheckinRow, number: int) -> OutgoingMessage:
+    def _reminder(self, checkin: CheckinRow, number: int) -> OutgoingMessage | None:
+        """The reminder, held until quiet hours end; none if the round closes before that."""
+        held = hold_until(self._quiet, self._clock.now(), checkin.project_timezone)
+        if held is not None and held >= checkin.round.closes_at:
+            return None
         lang = self._prompts.lang(checkin)
         text = t(
             lang,
@@ -207,12 +214,15 @@ class RoundService:
             date=checkin.round.local_date.isoformat(),
             closes=format_local(checkin.round.closes_at, checkin.project_timezone),
         )
+        # Reminders held to the same morning are one reminder, not a pile of them.
+        key = f"remind:{checkin.id}:held:{held.isoformat()}" if held else None
         return OutgoingMessage(
-            f"remind:{checkin.id}:{number}",
+            key or f"remind:{checkin.id}:{number}",
             checkin.user_id,
             text,
             user_id=checkin.user_id,
             buttons=self._prompts.buttons(checkin.id, lang, with_skip=False),
             kind="reminder",
             project_id=checkin.round.project_id,
+            not_before=held,
         )

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.ledger.cards import CardRenderer
+from bot.quiet import QuietHours, hold_until
 from bot.registry import Registry
 from storage.db import to_db
 from storage.outbox import OutgoingMessage
@@ -37,12 +38,14 @@ class EscalationService:
         cards: CardRenderer,
         *,
         level2_after: timedelta,
+        quiet: QuietHours | None = None,
     ) -> None:
         self._repos = repos
         self._registry = registry
         self._clock = clock
         self._cards = cards
         self._level2_after = level2_after
+        self._quiet = quiet
         self._lock = asyncio.Lock()
 
     async def tick(self) -> EscalationReport:
@@ -84,13 +87,21 @@ class EscalationService:
         else:
             group = await self._repos.groups.for_project(problem.project_id)
             if group is not None:
-                targets.append((group.chat_id, group.thread_id, self._registry.default_language))
+                targets.append(
+                    (
+                        group.chat_id,
+                        group.thread_id,
+                        group.language or self._registry.default_language,
+                    )
+                )
                 recipients = "group"
         if not targets:
             for admin_id in await self._repos.admins.ids():
                 targets.append((admin_id, None, await self._registry.language_of(admin_id)))
         if not targets:
             log.error("problem %s: no one to escalate to (no admins configured)", problem.id)
+        # Recorded now, delivered when quiet hours end (in the project's local time).
+        held = hold_until(self._quiet, now, problem.project_timezone)
         messages = []
         for chat_id, thread_id, lang in targets:
             card = self._cards.render_card(problem, history, lang, level=level)
@@ -106,6 +117,7 @@ class EscalationService:
                     project_id=problem.project_id,
                     # A card that cannot reach its leader or group goes to the admins instead.
                     fallback=recipients != "admins",
+                    not_before=held,
                 )
             )
         return await self._repos.escalations.escalate(problem, level, messages, now, recipients)
