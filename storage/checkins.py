@@ -35,7 +35,8 @@ class CheckinRow:
     language: str | None
     display_name: str
     username: str | None
-    # The person is still a secretary of the project, and the project is active.
+    # The person still serves the project in the round's audience (secretary, or leader for
+    # the weekly contact), and the project is active.
     serving: bool = True
     # When the prompt of this check-in was delivered (reminders count from then).
     prompted_at: datetime | None = None
@@ -53,11 +54,12 @@ _CHECKIN_SELECT = """
     SELECT c.id, c.user_id, c.status, c.outcome, c.next_question, c.reminders_sent,
            c.answered_at, r.id AS r_id, r.project_id AS r_project_id, r.slot_at AS r_slot_at,
            r.local_date AS r_local_date, r.closes_at AS r_closes_at, r.status AS r_status,
-           r.origin AS r_origin, pr.name AS project_name, pr.timezone AS project_timezone,
+           r.origin AS r_origin, r.audience AS r_audience, pr.name AS project_name,
+           pr.timezone AS project_timezone,
            p.language, p.display_name, p.username,
            pr.status = 'active' AND EXISTS (SELECT 1 FROM memberships m
                WHERE m.project_id = r.project_id AND m.user_id = c.user_id
-               AND m.role = 'secretary' AND m.removed_at IS NULL) AS serving,
+               AND m.role = r.audience AND m.removed_at IS NULL) AS serving,
            (SELECT count(*) FROM questions q WHERE q.project_id = r.project_id) AS questions,
            (SELECT count(*) FROM problems pb WHERE pb.project_id = r.project_id
                AND pb.status IN ('open', 'in_progress')) AS open_problems,

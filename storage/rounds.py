@@ -13,7 +13,7 @@ import aiosqlite
 from storage.access import Access, Need
 from storage.db import Database, first_row, from_db, to_db
 from storage.events import append_event
-from storage.schedules import NEVER
+from storage.schedules import NEVER, Audience
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,7 @@ class RoundRow:
     closes_at: datetime
     status: str
     origin: str
+    audience: Audience = "secretary"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,7 @@ class SlotPlan:
     local_date: date
     closes_at: datetime
     skip: bool = False
+    audience: Audience = "secretary"
 
 
 def round_from_row(row: aiosqlite.Row, prefix: str = "") -> RoundRow:
@@ -47,6 +49,7 @@ def round_from_row(row: aiosqlite.Row, prefix: str = "") -> RoundRow:
         closes_at=from_db(row[f"{prefix}closes_at"]),
         status=row[f"{prefix}status"],
         origin=row[f"{prefix}origin"],
+        audience=row[f"{prefix}audience"],
     )
 
 
@@ -63,21 +66,26 @@ class RoundRepo:
         self._db = db
         self._access = access
 
-    async def last_scheduled_slots(self, project_ids: Sequence[int]) -> dict[int, datetime]:
-        """The latest scheduled slot of each of these projects that has one, in one query."""
+    async def last_scheduled_slots(
+        self, project_ids: Sequence[int]
+    ) -> dict[tuple[int, str], datetime]:
+        """The latest scheduled slot of each of these projects and audiences that has one, in
+        one query."""
         if not project_ids:
             return {}
         rows = await self._db.fetchall(
-            "SELECT project_id, max(slot_at) AS last FROM rounds WHERE origin = 'schedule'"
-            f" AND project_id IN ({','.join('?' * len(project_ids))}) GROUP BY project_id",
+            "SELECT project_id, audience, max(slot_at) AS last FROM rounds"
+            " WHERE origin = 'schedule'"
+            f" AND project_id IN ({','.join('?' * len(project_ids))})"
+            " GROUP BY project_id, audience",
             list(project_ids),
         )
-        return {row["project_id"]: from_db(row["last"]) for row in rows}
+        return {(row["project_id"], row["audience"]): from_db(row["last"]) for row in rows}
 
     async def open_due(
         self,
         plans: Sequence[SlotPlan],
-        next_dues: Sequence[tuple[int, datetime | None]],
+        next_dues: Sequence[tuple[int, Audience, datetime | None]],
         now: datetime,
     ) -> tuple[int, int]:
         """Open (or record as skipped) every planned slot and move each schedule's next slot on,
@@ -89,15 +97,16 @@ class RoundRepo:
         stamp = to_db(now)
         async with self._db.write() as conn:
             await conn.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS due_slots (project_id INTEGER, slot_at TEXT,"
-                " local_date TEXT, closes_at TEXT, skip INTEGER)"
+                "CREATE TEMP TABLE IF NOT EXISTS due_slots (project_id INTEGER,"
+                " audience TEXT, slot_at TEXT, local_date TEXT, closes_at TEXT, skip INTEGER)"
             )
             await conn.execute("DELETE FROM temp.due_slots")
             await conn.executemany(
-                "INSERT INTO temp.due_slots VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO temp.due_slots VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     (
                         p.project_id,
+                        p.audience,
                         to_db(p.slot_at),
                         p.local_date.isoformat(),
                         to_db(p.slot_at if p.skip else p.closes_at),
@@ -107,8 +116,9 @@ class RoundRepo:
                 ],
             )
             await conn.execute(
-                "INSERT OR IGNORE INTO rounds (project_id, slot_at, local_date, closes_at, status,"
-                " origin, opened_at, closed_at) SELECT project_id, slot_at, local_date, closes_at,"
+                "INSERT OR IGNORE INTO rounds (project_id, audience, slot_at, local_date,"
+                " closes_at, status, origin, opened_at, closed_at) SELECT project_id, audience,"
+                " slot_at, local_date, closes_at,"
                 " CASE WHEN skip THEN 'skipped' ELSE 'open' END, 'schedule', :now,"
                 " CASE WHEN skip THEN :now END FROM temp.due_slots",
                 {"now": stamp},
@@ -116,7 +126,8 @@ class RoundRepo:
             # The rounds made just now: those of these slots opened at this instant.
             new = (
                 " FROM temp.due_slots d JOIN rounds r ON r.project_id = d.project_id"
-                " AND r.slot_at = d.slot_at AND r.origin = 'schedule' AND r.opened_at = :now"
+                " AND r.audience = d.audience AND r.slot_at = d.slot_at"
+                " AND r.origin = 'schedule' AND r.opened_at = :now"
             )
             on_leave = (
                 "EXISTS (SELECT 1 FROM leaves l WHERE l.user_id = m.user_id"
@@ -126,7 +137,7 @@ class RoundRepo:
                 "INSERT INTO checkins (round_id, user_id, status, outcome)"
                 f" SELECT r.id, m.user_id, CASE WHEN {on_leave} THEN 'on_leave' ELSE 'pending' END,"
                 f" CASE WHEN {on_leave} THEN 'leave' END" + new + " JOIN memberships m"
-                " ON m.project_id = r.project_id AND m.role = 'secretary'"
+                " ON m.project_id = r.project_id AND m.role = r.audience"
                 " AND m.removed_at IS NULL WHERE r.status = 'open'"
                 " AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.round_id = r.id)",
                 {"now": stamp},
@@ -135,7 +146,8 @@ class RoundRepo:
                 "INSERT INTO events (at, actor_id, kind, project_id, subject_id, detail)"
                 " SELECT :now, NULL, CASE r.status WHEN 'open' THEN 'round.opened'"
                 " ELSE 'round.skipped' END, r.project_id, r.id,"
-                " json_object('origin', 'schedule', 'slot', r.slot_at)" + new,
+                " json_object('origin', 'schedule', 'slot', r.slot_at, 'audience', r.audience)"
+                + new,
                 {"now": stamp},
             )
             counts = await first_row(
@@ -145,8 +157,11 @@ class RoundRepo:
                 {"now": stamp},
             )
             await conn.executemany(
-                "UPDATE schedules SET next_due = ? WHERE project_id = ?",
-                [(to_db(due) if due else NEVER, project_id) for project_id, due in next_dues],
+                "UPDATE schedules SET next_due = ? WHERE project_id = ? AND audience = ?",
+                [
+                    (to_db(due) if due else NEVER, project_id, audience)
+                    for project_id, audience, due in next_dues
+                ],
             )
         if counts is None:
             return 0, 0
@@ -161,8 +176,10 @@ class RoundRepo:
         origin: str,
         now: datetime,
         need: Need | None = None,
+        audience: Audience = "secretary",
     ) -> int | None:
-        """Open a round with one check-in per current secretary; None if it exists already.
+        """Open a round with one check-in per current secretary (or leader, for the weekly
+        contact); None if it exists already.
 
         Secretaries on leave that day start as on leave. Opened on someone's behalf (``need``),
         it is refused with :class:`RoundOpen` while the project has an open round.
@@ -172,17 +189,18 @@ class RoundRepo:
                 await self._access.require(conn, need)
                 already = await first_row(
                     conn,
-                    "SELECT * FROM rounds WHERE project_id = ? AND status = 'open'"
-                    " ORDER BY slot_at DESC LIMIT 1",
-                    (project_id,),
+                    "SELECT * FROM rounds WHERE project_id = ? AND audience = ?"
+                    " AND status = 'open' ORDER BY slot_at DESC LIMIT 1",
+                    (project_id, audience),
                 )
                 if already is not None:
                     raise RoundOpen(round_from_row(already))
             cursor = await conn.execute(
-                "INSERT OR IGNORE INTO rounds (project_id, slot_at, local_date, closes_at, status,"
-                " origin, opened_at) VALUES (?, ?, ?, ?, 'open', ?, ?)",
+                "INSERT OR IGNORE INTO rounds (project_id, audience, slot_at, local_date,"
+                " closes_at, status, origin, opened_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
                 (
                     project_id,
+                    audience,
                     to_db(slot_at),
                     local_date.isoformat(),
                     to_db(closes_at),
@@ -201,8 +219,8 @@ class RoundRepo:
                 " FROM memberships m"
                 " LEFT JOIN leaves l ON l.id = (SELECT id FROM leaves WHERE user_id = m.user_id"
                 "   AND ? BETWEEN from_date AND to_date LIMIT 1)"
-                " WHERE m.project_id = ? AND m.role = 'secretary' AND m.removed_at IS NULL",
-                (round_id, local_date.isoformat(), project_id),
+                " WHERE m.project_id = ? AND m.role = ? AND m.removed_at IS NULL",
+                (round_id, local_date.isoformat(), project_id, audience),
             )
             await append_event(
                 conn,
@@ -213,6 +231,7 @@ class RoundRepo:
                 round_id,
                 origin=origin,
                 slot=to_db(slot_at),
+                audience=audience,
             )
             return round_id
 
@@ -220,18 +239,23 @@ class RoundRepo:
         row = await self._db.fetchone("SELECT * FROM rounds WHERE id = ?", (round_id,))
         return round_from_row(row) if row else None
 
-    async def open_rounds(self, project_id: int) -> list[RoundRow]:
+    async def open_rounds(
+        self, project_id: int, audience: Audience = "secretary"
+    ) -> list[RoundRow]:
         rows = await self._db.fetchall(
-            "SELECT * FROM rounds WHERE project_id = ? AND status = 'open' ORDER BY slot_at",
-            (project_id,),
+            "SELECT * FROM rounds WHERE project_id = ? AND audience = ? AND status = 'open'"
+            " ORDER BY slot_at",
+            (project_id, audience),
         )
         return [round_from_row(row) for row in rows]
 
-    async def latest_round(self, project_id: int) -> RoundRow | None:
+    async def latest_round(
+        self, project_id: int, audience: Audience = "secretary"
+    ) -> RoundRow | None:
         row = await self._db.fetchone(
-            "SELECT * FROM rounds WHERE project_id = ? AND status != 'skipped'"
+            "SELECT * FROM rounds WHERE project_id = ? AND audience = ? AND status != 'skipped'"
             " ORDER BY slot_at DESC LIMIT 1",
-            (project_id,),
+            (project_id, audience),
         )
         return round_from_row(row) if row else None
 

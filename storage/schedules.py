@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Literal
 
 import aiosqlite
 
@@ -14,6 +15,10 @@ from storage.events import append_event
 
 UNKNOWN = ""  # next_due not worked out yet; sorts before every time, so it is due at once
 NEVER = "9999-12-31T00:00:00.000000Z"  # no slot in the coming year
+
+# Who a schedule prompts: the project's secretaries (check-ins) or its leaders (the weekly
+# contact with the enterprise). The values are the membership roles.
+Audience = Literal["secretary", "leader"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +33,7 @@ class ScheduleRow:
     # The next slot the tick will handle; None until it is worked out (a new schedule, a
     # calendar change).
     next_due: datetime | None = None
+    audience: Audience = "secretary"
 
 
 class ScheduleRepo:
@@ -46,17 +52,22 @@ class ScheduleRepo:
             row["window_seconds"],
             from_db(row["active_since"]),
             None if row["next_due"] in (UNKNOWN, NEVER) else from_db(row["next_due"]),
+            row["audience"],
         )
 
-    async def schedule(self, project_id: int) -> ScheduleRow | None:
-        row = await self._db.fetchone("SELECT * FROM schedules WHERE project_id = ?", (project_id,))
+    async def schedule(
+        self, project_id: int, audience: Audience = "secretary"
+    ) -> ScheduleRow | None:
+        row = await self._db.fetchone(
+            "SELECT * FROM schedules WHERE project_id = ? AND audience = ?", (project_id, audience)
+        )
         return self._schedule(row) if row else None
 
     async def active_schedules(self) -> list[ScheduleRow]:
         """Schedules of active projects."""
         rows = await self._db.fetchall(
             "SELECT s.* FROM schedules s JOIN projects p ON p.id = s.project_id"
-            " WHERE p.status = 'active' ORDER BY s.project_id"
+            " WHERE p.status = 'active' ORDER BY s.project_id, s.audience DESC"
         )
         return [self._schedule(row) for row in rows]
 
@@ -87,7 +98,14 @@ class ScheduleRepo:
         await self._db.execute("UPDATE schedules SET next_due = ? WHERE kind = ?", (UNKNOWN, kind))
 
     async def set_schedule(
-        self, need: Need, kind: str, at_time: str, weekdays: str, timezone: str, now: datetime
+        self,
+        need: Need,
+        kind: str,
+        at_time: str,
+        weekdays: str,
+        timezone: str,
+        now: datetime,
+        audience: Audience = "secretary",
     ) -> bool:
         """Set the project's schedule; False (nothing written) if it is already exactly this,
         so a retried command does not restart the schedule."""
@@ -97,22 +115,32 @@ class ScheduleRepo:
             if (
                 await first_row(
                     conn,
-                    "SELECT 1 FROM schedules WHERE project_id = ? AND kind = ? AND at_time = ?"
-                    " AND weekdays = ? AND timezone = ?",
-                    (project_id, kind, at_time, weekdays, timezone),
+                    "SELECT 1 FROM schedules WHERE project_id = ? AND audience = ? AND kind = ?"
+                    " AND at_time = ? AND weekdays = ? AND timezone = ?",
+                    (project_id, audience, kind, at_time, weekdays, timezone),
                 )
                 is not None
             ):
                 return False
             await conn.execute(
-                "INSERT INTO schedules (project_id, kind, at_time, weekdays, timezone,"
-                " active_since, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(project_id) DO UPDATE SET kind = excluded.kind,"
+                "INSERT INTO schedules (project_id, audience, kind, at_time, weekdays, timezone,"
+                " active_since, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(project_id, audience) DO UPDATE SET kind = excluded.kind,"
                 " at_time = excluded.at_time, weekdays = excluded.weekdays,"
                 " timezone = excluded.timezone, active_since = excluded.active_since,"
                 " updated_at = excluded.updated_at, updated_by = excluded.updated_by,"
                 " next_due = ''",
-                (project_id, kind, at_time, weekdays, timezone, to_db(now), to_db(now), actor),
+                (
+                    project_id,
+                    audience,
+                    kind,
+                    at_time,
+                    weekdays,
+                    timezone,
+                    to_db(now),
+                    to_db(now),
+                    actor,
+                ),
             )
             await append_event(
                 conn,
@@ -120,6 +148,7 @@ class ScheduleRepo:
                 actor,
                 "schedule.set",
                 project_id,
+                audience=audience,
                 schedule=kind,
                 time=at_time,
                 weekdays=weekdays,
@@ -127,21 +156,28 @@ class ScheduleRepo:
             )
             return True
 
-    async def clear_schedule(self, need: Need, now: datetime) -> bool:
+    async def clear_schedule(
+        self, need: Need, now: datetime, audience: Audience = "secretary"
+    ) -> bool:
         async with self._db.write() as conn:
             await self._access.require(conn, need)
             cursor = await conn.execute(
-                "DELETE FROM schedules WHERE project_id = ?", (need.project_id,)
+                "DELETE FROM schedules WHERE project_id = ? AND audience = ?",
+                (need.project_id, audience),
             )
             if cursor.rowcount:
-                await append_event(conn, now, need.user_id, "schedule.off", need.project_id)
+                await append_event(
+                    conn, now, need.user_id, "schedule.off", need.project_id, audience=audience
+                )
             return cursor.rowcount > 0
 
     async def set_window(self, need: Need, seconds: int, now: datetime) -> bool:
+        """The secretaries' check-in window (the leaders' weekly contact keeps its default)."""
         async with self._db.write() as conn:
             await self._access.require(conn, need)
             cursor = await conn.execute(
-                "UPDATE schedules SET window_seconds = ? WHERE project_id = ?",
+                "UPDATE schedules SET window_seconds = ? WHERE project_id = ?"
+                " AND audience = 'secretary'",
                 (seconds, need.project_id),
             )
             if cursor.rowcount:

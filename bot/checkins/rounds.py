@@ -24,6 +24,7 @@ from storage.models import Project
 from storage.outbox import OutgoingMessage
 from storage.repos import Repositories
 from storage.rounds import RoundOpen, RoundRow, SlotPlan
+from storage.schedules import Audience
 
 log = logging.getLogger(__name__)
 
@@ -141,13 +142,13 @@ class RoundService:
         unknown = [row.project_id for row in due if row.next_due is None]
         last_slots = await self._repos.rounds.last_scheduled_slots(unknown)
         plans: list[SlotPlan] = []
-        next_dues: list[tuple[int, datetime | None]] = []
+        next_dues: list[tuple[int, Audience, datetime | None]] = []
         for row in due:
             schedule = to_schedule(row)
             if row.next_due is not None:
                 after = row.next_due - timedelta(microseconds=1)
             else:
-                last = last_slots.get(row.project_id)
+                last = last_slots.get((row.project_id, row.audience))
                 after = max(last or row.active_since, row.active_since, now - LOOKBACK)
             for slot in slots_between(schedule, after, now, calendar):
                 closes_at = window_end(schedule, slot)
@@ -157,8 +158,10 @@ class RoundService:
                         "project %s: slot %s too old, recorded as skipped", row.project_id, slot
                     )
                 local_date = slot.astimezone(schedule.zone).date()
-                plans.append(SlotPlan(row.project_id, slot, local_date, closes_at, too_old))
-            next_dues.append((row.project_id, next_slot(schedule, now, calendar)))
+                plans.append(
+                    SlotPlan(row.project_id, slot, local_date, closes_at, too_old, row.audience)
+                )
+            next_dues.append((row.project_id, row.audience, next_slot(schedule, now, calendar)))
         report.opened, report.skipped = await self._repos.rounds.open_due(plans, next_dues, now)
 
     async def next_wakeup(self) -> datetime | None:
