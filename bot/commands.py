@@ -50,6 +50,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("holidays", ("admin",)),
     Command("checkin", ("secretary",)),
     Command("leave", ("secretary",)),
+    Command("contact", ("leader",)),
     Command("newproblem", ("secretary", "leader", "admin")),
     Command("problems", ("secretary", "leader", "admin")),
     Command("problem", ("secretary", "leader", "admin")),

@@ -11,6 +11,7 @@ from bot.checkins.rounds import RoundService
 from bot.checkins.schedules import ScheduleService
 from bot.clock import Clock
 from bot.config import Settings
+from bot.contacts import ContactService
 from bot.conversation import Conversation
 from bot.ledger.cards import CardRenderer
 from bot.ledger.decisions import Decisions
@@ -41,6 +42,7 @@ class Services:
     schedules: ScheduleService
     rounds: RoundService
     answers: AnswerService
+    contacts: ContactService
     ledger: LedgerService
     decisions: Decisions
     presses: CardPresses
@@ -96,6 +98,7 @@ def build_services(
         max_extensions=settings.max_extensions,
     )
     inputs = LedgerInputs(ledger, decisions, conversation)
+    contacts = ContactService(repos, registry, projects, clock, conversation)
     schedules = ScheduleService(repos, projects, clock)
     prompts = PromptRenderer(repos, registry, clock)
     rounds = RoundService(
@@ -120,7 +123,10 @@ def build_services(
         outbox=outbox,
         schedules=schedules,
         rounds=rounds,
-        answers=AnswerService(repos, clock, conversation, schedules, prompts, ledger, inputs),
+        answers=AnswerService(
+            repos, clock, conversation, schedules, prompts, ledger, inputs, contacts
+        ),
+        contacts=contacts,
         ledger=ledger,
         decisions=decisions,
         presses=CardPresses(repos, ledger, decisions, inputs, conversation, clock),

@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, checkin, errors, files, paging, problems, start
+from handlers import admin, checkin, contact, errors, files, paging, problems, start
 
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
@@ -64,6 +64,8 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     # 3. Secretary commands.
     ("checkin", checkin.checkin),
     ("leave", checkin.leave),
+    # 3b. Leaders: the weekly contact with the enterprise.
+    ("contact", contact.contact),
     # 4. Problem ledger (roles on the problem's project are checked by the service).
     ("newproblem", problems.new_problem),
     ("problems", problems.list_problems),
@@ -87,9 +89,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(checkin.button, pattern=r"^ci:"))
     application.add_handler(CallbackQueryHandler(problems.button, pattern=r"^pb:"))
     application.add_handler(CallbackQueryHandler(files.show_files, pattern=r"^fl:"))
+    application.add_handler(CallbackQueryHandler(contact.button, pattern=r"^ct:"))
     listings = {
         "members": admin.MEMBERS,
         "status": checkin.STATUS,
+        "lstatus": checkin.STATUS_LEADERS,
         "holidays": checkin.HOLIDAYS,
         "problems": problems.PROBLEMS,
     }

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 
 from bot.clock import format_local
 from bot.errors import UsageError, UserError
-from bot.parsing import parse_project_id, parse_year
+from bot.parsing import keyword, parse_project_id, parse_year
 from bot.replies import PressResult
 from handlers.common import Call, answer_press, edit_pressed, guarded, kick_outbox
 from handlers.paging import Listing, joined, show
+from storage.schedules import Audience
 
 log = logging.getLogger(__name__)
 
@@ -19,15 +21,16 @@ CHECKIN_CALLBACK = re.compile(r"^ci:([a-z]{2}):([0-9]{1,12})$")
 
 @guarded(admin=True, private=True)
 async def schedule(call: Call) -> None:
-    """/schedule <id> daily|weekly|workdays … [zone] | off"""
+    """/schedule <id> [leaders] daily|weekly|workdays … [zone] | off"""
     schedules = call.services.schedules
-    project_id, current = await schedules.set_schedule(call.user.id, call.args)
+    project_id, audience, current = await schedules.set_schedule(call.user.id, call.args)
+    leaders = audience == "leader"
     if current is None:
-        await call.say("schedule.off", id=project_id)
+        await call.say("schedule.leaders_off" if leaders else "schedule.off", id=project_id)
         return
-    upcoming = await schedules.next_slot_of(project_id)
+    upcoming = await schedules.next_slot_of(project_id, audience)
     await call.say(
-        "schedule.set",
+        "schedule.leaders_set" if leaders else "schedule.set",
         id=project_id,
         schedule=schedules.describe(current, call.lang),
         next=format_local(upcoming, current.timezone) if upcoming else call.t("schedule.none_next"),
@@ -74,17 +77,20 @@ async def checkin_now(call: Call) -> None:
     kick_outbox(call.context)
 
 
-async def _status(call: Call, project_id: int) -> tuple[str, list[str]]:
-    project, latest, rows = await call.services.rounds.status(project_id)
+async def _status(
+    call: Call, project_id: int, audience: Audience = "secretary"
+) -> tuple[str, list[str]]:
+    project, latest, rows = await call.services.rounds.status(project_id, audience)
+    leaders = audience == "leader"
     if latest is None:
-        return call.t("status.none", id=project.id), []
+        return call.t("status.leaders_none" if leaders else "status.none", id=project.id), []
     state = (
         call.t("status.state.open", closes=format_local(latest.closes_at, project.timezone))
         if latest.status == "open"
         else call.t("status.state.closed")
     )
     header = call.t(
-        "status.header",
+        "status.leaders_header" if leaders else "status.header",
         id=project.id,
         name=project.name,
         date=latest.local_date.isoformat(),
@@ -92,22 +98,44 @@ async def _status(call: Call, project_id: int) -> tuple[str, list[str]]:
     )
     lines = []
     for key, state_name in (
-        ("status.answered", "answered"),
+        ("status.contact_recorded" if leaders else "status.answered", "answered"),
         ("status.on_leave", "on_leave"),
         ("status.pending", "pending"),
         ("status.missed", "missed"),
     ):
         names = [c.label for c in rows if c.status == state_name]
         lines += [call.t(key, names=chunk) for chunk in joined(names)]
+    if leaders:
+        since = latest.local_date - timedelta(days=7)
+        for contact in await call.services.repos.contacts.of_project(project.id, since):
+            files = call.t("status.contact_files", count=contact.attachments)
+            lines.append(
+                call.t(
+                    "status.contact_line",
+                    date=contact.held_on.isoformat()[5:],
+                    how=call.t(f"contact.how.{contact.how}"),
+                    who=contact.leader_label,
+                    text=contact.text,
+                    files=files if contact.attachments else "",
+                )
+            )
     return header, lines
 
 
+async def _leaders_status(call: Call, project_id: int) -> tuple[str, list[str]]:
+    return await _status(call, project_id, "leader")
+
+
 STATUS = Listing(_status)
+STATUS_LEADERS = Listing(_leaders_status)
 
 
 @guarded(admin=True, private=True)
 async def status(call: Call) -> None:
-    """/status <id>"""
+    """/status <id> [leaders]"""
+    if len(call.args) == 2 and keyword(call.args[1]) in {"leader", "leaders"}:
+        await show(call, "lstatus", parse_project_id(call.args[0]), STATUS_LEADERS)
+        return
     if len(call.args) != 1:
         raise UsageError("status")
     await show(call, "status", parse_project_id(call.args[0]), STATUS)
@@ -160,7 +188,7 @@ async def checkin(call: Call) -> None:
 @guarded(private=True)
 async def leave(call: Call) -> None:
     """/leave <date> [<date>]"""
-    first, last = await call.services.answers.leave(call.user.id, call.args)
+    first, last = await call.services.schedules.leave(call.user.id, call.args)
     await call.say("leave.recorded", first=first.isoformat(), last=last.isoformat())
 
 

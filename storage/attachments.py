@@ -26,11 +26,13 @@ class IncomingFile:
 
 @dataclass(frozen=True, slots=True)
 class Owner:
-    """What files belong to: an answer, or a problem (and the note they came with)."""
+    """What files belong to: an answer, a problem (and the note they came with), or a leader's
+    contact with the enterprise."""
 
     answer_id: int | None = None
     problem_id: int | None = None
     event_id: int | None = None
+    contact_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +57,15 @@ async def insert_files(
     if not files:
         return
     await conn.executemany(
-        "INSERT OR IGNORE INTO attachments (answer_id, problem_id, event_id, user_id, kind,"
-        " file_id, file_unique_id, file_name, media_group_id, message_id, at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR IGNORE INTO attachments (answer_id, problem_id, event_id, contact_id, user_id,"
+        " kind, file_id, file_unique_id, file_name, media_group_id, message_id, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 owner.answer_id,
                 owner.problem_id,
                 owner.event_id,
+                owner.contact_id,
                 user_id,
                 f.kind,
                 f.file_id,
@@ -90,13 +93,13 @@ class AttachmentRepo:
     async def album_owner(self, user_id: int, media_group_id: str) -> Owner | None:
         """What the first file of an album (photos sent at once) was attached to."""
         row = await self._db.fetchone(
-            "SELECT answer_id, problem_id, event_id FROM attachments"
+            "SELECT answer_id, problem_id, event_id, contact_id FROM attachments"
             " WHERE user_id = ? AND media_group_id = ? ORDER BY id LIMIT 1",
             (user_id, media_group_id),
         )
         if row is None:
             return None
-        return Owner(row["answer_id"], row["problem_id"], row["event_id"])
+        return Owner(row["answer_id"], row["problem_id"], row["event_id"], row["contact_id"])
 
     async def add(
         self, owner: Owner, user_id: int, files: Sequence[IncomingFile], now: datetime
@@ -108,6 +111,12 @@ class AttachmentRepo:
         """Files of a problem, its report's and its notes', in the order they came."""
         rows = await self._db.fetchall(
             "SELECT * FROM attachments WHERE problem_id = ? ORDER BY id", (problem_id,)
+        )
+        return [_attachment(row) for row in rows]
+
+    async def of_contact(self, contact_id: int) -> list[Attachment]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM attachments WHERE contact_id = ? ORDER BY id", (contact_id,)
         )
         return [_attachment(row) for row in rows]
 

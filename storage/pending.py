@@ -16,7 +16,9 @@ import aiosqlite
 
 from storage.db import Database, to_db
 
-PendingKind = Literal["problem", "choose", "note", "extend", "sendback", "coordination", "proposal"]
+PendingKind = Literal[
+    "problem", "choose", "note", "extend", "sendback", "coordination", "proposal", "contact"
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,7 +50,7 @@ class PersonRepo:
         row = await self._db.fetchone(
             "SELECT p.*, EXISTS (SELECT 1 FROM admins a WHERE a.user_id = q.uid) AS is_admin,"
             " w.kind AS w_kind, w.checkin_id AS w_checkin_id, w.project_id AS w_project_id,"
-            " w.text AS w_text, w.problem_id AS w_problem_id"
+            " w.text AS w_text, w.problem_id AS w_problem_id, w.detail AS w_detail"
             " FROM (SELECT ? AS uid) q LEFT JOIN people p ON p.user_id = q.uid"
             " LEFT JOIN pending_inputs w ON w.user_id = q.uid AND w.created_at > ?",
             (user_id, to_db(pending_since)),
@@ -65,6 +66,7 @@ class PersonRepo:
                 row["w_project_id"],
                 row["w_text"],
                 row["w_problem_id"],
+                json.loads(row["w_detail"]),
             )
         return CallerRow(person, bool(row["is_admin"]), pending)
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from storage.access import Access
 from storage.attachments import AttachmentRepo
 from storage.checkins import CheckinRepo
+from storage.contacts import ContactRepo
 from storage.db import Database
 from storage.escalations import EscalationRepo
 from storage.events import EventRepo
@@ -43,3 +44,4 @@ class Repositories:
         self.problems = ProblemRepo(db, access)
         self.escalations = EscalationRepo(db)
         self.attachments = AttachmentRepo(db)
+        self.contacts = ContactRepo(db, access)

@@ -136,6 +136,9 @@ async def test_extensions_need_a_reason_and_leaders_have_two(bot: Harness) -> No
     await bot.press(LEADER, card, "pb:x3:1")
     extended = await bot.send(LEADER, "Supplier ships on Friday")
     assert "new deadline" in extended.params["text"]
+    # Three days from now (the deadline had passed), as the button said.
+    after = bot.clock.now() + timedelta(days=3)
+    assert (await bot.services.ledger.problem(1)).deadline == after
     await bot.send(LEADER, "/extend 1 2d Inspection moved")
     problem = await bot.services.ledger.problem(1)
     assert problem.extensions == 2

@@ -5,23 +5,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import asdict, replace
-from datetime import date, datetime
+from datetime import datetime
 
 from bot.checkins.prompts import PromptRenderer
-from bot.checkins.schedules import MAX_LEAVE_DAYS, ScheduleService
+from bot.checkins.schedules import ScheduleService
 from bot.clock import Clock, format_local
+from bot.contacts import ContactService
 from bot.conversation import Conversation
-from bot.errors import UsageError, UserError
+from bot.errors import UserError
 from bot.i18n import t
 from bot.ledger.inputs import LedgerInputs
 from bot.ledger.service import LedgerService
-from bot.parsing import clean_text, parse_date
+from bot.parsing import clean_text
 from bot.replies import PressResult, Reply
 from bot.schedule import (
     next_slot,
     window_end,
 )
-from storage.access import LEAD, SECRETARY, Denied, Need
+from storage.access import LEAD, Denied
 from storage.attachments import Attachment, IncomingFile
 from storage.checkins import CheckinRow
 from storage.outbox import OutgoingButton
@@ -46,6 +47,7 @@ class AnswerService:
         prompts: PromptRenderer,
         ledger: LedgerService,
         inputs: LedgerInputs,
+        contacts: ContactService,
     ) -> None:
         self._repos = repos
         self._clock = clock
@@ -54,6 +56,7 @@ class AnswerService:
         self._prompts = prompts
         self._ledger = ledger
         self._inputs = inputs
+        self._contacts = contacts
 
     # --- buttons ----------------------------------------------------------------------------
 
@@ -62,6 +65,8 @@ class AnswerService:
         if checkin is None or checkin.user_id != user_id:
             log.warning("user %s pressed a check-in button for %s", user_id, checkin_id)
             raise UserError("error.not_yours")
+        if checkin.round.audience != "secretary":
+            raise UserError("error.stale_button")  # a leader's contact has buttons of its own
         if not checkin.serving:
             # Removed, or the project archived: show nothing of the project any more.
             raise UserError("error.no_longer_secretary")
@@ -154,8 +159,14 @@ class AnswerService:
             )
         if pending is not None and self._inputs.wants(pending):
             return await self._inputs.take(user_id, pending, described, lang, files)
-        open_checkins = await self._repos.checkins.open_checkins_of(user_id)
+        if pending is not None and pending.kind == "contact":
+            return await self._contacts.take(user_id, pending, described, lang, message_id, files)
+        serving = await self._repos.checkins.open_checkins_of(user_id)
+        open_checkins = [c for c in serving if c.round.audience == "secretary"]
         if not open_checkins:
+            contact = next((c for c in serving if c.round.audience == "leader"), None)
+            if contact is not None:  # a leader's weekly contact: how it was made comes first
+                return self._contacts.choose_how(contact.round.project_id, lang)
             return Reply(t(lang, "media.nothing_open" if files else "checkin.nothing_open"))
         if len(open_checkins) == 1:
             checkin = open_checkins[0]
@@ -372,22 +383,3 @@ class AnswerService:
         if not replies:
             raise UserError("checkin.nothing_due")
         return replies
-
-    async def leave(self, user_id: int, args: list[str]) -> tuple[date, date]:
-        """``/leave <date>`` or ``/leave <from> <to>``."""
-        if not 1 <= len(args) <= 2:
-            raise UsageError("leave")
-        today = self._schedules.today()
-        first = parse_date(args[0], today)
-        last = parse_date(args[1], today) if len(args) == 2 else first
-        if last < first:
-            raise UserError("error.date_order")
-        if (last - first).days >= MAX_LEAVE_DAYS:
-            raise UserError("error.leave_too_long")
-        try:
-            await self._repos.schedules.add_leave(
-                Need(user_id, SECRETARY), first, last, self._clock.now()
-            )
-        except Denied:
-            raise UserError("error.not_secretary") from None
-        return first, last

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.clock import Clock, format_local
+from bot.contacts import contact_buttons
 from bot.i18n import t
 from bot.registry import Registry
 from bot.replies import Buttons, Reply, shorten
@@ -65,6 +66,8 @@ class PromptRenderer:
         problems: list[OpenProblem],
         status_line: str = "",
     ) -> Reply:
+        if checkin.round.audience == "leader":
+            return self.contact_prompt(checkin, lang, status_line)
         tz = checkin.project_timezone
         parts = [
             t(
@@ -112,6 +115,21 @@ class PromptRenderer:
             parts.append(status_line)
         buttons = self.buttons(checkin.id, lang, with_skip=bool(asking), problems=problems)
         return Reply("\n\n".join(parts), buttons)
+
+    def contact_prompt(self, checkin: CheckinRow, lang: str, status_line: str = "") -> Reply:
+        """A leader's weekly prompt to record the contact with the enterprise."""
+        text = t(
+            lang,
+            "contact.prompt",
+            id=checkin.round.project_id,
+            project=checkin.project_name,
+            closes=format_local(checkin.round.closes_at, checkin.project_timezone),
+        )
+        if status_line:
+            text += "\n\n" + status_line
+        if checkin.status == "pending":
+            return Reply(text, contact_buttons(checkin.round.project_id, lang))
+        return Reply(text)
 
     async def prompt_for(self, checkin: CheckinRow, status_line: str = "") -> Reply:
         project_id = checkin.round.project_id

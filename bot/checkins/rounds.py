@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.checkins.prompts import PromptRenderer
 from bot.checkins.schedules import ScheduleService, to_schedule
 from bot.clock import Clock, format_local
+from bot.contacts import contact_buttons
 from bot.errors import UserError
 from bot.i18n import t
 from bot.parsing import parse_project_id
@@ -105,10 +106,13 @@ class RoundService:
         assert opened is not None
         return opened, len(secretaries)
 
-    async def status(self, project_id: int) -> tuple[Project, RoundRow | None, list[CheckinRow]]:
-        """The project's current or last round and its check-ins."""
+    async def status(
+        self, project_id: int, audience: Audience = "secretary"
+    ) -> tuple[Project, RoundRow | None, list[CheckinRow]]:
+        """The project's current or last round (of its secretaries, or of its leaders' weekly
+        contact) and its check-ins."""
         project = await self._projects.project(project_id)
-        latest = await self._repos.rounds.latest_round(project.id)
+        latest = await self._repos.rounds.latest_round(project.id, audience)
         if latest is None:
             return project, None, []
         return project, latest, await self._repos.checkins.checkins_of_round(latest.id)
@@ -210,12 +214,18 @@ class RoundService:
         if held is not None and held >= checkin.round.closes_at:
             return None
         lang = self._prompts.lang(checkin)
+        leaders = checkin.round.audience == "leader"
         text = t(
             lang,
-            "checkin.reminder",
+            "contact.reminder" if leaders else "checkin.reminder",
             project=checkin.project_name,
             date=checkin.round.local_date.isoformat(),
             closes=format_local(checkin.round.closes_at, checkin.project_timezone),
+        )
+        buttons = (
+            contact_buttons(checkin.round.project_id, lang)
+            if leaders
+            else self._prompts.buttons(checkin.id, lang, with_skip=False)
         )
         # Reminders held to the same morning are one reminder, not a pile of them.
         key = f"remind:{checkin.id}:held:{held.isoformat()}" if held else None
@@ -224,7 +234,7 @@ class RoundService:
             checkin.user_id,
             text,
             user_id=checkin.user_id,
-            buttons=self._prompts.buttons(checkin.id, lang, with_skip=False),
+            buttons=buttons,
             kind="reminder",
             project_id=checkin.round.project_id,
             not_before=held,

@@ -17,9 +17,9 @@ from bot.schedule import (
     next_slot,
     parse_schedule,
 )
-from storage.access import ADMIN, Need
+from storage.access import ADMIN, SECRETARY, Denied, Need
 from storage.repos import Repositories
-from storage.schedules import ScheduleRow
+from storage.schedules import Audience, ScheduleRow
 
 log = logging.getLogger(__name__)
 
@@ -61,30 +61,45 @@ class ScheduleService:
     async def active_schedules(self) -> list[ScheduleRow]:
         return await self._repos.schedules.active_schedules()
 
-    async def schedule_of(self, project_id: int) -> Schedule | None:
-        row = await self._repos.schedules.schedule(project_id)
+    async def schedule_of(
+        self, project_id: int, audience: Audience = "secretary"
+    ) -> Schedule | None:
+        row = await self._repos.schedules.schedule(project_id, audience)
         return to_schedule(row) if row else None
 
     async def calendar(self, on_unknown_year: Callable[[int], None] | None = None) -> WorkCalendar:
         return WorkCalendar(await self._repos.schedules.calendar_overrides(), on_unknown_year)
 
-    async def next_slot_of(self, project_id: int) -> datetime | None:
+    async def next_slot_of(
+        self, project_id: int, audience: Audience = "secretary"
+    ) -> datetime | None:
         project = await self._repos.projects.get(project_id)
-        schedule = await self.schedule_of(project_id)
+        schedule = await self.schedule_of(project_id, audience)
         if project is None or project.status != "active" or schedule is None:
             return None
         return next_slot(schedule, self._clock.now(), await self.calendar())
 
-    async def set_schedule(self, actor_id: int, args: list[str]) -> tuple[int, Schedule | None]:
-        """``/schedule <id> daily|weekly|workdays … [zone]`` or ``off``."""
+    async def set_schedule(
+        self, actor_id: int, args: list[str]
+    ) -> tuple[int, Audience, Schedule | None]:
+        """``/schedule <id> [leaders] daily|weekly|workdays … [zone]`` or ``off``: the
+        secretaries' check-ins, or the leaders' weekly contact with the enterprise."""
         if len(args) < 2:
             raise UsageError("schedule")
         project = await self._projects.project(parse_project_id(args[0]))
-        schedule = parse_schedule(args[1:], project.timezone)
+        audience: Audience = "secretary"
+        rest = args[1:]
+        if keyword(rest[0]) in {"leader", "leaders"}:
+            audience, rest = "leader", rest[1:]
+        elif keyword(rest[0]) in {"secretary", "secretaries"}:
+            rest = rest[1:]
+        if not rest:
+            raise UsageError("schedule")
+        schedule = parse_schedule(rest, project.timezone)
         now = self._clock.now()
         need = Need(actor_id, ADMIN, project.id, active=False)
         if schedule is None:
-            changed = await self._repos.schedules.clear_schedule(need, now)
+            changed = await self._repos.schedules.clear_schedule(need, now, audience)
         else:
             changed = await self._repos.schedules.set_schedule(
                 need,
@@ -93,10 +108,11 @@ class ScheduleService:
                 ",".join(str(d) for d in sorted(schedule.weekdays)),
                 schedule.timezone,
                 now,
+                audience,
             )
         if changed:
             await self.on_schedule_changed()
-        return project.id, await self.schedule_of(project.id)
+        return project.id, audience, await self.schedule_of(project.id, audience)
 
     async def set_window(self, actor_id: int, args: list[str]) -> tuple[int, timedelta]:
         if len(args) != 2:
@@ -149,6 +165,25 @@ class ScheduleService:
         if schedule.window is not None:
             text += t(lang, "schedule.window", window=schedule.window)
         return text
+
+    async def leave(self, user_id: int, args: list[str]) -> tuple[date, date]:
+        """``/leave <date>`` or ``/leave <from> <to>``."""
+        if not 1 <= len(args) <= 2:
+            raise UsageError("leave")
+        today = self.today()
+        first = parse_date(args[0], today)
+        last = parse_date(args[1], today) if len(args) == 2 else first
+        if last < first:
+            raise UserError("error.date_order")
+        if (last - first).days >= MAX_LEAVE_DAYS:
+            raise UserError("error.leave_too_long")
+        try:
+            await self._repos.schedules.add_leave(
+                Need(user_id, SECRETARY), first, last, self._clock.now()
+            )
+        except Denied:
+            raise UserError("error.not_secretary") from None
+        return first, last
 
     # --- calendar (admin) -------------------------------------------------------------------
 
