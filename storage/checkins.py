@@ -14,7 +14,7 @@ from storage.db import Database, first_row, from_db, opt_from_db, to_db
 from storage.models import person_label
 from storage.outbox import OutgoingMessage, enqueue
 from storage.pending import clear_pending
-from storage.problems import insert_problem
+from storage.problems import Announce, insert_problem
 from storage.rounds import RoundRow, round_from_row
 
 
@@ -204,6 +204,7 @@ class CheckinRepo:
         message_id: int | None = None,
         used_input: bool = False,
         files: Sequence[IncomingFile] = (),
+        announce: Announce | None = None,
     ) -> int | None:
         """Store one answer while the round is open. Returns the new problem's id, or 0.
 
@@ -248,7 +249,7 @@ class CheckinRepo:
             if problem is not None:
                 problem_text, deadline = problem
                 problem_id = await insert_problem(
-                    conn, project_id, user_id, problem_text, deadline, now, checkin_id
+                    conn, project_id, user_id, problem_text, deadline, now, checkin_id, announce
                 )
             if files:
                 owner = Owner(problem_id=problem_id) if problem_id else Owner(answer_id=answer[0])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -101,6 +101,10 @@ def problem_from_row(row: aiosqlite.Row) -> Problem:
     )
 
 
+# The messages that announce a new problem, given its id (queued in its transaction).
+Announce = Callable[[int], Sequence[OutgoingMessage]]
+
+
 async def insert_problem(
     conn: aiosqlite.Connection,
     project_id: int,
@@ -109,8 +113,10 @@ async def insert_problem(
     deadline: datetime,
     now: datetime,
     checkin_id: int | None = None,
+    announce: Announce | None = None,
 ) -> int:
-    """Add a problem and its 'reported' event inside the caller's transaction."""
+    """Add a problem and its 'reported' event inside the caller's transaction, and queue the
+    messages that ``announce`` makes for it (its leaders hear of it at once)."""
     cursor = await conn.execute(
         "INSERT INTO problems (project_id, reporter_id, checkin_id, text, created_at, deadline)"
         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -127,6 +133,8 @@ async def insert_problem(
         deadline=to_db(deadline),
         checkin_id=checkin_id,
     )
+    if announce is not None:
+        await enqueue(conn, announce(problem_id), now)
     return problem_id
 
 
@@ -166,6 +174,7 @@ class ProblemRepo:
         now: datetime,
         repeat_window: timedelta,
         files: Sequence[IncomingFile] = (),
+        announce: Announce | None = None,
     ) -> tuple[int, bool]:
         """Record a problem reported by ``need.user_id``; (id, True if new).
 
@@ -187,7 +196,9 @@ class ProblemRepo:
                 problem_id, new = int(same["id"]), False
             else:
                 problem_id, new = (
-                    await insert_problem(conn, need.project_id, need.user_id, text, deadline, now),
+                    await insert_problem(
+                        conn, need.project_id, need.user_id, text, deadline, now, None, announce
+                    ),
                     True,
                 )
             await insert_files(conn, Owner(problem_id=problem_id), need.user_id, files, now)

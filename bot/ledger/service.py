@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.clock import Clock, format_local
@@ -27,7 +27,7 @@ from bot.replies import Reply, shorten
 from storage.access import MEMBER, Denied, Need
 from storage.attachments import Attachment, IncomingFile
 from storage.outbox import OutgoingButton, OutgoingMessage
-from storage.problems import Change, Problem
+from storage.problems import Announce, Change, Problem
 from storage.repos import Repositories
 
 log = logging.getLogger(__name__)
@@ -126,14 +126,72 @@ class LedgerService:
         text = clean_text(raw, MAX_TEXT)
         now = self._clock.now()
         deadline = now + await self.deadline_for(project_id)
+        announce = await self.announcement(project_id, user_id, text, deadline)
         try:
             problem_id, _ = await self._repos.problems.create(
-                Need(user_id, MEMBER, project_id), text, deadline, now, REPEAT_WINDOW, files
+                Need(user_id, MEMBER, project_id),
+                text,
+                deadline,
+                now,
+                REPEAT_WINDOW,
+                files,
+                announce,
             )
         except Denied as exc:
             raise refusal(exc) from None
         await self.on_deadlines_changed()
         return await self.recorded_reply(user_id, problem_id, lang)
+
+    async def announcement(
+        self, project_id: int, reporter_id: int, text: str, deadline: datetime
+    ) -> Announce:
+        """The cards that tell each leader of the project of a new problem at once (及时提交给
+        首席负责人), with the escalation card's buttons; queued with the problem itself. Not an
+        escalation: the escalation level does not change."""
+        project = await self._projects.project(project_id)
+        reporter = await self._repos.people.get(reporter_id)
+        readers = [
+            (leader.person.user_id, await self._registry.language_of(leader.person.user_id))
+            for leader in await self._repos.members.of_project(project_id, "leader")
+            if leader.person.reachable and leader.person.user_id != reporter_id
+        ]
+        now = self._clock.now()
+
+        def cards(problem_id: int) -> list[OutgoingMessage]:
+            problem = Problem(
+                id=problem_id,
+                project_id=project.id,
+                project_name=project.name,
+                project_timezone=project.timezone,
+                reporter_id=reporter_id,
+                reporter_name=reporter.display_name if reporter else str(reporter_id),
+                checkin_id=None,
+                text=text,
+                created_at=now,
+                deadline=deadline,
+                status="open",
+                assignee=None,
+                resolved_at=None,
+                resolved_by=None,
+                resolved_by_name=None,
+            )
+            messages = []
+            for chat_id, lang in readers:
+                card = self.cards.render_card(problem, [], lang, level=None)
+                title = t(lang, "problem.new_title", id=project.id, project=project.name)
+                messages.append(
+                    OutgoingMessage(
+                        f"new:{problem_id}:{chat_id}",
+                        chat_id,
+                        title + "\n" + card.text,
+                        user_id=chat_id,
+                        buttons=card.buttons,
+                        project_id=project.id,
+                    )
+                )
+            return messages
+
+        return cards
 
     async def recorded_reply(self, user_id: int, problem_id: int, lang: str) -> Reply:
         """Confirmation after a report, with buttons to choose the deadline; then the first of
