@@ -45,6 +45,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("questions", ("admin",)),
     Command("checkinnow", ("admin",)),
     Command("status", ("admin",)),
+    Command("summary", ("admin",)),
     Command("holiday", ("admin",)),
     Command("workday", ("admin",)),
     Command("holidays", ("admin",)),

@@ -9,6 +9,7 @@ from bot.checkins.answers import AnswerService
 from bot.checkins.prompts import PromptRenderer
 from bot.checkins.rounds import RoundService
 from bot.checkins.schedules import ScheduleService
+from bot.checkins.summaries import SummaryService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.contacts import ContactService
@@ -43,6 +44,7 @@ class Services:
     rounds: RoundService
     answers: AnswerService
     contacts: ContactService
+    summaries: SummaryService
     ledger: LedgerService
     decisions: Decisions
     presses: CardPresses
@@ -101,6 +103,7 @@ def build_services(
     contacts = ContactService(repos, registry, projects, clock, conversation)
     schedules = ScheduleService(repos, projects, clock)
     prompts = PromptRenderer(repos, registry, clock)
+    summaries = SummaryService(repos, registry, projects, clock)
     rounds = RoundService(
         repos,
         registry,
@@ -112,6 +115,7 @@ def build_services(
         reminders_max=settings.checkin_reminders_max,
         catchup_grace=settings.catchup_grace,
         quiet=settings.quiet_hours,
+        summaries=summaries,
     )
     return Services(
         settings=settings,
@@ -127,6 +131,7 @@ def build_services(
             repos, clock, conversation, schedules, prompts, ledger, inputs, contacts
         ),
         contacts=contacts,
+        summaries=summaries,
         ledger=ledger,
         decisions=decisions,
         presses=CardPresses(repos, ledger, decisions, inputs, conversation, clock),

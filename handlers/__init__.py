@@ -15,7 +15,17 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, checkin, contact, errors, files, paging, problems, start
+from handlers import (
+    admin,
+    checkin,
+    contact,
+    errors,
+    files,
+    paging,
+    problems,
+    start,
+    summaries,
+)
 
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
@@ -58,6 +68,7 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("questions", checkin.questions),
     ("checkinnow", checkin.checkin_now),
     ("status", checkin.status),
+    ("summary", summaries.summary),
     ("holiday", checkin.holiday),
     ("workday", checkin.workday),
     ("holidays", checkin.holidays),
@@ -90,6 +101,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(problems.button, pattern=r"^pb:"))
     application.add_handler(CallbackQueryHandler(files.show_files, pattern=r"^fl:"))
     application.add_handler(CallbackQueryHandler(contact.button, pattern=r"^ct:"))
+    application.add_handler(CallbackQueryHandler(summaries.full_answers, pattern=r"^ans:"))
     listings = {
         "members": admin.MEMBERS,
         "status": checkin.STATUS,

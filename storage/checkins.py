@@ -102,6 +102,17 @@ class CheckinRepo:
         row = await self._db.fetchone(_CHECKIN_SELECT + " WHERE c.id = ?", (checkin_id,))
         return _checkin(row) if row else None
 
+    async def checkins_of_rounds(self, round_ids: Sequence[int]) -> list[CheckinRow]:
+        """The check-ins of several rounds in one query."""
+        if not round_ids:
+            return []
+        rows = await self._db.fetchall(
+            _CHECKIN_SELECT
+            + f" WHERE c.round_id IN ({','.join('?' * len(round_ids))}) ORDER BY c.id",
+            list(round_ids),
+        )
+        return [_checkin(row) for row in rows]
+
     async def checkins_of_round(self, round_id: int) -> list[CheckinRow]:
         rows = await self._db.fetchall(
             _CHECKIN_SELECT + " WHERE c.round_id = ? ORDER BY c.id", (round_id,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from storage.access import Access, Need
@@ -49,6 +50,26 @@ class GroupRepo:
         return GroupBinding(
             row["project_id"], row["chat_id"], row["thread_id"], row["title"], row["language"]
         )
+
+    async def for_projects(self, project_ids: Sequence[int]) -> dict[int, GroupBinding]:
+        """The leadership group of each of these projects that has one (its own, else the
+        bot-wide one), in one query."""
+        if not project_ids:
+            return {}
+        rows = await self._db.fetchall(
+            "SELECT g.*, l.language FROM group_bindings g"
+            " LEFT JOIN chat_languages l ON l.chat_id = g.chat_id"
+            f" WHERE ifnull(g.project_id, 0) IN (0, {','.join('?' * len(project_ids))})",
+            list(project_ids),
+        )
+        bindings = {
+            row["project_id"]: GroupBinding(
+                row["project_id"], row["chat_id"], row["thread_id"], row["title"], row["language"]
+            )
+            for row in rows
+        }
+        found = {pid: bindings.get(pid) or bindings.get(None) for pid in project_ids}
+        return {pid: binding for pid, binding in found.items() if binding is not None}
 
     async def language(self, chat_id: int) -> str | None:
         """The language set for a group chat, if any."""

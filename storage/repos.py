@@ -21,6 +21,7 @@ from storage.problems import ProblemRepo
 from storage.projects import ProjectRepo
 from storage.rounds import RoundRepo
 from storage.schedules import ScheduleRepo
+from storage.summaries import SummaryRepo
 
 
 class Repositories:
@@ -45,3 +46,4 @@ class Repositories:
         self.escalations = EscalationRepo(db)
         self.attachments = AttachmentRepo(db)
         self.contacts = ContactRepo(db, access)
+        self.summaries = SummaryRepo(db, access)

@@ -3,11 +3,12 @@ summaries, reading answers back)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from tests.conftest import Harness
-from tests.e2e_helpers import invite_and_join, project_with
-from tests.fakebot import ApiCall, FakeUser, buttons_of
+from tests.conftest import ADMIN, Harness, start_harness, stop_harness
+from tests.e2e_helpers import invite_and_join, project_with, run_jobs
+from tests.fakebot import ApiCall, FakeBotAPI, FakeClock, FakeGroup, FakeUser, buttons_of
 from tests.test_e2e_ledger import LEADER, SECRETARY, cards, tick
 
 OTHER_LEADER = FakeUser(3002, "Chen Jing", "chenjing", "en")
@@ -41,3 +42,99 @@ async def test_a_new_problem_reaches_each_leader_at_once(bot: Harness) -> None:
     await bot.send(LEADER, "/newproblem 1 Scaffolding unsafe")
     await bot.services.outbox.drain()
     assert len(_new_cards(bot, LEADER)) == 1 and len(_new_cards(bot, OTHER_LEADER)) == 2
+
+
+S2 = FakeUser(2002, "Zhao Min", "zhaomin", "en")
+S3 = FakeUser(2003, "Sun Li", None, "en")
+GROUP = FakeGroup(-100999, "County leadership group")
+SLOT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
+LONG = "Excavation of the north pit finished; " * 12
+
+
+def _summaries(bot: Harness, chat_id: int) -> list[ApiCall]:
+    return [c for c in bot.api.sent_to(chat_id) if "📊 Round summary" in c.params["text"]]
+
+
+async def _round(bot: Harness) -> None:
+    """A daily round: Li Wei answers at length with a photo and reports a problem, Zhao Min is
+    on leave, Sun Li says nothing."""
+    await project_with(bot, "South Road", [SECRETARY, S2, S3], "daily 09:00")
+    await invite_and_join(bot, 1, "leader", LEADER)
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    await bot.send(SECRETARY, LONG)
+    await bot.api.send_media(SECRETARY, "photo", caption="North pit, from the east")
+    prompt = [c for c in bot.api.sent_to(SECRETARY.id) if "Check-in:" in c.params["text"]][-1]
+    await bot.press(SECRETARY, prompt, "ci:pb:" + prompt_checkin(prompt))
+    await bot.send(SECRETARY, "Pump broken")
+    await bot.send(S2, "/leave 2026-03-02")
+
+
+def prompt_checkin(prompt: ApiCall) -> str:
+    return next(d for _, d in buttons_of(prompt) if d.startswith("ci:ok:")).rsplit(":", 1)[1]
+
+
+async def test_a_round_summary_reaches_the_leaders_once_across_a_restart(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "b.db"
+    bot = await start_harness(api, clock, path)
+    try:
+        await _round(bot)
+        await bot.services.outbox.drain()
+        assert _summaries(bot, LEADER.id) == []  # not before the window closes
+    finally:
+        await stop_harness(bot)
+    clock.set(SLOT + timedelta(hours=16))  # closed while the bot was down
+    bot = await start_harness(api, clock, path)
+    try:
+        await api.wait_for(lambda c: "📊 Round summary" in c.params.get("text", ""))
+        await run_jobs(bot)
+        got = _summaries(bot, LEADER.id)
+        assert len(got) == 1
+        text = got[0].params["text"]
+        assert "answered 1/2, on leave 1, missed 1" in text
+        assert "✅ Li Wei (@liwei): Excavation of the north pit finished" in text
+        assert "📎1" in text
+        assert "🛌 Zhao Min (@zhaomin): on leave" in text and "❌ Sun Li: missed" in text
+        assert "Problems raised in this round (1):" in text and "#1 Pump broken" in text
+        assert len(text) < 4096 and LONG not in text  # clipped; the whole text one tap away
+        await bot.press(LEADER, got[0], buttons_of(got[0])[0][1])
+        full = bot.api.sent_to(LEADER.id)[-1]
+        assert LONG.strip() in full.params["text"]
+        assert "North pit, from the east" in full.params["text"]
+        assert buttons_of(full)[0][1].startswith("fl:a:")
+        refused = await bot.press(S2, got[0], buttons_of(got[0])[0][1])
+        assert "not for you" in refused.params["text"]
+    finally:
+        await stop_harness(bot)
+    bot = await start_harness(api, clock, path)
+    try:
+        # Marked on the round, so it never comes again, even once the outbox has been pruned.
+        await bot.db.execute("DELETE FROM outbox WHERE dedupe_key LIKE 'summary:%'")
+        await run_jobs(bot)
+        assert len(_summaries(bot, LEADER.id)) == 1
+    finally:
+        await stop_harness(bot)
+
+
+async def test_summaries_go_where_the_admin_says(bot: Harness) -> None:
+    await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
+    await invite_and_join(bot, 1, "leader", LEADER)
+    await bot.send(ADMIN, "/setgroup 1", group=GROUP)
+    assert "Usage" in (await bot.send(ADMIN, "/summary 1 everyone")).params["text"]
+    refused = await bot.send(LEADER, "/summary 1 both")
+    assert "Only admins" in refused.params["text"]
+    reply = await bot.send(ADMIN, "/summary 1 两者")
+    assert "leaders in charge and the leadership group" in reply.params["text"]
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    bot.clock.set(SLOT + timedelta(hours=16))
+    await run_jobs(bot)
+    assert len(_summaries(bot, LEADER.id)) == 1
+    group = [c for c in bot.api.sent_to(GROUP.id) if "进展报送汇总" in c.params["text"]]
+    assert len(group) == 1 and "未按时报送 1" in group[0].params["text"]
+    await bot.send(ADMIN, "/summary 1 off")
+    bot.clock.set(SLOT + timedelta(days=1, hours=16))
+    await run_jobs(bot)
+    assert len(_summaries(bot, LEADER.id)) == 1

@@ -69,13 +69,20 @@ async def _tick_cost(bot: Harness) -> int:
 
 
 async def test_a_tick_costs_the_same_for_5_or_50_projects(bot: Harness) -> None:
+    """Each measured tick closes yesterday's rounds (and queues their summaries) and opens
+    today's: for 5 projects, then for 50."""
+    day = timedelta(days=1)
     bot.clock.set(SLOT - timedelta(minutes=30))
     await _projects(bot, 5, 0)
     bot.clock.set(SLOT)
+    await bot.services.rounds.tick()
+    bot.clock.set(SLOT + day)
     small = await _tick_cost(bot)
-    bot.clock.set(SLOT + timedelta(days=1, minutes=-30))
+    bot.clock.set(SLOT + day * 2 - timedelta(minutes=30))
     await _projects(bot, 45, 5)
-    bot.clock.set(SLOT + timedelta(days=1))
+    bot.clock.set(SLOT + day * 2)
+    await bot.services.rounds.tick()
+    bot.clock.set(SLOT + day * 3)
     large = await _tick_cost(bot)
     assert large == small, (small, large)
 

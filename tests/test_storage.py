@@ -101,7 +101,8 @@ async def test_a_migration_that_breaks_a_reference_is_rolled_back(
     breaking = "CREATE TABLE projects_new (id INTEGER PRIMARY KEY); DROP TABLE projects;"
     rebuilding = (
         "CREATE TABLE projects_new (id INTEGER PRIMARY KEY, name TEXT, timezone TEXT,"
-        " status TEXT, created_at TEXT, created_by INTEGER, deadline_default_seconds INTEGER);"
+        " status TEXT, created_at TEXT, created_by INTEGER, deadline_default_seconds INTEGER,"
+        " summary_to TEXT);"
         " INSERT INTO projects_new SELECT * FROM projects; DROP TABLE projects;"
         " ALTER TABLE projects_new RENAME TO projects;"
     )

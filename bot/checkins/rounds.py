@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.checkins.prompts import PromptRenderer
 from bot.checkins.schedules import ScheduleService, to_schedule
+from bot.checkins.summaries import SummaryService
 from bot.clock import Clock, format_local
 from bot.contacts import contact_buttons
 from bot.errors import UserError
@@ -39,6 +40,7 @@ class TickReport:
     prompts: int = 0
     reminders: int = 0
     closed: int = 0
+    summaries: int = 0
     unknown_years: set[int] = field(default_factory=set)
 
 
@@ -58,6 +60,7 @@ class RoundService:
         reminders_max: int,
         catchup_grace: timedelta,
         quiet: QuietHours | None = None,
+        summaries: SummaryService | None = None,
     ) -> None:
         self._repos = repos
         self._registry = registry
@@ -69,6 +72,7 @@ class RoundService:
         self._reminders_max = reminders_max
         self._catchup_grace = catchup_grace
         self._quiet = quiet
+        self._summaries = summaries
         self._tick_lock = asyncio.Lock()
 
     # --- rounds (admin) ---------------------------------------------------------------------
@@ -128,6 +132,9 @@ class RoundService:
             report.prompts = await self._queue_prompts(now)
             report.reminders = await self._queue_reminders(now)
             report.closed = len(await self._repos.rounds.close_due(now))
+            if self._summaries is not None:
+                # Also those of rounds closed before a crash or a restart.
+                report.summaries = await self._summaries.queue_due()
             for year in sorted(report.unknown_years):
                 await self._registry.notify_admins(
                     f"calendar-fallback:{year}", "notice.calendar_fallback", year=year

@@ -1,0 +1,212 @@
+"""Round summaries: when a round's window closes, its project's leaders (and/or leadership
+group) get what each secretary reported, who was on leave and who missed, and the problems
+raised, once per round and caught up after a restart."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+
+from bot.clock import Clock, format_local
+from bot.errors import UsageError, UserError, refusal
+from bot.i18n import t
+from bot.parsing import keyword, parse_project_id
+from bot.projects import ProjectService
+from bot.registry import Registry
+from bot.replies import Reply, clip, shorten
+from storage.access import ADMIN, LEAD, Denied, Need
+from storage.checkins import CheckinRow
+from storage.outbox import OutgoingButton, OutgoingMessage
+from storage.repos import Repositories
+from storage.rounds import RoundRow
+from storage.summaries import RaisedProblem, RoundAnswer
+
+log = logging.getLogger(__name__)
+
+PART_CHARS = 3500  # one message of a summary; longer ones are sent in parts
+ANSWER_CHARS = 200  # an answer as the summary shows it; the whole text is one tap away
+MAX_BUTTONS = 20
+TARGETS = {"leader": "leaders", "leaders": "leaders", "group": "group", "both": "both"}
+
+
+class SummaryService:
+    def __init__(
+        self, repos: Repositories, registry: Registry, projects: ProjectService, clock: Clock
+    ) -> None:
+        self._repos = repos
+        self._registry = registry
+        self._projects = projects
+        self._clock = clock
+
+    async def set_target(self, user_id: int, args: list[str]) -> tuple[int, str]:
+        """``/summary <project id> leaders|group|both|off``."""
+        if len(args) != 2:
+            raise UsageError("summary")
+        project = await self._projects.project(parse_project_id(args[0]))
+        word = keyword(args[1])
+        target = "off" if word == "off" else TARGETS.get(word)
+        if target is None:
+            raise UsageError("summary")
+        try:
+            await self._repos.summaries.set_target(
+                Need(user_id, ADMIN, project.id, active=False), target, self._clock.now()
+            )
+        except Denied as exc:
+            raise refusal(exc) from None
+        return project.id, target
+
+    async def queue_due(self) -> int:
+        """Queue the summary of every round closed since, each round once; a fixed number of
+        queries however many rounds closed at once."""
+        due = await self._repos.summaries.unsummarized()
+        if not due:
+            return 0
+        wanted = [r for r, target in due if r.audience == "secretary" and target != "off"]
+        round_ids = [r.id for r in wanted]
+        project_ids = sorted({r.project_id for r in wanted})
+        checkins: dict[int, list[CheckinRow]] = defaultdict(list)
+        for checkin in await self._repos.checkins.checkins_of_rounds(round_ids):
+            checkins[checkin.round.id].append(checkin)
+        answers: dict[int, list[RoundAnswer]] = defaultdict(list)
+        for answer in await self._repos.summaries.answers_of_rounds(round_ids):
+            answers[answer.checkin_id].append(answer)
+        problems = await self._repos.summaries.problems_of_rounds(round_ids)
+        members = await self._repos.members.of_projects(project_ids)
+        groups = await self._repos.groups.for_projects(project_ids)
+        targets = dict((r.id, target) for r, target in due)
+        messages = []
+        for round_ in wanted:
+            readers: list[tuple[int, int | None, str]] = []
+            if targets[round_.id] in {"leaders", "both"}:
+                readers += [
+                    (m.person.user_id, None, m.person.language or self._registry.default_language)
+                    for m in members.get(round_.project_id, [])
+                    if m.role == "leader" and m.person.reachable
+                ]
+            group = groups.get(round_.project_id)
+            if targets[round_.id] in {"group", "both"} and group is not None:
+                lang = group.language or self._registry.default_language
+                readers.append((group.chat_id, group.thread_id, lang))
+            for chat_id, thread_id, lang in readers:
+                parts, buttons = self.render(
+                    round_,
+                    checkins[round_.id],
+                    answers,
+                    problems.get(round_.id, []),
+                    lang,
+                )
+                for number, text in enumerate(parts, start=1):
+                    messages.append(
+                        OutgoingMessage(
+                            f"summary:{round_.id}:{chat_id}:{number}",
+                            chat_id,
+                            text,
+                            thread_id=thread_id,
+                            user_id=chat_id if chat_id > 0 else None,
+                            buttons=buttons if number == len(parts) else (),
+                            project_id=round_.project_id,
+                        )
+                    )
+        marked = await self._repos.summaries.mark_summarized(
+            [r.id for r, _ in due], messages, self._clock.now()
+        )
+        return min(marked, len({m.key.split(":")[1] for m in messages}))
+
+    def render(
+        self,
+        round_: RoundRow,
+        checkins: list[CheckinRow],
+        by_checkin: dict[int, list[RoundAnswer]],
+        problems: list[RaisedProblem],
+        lang: str,
+    ) -> tuple[list[str], tuple[tuple[OutgoingButton, ...], ...]]:
+        """The summary's parts (each under Telegram's limit) and its buttons."""
+        shown = [c for c in checkins if c.status != "removed"]
+        counts = {s: sum(c.status == s for c in shown) for s in ("answered", "on_leave", "missed")}
+        first = checkins[0] if checkins else None
+        header = t(
+            lang,
+            "summary.header",
+            id=round_.project_id,
+            project=first.project_name if first else "",
+            date=round_.local_date.isoformat(),
+            answered=counts["answered"],
+            expected=len(shown) - counts["on_leave"],
+            on_leave=counts["on_leave"],
+            missed=counts["missed"],
+        )
+        lines: list[str] = []
+        buttons: list[tuple[OutgoingButton, ...]] = []
+        for checkin in shown:
+            line, full = self._line(checkin, by_checkin.get(checkin.id, []), lang)
+            lines.append(line)
+            if full and len(buttons) < MAX_BUTTONS:
+                label = t(lang, "summary.full_button", who=checkin.display_name)[:60]
+                buttons.append((OutgoingButton(label, f"ans:{checkin.id}"),))
+        if problems:
+            lines.append(t(lang, "summary.problems", count=len(problems)))
+            lines += [
+                t(lang, "summary.problem_line", id=p.id, text=shorten(p.text)) for p in problems
+            ]
+        parts: list[str] = []
+        current = header
+        for line in lines:
+            if len(current) + 1 + len(line) > PART_CHARS:
+                parts.append(current)
+                current = t(lang, "summary.continued", date=round_.local_date.isoformat())
+            current += "\n" + line
+        parts.append(current)
+        return parts, tuple(buttons)
+
+    @staticmethod
+    def _line(checkin: CheckinRow, answers: list[RoundAnswer], lang: str) -> tuple[str, bool]:
+        """One secretary's line, and whether there is more to read than it shows."""
+        who = checkin.label
+        if checkin.status == "on_leave":
+            return t(lang, "summary.on_leave", who=who), False
+        if checkin.status in {"missed", "pending"}:
+            return t(lang, "summary.missed", who=who), False
+        texts = [a.text for a in answers if a.kind in {"progress", "answer"} and a.text]
+        files = sum(a.attachments for a in answers)
+        if not texts:
+            key = "summary.problem_only" if checkin.outcome == "problem" else "summary.all_ok"
+            line = t(lang, key, who=who)
+        else:
+            joined = " / ".join(texts)
+            line = t(lang, "summary.answered", who=who, text=shorten(joined, ANSWER_CHARS))
+        if files:
+            line += t(lang, "summary.files", count=files)
+        return line, bool(files) or sum(len(x) for x in texts) > ANSWER_CHARS - 20
+
+    async def full_answers(self, user_id: int, checkin_id: int, lang: str) -> Reply:
+        """Everything a secretary answered in a round, for them, the project's leaders and
+        admins."""
+        checkin = await self._repos.checkins.checkin(checkin_id)
+        if checkin is None:
+            raise UserError("error.stale_button")
+        if checkin.user_id != user_id:
+            roles = await self._registry.roles_on(user_id, checkin.round.project_id)
+            if not roles & LEAD:
+                raise UserError("error.not_yours")
+        answers = await self._repos.summaries.answers_of_checkin(checkin_id)
+        tz = checkin.project_timezone
+        lines = [
+            t(
+                lang,
+                "summary.full_header",
+                who=checkin.label,
+                project=checkin.project_name,
+                date=checkin.round.local_date.isoformat(),
+            )
+        ]
+        buttons: list[tuple[OutgoingButton, ...]] = []
+        for answer, at in answers:
+            if answer.kind not in {"progress", "answer", "problem"} or not answer.text:
+                continue
+            lines.append(
+                t(lang, "summary.full_line", at=format_local(at, tz)[11:], text=answer.text)
+            )
+            if answer.attachments and len(buttons) < MAX_BUTTONS:
+                label = t(lang, "attachment.button", count=answer.attachments)
+                buttons.append((OutgoingButton(label, f"fl:a:{answer.id}"),))
+        return Reply(clip("\n".join(lines)), tuple(buttons))

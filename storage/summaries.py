@@ -1,0 +1,149 @@
+"""Round summaries: what each secretary answered in a closed round, sent to its leaders (or
+group) once, caught up after a restart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.access import Access, Need
+from storage.db import Database, first_row, from_db, to_db
+from storage.events import append_event
+from storage.outbox import OutgoingMessage, enqueue
+from storage.rounds import RoundRow, round_from_row
+
+SUMMARY_TARGETS = ("leaders", "group", "both", "off")
+
+
+@dataclass(frozen=True, slots=True)
+class RoundAnswer:
+    id: int
+    checkin_id: int
+    kind: str
+    question_no: int | None
+    text: str | None
+    attachments: int
+
+
+@dataclass(frozen=True, slots=True)
+class RaisedProblem:
+    id: int
+    text: str
+    reporter_id: int
+
+
+def _round_of(message: OutgoingMessage) -> int:
+    """The round a summary message belongs to (its key is ``summary:<round>:...``)."""
+    return int(message.key.split(":")[1])
+
+
+class SummaryRepo:
+    def __init__(self, db: Database, access: Access) -> None:
+        self._db = db
+        self._access = access
+
+    async def unsummarized(self, limit: int = 200) -> list[tuple[RoundRow, str]]:
+        """Closed secretaries' rounds whose summary is not queued yet, with where it goes."""
+        rows = await self._db.fetchall(
+            "SELECT r.*, p.summary_to FROM rounds r JOIN projects p ON p.id = r.project_id"
+            " WHERE r.summarized_at IS NULL AND r.status = 'closed' ORDER BY r.id LIMIT ?",
+            (limit,),
+        )
+        return [(round_from_row(row), str(row["summary_to"])) for row in rows]
+
+    async def answers_of_rounds(self, round_ids: Sequence[int]) -> list[RoundAnswer]:
+        """The answers of these rounds, in one query."""
+        if not round_ids:
+            return []
+        rows = await self._db.fetchall(
+            "SELECT a.id, a.checkin_id, a.kind, a.question_no, a.text,"
+            " (SELECT count(*) FROM attachments f WHERE f.answer_id = a.id) AS files"
+            " FROM answers a JOIN checkins c ON c.id = a.checkin_id"
+            f" WHERE c.round_id IN ({','.join('?' * len(round_ids))}) ORDER BY a.id",
+            list(round_ids),
+        )
+        return [
+            RoundAnswer(
+                r["id"], r["checkin_id"], r["kind"], r["question_no"], r["text"], r["files"]
+            )
+            for r in rows
+        ]
+
+    async def answers_of_checkin(self, checkin_id: int) -> list[tuple[RoundAnswer, datetime]]:
+        rows = await self._db.fetchall(
+            "SELECT a.id, a.checkin_id, a.kind, a.question_no, a.text, a.at,"
+            " (SELECT count(*) FROM attachments f WHERE f.answer_id = a.id) AS files"
+            " FROM answers a WHERE a.checkin_id = ? ORDER BY a.id",
+            (checkin_id,),
+        )
+        return [
+            (
+                RoundAnswer(
+                    r["id"], r["checkin_id"], r["kind"], r["question_no"], r["text"], r["files"]
+                ),
+                from_db(r["at"]),
+            )
+            for r in rows
+        ]
+
+    async def problems_of_rounds(self, round_ids: Sequence[int]) -> dict[int, list[RaisedProblem]]:
+        """The problems raised in these rounds, by round, in one query."""
+        if not round_ids:
+            return {}
+        rows = await self._db.fetchall(
+            "SELECT c.round_id, pb.id, pb.text, pb.reporter_id FROM problems pb"
+            " JOIN checkins c ON c.id = pb.checkin_id"
+            f" WHERE c.round_id IN ({','.join('?' * len(round_ids))}) ORDER BY pb.id",
+            list(round_ids),
+        )
+        found: dict[int, list[RaisedProblem]] = {}
+        for r in rows:
+            found.setdefault(r["round_id"], []).append(
+                RaisedProblem(r["id"], r["text"], r["reporter_id"])
+            )
+        return found
+
+    async def mark_summarized(
+        self, round_ids: Sequence[int], messages: Sequence[OutgoingMessage], now: datetime
+    ) -> int:
+        """Queue the summaries and mark their rounds, in one transaction; rounds marked before
+        (by a concurrent tick) are not queued again. Returns how many rounds were marked."""
+        if not round_ids:
+            return 0
+        async with self._db.write() as conn:
+            marks = ",".join("?" * len(round_ids))
+            fresh = {
+                row[0]
+                for row in await conn.execute_fetchall(
+                    f"SELECT id FROM rounds WHERE id IN ({marks}) AND summarized_at IS NULL",
+                    list(round_ids),
+                )
+            }
+            await conn.execute(
+                f"UPDATE rounds SET summarized_at = ? WHERE id IN ({marks})"
+                " AND summarized_at IS NULL",
+                [to_db(now), *round_ids],
+            )
+            await enqueue(conn, [m for m in messages if _round_of(m) in fresh], now)
+            return len(fresh)
+
+    async def target(self, project_id: int) -> str:
+        row = await self._db.fetchone("SELECT summary_to FROM projects WHERE id = ?", (project_id,))
+        return str(row["summary_to"]) if row else "leaders"
+
+    async def set_target(self, need: Need, target: str, now: datetime) -> None:
+        assert target in SUMMARY_TARGETS
+        async with self._db.write() as conn:
+            await self._access.require(conn, need)
+            current = await first_row(
+                conn, "SELECT summary_to FROM projects WHERE id = ?", (need.project_id,)
+            )
+            if current is not None and current["summary_to"] == target:
+                return
+            await conn.execute(
+                "UPDATE projects SET summary_to = ? WHERE id = ?", (target, need.project_id)
+            )
+            await append_event(
+                conn, now, need.user_id, "project.summary_to", need.project_id, target=target
+            )
