@@ -52,6 +52,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("checkin", ("secretary",)),
     Command("leave", ("secretary",)),
     Command("contact", ("leader",)),
+    Command("answers", ("leader", "admin")),
     Command("newproblem", ("secretary", "leader", "admin")),
     Command("problems", ("secretary", "leader", "admin")),
     Command("problem", ("secretary", "leader", "admin")),

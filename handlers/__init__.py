@@ -69,6 +69,7 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("checkinnow", checkin.checkin_now),
     ("status", checkin.status),
     ("summary", summaries.summary),
+    ("answers", summaries.answers),
     ("holiday", checkin.holiday),
     ("workday", checkin.workday),
     ("holidays", checkin.holidays),
@@ -102,6 +103,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(files.show_files, pattern=r"^fl:"))
     application.add_handler(CallbackQueryHandler(contact.button, pattern=r"^ct:"))
     application.add_handler(CallbackQueryHandler(summaries.full_answers, pattern=r"^ans:"))
+    application.add_handler(CallbackQueryHandler(summaries.answers_page, pattern=r"^aw:"))
     listings = {
         "members": admin.MEMBERS,
         "status": checkin.STATUS,

@@ -58,16 +58,23 @@ def paginate(header: str, lines: list[str]) -> list[str]:
 async def show(call: Call, kind: str, arg: int, listing: Listing, page: int = 0) -> None:
     """Send (or, for a page button, edit in place) one page of a listing."""
     header, lines = await listing.build(call, arg)
-    pages = paginate(header, lines)
+    await send_page(call, paginate(header, lines), page, lambda n: f"pg:{kind}:{arg}:{n}")
+
+
+async def send_page(
+    call: Call, pages: list[str], page: int, data_for: Callable[[int], str]
+) -> None:
+    """Send one of ``pages`` (edit it in place for a page button), with buttons whose callback
+    data ``data_for`` makes from a page number."""
     page = min(max(page, 0), len(pages) - 1)
     text = pages[page]
     buttons: list[OutgoingButton] = []
     if len(pages) > 1:
         text += "\n\n" + call.t("page.of", page=page + 1, pages=len(pages))
         if page > 0:
-            buttons.append(OutgoingButton(call.t("button.prev"), f"pg:{kind}:{arg}:{page - 1}"))
+            buttons.append(OutgoingButton(call.t("button.prev"), data_for(page - 1)))
         if page + 1 < len(pages):
-            buttons.append(OutgoingButton(call.t("button.next"), f"pg:{kind}:{arg}:{page + 1}"))
+            buttons.append(OutgoingButton(call.t("button.next"), data_for(page + 1)))
     keyboard = (tuple(buttons),) if buttons else ()
     query = call.update.callback_query
     if query is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from storage.access import Access, Need
 from storage.db import Database, first_row, from_db, to_db
@@ -31,6 +31,23 @@ class RaisedProblem:
     id: int
     text: str
     reporter_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerLine:
+    """One check-in read back: the day, who, how it ended, and an answer of it (if any)."""
+
+    local_date: date
+    checkin_id: int
+    user_id: int
+    display_name: str
+    username: str | None
+    status: str
+    outcome: str | None
+    answer_id: int | None
+    kind: str | None
+    text: str | None
+    attachments: int
 
 
 def _round_of(message: OutgoingMessage) -> int:
@@ -83,6 +100,50 @@ class SummaryRepo:
                     r["id"], r["checkin_id"], r["kind"], r["question_no"], r["text"], r["files"]
                 ),
                 from_db(r["at"]),
+            )
+            for r in rows
+        ]
+
+    async def answer_lines(
+        self,
+        project_id: int,
+        first: date,
+        last: date,
+        user_id: int | None,
+        limit: int = 3000,
+    ) -> list[AnswerLine]:
+        """The secretaries' check-ins of a project between two days (of one person, if given),
+        newest first, each with its text answers."""
+        sql = (
+            "SELECT r.local_date, c.id AS checkin_id, c.user_id, p.display_name, p.username,"
+            " c.status, c.outcome, a.id AS answer_id, a.kind, a.text,"
+            " (SELECT count(*) FROM attachments f WHERE f.answer_id = a.id) AS files"
+            " FROM rounds r JOIN checkins c ON c.round_id = r.id"
+            " JOIN people p ON p.user_id = c.user_id"
+            " LEFT JOIN answers a ON a.checkin_id = c.id AND a.kind IN ('progress', 'answer')"
+            " WHERE r.project_id = ? AND r.audience = 'secretary' AND r.status != 'skipped'"
+            " AND r.local_date BETWEEN ? AND ? AND c.status != 'removed'"
+        )
+        params: list[object] = [project_id, first.isoformat(), last.isoformat()]
+        if user_id is not None:
+            sql += " AND c.user_id = ?"
+            params.append(user_id)
+        rows = await self._db.fetchall(
+            sql + " ORDER BY r.local_date DESC, r.id DESC, c.id, a.id LIMIT ?", [*params, limit]
+        )
+        return [
+            AnswerLine(
+                date.fromisoformat(r["local_date"]),
+                r["checkin_id"],
+                r["user_id"],
+                r["display_name"],
+                r["username"],
+                r["status"],
+                r["outcome"],
+                r["answer_id"],
+                r["kind"],
+                r["text"],
+                r["files"],
             )
             for r in rows
         ]

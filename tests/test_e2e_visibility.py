@@ -138,3 +138,41 @@ async def test_summaries_go_where_the_admin_says(bot: Harness) -> None:
     bot.clock.set(SLOT + timedelta(days=1, hours=16))
     await run_jobs(bot)
     assert len(_summaries(bot, LEADER.id)) == 1
+
+
+async def test_answers_are_read_back_by_date_paged_and_only_by_leaders(bot: Harness) -> None:
+    await project_with(bot, "South Road", [SECRETARY, S2], "daily 09:00")
+    await project_with(bot, "North Road", [S3])
+    await invite_and_join(bot, 1, "leader", LEADER)
+    await invite_and_join(bot, 2, "leader", OTHER_LEADER)
+    for day in range(12):
+        bot.clock.set(SLOT + timedelta(days=day))
+        await run_jobs(bot)
+        await bot.send(SECRETARY, f"Day {day + 1}: " + "pouring concrete. " * 20)
+    bot.clock.set(SLOT + timedelta(days=12))
+    await run_jobs(bot)
+
+    first = await bot.send(LEADER, "/answers 1")
+    text = first.params["text"]
+    assert text.startswith("Answers of project 1 “South Road”, 2026-02-12 – 2026-03-14")
+    assert text.index("📅 2026-03-14") < text.index("📅 2026-03-13")  # newest first
+    assert "⏳ Li Wei (@liwei): not answered yet" in text
+    assert "❌ Zhao Min (@zhaomin): missed" in text
+    assert [d for _, d in buttons_of(first)] == ["aw:1:20260212:20260314:0:1"]
+    await bot.press(LEADER, first, "aw:1:20260212:20260314:0:1")
+    second = bot.api.message_of(first)["text"]
+    assert "Day 1:" in second and "Page 2 of" in second
+
+    only = (await bot.send(LEADER, "/answers 1 @zhaomin")).params["text"]
+    assert "Zhao Min" in only and "Li Wei" not in only
+    window = (await bot.send(ADMIN, "/answers 1 2026-03-03 2026-03-03")).params["text"]
+    assert "Day 2:" in window and "Day 3:" not in window
+    assert (
+        "not a lead liaison secretary" in (await bot.send(LEADER, "/answers 1 @eve")).params["text"]
+    )
+
+    for outsider in (SECRETARY, OTHER_LEADER):
+        refused = await bot.send(outsider, "/answers 1")
+        assert "Only admins and the chief leaders in charge" in refused.params["text"]
+    forged = await bot.press(OTHER_LEADER, first, "aw:1:20260212:20260314:0:0")
+    assert "Only admins and the chief leaders in charge" in forged.params["text"]

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from datetime import date, timedelta
 
-from bot.clock import Clock, format_local
+from bot.clock import Clock, format_local, local_date
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import t
-from bot.parsing import keyword, parse_project_id
+from bot.parsing import keyword, parse_date, parse_project_id
 from bot.projects import ProjectService
 from bot.registry import Registry
 from bot.replies import Reply, clip, shorten
 from storage.access import ADMIN, LEAD, Denied, Need
 from storage.checkins import CheckinRow
+from storage.models import person_label
 from storage.outbox import OutgoingButton, OutgoingMessage
 from storage.repos import Repositories
 from storage.rounds import RoundRow
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 PART_CHARS = 3500  # one message of a summary; longer ones are sent in parts
 ANSWER_CHARS = 200  # an answer as the summary shows it; the whole text is one tap away
 MAX_BUTTONS = 20
+READ_BACK_DEFAULT = timedelta(days=30)
 TARGETS = {"leader": "leaders", "leaders": "leaders", "group": "group", "both": "both"}
 
 
@@ -177,6 +180,77 @@ class SummaryService:
         if files:
             line += t(lang, "summary.files", count=files)
         return line, bool(files) or sum(len(x) for x in texts) > ANSWER_CHARS - 20
+
+    async def read_back(self, user_id: int, args: list[str]) -> tuple[int, date, date, int | None]:
+        """``/answers <project id> [from] [to]`` or ``/answers <project id> @secretary``: the
+        project, the days (default: the last 30) and the secretary. Admins and the project's
+        leaders only."""
+        if not 1 <= len(args) <= 3:
+            raise UsageError("answers")
+        project = await self._projects.project(parse_project_id(args[0]))
+        await self.require_reader(user_id, project.id)
+        today = local_date(self._clock.now(), project.timezone)
+        first, last, secretary = today - READ_BACK_DEFAULT, today, None
+        rest = args[1:]
+        if rest and (rest[0].startswith("@") or (rest[0].isascii() and rest[0].isdigit())):
+            secretary = await self._secretary(project.id, rest.pop(0))
+        if rest:
+            first = parse_date(rest[0], today)
+            last = parse_date(rest[1], today) if len(rest) > 1 else today
+        if last < first:
+            raise UserError("error.date_order")
+        return project.id, first, last, secretary
+
+    async def require_reader(self, user_id: int, project_id: int) -> None:
+        """Answers are read by admins and the project's leaders."""
+        if not await self._registry.roles_on(user_id, project_id) & LEAD:
+            raise UserError("answers.not_reader", id=project_id)
+
+    async def _secretary(self, project_id: int, raw: str) -> int:
+        wanted = raw.lstrip("@").lower()
+        for member in await self._repos.members.of_project(project_id, "secretary"):
+            person = member.person
+            if str(person.user_id) == wanted or (person.username or "").lower() == wanted:
+                return person.user_id
+        raise UserError("answers.unknown_secretary", who=raw[:40], id=project_id)
+
+    async def answer_lines(
+        self, project_id: int, first: date, last: date, secretary: int | None, lang: str
+    ) -> tuple[str, list[str]]:
+        """The header and lines of a read-back, newest day first."""
+        project = await self._projects.project(project_id)
+        rows = await self._repos.summaries.answer_lines(project_id, first, last, secretary)
+        header = t(
+            lang,
+            "answers.header",
+            id=project.id,
+            project=project.name,
+            first=first.isoformat(),
+            last=last.isoformat(),
+        )
+        lines: list[str] = []
+        day: date | None = None
+        for row in rows:
+            if row.local_date != day:
+                day = row.local_date
+                lines.append(t(lang, "answers.day", date=day.isoformat()))
+            who = person_label(row.display_name, row.username)
+            if row.status == "on_leave":
+                lines.append(t(lang, "summary.on_leave", who=who))
+            elif row.status in {"missed", "pending"}:
+                key = "summary.missed" if row.status == "missed" else "answers.pending"
+                lines.append(t(lang, key, who=who))
+            elif row.text:
+                line = t(lang, "summary.answered", who=who, text=row.text)
+                if row.attachments:
+                    line += t(lang, "summary.files", count=row.attachments)
+                lines.append(line)
+            elif row.answer_id is None:
+                key = "summary.problem_only" if row.outcome == "problem" else "summary.all_ok"
+                lines.append(t(lang, key, who=who))
+        if not rows:
+            lines.append(t(lang, "answers.none"))
+        return header, lines
 
     async def full_answers(self, user_id: int, checkin_id: int, lang: str) -> Reply:
         """Everything a secretary answered in a round, for them, the project's leaders and
