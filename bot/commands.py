@@ -53,6 +53,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("leave", ("secretary",)),
     Command("contact", ("leader",)),
     Command("answers", ("leader", "admin")),
+    Command("export", ("leader", "admin")),
     Command("newproblem", ("secretary", "leader", "admin")),
     Command("problems", ("secretary", "leader", "admin")),
     Command("problem", ("secretary", "leader", "admin")),

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.contacts import ContactService
 from bot.conversation import Conversation
+from bot.export import ExportService
 from bot.ledger.cards import CardRenderer
 from bot.ledger.decisions import Decisions
 from bot.ledger.escalation import EscalationService
@@ -45,6 +46,7 @@ class Services:
     answers: AnswerService
     contacts: ContactService
     summaries: SummaryService
+    exports: ExportService
     ledger: LedgerService
     decisions: Decisions
     presses: CardPresses
@@ -132,6 +134,7 @@ def build_services(
         ),
         contacts=contacts,
         summaries=summaries,
+        exports=ExportService(repos, registry, projects, clock),
         ledger=ledger,
         decisions=decisions,
         presses=CardPresses(repos, ledger, decisions, inputs, conversation, clock),

@@ -209,6 +209,14 @@ class Database:
         async with self._lock:
             return list(await self._conn.execute_fetchall(sql, params))
 
+    async def fetch_with_columns(
+        self, sql: str, params: Params = ()
+    ) -> tuple[list[str], list[aiosqlite.Row]]:
+        """The column names (known even when no row matches) and the rows."""
+        async with self._lock, self._conn.execute(sql, params) as cursor:
+            rows = list(await cursor.fetchall())
+            return [column[0] for column in cursor.description], rows
+
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
         async with self._lock:
             return await first_row(self._conn, sql, params)

@@ -11,6 +11,7 @@ from storage.contacts import ContactRepo
 from storage.db import Database
 from storage.escalations import EscalationRepo
 from storage.events import EventRepo
+from storage.exports import ExportRepo
 from storage.groups import GroupRepo
 from storage.invites import InviteRepo
 from storage.members import MemberRepo
@@ -47,3 +48,4 @@ class Repositories:
         self.attachments = AttachmentRepo(db)
         self.contacts = ContactRepo(db, access)
         self.summaries = SummaryRepo(db, access)
+        self.exports = ExportRepo(db)

@@ -59,6 +59,10 @@ def make_settings(api: FakeBotAPI, path: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
+# What a reply to a command may be: a message, or a file (an export).
+REPLY_METHODS = frozenset({"sendMessage", "sendDocument"})
+
+
 @dataclass
 class Harness:
     """A running bot against the fake API, with helpers that act as users."""
@@ -86,7 +90,9 @@ class Harness:
         update = await self.api.send_text(user, text, **kwargs)
         group = kwargs.get("group")
         chat_id = group.id if group is not None else user.id
-        reply = await self.api.reply_to(chat_id, after=mark)
+        reply = await self.api.wait_for(
+            lambda c: c.method in REPLY_METHODS and c.params.get("chat_id") == chat_id, after=mark
+        )
         await self.settled(update["update_id"])  # and whatever else the update does
         return reply
 

@@ -15,7 +15,7 @@ import contextlib
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -102,10 +102,18 @@ class FakeGroup:
         return data
 
 
-def _decode(params: dict[str, str]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Upload:
+    """A file the bot uploaded (multipart), as Telegram receives it."""
+
+    filename: str
+    data: bytes
+
+
+def _decode(params: Mapping[str, str | Upload]) -> dict[str, Any]:
     decoded: dict[str, Any] = {}
     for key, value in params.items():
-        if key in STRING_FIELDS:
+        if isinstance(value, Upload) or key in STRING_FIELDS:
             decoded[key] = value
             continue
         try:
@@ -131,6 +139,7 @@ class FakeBotAPI:
         self._open_queries: set[str] = set()
         # File ids Telegram handed out (in users' messages) and the kind of each file.
         self.files: dict[str, str] = {}
+        self.uploads: list[Upload] = []  # files the bot uploaded, in order
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self.last_update_id = 0
@@ -319,7 +328,14 @@ class FakeBotAPI:
         return True
 
     def _check_file(self, kind: str | None, file_id: Any) -> None:
-        """Like Telegram: a file id it never issued, or one of another kind, is refused."""
+        """Like Telegram: a file id it never issued, or one of another kind, is refused; an
+        uploaded file is kept (``uploads``) and given an id."""
+        if isinstance(file_id, Upload):
+            if not file_id.data:
+                raise Refused("Bad Request: file must be non-empty")
+            self.uploads.append(file_id)
+            self.files[f"up{len(self.uploads)}"] = kind or "document"
+            return
         known = self.files.get(file_id) if isinstance(file_id, str) else None
         if known is None:
             raise Refused("Bad Request: wrong file identifier/HTTP URL specified")
@@ -581,9 +597,9 @@ class FakeClock:
         await asyncio.sleep(0)
 
 
-def _multipart(body: bytes, content_type: str) -> dict[str, str]:
+def _multipart(body: bytes, content_type: str) -> dict[str, str | Upload]:
     boundary = content_type.split("boundary=", 1)[1].strip('"').encode()
-    fields: dict[str, str] = {}
+    fields: dict[str, str | Upload] = {}
     for part in body.split(b"--" + boundary):
         if b"\r\n\r\n" not in part:
             continue
@@ -593,7 +609,10 @@ def _multipart(body: bytes, content_type: str) -> dict[str, str]:
             continue
         name = head[name_start + 6 : head.index(b'"', name_start + 6)].decode()
         if b"filename=" in head:
-            fields[name] = f"<file {len(value)} bytes>"
+            start = head.index(b'filename="') + 10
+            filename = head[start : head.index(b'"', start)].decode()
+            # The part ends with the CRLF before the next boundary, which is not the file's.
+            fields[name] = Upload(filename, value[:-2] if value.endswith(b"\r\n") else value)
         else:
             fields[name] = value.rstrip(b"\r\n").decode()
     return fields

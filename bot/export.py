@@ -1,0 +1,162 @@
+"""``/export``: the projects, people, check-ins, problems with their history, leaders' contacts
+and attachments, as an XLSX workbook or CSV files in a zip, for admins and leaders.
+
+The rows are read on the event loop (the database is async); the file is written in a worker
+thread into a temporary directory, never built in memory on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+
+from bot.clock import Clock, format_local
+from bot.errors import UsageError, UserError
+from bot.i18n import t
+from bot.parsing import keyword, parse_project_id
+from bot.projects import ProjectService
+from bot.registry import Registry
+from storage.access import LEAD
+from storage.exports import TABLES
+from storage.repos import Repositories
+
+MAX_WIDTH = 60
+# Columns that only an export for machines needs; a person reads the text beside them.
+HIDDEN = frozenset({"detail"})
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    kind: str  # xlsx or csv
+    project_ids: tuple[int, ...]
+    label: str  # a project id, or "all"
+
+
+Table = tuple[str, list[str], list[list[Any]]]  # sheet name, headers, rows
+
+
+class ExportService:
+    def __init__(
+        self, repos: Repositories, registry: Registry, projects: ProjectService, clock: Clock
+    ) -> None:
+        self._repos = repos
+        self._registry = registry
+        self._projects = projects
+        self._clock = clock
+
+    async def request(self, user_id: int, args: list[str]) -> ExportRequest:
+        """``/export [csv|xlsx] [project id]``: what may be exported for this person."""
+        rest = list(args)
+        kind = "xlsx"
+        if rest and keyword(rest[0]) in {"csv", "xlsx"}:
+            kind = keyword(rest.pop(0))
+        if len(rest) > 1:
+            raise UsageError("export")
+        admin = await self._registry.is_admin(user_id)
+        if rest:
+            project = await self._projects.project(parse_project_id(rest[0]))
+            if not await self._registry.roles_on(user_id, project.id) & LEAD:
+                raise UserError("export.not_allowed", id=project.id)
+            return ExportRequest(kind, (project.id,), str(project.id))
+        if admin:
+            return ExportRequest(kind, tuple(await self._repos.exports.project_ids()), "all")
+        led = sorted(
+            {m.project_id for m in await self._repos.members.of_user(user_id) if m.role == "leader"}
+        )
+        if not led:
+            raise UserError("export.nothing")
+        return ExportRequest(kind, tuple(led), "mine")
+
+    async def build(self, request: ExportRequest, lang: str, directory: Path) -> Path:
+        """Write the export into ``directory``; returns the file."""
+        tables = await self._tables(request.project_ids, lang)
+        stamp = format_local(self._clock.now(), self._projects.default_timezone)
+        stem = f"bangban-{request.label}-{stamp[:10]}"
+        if request.kind == "csv":
+            path = directory / f"{stem}.zip"
+            await asyncio.to_thread(write_csv_zip, path, tables)
+        else:
+            path = directory / f"{stem}.xlsx"
+            await asyncio.to_thread(write_xlsx, path, tables)
+        return path
+
+    async def _tables(self, project_ids: Sequence[int], lang: str) -> list[Table]:
+        _, projects = await self._repos.exports.table("projects", project_ids)
+        zones = {row["project_id"]: row["timezone"] for row in projects}
+        default = self._projects.default_timezone
+        tables = []
+        for name in TABLES:
+            names, rows = await self._repos.exports.table(name, project_ids)
+            columns = [c for c in names if c not in HIDDEN]
+            headers = [t(lang, f"export.column.{c}") for c in columns]
+            values = [
+                [_cell(row[c], zones.get(row.get("project_id"), default), lang, c) for c in columns]
+                for row in rows
+            ]
+            tables.append((t(lang, f"export.sheet.{name}"), headers, values))
+        return tables
+
+
+# Stored codes shown in the reader's words (status, role, how a contact was made …).
+CODED = frozenset({"status", "outcome", "role", "audience", "how", "belongs_to", "event"})
+VALUES = frozenset(
+    {
+        "active", "archived", "open", "in_progress", "awaiting", "resolved", "pending",
+        "answered", "on_leave", "missed", "removed", "ok", "progress", "leave", "problem",
+        "contact", "answer", "skip", "secretary", "leader", "visit", "meeting", "call",
+        "reported", "note", "acknowledged", "reopened", "extended", "deadline", "assigned",
+        "escalated", "claimed", "confirmed", "sent_back", "coordination", "proposal",
+    }
+)  # fmt: skip
+
+
+def _cell(value: Any, zone: str, lang: str, column: str) -> Any:
+    if isinstance(value, datetime):
+        return format_local(value, zone)
+    if isinstance(value, date):
+        return value.isoformat()
+    if column in CODED and value in VALUES:
+        return t(lang, f"export.value.{value}")
+    return value
+
+
+def write_xlsx(path: Path, tables: Sequence[Table]) -> None:
+    """One sheet per table: header row frozen, filters on, columns as wide as their content."""
+    workbook = Workbook(write_only=True)
+    for title, headers, rows in tables:
+        sheet = workbook.create_sheet(title[:31])
+        sheet.freeze_panes = "A2"
+        widths = [len(h) * 2 + 2 for h in headers]
+        for row in rows:
+            for index, value in enumerate(row):
+                widths[index] = max(widths[index], min(len(str(value or "")) + 2, MAX_WIDTH))
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.append(headers)
+        for row in rows:
+            sheet.append(row)
+        if headers:
+            last = get_column_letter(len(headers))
+            sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
+    workbook.save(path)
+
+
+def write_csv_zip(path: Path, tables: Sequence[Table]) -> None:
+    """One CSV per table in a zip, UTF-8 with a BOM so that Excel opens Chinese correctly."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for title, headers, rows in tables:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(headers)
+            writer.writerows(rows)
+            archive.writestr(f"{title}.csv", "\ufeff" + buffer.getvalue())

@@ -1,0 +1,128 @@
+"""What an export holds: the tables of some projects, read as plain rows.
+
+Times come back as aware UTC datetimes (the service shows them in each project's zone); days
+stay ``date``. Each table is one query, whatever the number of projects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import aiosqlite
+
+from storage.db import Database, opt_from_db
+
+Row = dict[str, Any]
+
+# Columns holding stored UTC times, turned into datetimes.
+TIME_COLUMNS = frozenset(
+    {
+        "created_at",
+        "added_at",
+        "removed_at",
+        "answered_at",
+        "deadline",
+        "resolved_at",
+        "claimed_at",
+        "at",
+    }
+)
+
+_QUERIES: dict[str, str] = {
+    "projects": (
+        "SELECT id AS project_id, name AS project, status, timezone, created_at"
+        " FROM projects WHERE id IN ({ids}) ORDER BY id"
+    ),
+    "members": (
+        "SELECT m.project_id, pr.name AS project, m.user_id, p.display_name AS name, p.username,"
+        " m.role, m.added_at, m.removed_at FROM memberships m"
+        " JOIN projects pr ON pr.id = m.project_id JOIN people p ON p.user_id = m.user_id"
+        " WHERE m.project_id IN ({ids}) ORDER BY m.project_id, m.role DESC, m.id"
+    ),
+    "checkins": (
+        "SELECT r.project_id, pr.name AS project, r.local_date, r.audience, c.user_id,"
+        " p.display_name AS name, c.status, c.outcome, c.answered_at,"
+        " (SELECT group_concat(a.text, ' / ') FROM answers a WHERE a.checkin_id = c.id"
+        "   AND a.text IS NOT NULL) AS answers,"
+        " (SELECT count(*) FROM attachments f JOIN answers a ON a.id = f.answer_id"
+        "   WHERE a.checkin_id = c.id) AS attachments"
+        " FROM checkins c JOIN rounds r ON r.id = c.round_id"
+        " JOIN projects pr ON pr.id = r.project_id JOIN people p ON p.user_id = c.user_id"
+        " WHERE r.project_id IN ({ids}) ORDER BY r.local_date, r.project_id, c.id"
+    ),
+    "problems": (
+        "SELECT pb.id AS problem_id, pb.project_id, pr.name AS project,"
+        " rp.display_name AS reporter, pb.text, pb.coordination, pb.proposal, pb.created_at,"
+        " pb.deadline, pb.status, pb.assignee, pb.extensions, cl.display_name AS claimed_by,"
+        " pb.claimed_at, rs.display_name AS resolved_by, pb.resolved_at,"
+        " (SELECT count(*) FROM attachments f WHERE f.problem_id = pb.id) AS attachments"
+        " FROM problems pb JOIN projects pr ON pr.id = pb.project_id"
+        " LEFT JOIN people rp ON rp.user_id = pb.reporter_id"
+        " LEFT JOIN people cl ON cl.user_id = pb.claimed_by"
+        " LEFT JOIN people rs ON rs.user_id = pb.resolved_by"
+        " WHERE pb.project_id IN ({ids}) ORDER BY pb.id"
+    ),
+    "history": (
+        "SELECT e.subject_id AS problem_id, e.project_id, pr.name AS project, e.at,"
+        " p.display_name AS who, substr(e.kind, 9) AS event,"
+        " json_extract(e.detail, '$.text') AS text, e.detail"
+        " FROM events e JOIN projects pr ON pr.id = e.project_id"
+        " LEFT JOIN people p ON p.user_id = e.actor_id"
+        " WHERE e.project_id IN ({ids}) AND e.kind LIKE 'problem.%' ORDER BY e.id"
+    ),
+    "contacts": (
+        "SELECT ct.id AS contact_id, ct.project_id, pr.name AS project,"
+        " p.display_name AS leader, ct.held_on, ct.how, ct.text, ct.at,"
+        " (SELECT count(*) FROM attachments f WHERE f.contact_id = ct.id) AS attachments"
+        " FROM contacts ct JOIN projects pr ON pr.id = ct.project_id"
+        " LEFT JOIN people p ON p.user_id = ct.leader_id"
+        " WHERE ct.project_id IN ({ids}) ORDER BY ct.held_on, ct.id"
+    ),
+    "attachments": (
+        "SELECT f.id AS attachment_id, pr.id AS project_id, pr.name AS project,"
+        " CASE WHEN f.answer_id IS NOT NULL THEN 'answer'"
+        "   WHEN f.problem_id IS NOT NULL THEN 'problem' ELSE 'contact' END AS belongs_to,"
+        " coalesce(f.answer_id, f.problem_id, f.contact_id) AS owner_id, f.kind, f.file_name,"
+        " f.file_id, p.display_name AS sent_by, f.at"
+        " FROM attachments f"
+        " LEFT JOIN answers a ON a.id = f.answer_id"
+        " LEFT JOIN checkins c ON c.id = a.checkin_id"
+        " LEFT JOIN rounds r ON r.id = c.round_id"
+        " LEFT JOIN problems pb ON pb.id = f.problem_id"
+        " LEFT JOIN contacts ct ON ct.id = f.contact_id"
+        " JOIN projects pr ON pr.id = coalesce(r.project_id, pb.project_id, ct.project_id)"
+        " LEFT JOIN people p ON p.user_id = f.user_id"
+        " WHERE pr.id IN ({ids}) ORDER BY f.id"
+    ),
+}
+
+TABLES: tuple[str, ...] = tuple(_QUERIES)
+
+
+def _row(row: aiosqlite.Row) -> Row:
+    values: Row = {}
+    for key in row.keys():  # noqa: SIM118 - sqlite rows iterate values, not keys
+        value = row[key]
+        if key in TIME_COLUMNS:
+            value = opt_from_db(value)
+        elif key in {"local_date", "held_on"} and value is not None:
+            value = date.fromisoformat(value)
+        values[key] = value
+    return values
+
+
+class ExportRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def project_ids(self) -> list[int]:
+        rows = await self._db.fetchall("SELECT id FROM projects ORDER BY id")
+        return [int(row["id"]) for row in rows]
+
+    async def table(self, name: str, project_ids: Sequence[int]) -> tuple[list[str], list[Row]]:
+        """One table of the export, for these projects: its columns and rows."""
+        sql = _QUERIES[name].format(ids=",".join("?" * len(project_ids)) or "NULL")
+        columns, rows = await self._db.fetch_with_columns(sql, list(project_ids))
+        return columns, [_row(row) for row in rows]

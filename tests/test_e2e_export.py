@@ -1,0 +1,121 @@
+"""End to end: /export as an XLSX workbook and as CSV files, for admins and leaders only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+from openpyxl import load_workbook
+
+from tests.conftest import ADMIN, Harness
+from tests.e2e_helpers import invite_and_join, project_with, run_jobs
+from tests.fakebot import FakeUser
+from tests.test_e2e_ledger import LEADER, SECRETARY
+
+OTHER_LEADER = FakeUser(3002, "Chen Jing", "chenjing", "en")
+SLOT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
+
+
+async def _history(bot: Harness) -> None:
+    """A round answered with a photo, a problem extended and claimed solved, a contact."""
+    await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
+    await project_with(bot, "North Road", [])
+    await invite_and_join(bot, 1, "leader", LEADER)
+    await invite_and_join(bot, 2, "leader", OTHER_LEADER)
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    await bot.api.send_media(SECRETARY, "photo", caption="North pit finished")
+    await bot.send(SECRETARY, "/newproblem 1 Power line blocks the excavation")
+    await bot.send(SECRETARY, "The power bureau must move it")
+    await bot.send(SECRETARY, "Dig the south section first")
+    await bot.send(LEADER, "/extend 1 2d waiting for the bureau")
+    await bot.send(SECRETARY, "/resolve 1 Line moved")
+    contact = await bot.send(LEADER, "/contact 1")
+    await bot.press(LEADER, contact, "ct:v:1")
+    await bot.send(LEADER, "Visited the site with the bureau")
+    bot.clock.set(SLOT + timedelta(hours=16))
+    await run_jobs(bot)
+
+
+def _upload(bot: Harness) -> bytes:
+    return bot.api.uploads[-1].data
+
+
+async def test_the_workbook_has_every_table_with_local_times(bot: Harness) -> None:
+    await _history(bot)
+    sent = await bot.send(ADMIN, "/export")
+    assert sent.method == "sendDocument"
+    assert bot.api.uploads[-1].filename == "bangban-all-2026-03-03.xlsx"
+    book = load_workbook(io.BytesIO(_upload(bot)))
+    assert book.sheetnames == [
+        "Projects",
+        "People and roles",
+        "Check-ins",
+        "Problems",
+        "Problem history",
+        "Leaders' contacts",
+        "Attachments",
+    ]
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref, sheet.title
+
+    def rows(title: str) -> list[dict[str, object]]:
+        sheet = book[title]
+        values = list(sheet.iter_rows(values_only=True))
+        return [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+
+    assert [r["Project"] for r in rows("Projects")] == ["South Road", "North Road"]
+    checkin = rows("Check-ins")[0]
+    assert checkin["Name"] == "Li Wei" and checkin["Status"] == "answered"
+    assert checkin["Answers"] == "North pit finished" and checkin["Attachments"] == 1
+    assert str(checkin["Answered"]).startswith("2026-03-02 09:")  # Shanghai time, not UTC
+    problem = rows("Problems")[0]
+    assert problem["Status"] == "awaiting confirmation" and problem["Extensions"] == 1
+    assert problem["Coordination needed"] == "The power bureau must move it"
+    assert problem["Proposed solution"] == "Dig the south section first"
+    assert problem["Reported solved by"] == "Li Wei"
+    events = [r["Event"] for r in rows("Problem history")]
+    assert events[:3] == ["reported", "coordination needed", "proposed solution"]
+    assert "extended" in events and "reported solved" in events
+    extended = next(r for r in rows("Problem history") if r["Event"] == "extended")
+    assert extended["Text"] == "waiting for the bureau"
+    contact = rows("Leaders' contacts")[0]
+    assert (contact["Leader"], contact["How"]) == ("Zhang San", "visit")
+    attachment = rows("Attachments")[0]
+    assert attachment["Belongs to"] == "answer" and attachment["Kind"] == "photo"
+    assert str(attachment["Telegram file id"]).startswith("F")
+
+
+async def test_csv_in_a_zip_opens_in_excel_and_leaders_see_only_their_projects(
+    bot: Harness,
+) -> None:
+    await _history(bot)
+    await bot.send(LEADER, "/export csv")
+    assert bot.api.uploads[-1].filename == "bangban-mine-2026-03-03.zip"
+    with zipfile.ZipFile(io.BytesIO(_upload(bot))) as archive:
+        names = archive.namelist()
+        assert "Check-ins.csv" in names and len(names) == 7
+        raw = archive.read("Projects.csv")
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs for Chinese
+    projects = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert projects[0][:2] == ["Project id", "Project"]
+    assert [row[1] for row in projects[1:]] == ["South Road"]  # not North Road
+
+    await bot.send(ADMIN, "/language zh")
+    await bot.send(ADMIN, "/export csv 1")
+    with zipfile.ZipFile(io.BytesIO(_upload(bot))) as archive:
+        text = archive.read("问题台帐.csv").decode("utf-8-sig")
+    assert "待确认销号" in text and "拟解决办法" in text
+
+
+async def test_export_is_refused_to_secretaries_and_other_leaders(bot: Harness) -> None:
+    await _history(bot)
+    uploads = len(bot.api.uploads)
+    for user, command in ((SECRETARY, "/export"), (SECRETARY, "/export 1")):
+        reply = (await bot.send(user, command)).params["text"]
+        assert "nothing to export" in reply or "Only admins and the chief leaders" in reply
+    refused = (await bot.send(OTHER_LEADER, "/export 1")).params["text"]
+    assert "Only admins and the chief leaders in charge of project 1" in refused
+    assert len(bot.api.uploads) == uploads
