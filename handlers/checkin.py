@@ -157,6 +157,7 @@ async def workday(call: Call) -> None:
 
 
 async def _holidays(call: Call, year: int) -> tuple[str, list[str]]:
+    year = parse_year(str(year))  # a page button's year is checked like a typed one
     covered, entries = await call.services.schedules.calendar_entries(year)
     coverage = call.t("holidays.covered" if covered else "holidays.not_covered")
     lines = [

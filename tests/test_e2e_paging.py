@@ -87,3 +87,6 @@ async def test_page_buttons_check_the_presser(bot: Harness) -> None:
     refused = await bot.press(STRANGER, first, nxt)
     assert "Only admins" in refused.params["text"]
     assert "out of date" in (await bot.press(ADMIN, first, "pg:nope:1:1")).params["text"]
+    # A forged page of a year the calendar cannot hold is refused like a typed one.
+    forged = await bot.press(ADMIN, first, "pg:holidays:0:0")
+    assert "2000" in forged.params["text"] and "2100" in forged.params["text"]
