@@ -135,6 +135,7 @@ async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context.application)
     await services.rounds.tick()
     await services.escalation.tick()
+    await services.digest.tick()
     await _deliver(services)
 
 
@@ -247,6 +248,7 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
     # Catch up on slots and escalations that fell due while the bot was down.
     await services.rounds.tick()
     await services.escalation.tick()
+    await services.digest.tick()
     await application.start()
     await schedule_jobs(application)
     assert application.updater is not None

@@ -54,6 +54,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("contact", ("leader",)),
     Command("answers", ("leader", "admin")),
     Command("export", ("leader", "admin")),
+    Command("report", ("leader", "admin")),
     Command("newproblem", ("secretary", "leader", "admin")),
     Command("problems", ("secretary", "leader", "admin")),
     Command("problem", ("secretary", "leader", "admin")),

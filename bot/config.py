@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.digest import DigestSlot, parse_digest_schedule
 from bot.parsing import duration
 from bot.quiet import QuietHours, parse_quiet_hours
 
@@ -37,6 +38,12 @@ def _admin_ids(value: object) -> object:
 def _quiet_hours(value: object) -> object:
     if isinstance(value, str):
         return parse_quiet_hours(value)
+    return value
+
+
+def _digest_schedule(value: object) -> object:
+    if isinstance(value, str):
+        return parse_digest_schedule(value)
     return value
 
 
@@ -71,6 +78,10 @@ class Settings(BaseSettings):
     quiet_hours: Annotated[QuietHours | None, BeforeValidator(_quiet_hours)] = QuietHours(
         time(22, 0), time(7, 30)
     )
+    digest_schedule: Annotated[DigestSlot | None, BeforeValidator(_digest_schedule)] = DigestSlot(
+        0, time(9, 0)
+    )
+    notice_approval: bool = True
 
     @field_validator("default_timezone")
     @classmethod

@@ -14,6 +14,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.contacts import ContactService
 from bot.conversation import Conversation
+from bot.digest import DigestService
 from bot.export import ExportService
 from bot.ledger.cards import CardRenderer
 from bot.ledger.decisions import Decisions
@@ -47,6 +48,7 @@ class Services:
     contacts: ContactService
     summaries: SummaryService
     exports: ExportService
+    digest: DigestService
     ledger: LedgerService
     decisions: Decisions
     presses: CardPresses
@@ -135,6 +137,14 @@ def build_services(
         contacts=contacts,
         summaries=summaries,
         exports=ExportService(repos, registry, projects, clock),
+        digest=DigestService(
+            repos,
+            registry,
+            projects,
+            clock,
+            schedule=settings.digest_schedule,
+            approval=settings.notice_approval,
+        ),
         ledger=ledger,
         decisions=decisions,
         presses=CardPresses(repos, ledger, decisions, inputs, conversation, clock),

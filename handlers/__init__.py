@@ -19,6 +19,7 @@ from handlers import (
     admin,
     checkin,
     contact,
+    digest,
     errors,
     export,
     files,
@@ -72,6 +73,7 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("summary", summaries.summary),
     ("answers", summaries.answers),
     ("export", export.export),
+    ("report", digest.report),
     ("holiday", checkin.holiday),
     ("workday", checkin.workday),
     ("holidays", checkin.holidays),
@@ -106,6 +108,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(contact.button, pattern=r"^ct:"))
     application.add_handler(CallbackQueryHandler(summaries.full_answers, pattern=r"^ans:"))
     application.add_handler(CallbackQueryHandler(summaries.answers_page, pattern=r"^aw:"))
+    application.add_handler(CallbackQueryHandler(digest.notice_button, pattern=r"^nt:"))
     listings = {
         "members": admin.MEMBERS,
         "status": checkin.STATUS,

@@ -9,6 +9,7 @@ from storage.attachments import AttachmentRepo
 from storage.checkins import CheckinRepo
 from storage.contacts import ContactRepo
 from storage.db import Database
+from storage.digests import DigestRepo
 from storage.escalations import EscalationRepo
 from storage.events import EventRepo
 from storage.exports import ExportRepo
@@ -49,3 +50,4 @@ class Repositories:
         self.contacts = ContactRepo(db, access)
         self.summaries = SummaryRepo(db, access)
         self.exports = ExportRepo(db)
+        self.digests = DigestRepo(db, access)

@@ -1,0 +1,345 @@
+"""The weekly dispatch digest (每周调度) and its notice (通报).
+
+At ``DIGEST_SCHEDULE`` (default Monday 09:00, in ``DEFAULT_TIMEZONE``) the past ISO week is
+summed up per project — reporting rate, who missed and how often, problems new, crossed off,
+overdue and extended, the oldest overdue one, the leaders' contacts — and ranked. The digest
+goes to each leadership group and to the admins, once per week. The notice is the part that
+names people: it goes to the admins as a draft (Publish / Discard) unless ``NOTICE_APPROVAL``
+is off; what publishing posts is fixed when the draft is made.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.errors import UsageError, UserError, refusal
+from bot.i18n import duration_text, t
+from bot.parsing import parse_project_id
+from bot.projects import ProjectService
+from bot.registry import Registry
+from bot.replies import PressResult, Reply, shorten
+from storage.access import ADMIN, LEAD, Denied, Need
+from storage.digests import ProjectWeek
+from storage.outbox import OutgoingButton, OutgoingMessage
+from storage.repos import Repositories
+
+log = logging.getLogger(__name__)
+
+PART_CHARS = 3500
+WEEK = re.compile(r"^([0-9]{4})-?W([0-9]{1,2})$", re.IGNORECASE)
+CALLBACK = re.compile(r"^nt:(pub|del):([0-9]{1,12})$")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSlot:
+    weekday: int  # 0 = Monday
+    at: time
+
+
+def parse_digest_schedule(raw: str) -> DigestSlot | None:
+    """``mon 09:00`` or ``off``."""
+    text = raw.strip().lower()
+    if text in {"off", ""}:
+        return None
+    match = re.match(r"^(mon|tue|wed|thu|fri|sat|sun)\s+([01]?[0-9]|2[0-3]):([0-5][0-9])$", text)
+    if match is None:
+        raise ValueError("must be a weekday and a time, e.g. mon 09:00, or off")
+    return DigestSlot(DAYS.index(match[1]), time(int(match[2]), int(match[3])))
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    key: str  # 2026-W47
+    first: date  # Monday
+    last: date  # Sunday
+    start: datetime  # UTC
+    end: datetime  # UTC, exclusive
+
+
+def period_of(day: date, zone: str) -> Period:
+    """The ISO week ``day`` falls in, in ``zone``."""
+    year, week, weekday = day.isocalendar()
+    first = day - timedelta(days=weekday - 1)
+    last = first + timedelta(days=6)
+    tz = ZoneInfo(zone)
+    start = datetime.combine(first, time(0, 0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(0, 0), tzinfo=tz).astimezone(UTC)
+    return Period(f"{year}-W{week:02d}", first, last, start, end)
+
+
+class DigestService:
+    def __init__(
+        self,
+        repos: Repositories,
+        registry: Registry,
+        projects: ProjectService,
+        clock: Clock,
+        *,
+        schedule: DigestSlot | None,
+        approval: bool,
+    ) -> None:
+        self._repos = repos
+        self._registry = registry
+        self._projects = projects
+        self._clock = clock
+        self._schedule = schedule
+        self._approval = approval
+
+    # --- the weekly run -----------------------------------------------------------------------
+
+    async def tick(self) -> bool:
+        """Send last week's digest (and notice) if its time has come and it has not gone."""
+        if self._schedule is None:
+            return False
+        zone = self._projects.default_timezone
+        now = self._clock.now()
+        local = now.astimezone(ZoneInfo(zone))
+        this_week = period_of(local.date(), zone)
+        slot_day = this_week.first + timedelta(days=self._schedule.weekday)
+        slot = datetime.combine(slot_day, self._schedule.at, tzinfo=ZoneInfo(zone))
+        if now < slot:
+            return False
+        period = period_of(this_week.first - timedelta(days=1), zone)
+        if await self._repos.digests.sent(period.key):
+            return False
+        weeks = await self._repos.digests.week(
+            period.first, period.last, period.start, period.end, None
+        )
+        messages, notice, drafts = await self._messages(period, weeks) if weeks else ([], [], [])
+        notice_id = await self._repos.digests.record(period.key, messages, notice, drafts, now)
+        log.info("weekly digest %s queued (notice %s)", period.key, notice_id)
+        return True
+
+    async def _messages(
+        self, period: Period, weeks: list[ProjectWeek]
+    ) -> tuple[list[OutgoingMessage], list[OutgoingMessage], list[OutgoingMessage]]:
+        messages: list[OutgoingMessage] = []
+        notice: list[OutgoingMessage] = []
+        groups = await self._repos.groups.for_projects([w.project_id for w in weeks])
+        audiences: dict[tuple[int, int | None], tuple[str, list[ProjectWeek]]] = {}
+        for week in weeks:
+            group = groups.get(week.project_id)
+            if group is None:
+                continue
+            lang = group.language or self._registry.default_language
+            audiences.setdefault((group.chat_id, group.thread_id), (lang, []))[1].append(week)
+        for (chat_id, thread_id), (lang, scope) in audiences.items():
+            for number, text in enumerate(self.digest_parts(period, scope, lang), start=1):
+                key = f"digest:{period.key}:{chat_id}:{thread_id or 0}:{number}"
+                messages.append(OutgoingMessage(key, chat_id, text, thread_id=thread_id))
+            named = self.notice_text(period, scope, lang)
+            if named:
+                key = f"notice:{period.key}:{chat_id}:{thread_id or 0}"
+                notice.append(OutgoingMessage(key, chat_id, named, thread_id=thread_id))
+        drafts: list[OutgoingMessage] = []
+        for admin_id in await self._repos.admins.ids():
+            lang = await self._registry.language_of(admin_id)
+            for number, text in enumerate(self.digest_parts(period, weeks, lang), start=1):
+                key = f"digest:{period.key}:{admin_id}:0:{number}"
+                messages.append(OutgoingMessage(key, admin_id, text, user_id=admin_id))
+            if notice and self._approval:
+                draft = t(lang, "notice.draft", count=len(notice)) + "\n\n" + notice[0].text
+                buttons = (
+                    (
+                        OutgoingButton(t(lang, "button.publish"), "nt:pub:{notice}"),
+                        OutgoingButton(t(lang, "button.discard"), "nt:del:{notice}"),
+                    ),
+                )
+                drafts.append(
+                    OutgoingMessage(
+                        f"notice-draft:{{notice}}:{admin_id}",
+                        admin_id,
+                        shorten(draft, 4000),
+                        user_id=admin_id,
+                        buttons=buttons,
+                    )
+                )
+        return messages, notice, drafts
+
+    # --- rendering ----------------------------------------------------------------------------
+
+    def digest_parts(self, period: Period, weeks: list[ProjectWeek], lang: str) -> list[str]:
+        """The digest, in parts that each fit one message."""
+        lines = [t(lang, "digest.title", first=period.first, last=period.last, week=period.key)]
+        now = self._clock.now()
+        for week in weeks:
+            rate = f"{week.rate:.0%}" if week.rate is not None else "–"
+            lines.append(t(lang, "digest.project", id=week.project_id, project=week.name))
+            lines.append(
+                t(
+                    lang,
+                    "digest.reporting",
+                    answered=week.answered,
+                    expected=week.expected,
+                    rate=rate,
+                )
+            )
+            if week.missed:
+                names = t(lang, "digest.joiner").join(
+                    t(lang, "digest.missed_name", who=who, times=times)
+                    for who, times in sorted(week.missed.items(), key=lambda item: -item[1])
+                )
+                lines.append(t(lang, "digest.missed", names=names))
+            if week.contacts_expected:
+                lines.append(
+                    t(
+                        lang,
+                        "digest.contacts",
+                        done=week.contacts,
+                        expected=week.contacts_expected,
+                    )
+                )
+            lines.append(
+                t(
+                    lang,
+                    "digest.problems",
+                    new=week.new,
+                    resolved=week.resolved,
+                    overdue=week.overdue,
+                    extensions=week.extensions,
+                    extended=len(week.extended),
+                )
+            )
+            if week.oldest_overdue is not None:
+                problem_id, text, deadline = week.oldest_overdue
+                lines.append(
+                    t(
+                        lang,
+                        "digest.oldest",
+                        id=problem_id,
+                        text=shorten(text, 60),
+                        age=duration_text(timedelta(days=max((now - deadline).days, 1)), lang),
+                        leaders=t(lang, "digest.joiner").join(week.leaders) or "–",
+                    )
+                )
+        if len(weeks) > 1:
+            lines += self._rankings(weeks, lang)
+        return _parts(lines)
+
+    @staticmethod
+    def _rankings(weeks: list[ProjectWeek], lang: str) -> list[str]:
+        by_rate = sorted(weeks, key=lambda w: (-(w.rate if w.rate is not None else -1), w.name))
+        by_overdue = sorted(weeks, key=lambda w: (-w.overdue, w.name))
+        joiner = t(lang, "digest.joiner")
+        rates = joiner.join(
+            f"{n}. {w.name} {w.rate:.0%}" if w.rate is not None else f"{n}. {w.name} –"
+            for n, w in enumerate(by_rate, start=1)
+        )
+        overdue = joiner.join(
+            f"{n}. {w.name} {w.overdue}" for n, w in enumerate(by_overdue, start=1)
+        )
+        return [
+            t(lang, "digest.rank_rate", ranking=rates),
+            t(lang, "digest.rank_overdue", ranking=overdue),
+        ]
+
+    def notice_text(self, period: Period, weeks: list[ProjectWeek], lang: str) -> str:
+        """The notice (通报): who missed, which problems are overdue, which leaders made no
+        contact — named. Empty when there is no one to name."""
+        joiner = t(lang, "digest.joiner")
+        missed = [
+            t(lang, "notice.missed_name", who=who, project=w.name, times=times)
+            for w in weeks
+            for who, times in w.missed.items()
+        ]
+        overdue = [
+            t(
+                lang,
+                "notice.overdue_item",
+                project=w.name,
+                id=w.oldest_overdue[0],
+                text=shorten(w.oldest_overdue[1], 60),
+                count=w.overdue,
+                leaders=joiner.join(w.leaders) or "–",
+            )
+            for w in weeks
+            if w.oldest_overdue is not None
+        ]
+        contacts = [
+            t(lang, "notice.contact_name", who=who, project=w.name)
+            for w in weeks
+            for who in w.contact_missed
+        ]
+        if not (missed or overdue or contacts):
+            return ""
+        lines = [t(lang, "notice.title", first=period.first, last=period.last)]
+        if missed:
+            lines.append(t(lang, "notice.missed", names=joiner.join(missed)))
+        if overdue:
+            lines.append(t(lang, "notice.overdue", items=joiner.join(overdue)))
+        if contacts:
+            lines.append(t(lang, "notice.contacts", names=joiner.join(contacts)))
+        lines.append(t(lang, "notice.closing"))
+        return shorten("\n".join(lines), 4000)
+
+    # --- on demand and decisions ---------------------------------------------------------------
+
+    async def report(self, user_id: int, args: list[str], lang: str) -> list[str]:
+        """``/report [project id] [week]``: the digest now, for one project or all the asker
+        may see; nothing is published."""
+        if len(args) > 2:
+            raise UsageError("report")
+        zone = self._projects.default_timezone
+        period = period_of(self._clock.now().astimezone(ZoneInfo(zone)).date(), zone)
+        project_ids: list[int] | None = None
+        for arg in args:
+            match = WEEK.match(arg.strip())
+            if match is not None:
+                try:
+                    monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+                except ValueError:
+                    raise UsageError("report") from None
+                period = period_of(monday, zone)
+            else:
+                project = await self._projects.project(parse_project_id(arg))
+                if not await self._registry.roles_on(user_id, project.id) & LEAD:
+                    raise UserError("report.not_allowed", id=project.id)
+                project_ids = [project.id]
+        if project_ids is None and not await self._registry.is_admin(user_id):
+            mine = await self._repos.members.of_user(user_id)
+            project_ids = sorted({m.project_id for m in mine if m.role == "leader"})
+            if not project_ids:
+                raise UserError("report.nothing")
+        weeks = await self._repos.digests.week(
+            period.first, period.last, period.start, period.end, project_ids
+        )
+        return self.digest_parts(period, weeks, lang)
+
+    async def press(self, user_id: int, data: str, lang: str) -> PressResult:
+        """Publish or Discard under a draft notice (admins)."""
+        match = CALLBACK.match(data)
+        if match is None:
+            raise UserError("error.stale_button")
+        publish, notice_id = match[1] == "pub", int(match[2])
+        try:
+            decided = await self._repos.digests.decide(
+                Need(user_id, ADMIN), notice_id, publish, self._clock.now()
+            )
+        except Denied as exc:
+            raise refusal(exc) from None
+        notice = await self._repos.digests.notice(notice_id)
+        if notice is None:
+            raise UserError("error.stale_button")
+        if not decided:
+            return PressResult(alert=t(lang, f"notice.already_{notice.status}"), show_alert=True)
+        key = "notice.published" if publish else "notice.discarded"
+        shown = t(lang, key) + "\n\n" + (notice.payload[0].text if notice.payload else "")
+        return PressResult(alert=t(lang, key), edit=Reply(shorten(shown, 4000)))
+
+
+def _parts(lines: list[str]) -> list[str]:
+    parts: list[str] = []
+    current = ""
+    for line in lines:
+        if current and len(current) + 1 + len(line) > PART_CHARS:
+            parts.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    parts.append(current)
+    return parts

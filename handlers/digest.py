@@ -1,0 +1,23 @@
+"""The weekly digest on demand (/report) and the Publish / Discard buttons of a draft notice."""
+
+from __future__ import annotations
+
+from handlers.checkin import apply_press
+from handlers.common import Call, guarded, kick_outbox
+
+
+@guarded(private=True)
+async def report(call: Call) -> None:
+    """/report [project id] [week, e.g. 2026-W47]"""
+    for part in await call.services.digest.report(call.user.id, call.args, call.lang):
+        await call.reply(part)
+
+
+@guarded(private=True)
+async def notice_button(call: Call) -> None:
+    """nt:pub:<notice id> or nt:del:<notice id>, under a draft notice (admins)."""
+    query = call.update.callback_query
+    assert query is not None
+    result = await call.services.digest.press(call.user.id, query.data or "", call.lang)
+    await apply_press(call, result)
+    kick_outbox(call.context)  # a published notice goes out now

@@ -1,0 +1,150 @@
+"""The weekly dispatch digest (每周调度) and its notice (通报), from a known week."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.digest import parse_digest_schedule, period_of
+from tests.conftest import ADMIN, Harness, start_harness, stop_harness
+from tests.e2e_helpers import invite_and_join, project_with, run_jobs
+from tests.fakebot import ApiCall, FakeBotAPI, FakeClock, FakeGroup, FakeUser, buttons_of
+from tests.test_e2e_ledger import LEADER, SECRETARY
+
+S2 = FakeUser(2002, "Zhao Min", "zhaomin", "en")
+S3 = FakeUser(2003, "Sun Li", "sunli", "en")
+GROUP = FakeGroup(-100555, "County leadership group")
+MONDAY = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai, week 2026-W10
+NEXT_MONDAY = MONDAY + timedelta(days=7)
+
+
+def test_periods_are_iso_weeks_in_the_zone() -> None:
+    period = period_of(datetime(2026, 3, 8).date(), "Asia/Shanghai")
+    assert (period.key, str(period.first), str(period.last)) == (
+        "2026-W10",
+        "2026-03-02",
+        "2026-03-08",
+    )
+    assert period.start == datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
+    assert parse_digest_schedule("off") is None
+    assert parse_digest_schedule("fri 17:30") is not None
+
+
+async def _week(bot: Harness) -> None:
+    """South Road: Li Wei answers every day, Zhao Min misses Tuesday and Thursday; a problem
+    extended twice stays open past its deadline. North Road: Sun Li answers; a problem is
+    crossed off."""
+    await project_with(bot, "South Road", [SECRETARY, S2], "daily 09:00")
+    await project_with(bot, "North Road", [S3], "daily 09:00")
+    await invite_and_join(bot, 1, "leader", LEADER)
+    await bot.send(ADMIN, "/setgroup", group=GROUP)
+    for day in range(7):
+        bot.clock.set(MONDAY + timedelta(days=day))
+        await run_jobs(bot)
+        await bot.send(SECRETARY, f"Day {day + 1} done")
+        await bot.send(S3, "On track")
+        if day not in (1, 3):
+            await bot.send(S2, "Fine")
+        if day == 0:
+            await bot.send(SECRETARY, "/newproblem 1 Power line blocks the excavation")
+            await bot.send(S3, "/newproblem 2 Permit missing")
+            await bot.send(ADMIN, "/resolve 2 Permit issued")
+        if day in (2, 4):
+            await bot.send(LEADER, f"/extend 1 1d bureau delayed (day {day})")
+    bot.clock.set(NEXT_MONDAY - timedelta(hours=1))  # Monday 08:00: not yet
+    await run_jobs(bot)
+    assert not await bot.services.digest.tick()
+
+
+def _digests(bot: Harness, chat_id: int) -> list[ApiCall]:
+    markers = ("Weekly dispatch", "每周调度")
+    return [c for c in bot.api.sent_to(chat_id) if any(m in c.params["text"] for m in markers)]
+
+
+def _notices(bot: Harness, chat_id: int) -> list[ApiCall]:
+    return [c for c in bot.api.sent_to(chat_id) if "重大项目帮办情况的通报" in c.params["text"]]
+
+
+async def test_the_digest_names_figures_and_waits_for_publish(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "b.db"
+    bot = await start_harness(api, clock, path)
+    try:
+        await _week(bot)
+        clock.set(NEXT_MONDAY)
+        assert await bot.services.digest.tick()
+        await bot.services.outbox.drain()
+        admin = _digests(bot, ADMIN.id)
+        assert len(admin) == 1
+        text = admin[0].params["text"]
+        assert "2026-W10: 2026-03-02 – 2026-03-08" in text
+        assert "【1 South Road】\nProgress reports on time: 12/14 (86%)" in text
+        assert "Missed: Zhao Min (@zhaomin) ×2" in text
+        assert "Problems: 1 new, 0 crossed off, 1 overdue, 2 extensions of 1" in text
+        assert "Longest overdue: #1 “Power line blocks the excavation”" in text
+        assert "chief leader in charge: Zhang San" in text
+        assert "【2 North Road】\nProgress reports on time: 7/7 (100%)" in text
+        assert "Problems: 1 new, 1 crossed off, 0 overdue" in text
+        assert "Ranking by reporting rate: 1. North Road 100%; 2. South Road 86%" in text
+        group = _digests(bot, GROUP.id)
+        assert len(group) == 1 and "按时报送 12/14（86%）" in group[0].params["text"]
+        # The notice names people: a draft for the admins, nothing in the group yet.
+        assert _notices(bot, GROUP.id) == []
+        draft = next(c for c in bot.api.sent_to(ADMIN.id) if "Draft notice" in c.params["text"])
+        assert "Zhao Min (@zhaomin)（South Road，2 次）" in draft.params["text"]
+        assert [d for _, d in buttons_of(draft)] == ["nt:pub:1", "nt:del:1"]
+        refused = await bot.press(LEADER, draft, "nt:pub:1")
+        assert "Only admins" in refused.params["text"]
+        assert _notices(bot, GROUP.id) == []
+    finally:
+        await stop_harness(bot)
+    bot = await start_harness(api, clock, path)  # a restart sends nothing again
+    try:
+        assert not await bot.services.digest.tick()
+        await bot.services.outbox.drain()
+        assert len(_digests(bot, ADMIN.id)) == 1
+        published = await bot.press(ADMIN, draft, "nt:pub:1")
+        assert "Notice published" in published.params["text"]
+        again = await bot.press(ADMIN, draft, "nt:del:1")
+        assert "already published" in again.params["text"]
+        await bot.services.outbox.drain()
+        notices = _notices(bot, GROUP.id)
+        assert len(notices) == 1
+        assert (
+            "未按时报送进展的首办秘书：Zhao Min (@zhaomin)（South Road，2 次）"
+            in (notices[0].params["text"])
+        )
+        assert "逾期未办结的问题：South Road 1 个" in notices[0].params["text"]
+    finally:
+        await stop_harness(bot)
+
+
+async def test_without_approval_the_notice_goes_out_with_the_digest(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
+    bot = await start_harness(api, clock, tmp_path / "b.db", notice_approval=False)
+    try:
+        await _week(bot)
+        clock.set(NEXT_MONDAY)
+        assert await bot.services.digest.tick()
+        await bot.services.outbox.drain()
+        assert len(_notices(bot, GROUP.id)) == 1
+        assert not [c for c in bot.api.sent_to(ADMIN.id) if "Draft notice" in c.params["text"]]
+    finally:
+        await stop_harness(bot)
+
+
+async def test_report_on_demand_publishes_nothing(bot: Harness) -> None:
+    await _week(bot)
+    bot.clock.set(NEXT_MONDAY - timedelta(hours=2))
+    mine = (await bot.send(LEADER, "/report 2026-W10")).params["text"]
+    assert "South Road" in mine and "North Road" not in mine
+    one = (await bot.send(ADMIN, "/report 2 2026-W10")).params["text"]
+    assert "North Road" in one and "South Road" not in one
+    refused = (await bot.send(LEADER, "/report 2")).params["text"]
+    assert "Only admins and the chief leaders in charge of project 2" in refused
+    assert "no report for you" in (await bot.send(SECRETARY, "/report")).params["text"]
+    assert "Usage" in (await bot.send(ADMIN, "/report 2026-W99")).params["text"]
+    await bot.services.outbox.drain()
+    assert _digests(bot, GROUP.id) == [] and _notices(bot, GROUP.id) == []
