@@ -55,6 +55,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("answers", ("leader", "admin")),
     Command("export", ("leader", "admin")),
     Command("report", ("leader", "admin")),
+    Command("chart", ("leader", "admin")),
+    Command("board", ("leader", "admin")),
     Command("newproblem", ("secretary", "leader", "admin")),
     Command("problems", ("secretary", "leader", "admin")),
     Command("problem", ("secretary", "leader", "admin")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.board import BoardService
 from bot.checkins.answers import AnswerService
 from bot.checkins.prompts import PromptRenderer
 from bot.checkins.rounds import RoundService
@@ -48,6 +49,7 @@ class Services:
     contacts: ContactService
     summaries: SummaryService
     exports: ExportService
+    board: BoardService
     digest: DigestService
     ledger: LedgerService
     decisions: Decisions
@@ -137,6 +139,7 @@ def build_services(
         contacts=contacts,
         summaries=summaries,
         exports=ExportService(repos, registry, projects, clock),
+        board=BoardService(repos, registry, projects, clock),
         digest=DigestService(
             repos,
             registry,

@@ -17,6 +17,7 @@ from telegram.ext import (
 
 from handlers import (
     admin,
+    board,
     checkin,
     contact,
     digest,
@@ -74,6 +75,8 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("answers", summaries.answers),
     ("export", export.export),
     ("report", digest.report),
+    ("chart", board.chart),
+    ("board", board.board),
     ("holiday", checkin.holiday),
     ("workday", checkin.workday),
     ("holidays", checkin.holidays),

@@ -142,6 +142,35 @@ class DigestRepo:
                 week.leaders.append(row["display_name"])
         return list(weeks.values())
 
+    async def open_at(self, moment: datetime, project_ids: Sequence[int] | None) -> int:
+        """Problems reported before ``moment`` and not crossed off by then."""
+        ids = list(project_ids) if project_ids is not None else []
+        row = await self._db.fetchone(
+            "SELECT count(*) AS n FROM problems WHERE created_at < ?"
+            " AND (resolved_at IS NULL OR resolved_at >= ?)" + _in("project_id", project_ids),
+            [to_db(moment), to_db(moment), *ids],
+        )
+        return int(row["n"]) if row else 0
+
+    async def resolutions(
+        self, start: datetime, end: datetime, project_ids: Sequence[int] | None
+    ) -> dict[int, list[tuple[datetime, datetime, datetime]]]:
+        """Problems crossed off between ``start`` and ``end``, by project: (reported,
+        crossed off, deadline)."""
+        ids = list(project_ids) if project_ids is not None else []
+        rows = await self._db.fetchall(
+            "SELECT project_id, created_at, resolved_at, deadline FROM problems"
+            " WHERE status = 'resolved' AND resolved_at >= ? AND resolved_at < ?"
+            + _in("project_id", project_ids),
+            [to_db(start), to_db(end), *ids],
+        )
+        found: dict[int, list[tuple[datetime, datetime, datetime]]] = {}
+        for row in rows:
+            found.setdefault(row["project_id"], []).append(
+                (from_db(row["created_at"]), from_db(row["resolved_at"]), from_db(row["deadline"]))
+            )
+        return found
+
     async def sent(self, period: str) -> bool:
         row = await self._db.fetchone("SELECT 1 FROM digests WHERE period = ?", (period,))
         return row is not None

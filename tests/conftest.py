@@ -60,7 +60,7 @@ def make_settings(api: FakeBotAPI, path: Path, **overrides: Any) -> Settings:
 
 
 # What a reply to a command may be: a message, or a file (an export).
-REPLY_METHODS = frozenset({"sendMessage", "sendDocument"})
+REPLY_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto"})
 
 
 @dataclass

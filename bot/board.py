@@ -1,0 +1,156 @@
+"""Pictures for leaders: /chart (weekly reporting rate and problems) and /board, the quarterly
+public comparison of projects (一季度一公开，比进展). Admins and leaders only."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.charts import ChartLabels, WeekPoint, progress_chart, ranking_chart
+from bot.clock import Clock, local_date
+from bot.digest import period_of
+from bot.errors import UsageError, UserError
+from bot.i18n import t
+from bot.parsing import parse_date, parse_project_id
+from bot.projects import ProjectService
+from bot.registry import Registry
+from storage.access import LEAD
+from storage.repos import Repositories
+
+DEFAULT_WEEKS = 8
+MAX_WEEKS = 52
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    text: str
+    png: bytes
+
+
+class BoardService:
+    def __init__(
+        self, repos: Repositories, registry: Registry, projects: ProjectService, clock: Clock
+    ) -> None:
+        self._repos = repos
+        self._registry = registry
+        self._projects = projects
+        self._clock = clock
+
+    async def scope(self, user_id: int, project_arg: str | None) -> tuple[list[int] | None, str]:
+        """The projects this person may see figures of (None: all, for admins), and a name."""
+        if project_arg is not None:
+            project = await self._projects.project(parse_project_id(project_arg))
+            if not await self._registry.roles_on(user_id, project.id) & LEAD:
+                raise UserError("report.not_allowed", id=project.id)
+            return [project.id], f"{project.id} {project.name}"
+        if await self._registry.is_admin(user_id):
+            return None, ""
+        mine = await self._repos.members.of_user(user_id)
+        led = sorted({m.project_id for m in mine if m.role == "leader"})
+        if not led:
+            raise UserError("report.nothing")
+        return led, ""
+
+    async def chart(self, user_id: int, args: list[str], lang: str) -> Picture:
+        """``/chart [project id] [weeks]``: the last weeks, this one included."""
+        if len(args) > 2:
+            raise UsageError("chart")
+        weeks, project_arg = DEFAULT_WEEKS, None
+        for arg in args:
+            if arg.lower().endswith(("w", "周")) and arg[:-1].isascii() and arg[:-1].isdigit():
+                weeks = int(arg[:-1])
+            else:
+                project_arg = arg
+        if not 1 <= weeks <= MAX_WEEKS:
+            raise UsageError("chart")
+        project_ids, name = await self.scope(user_id, project_arg)
+        zone = self._projects.default_timezone
+        today = local_date(self._clock.now(), zone)
+        points = []
+        for back in range(weeks - 1, -1, -1):
+            period = period_of(today - timedelta(days=7 * back), zone)
+            figures = await self._repos.digests.week(
+                period.first, period.last, period.start, period.end, project_ids
+            )
+            expected = sum(f.expected for f in figures)
+            answered = sum(f.answered for f in figures)
+            points.append(
+                WeekPoint(
+                    period.key.split("-")[1],
+                    answered / expected if expected else None,
+                    sum(f.new for f in figures),
+                    sum(f.resolved for f in figures),
+                    await self._repos.digests.open_at(
+                        min(period.end, self._clock.now()), project_ids
+                    ),
+                )
+            )
+        title = t(lang, "chart.title_project" if name else "chart.title", project=name)
+        labels = ChartLabels(
+            title,
+            t(lang, "chart.rate"),
+            t(lang, "chart.problems"),
+            t(lang, "chart.new"),
+            t(lang, "chart.resolved"),
+            t(lang, "chart.open"),
+        )
+        png = await asyncio.to_thread(progress_chart, points, labels)
+        return Picture(title, png)
+
+    async def board(self, user_id: int, args: list[str], lang: str) -> Picture:
+        """``/board [from] [to]`` (default: this quarter so far): projects ranked by reporting
+        rate, problems crossed off within their deadline, median days to cross off, overdue."""
+        if len(args) > 2:
+            raise UsageError("board")
+        zone = self._projects.default_timezone
+        today = local_date(self._clock.now(), zone)
+        first = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        last = today
+        if args:
+            first = parse_date(args[0], today)
+            last = parse_date(args[1], today) if len(args) > 1 else today
+        if last < first:
+            raise UserError("error.date_order")
+        project_ids, _ = await self.scope(user_id, None)
+        tz = ZoneInfo(zone)
+        start = _midnight(first, tz)
+        end = _midnight(last + timedelta(days=1), tz)
+        figures = await self._repos.digests.week(first, last, start, end, project_ids)
+        resolutions = await self._repos.digests.resolutions(start, end, project_ids)
+        rows = []
+        for f in figures:
+            done = resolutions.get(f.project_id, [])
+            on_time = sum(resolved <= deadline for _, resolved, deadline in done)
+            days = [(resolved - created).total_seconds() / 86400 for created, resolved, _ in done]
+            median = f"{statistics.median(days):.1f}" if days else "–"
+            rows.append((f.rate if f.rate is not None else -1.0, f, on_time, len(done), median))
+        rows.sort(key=lambda row: (-row[0], row[1].overdue, row[1].name))
+        lines = [t(lang, "board.title", first=first, last=last)]
+        for rank, (rate, f, on_time, done_count, median) in enumerate(rows, start=1):
+            lines.append(
+                t(
+                    lang,
+                    "board.line",
+                    rank=rank,
+                    project=f.name,
+                    rate=f"{rate:.0%}" if rate >= 0 else "–",
+                    on_time=on_time,
+                    resolved=done_count,
+                    median=median,
+                    overdue=f.overdue,
+                )
+            )
+        if not rows:
+            lines.append(t(lang, "board.empty"))
+        names = [f.name for _, f, *_ in rows]
+        rates = [max(rate, 0.0) for rate, *_ in rows]
+        title = t(lang, "board.chart_title", first=first, last=last)
+        png = await asyncio.to_thread(ranking_chart, names, rates, title, t(lang, "chart.rate"))
+        return Picture("\n".join(lines), png)
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)

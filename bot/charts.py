@@ -1,0 +1,122 @@
+"""PNG charts for /chart and /board, drawn headless (matplotlib's Agg canvas, no pyplot state)
+in a worker thread. Chinese labels need a CJK font: a system one if there is one, else the
+Noto Sans CJK SC that the ``mplfonts`` package ships (SIL Open Font License 1.1)."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+SYSTEM_CJK = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "Noto Sans SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "PingFang SC",
+)
+BUNDLED = ("fonts", "NotoSansCJKsc-Regular.otf")
+
+
+@functools.cache
+def cjk_font() -> font_manager.FontProperties:
+    """A font that draws Chinese: a system CJK font, else the bundled Noto Sans CJK SC."""
+    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    for name in SYSTEM_CJK:
+        if name in installed:
+            return font_manager.FontProperties(family=name)
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is not None and spec.origin is not None:
+        path = Path(spec.origin).parent.joinpath(*BUNDLED)
+        if path.exists():
+            return font_manager.FontProperties(fname=str(path))
+    raise RuntimeError("no CJK font: install fonts-noto-cjk or the mplfonts package")
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPoint:
+    label: str  # e.g. W47
+    rate: float | None  # reporting rate, 0..1
+    new: int
+    resolved: int
+    open: int  # unresolved at the week's end
+
+
+@dataclass(frozen=True, slots=True)
+class ChartLabels:
+    title: str
+    rate: str
+    problems: str
+    new: str
+    resolved: str
+    open: str
+
+
+def progress_chart(points: Sequence[WeekPoint], labels: ChartLabels) -> bytes:
+    """Weekly reporting rate above, problems new / crossed off / open below."""
+    font = cjk_font()
+    figure = Figure(figsize=(8, 6), dpi=100)
+    FigureCanvasAgg(figure)
+    top, bottom = figure.subplots(2, 1, sharex=True)
+    xs = list(range(len(points)))
+    rates = [p.rate * 100 if p.rate is not None else float("nan") for p in points]
+    top.plot(xs, rates, marker="o", color="#1f6feb")
+    top.set_ylim(0, 105)
+    top.set_ylabel(labels.rate, fontproperties=font)
+    top.grid(alpha=0.3)
+    width = 0.38
+    bottom.bar([x - width / 2 for x in xs], [p.new for p in points], width, label=labels.new)
+    bottom.bar(
+        [x + width / 2 for x in xs], [p.resolved for p in points], width, label=labels.resolved
+    )
+    bottom.plot(xs, [p.open for p in points], marker="s", color="#d1242f", label=labels.open)
+    bottom.set_ylabel(labels.problems, fontproperties=font)
+    bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
+    bottom.legend(prop=font)
+    bottom.grid(alpha=0.3)
+    bottom.set_xticks(xs, [p.label for p in points])
+    figure.suptitle(labels.title, fontproperties=font)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def ranking_chart(names: Sequence[str], rates: Sequence[float], title: str, axis: str) -> bytes:
+    """Projects' reporting rates as horizontal bars, best on top."""
+    font = cjk_font()
+    height = max(3.0, 0.45 * len(names) + 1.5)
+    figure = Figure(figsize=(8, height), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    ys = list(range(len(names)))[::-1]
+    axes.barh(ys, [r * 100 for r in rates], color="#1f6feb")
+    axes.set_yticks(ys, list(names), fontproperties=font)
+    axes.set_xlim(0, 100)
+    axes.set_xlabel(axis, fontproperties=font)
+    axes.set_title(title, fontproperties=font)
+    axes.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    return _png(figure)
+
+
+def text_image(text: str) -> bytes:
+    """One line of text alone (tests compare glyphs with it)."""
+    figure = Figure(figsize=(2, 1), dpi=100)
+    FigureCanvasAgg(figure)
+    figure.text(0.1, 0.4, text, fontproperties=cjk_font(), fontsize=24)
+    return _png(figure)
+
+
+def _png(figure: Figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -1,0 +1,20 @@
+"""/chart and /board: pictures for leaders and admins."""
+
+from __future__ import annotations
+
+from handlers.common import Call, guarded
+
+
+@guarded(private=True)
+async def chart(call: Call) -> None:
+    """/chart [project id] [weeks, e.g. 12w]"""
+    picture = await call.services.board.chart(call.user.id, call.args, call.lang)
+    await call.message.reply_photo(picture.png, caption=picture.text[:1000], do_quote=False)
+
+
+@guarded(private=True)
+async def board(call: Call) -> None:
+    """/board [from] [to]"""
+    picture = await call.services.board.board(call.user.id, call.args, call.lang)
+    await call.reply(picture.text)
+    await call.message.reply_photo(picture.png, do_quote=False)

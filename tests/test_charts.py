@@ -1,0 +1,59 @@
+"""Charts: Chinese drawn as Chinese (not boxes), /chart and /board for leaders and admins."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from PIL import Image, ImageChops
+
+from bot.charts import ChartLabels, WeekPoint, cjk_font, progress_chart, text_image
+from tests.conftest import ADMIN, Harness
+from tests.test_digest import MONDAY, S2, _week
+from tests.test_e2e_ledger import LEADER, SECRETARY
+
+
+def _image(png: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(png)).convert("RGB")
+
+
+def _differs(a: bytes, b: bytes) -> bool:
+    return ImageChops.difference(_image(a), _image(b)).getbbox() is not None
+
+
+def test_chinese_characters_are_drawn_as_themselves() -> None:
+    """A font without Chinese draws every character as the same box (and warns, which fails
+    the run): two different characters must look different, and different from nothing."""
+    assert "DejaVu" not in str(cjk_font().get_name())
+    assert _differs(text_image("报"), text_image("进"))
+    assert _differs(text_image("报送"), text_image(""))
+
+
+def test_the_chart_draws_its_chinese_labels() -> None:
+    points = [WeekPoint("W46", 0.8, 2, 1, 3), WeekPoint("W47", None, 0, 0, 3)]
+    labels = ChartLabels("项目 1 南环路", "按时报送率", "问题", "新增", "销号", "未销号")
+    blank = ChartLabels(" ", " ", " ", " ", " ", " ")
+    drawn = progress_chart(points, labels)
+    assert _image(drawn).size == (800, 600)
+    assert _differs(drawn, progress_chart(points, blank))
+
+
+async def test_chart_and_board_for_leaders_and_admins(bot: Harness) -> None:
+    await _week(bot)
+    bot.clock.set(MONDAY + timedelta(days=7))
+    sent = await bot.send(LEADER, "/chart 1 4w")
+    assert sent.method == "sendPhoto"
+    assert "Project 1 South Road" in sent.params["caption"]
+    assert _image(bot.api.uploads[-1].data).size == (800, 600)
+
+    board = (await bot.send(ADMIN, "/board 2026-03-01 2026-03-08")).params["text"]
+    assert board.index("1. North Road") < board.index("2. South Road")
+    assert "reported on time 86%" in board and "overdue now 1" in board
+    assert "crossed off within the deadline 1/1" in board  # North Road's permit
+    await bot.services.outbox.drain()
+    assert bot.api.sent_to(ADMIN.id, "sendPhoto")
+
+    for user, command in ((SECRETARY, "/chart"), (S2, "/board"), (SECRETARY, "/chart 1")):
+        reply = (await bot.send(user, command)).params["text"]
+        assert "Only admins and the chief leaders" in reply or "no report for you" in reply
+    assert "Usage" in (await bot.send(LEADER, "/chart 99w")).params["text"]
