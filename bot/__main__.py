@@ -70,6 +70,10 @@ async def run(settings: Settings) -> int:
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["demo"]:
+        from bot import demo  # the fake Bot API and its script load only for the demo
+
+        return demo.main(sys.argv[2:])
     try:
         settings = load_settings()
     except SettingsError as exc:

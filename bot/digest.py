@@ -22,7 +22,7 @@ from bot.i18n import duration_text, t
 from bot.parsing import parse_project_id
 from bot.projects import ProjectService
 from bot.registry import Registry
-from bot.replies import PressResult, Reply, shorten
+from bot.replies import PressResult, Reply, clip, shorten
 from storage.access import ADMIN, LEAD, Denied, Need
 from storage.digests import ProjectWeek
 from storage.outbox import OutgoingButton, OutgoingMessage
@@ -155,7 +155,7 @@ class DigestService:
                     OutgoingMessage(
                         f"notice-draft:{{notice}}:{admin_id}",
                         admin_id,
-                        shorten(draft, 4000),
+                        clip(draft, 4000),
                         user_id=admin_id,
                         buttons=buttons,
                     )
@@ -276,7 +276,7 @@ class DigestService:
         if contacts:
             lines.append(t(lang, "notice.contacts", names=joiner.join(contacts)))
         lines.append(t(lang, "notice.closing"))
-        return shorten("\n".join(lines), 4000)
+        return clip("\n".join(lines), 4000)
 
     # --- on demand and decisions ---------------------------------------------------------------
 
@@ -330,7 +330,7 @@ class DigestService:
             return PressResult(alert=t(lang, f"notice.already_{notice.status}"), show_alert=True)
         key = "notice.published" if publish else "notice.discarded"
         shown = t(lang, key) + "\n\n" + (notice.payload[0].text if notice.payload else "")
-        return PressResult(alert=t(lang, key), edit=Reply(shorten(shown, 4000)))
+        return PressResult(alert=t(lang, key), edit=Reply(clip(shown, 4000)))
 
 
 def _parts(lines: list[str]) -> list[str]:

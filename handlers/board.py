@@ -9,7 +9,9 @@ from handlers.common import Call, guarded
 async def chart(call: Call) -> None:
     """/chart [project id] [weeks, e.g. 12w]"""
     picture = await call.services.board.chart(call.user.id, call.args, call.lang)
-    await call.message.reply_photo(picture.png, caption=picture.text[:1000], do_quote=False)
+    await call.message.reply_photo(
+        picture.png, caption=picture.text[:1000], filename="bangban-chart.png", do_quote=False
+    )
 
 
 @guarded(private=True)
@@ -17,4 +19,4 @@ async def board(call: Call) -> None:
     """/board [from] [to]"""
     picture = await call.services.board.board(call.user.id, call.args, call.lang)
     await call.reply(picture.text)
-    await call.message.reply_photo(picture.png, do_quote=False)
+    await call.message.reply_photo(picture.png, filename="bangban-board.png", do_quote=False)

@@ -69,11 +69,12 @@ class DigestRepo:
         """The figures of active projects (these, or all) for the days ``first``..``last``,
         whose moments are ``start`` (inclusive) to ``end`` (exclusive)."""
         ids = list(project_ids) if project_ids is not None else []
+        # Projects created after the period have nothing to report in it.
         projects = await self._db.fetchall(
-            "SELECT id, name FROM projects WHERE status = 'active'"
+            "SELECT id, name FROM projects WHERE status = 'active' AND created_at < ?"
             + _in("id", project_ids)
             + " ORDER BY id",
-            ids,
+            [to_db(end), *ids],
         )
         weeks = {r["id"]: ProjectWeek(r["id"], r["name"]) for r in projects}
         if not weeks:

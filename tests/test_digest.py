@@ -116,6 +116,8 @@ async def test_the_digest_names_figures_and_waits_for_publish(
             in (notices[0].params["text"])
         )
         assert "逾期未办结的问题：South Road 1 个" in notices[0].params["text"]
+        # Laid out like an office notice: the title, then one paragraph per fact.
+        assert notices[0].params["text"].split("\n")[0].startswith("关于 2026-03-02")
     finally:
         await stop_harness(bot)
 

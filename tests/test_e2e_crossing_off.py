@@ -27,6 +27,7 @@ async def _claimed(bot: Harness) -> ApiCall:
     asked = _to(bot, LEADER, "Li Wei reports problem #1 solved")
     assert len(asked) == 1
     assert "Note: The bureau moved the line" in asked[0].params["text"]
+    assert "Solved according to Li Wei" in asked[0].params["text"]
     assert [data for _, data in buttons_of(asked[0])] == ["pb:ok:1", "pb:sb:1"]
     return asked[0]
 

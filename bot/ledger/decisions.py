@@ -103,7 +103,14 @@ class Decisions:
         if problem.status == "awaiting":
             raise UserError("problem.already_awaiting", id=problem.id)
         now = self._clock.now()
-        claimed = replace(problem, status="awaiting", claimed_by=user_id, claimed_at=now)
+        claimer = await self._repos.people.get(user_id)
+        claimed = replace(
+            problem,
+            status="awaiting",
+            claimed_by=user_id,
+            claimed_at=now,
+            claimed_by_name=claimer.display_name if claimer else str(user_id),
+        )
         cards = await self._confirmation_cards(claimed, user_id, text, now)
         change = Change("claimed", OPEN, MEMBER, status="awaiting", text=text)
         if not await self._ledger.apply_change(user_id, problem, change, cards):
@@ -118,8 +125,7 @@ class Decisions:
     ) -> list[OutgoingMessage]:
         """Cards asking the project's leaders (else the admins) to confirm or send back."""
         history = await self._repos.problems.history(problem.id)
-        claimer = await self._repos.people.get(claimer_id)
-        who = claimer.display_name if claimer else str(claimer_id)
+        who = problem.claimed_by_name or str(claimer_id)
         messages = []
         for chat_id, lang in await self.deciders(problem.project_id):
             card = self._ledger.cards.render_card(problem, history, lang, level=None)

@@ -1,0 +1,64 @@
+"""The demo: the whole loop without a token, through the real bot and the fake Bot API."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from bot.demo import run_demo
+
+STAGES = (
+    "欢迎，李伟！您已成为项目 1“南环路污水管网”的首办秘书",  # registration by invite link
+    "📋 进展报送：项目 1",  # scheduled prompts
+    "报送内容已收到（南环路污水管网，含附件）",  # a photo answer
+    "🆕 项目 1“南环路污水管网”新反映问题",  # a problem forwarded at once
+    "⏰ 提醒",  # a reminder
+    "未按时报送 1",  # a miss, in the round summary
+    "📊 进展报送汇总",  # round summaries
+    "一级督办（首席负责人）",  # escalated to the leader
+    "二级督办（提请领导小组高位统筹）",  # and to the leadership group
+    "已记录“南环路污水管网”与企业对接",  # the leader's weekly contact
+    "📋 每周调度",  # the weekly digest
+    "🤖 → 重大项目建设领导小组: 关于 2026-03-02 至 2026-03-08 重大项目帮办情况的通报",  # published
+    "问题 #1 已销号",  # crossed off after confirmation
+    "bangban-chart.png",
+)
+
+
+async def test_the_demo_shows_every_stage_and_writes_its_files(tmp_path: Path) -> None:
+    lines: list[str] = []
+    written = await run_demo(tmp_path, lines.append)
+    transcript = "\n".join(lines)
+    for stage in STAGES:
+        assert stage in transcript, stage
+    names = sorted(path.name for path in written)
+    assert names == [
+        "bangban-all-2026-03-14.xlsx",
+        "bangban-all-2026-03-14.zip",
+        "bangban-board.png",
+        "bangban-chart.png",
+    ]
+    book = load_workbook(tmp_path / "bangban-all-2026-03-14.xlsx")
+    assert "问题台帐" in book.sheetnames
+    with zipfile.ZipFile(tmp_path / "bangban-all-2026-03-14.zip") as archive:
+        assert "进展报送.csv" in archive.namelist()
+    assert (tmp_path / "bangban-chart.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_python_m_bot_demo_runs_from_a_fresh_folder(tmp_path: Path) -> None:
+    """The command README gives, in a folder with no .env and no token."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", str(tmp_path / "out")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=50,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Files written to" in result.stdout and "二级督办" in result.stdout
+    assert (tmp_path / "out" / "bangban-board.png").exists()
