@@ -46,6 +46,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("checkinnow", ("admin",)),
     Command("status", ("admin",)),
     Command("summary", ("admin",)),
+    Command("digest", ("admin",)),
     Command("holiday", ("admin",)),
     Command("workday", ("admin",)),
     Command("holidays", ("admin",)),

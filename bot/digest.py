@@ -1,7 +1,8 @@
 """The weekly dispatch digest (每周调度) and its notice (通报).
 
-At ``DIGEST_SCHEDULE`` (default Monday 09:00, in ``DEFAULT_TIMEZONE``) the past ISO week is
-summed up per project — reporting rate, who missed and how often, problems new, crossed off,
+At ``DIGEST_SCHEDULE`` (default Monday 09:00, in ``DEFAULT_TIMEZONE``; a project may have its
+own slot, ``/digest``) the past ISO week (this week, for a slot from Thursday on) is summed up
+per project — reporting rate, who missed and how often, problems new, crossed off,
 overdue and extended, the oldest overdue one, the leaders' contacts — and ranked. The digest
 goes to each leadership group and to the admins, once per week. The notice is the part that
 names people: it goes to the admins as a draft (Publish / Discard) unless ``NOTICE_APPROVAL``
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import duration_text, t
-from bot.parsing import parse_project_id
+from bot.parsing import keyword, parse_project_id
 from bot.projects import ProjectService
 from bot.registry import Registry
 from bot.replies import PressResult, Reply, clip, shorten
@@ -34,6 +35,7 @@ PART_CHARS = 3500
 WEEK = re.compile(r"^([0-9]{4})-?W([0-9]{1,2})$", re.IGNORECASE)
 CALLBACK = re.compile(r"^nt:(pub|del):([0-9]{1,12})$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CHINESE_DAYS = {f"周{c}": DAYS[n] for n, c in enumerate("一二三四五六日")} | {"周天": "sun"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,31 +96,79 @@ class DigestService:
     # --- the weekly run -----------------------------------------------------------------------
 
     async def tick(self) -> bool:
-        """Send last week's digest (and notice) if its time has come and it has not gone."""
-        if self._schedule is None:
-            return False
-        zone = self._projects.default_timezone
+        """Send last week's digests (and notices) whose time has come and that have not gone:
+        the global one, and those of projects with a slot of their own."""
+        sent = False
+        if self._schedule is not None:
+            sent |= await self._run(self._schedule, self._projects.default_timezone, None)
+        for project_id, slot, zone in await self._repos.digests.own_slots():
+            own = parse_digest_schedule(slot)
+            if own is not None:
+                sent |= await self._run(own, zone, project_id)
+        return sent
+
+    async def _run(self, slot: DigestSlot, zone: str, project_id: int | None) -> bool:
         now = self._clock.now()
-        local = now.astimezone(ZoneInfo(zone))
-        this_week = period_of(local.date(), zone)
-        slot_day = this_week.first + timedelta(days=self._schedule.weekday)
-        slot = datetime.combine(slot_day, self._schedule.at, tzinfo=ZoneInfo(zone))
-        if now < slot:
+        this_week = period_of(now.astimezone(ZoneInfo(zone)).date(), zone)
+        slot_day = this_week.first + timedelta(days=slot.weekday)
+        if now < datetime.combine(slot_day, slot.at, tzinfo=ZoneInfo(zone)):
             return False
-        period = period_of(this_week.first - timedelta(days=1), zone)
-        if await self._repos.digests.sent(period.key):
+        # Early in the week a digest covers the week before; from Thursday on, this week.
+        period = (
+            this_week if slot.weekday >= 3 else period_of(this_week.first - timedelta(days=1), zone)
+        )
+        key = period.key if project_id is None else f"{period.key}:p{project_id}"
+        if await self._repos.digests.sent(key):
             return False
         weeks = await self._repos.digests.week(
-            period.first, period.last, period.start, period.end, None
+            period.first,
+            period.last,
+            period.start,
+            period.end,
+            None if project_id is None else [project_id],
+            scheduled_globally=project_id is None,
         )
-        messages, notice, drafts = await self._messages(period, weeks) if weeks else ([], [], [])
-        notice_id = await self._repos.digests.record(period.key, messages, notice, drafts, now)
-        log.info("weekly digest %s queued (notice %s)", period.key, notice_id)
+        messages, notice, drafts = (
+            await self._messages(key, period, weeks) if weeks else ([], [], [])
+        )
+        notice_id = await self._repos.digests.record(key, messages, notice, drafts, now)
+        log.info("weekly digest %s queued (notice %s)", key, notice_id)
         return True
 
+    async def set_slot(self, user_id: int, args: list[str]) -> tuple[int, str]:
+        """``/digest <project id> <weekday HH:MM>|off|default``."""
+        if len(args) not in (2, 3):
+            raise UsageError("digest")
+        project = await self._projects.project(parse_project_id(args[0]))
+        raw = " ".join(args[1:])
+        word = keyword(raw)
+        slot: str | None
+        if word == "default":
+            slot = None
+        elif word == "off":
+            slot = "off"
+        else:
+            day_word = CHINESE_DAYS.get(args[1], args[1].lower()[:3])
+            try:
+                parsed = parse_digest_schedule(f"{day_word} {args[2] if len(args) > 2 else ''}")
+            except ValueError:
+                raise UsageError("digest") from None
+            if parsed is None:
+                raise UsageError("digest")
+            slot = f"{DAYS[parsed.weekday]} {parsed.at:%H:%M}"
+        try:
+            await self._repos.digests.set_slot(
+                Need(user_id, ADMIN, project.id, active=False), slot, self._clock.now()
+            )
+        except Denied as exc:
+            raise refusal(exc) from None
+        return project.id, slot or "default"
+
     async def _messages(
-        self, period: Period, weeks: list[ProjectWeek]
+        self, key: str, period: Period, weeks: list[ProjectWeek]
     ) -> tuple[list[OutgoingMessage], list[OutgoingMessage], list[OutgoingMessage]]:
+        """The digest for each group and admin, the notice for each group, and its drafts;
+        message keys start with the digest's ``key``, so each goes once."""
         messages: list[OutgoingMessage] = []
         notice: list[OutgoingMessage] = []
         groups = await self._repos.groups.for_projects([w.project_id for w in weeks])
@@ -131,18 +181,18 @@ class DigestService:
             audiences.setdefault((group.chat_id, group.thread_id), (lang, []))[1].append(week)
         for (chat_id, thread_id), (lang, scope) in audiences.items():
             for number, text in enumerate(self.digest_parts(period, scope, lang), start=1):
-                key = f"digest:{period.key}:{chat_id}:{thread_id or 0}:{number}"
-                messages.append(OutgoingMessage(key, chat_id, text, thread_id=thread_id))
+                name = f"digest:{key}:{chat_id}:{thread_id or 0}:{number}"
+                messages.append(OutgoingMessage(name, chat_id, text, thread_id=thread_id))
             named = self.notice_text(period, scope, lang)
             if named:
-                key = f"notice:{period.key}:{chat_id}:{thread_id or 0}"
-                notice.append(OutgoingMessage(key, chat_id, named, thread_id=thread_id))
+                name = f"notice:{key}:{chat_id}:{thread_id or 0}"
+                notice.append(OutgoingMessage(name, chat_id, named, thread_id=thread_id))
         drafts: list[OutgoingMessage] = []
         for admin_id in await self._repos.admins.ids():
             lang = await self._registry.language_of(admin_id)
             for number, text in enumerate(self.digest_parts(period, weeks, lang), start=1):
-                key = f"digest:{period.key}:{admin_id}:0:{number}"
-                messages.append(OutgoingMessage(key, admin_id, text, user_id=admin_id))
+                name = f"digest:{key}:{admin_id}:0:{number}"
+                messages.append(OutgoingMessage(name, admin_id, text, user_id=admin_id))
             if notice and self._approval:
                 draft = t(lang, "notice.draft", count=len(notice)) + "\n\n" + notice[0].text
                 buttons = (

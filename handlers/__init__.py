@@ -75,6 +75,7 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("answers", summaries.answers),
     ("export", export.export),
     ("report", digest.report),
+    ("digest", digest.digest),
     ("chart", board.chart),
     ("board", board.board),
     ("holiday", checkin.holiday),

@@ -21,3 +21,13 @@ async def notice_button(call: Call) -> None:
     result = await call.services.digest.press(call.user.id, query.data or "", call.lang)
     await apply_press(call, result)
     kick_outbox(call.context)  # a published notice goes out now
+
+
+@guarded(admin=True, private=True)
+async def digest(call: Call) -> None:
+    """/digest <project id> <weekday HH:MM>|off|default"""
+    project_id, slot = await call.services.digest.set_slot(call.user.id, call.args)
+    if slot in {"off", "default"}:
+        await call.say(f"digest.slot_{slot}", id=project_id)
+    else:
+        await call.say("digest.slot_set", id=project_id, slot=slot)

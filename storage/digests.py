@@ -65,13 +65,17 @@ class DigestRepo:
         start: datetime,
         end: datetime,
         project_ids: Sequence[int] | None,
+        *,
+        scheduled_globally: bool = False,
     ) -> list[ProjectWeek]:
-        """The figures of active projects (these, or all) for the days ``first``..``last``,
-        whose moments are ``start`` (inclusive) to ``end`` (exclusive)."""
+        """The figures of active projects (these, or all; with ``scheduled_globally`` only
+        those without a digest slot of their own) for the days ``first``..``last``, whose
+        moments are ``start`` (inclusive) to ``end`` (exclusive)."""
         ids = list(project_ids) if project_ids is not None else []
         # Projects created after the period have nothing to report in it.
         projects = await self._db.fetchall(
             "SELECT id, name FROM projects WHERE status = 'active' AND created_at < ?"
+            + (" AND digest IS NULL" if scheduled_globally else "")
             + _in("id", project_ids)
             + " ORDER BY id",
             [to_db(end), *ids],
@@ -171,6 +175,25 @@ class DigestRepo:
                 (from_db(row["created_at"]), from_db(row["resolved_at"]), from_db(row["deadline"]))
             )
         return found
+
+    async def own_slots(self) -> list[tuple[int, str, str]]:
+        """Active projects with a digest slot of their own: (id, slot, time zone)."""
+        rows = await self._db.fetchall(
+            "SELECT id, digest, timezone FROM projects WHERE status = 'active'"
+            " AND digest IS NOT NULL AND digest != 'off' ORDER BY id"
+        )
+        return [(row["id"], row["digest"], row["timezone"]) for row in rows]
+
+    async def set_slot(self, need: Need, slot: str | None, now: datetime) -> None:
+        """A project's own digest slot ('fri 17:00'), 'off', or None (the global one)."""
+        async with self._db.write() as conn:
+            await self._access.require(conn, need)
+            await conn.execute(
+                "UPDATE projects SET digest = ? WHERE id = ?", (slot, need.project_id)
+            )
+            await append_event(
+                conn, now, need.user_id, "project.digest", need.project_id, slot=slot
+            )
 
     async def sent(self, period: str) -> bool:
         row = await self._db.fetchone("SELECT 1 FROM digests WHERE period = ?", (period,))

@@ -150,3 +150,29 @@ async def test_report_on_demand_publishes_nothing(bot: Harness) -> None:
     assert "Usage" in (await bot.send(ADMIN, "/report 2026-W99")).params["text"]
     await bot.services.outbox.drain()
     assert _digests(bot, GROUP.id) == [] and _notices(bot, GROUP.id) == []
+
+
+async def test_a_project_with_its_own_digest_slot_is_sent_apart(bot: Harness) -> None:
+    await _week(bot)  # the clock stops at the next Monday 08:00
+    assert "Usage" in (await bot.send(ADMIN, "/digest 1 someday 17:00")).params["text"]
+    reply = (await bot.send(ADMIN, "/digest 2 周五 17:00")).params["text"]
+    assert "goes out fri 17:00" in reply
+    assert "Only admins" in (await bot.send(LEADER, "/digest 1 off")).params["text"]
+    bot.clock.set(NEXT_MONDAY)
+    assert await bot.services.digest.tick()
+    await bot.services.outbox.drain()
+    weekly = _digests(bot, ADMIN.id)[-1].params["text"]
+    assert "South Road" in weekly and "North Road" not in weekly
+    bot.clock.set(NEXT_MONDAY + timedelta(days=4, hours=8))  # Friday 17:00: this week's
+    assert await bot.services.digest.tick()
+    await bot.services.outbox.drain()
+    own = _digests(bot, ADMIN.id)[-1].params["text"]
+    assert "2026-W11" in own and "North Road" in own and "South Road" not in own
+    assert not await bot.services.digest.tick()
+    await bot.send(ADMIN, "/digest 1 off")
+    await bot.send(ADMIN, "/digest 2 default")
+    bot.clock.set(NEXT_MONDAY + timedelta(days=7))
+    assert await bot.services.digest.tick()
+    await bot.services.outbox.drain()
+    later = _digests(bot, ADMIN.id)[-1].params["text"]
+    assert "North Road" in later and "South Road" not in later

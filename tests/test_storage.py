@@ -102,7 +102,7 @@ async def test_a_migration_that_breaks_a_reference_is_rolled_back(
     rebuilding = (
         "CREATE TABLE projects_new (id INTEGER PRIMARY KEY, name TEXT, timezone TEXT,"
         " status TEXT, created_at TEXT, created_by INTEGER, deadline_default_seconds INTEGER,"
-        " summary_to TEXT);"
+        " summary_to TEXT, digest TEXT);"
         " INSERT INTO projects_new SELECT * FROM projects; DROP TABLE projects;"
         " ALTER TABLE projects_new RENAME TO projects;"
     )
