@@ -6,7 +6,10 @@ import asyncio
 import logging
 import signal
 import sys
+from importlib.metadata import version
+from pathlib import Path
 
+from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
 from bot import i18n
@@ -14,6 +17,7 @@ from bot.app import build_application, run_until
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError, load_settings
 from storage import Database, StorageError
+from storage.backup import backup_file, check_file, restore_file, running_lock
 
 log = logging.getLogger("bot")
 
@@ -47,6 +51,15 @@ def configure_logging(level: str, secrets: list[str]) -> None:
 async def run(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM; returns the process exit code."""
     try:
+        with running_lock(settings.database_path):
+            return await _serve(settings)
+    except (StorageError, OSError) as exc:
+        log.error("Setting DATABASE_PATH: %s", exc)
+        return 2
+
+
+async def _serve(settings: Settings) -> int:
+    try:
         db = await Database.open(settings.database_path)
     except StorageError as exc:
         log.error("Setting DATABASE_PATH: %s", exc)
@@ -69,11 +82,72 @@ async def run(settings: Settings) -> int:
     return 0
 
 
+USAGE = (
+    "usage: python -m bot [--version | check-config | backup <file> | restore <file>"
+    " | demo [folder]]"
+)
+
+
+async def check_config(settings: Settings) -> int:
+    """Every setting is valid by now; check the database file and ask Telegram who we are."""
+    problems = 0
+    if settings.database_path.exists():
+        try:
+            version = check_file(settings.database_path)
+            print(f"DATABASE_PATH: {settings.database_path} (migration {version}) ok")
+        except StorageError as exc:
+            print(f"DATABASE_PATH: {exc}")
+            problems += 1
+    else:
+        print(f"DATABASE_PATH: {settings.database_path} will be created at start-up")
+    bot = Bot(settings.bot_token.get_secret_value(), base_url=settings.bot_api_base_url)
+    try:
+        async with bot:
+            me = await bot.get_me()
+        print(f"BOT_TOKEN: ok, the bot is @{me.username}")
+    except InvalidToken:
+        print("BOT_TOKEN: rejected by the Bot API (invalid token)")
+        problems += 1
+    except NetworkError as exc:
+        print(f"BOT_API_BASE_URL: cannot reach the Bot API: {exc}")
+        problems += 1
+    return 1 if problems else 0
+
+
+def command(args: list[str], settings: Settings) -> int:
+    """The maintenance commands: check-config, backup, restore."""
+    name = args[0]
+    if name == "check-config" and len(args) == 1:
+        return asyncio.run(check_config(settings))
+    if name in {"backup", "restore"} and len(args) == 2:
+        path = Path(args[1])
+        try:
+            if name == "backup":
+                backup_file(settings.database_path, path)
+                print(f"Backup of {settings.database_path} written to {path}")
+            else:
+                version = restore_file(path, settings.database_path)
+                print(f"{settings.database_path} restored from {path} (migration {version})")
+        except StorageError as exc:
+            print(f"bangban {name}: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    print(USAGE, file=sys.stderr)
+    return 2
+
+
 def main() -> int:
-    if sys.argv[1:2] == ["demo"]:
+    args = sys.argv[1:]
+    if args[:1] == ["demo"]:
         from bot import demo  # the fake Bot API and its script load only for the demo
 
-        return demo.main(sys.argv[2:])
+        return demo.main(args[1:])
+    if args[:1] in (["--version"], ["-V"]):
+        print(f"bangban {version('bangban')}")
+        return 0
+    if args and args[0] not in {"check-config", "backup", "restore"}:
+        print(USAGE, file=sys.stderr)
+        return 2
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -84,6 +158,8 @@ def main() -> int:
     except i18n.TextsError as exc:
         print(f"bangban: Setting TEXTS_OVERRIDE: {exc}", file=sys.stderr)
         return 2
+    if args:
+        return command(args, settings)
     configure_logging(settings.log_level, [settings.bot_token.get_secret_value()])
     return asyncio.run(run(settings))
 

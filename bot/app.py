@@ -204,10 +204,18 @@ async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("pruned %d delivered outbox messages", pruned)
 
 
+async def _backup(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The daily backup (BACKUP_DIR), taken while the bot runs."""
+    services = services_of(context.application)
+    if services.backups is not None:
+        await services.backups.run()
+
+
 async def schedule_jobs(application: App) -> None:
     """(Re)create every job from the database, with deterministic ids."""
     job_queue = application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is required"
+    services = services_of(application)
     job_queue.run_repeating(
         _drain_outbox,
         interval=OUTBOX_INTERVAL,
@@ -222,6 +230,14 @@ async def schedule_jobs(application: App) -> None:
         name="sweep",
         job_kwargs={"id": "sweep", **JOB_DEFAULTS},
     )
+    if services.settings.backup_dir is not None:
+        job_queue.run_repeating(
+            _backup,
+            interval=timedelta(days=1),
+            first=timedelta(minutes=5),
+            name="backup",
+            job_kwargs={"id": "backup", **JOB_DEFAULTS},
+        )
     job_queue.run_repeating(
         _prune,
         interval=PRUNE_INTERVAL,

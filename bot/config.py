@@ -82,6 +82,8 @@ class Settings(BaseSettings):
         0, time(9, 0)
     )
     notice_approval: bool = True
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=14, ge=1, le=3650)
 
     @field_validator("default_timezone")
     @classmethod
@@ -92,7 +94,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA timezone {value!r}") from None
         return value
 
-    @field_validator("texts_override", mode="before")
+    @field_validator("texts_override", "backup_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.backup import BackupService
 from bot.board import BoardService
 from bot.checkins.answers import AnswerService
 from bot.checkins.prompts import PromptRenderer
@@ -55,6 +56,8 @@ class Services:
     decisions: Decisions
     presses: CardPresses
     escalation: EscalationService
+    # Daily backups into BACKUP_DIR; None when it is not set.
+    backups: BackupService | None = None
     bot_username: str = ""
     # Republishes one user's command menu; set by the composition root (it needs telegram).
     publish_menu: Callable[[int], Awaitable[None]] = _no_menu
@@ -140,6 +143,9 @@ def build_services(
         summaries=summaries,
         exports=ExportService(repos, registry, projects, clock),
         board=BoardService(repos, registry, projects, clock),
+        backups=BackupService(repos.db, clock, settings.backup_dir, settings.backup_keep)
+        if settings.backup_dir is not None
+        else None,
         digest=DigestService(
             repos,
             registry,

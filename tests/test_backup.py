@@ -1,0 +1,146 @@
+"""Backups while the bot runs, checked restores, and the maintenance commands."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.backup import BackupService
+from storage import StorageError
+from storage.access import MEMBER, Need
+from storage.backup import backup_live, check_file, restore_file, running_lock
+from tests.conftest import ADMIN, TOKEN, start_harness, stop_harness
+from tests.e2e_helpers import project_with
+from tests.fakebot import BOT_USERNAME, FakeBotAPI, FakeClock
+from tests.test_e2e_ledger import SECRETARY
+
+ROOT = Path(__file__).parent.parent
+
+
+async def test_a_backup_taken_during_a_burst_of_writes_restores(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
+    bot = await start_harness(api, clock, tmp_path / "live.db")
+    try:
+        await project_with(bot, "South Road", [SECRETARY])
+        problems = bot.services.repos.problems
+
+        started = asyncio.Event()
+
+        async def burst() -> None:
+            for n in range(400):
+                if n == 10:
+                    started.set()  # well into the burst
+                await problems.create(
+                    Need(SECRETARY.id, MEMBER, 1),
+                    f"Problem {n}",
+                    clock.now() + timedelta(days=3),
+                    clock.now(),
+                    timedelta(minutes=10),
+                )
+
+        writing = asyncio.create_task(burst())
+        await started.wait()
+        await backup_live(bot.db, tmp_path / "copy.db")
+        assert not writing.done()
+        await writing
+    finally:
+        await stop_harness(bot)
+    assert check_file(tmp_path / "copy.db") > 0
+    conn = sqlite3.connect(tmp_path / "copy.db")
+    copied = conn.execute("SELECT count(*) FROM problems").fetchone()[0]
+    events = conn.execute("SELECT count(*) FROM events WHERE kind = 'problem.reported'").fetchone()
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()
+    assert 10 <= copied < 400 and events[0] == copied  # a snapshot: every problem with its event
+
+    restored = tmp_path / "restored.db"
+    assert restore_file(tmp_path / "copy.db", restored) > 0
+    bot = await start_harness(api, clock, restored)
+    try:
+        listing = (await bot.send(ADMIN, "/problems")).params["text"]
+        assert f"({copied})" in listing
+    finally:
+        await stop_harness(bot)
+
+
+def test_restore_checks_the_file_and_refuses_while_the_bot_runs(tmp_path: Path) -> None:
+    target = tmp_path / "live.db"
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
+    with pytest.raises(StorageError):
+        restore_file(damaged, target)
+    stranger = tmp_path / "other.db"
+    sqlite3.connect(stranger).execute("CREATE TABLE t (x)").connection.close()
+    with pytest.raises(StorageError, match="not a Bangban database"):
+        restore_file(stranger, target)
+
+
+async def test_daily_backups_keep_the_newest(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
+    bot = await start_harness(api, clock, tmp_path / "live.db")
+    try:
+        service = BackupService(bot.db, clock, tmp_path / "backups", keep=2)
+        for _ in range(3):
+            await service.run()
+            clock.advance(timedelta(days=1))
+        kept = sorted(p.name for p in (tmp_path / "backups").iterdir())
+        assert kept == ["bangban-20260303-003000.db", "bangban-20260304-003000.db"]
+        assert check_file(tmp_path / "backups" / kept[-1]) > 0
+    finally:
+        await stop_harness(bot)
+
+
+def _cli(tmp_path: Path, api: FakeBotAPI, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in {"PATH", "HOME"}}
+    env.update(
+        BOT_TOKEN=TOKEN,
+        DATABASE_PATH=str(tmp_path / "live.db"),
+        BOT_API_BASE_URL=api.base_url,
+        PYTHONPATH=str(ROOT),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=50,
+        check=False,
+    )
+
+
+async def test_the_maintenance_commands(api: FakeBotAPI, clock: FakeClock, tmp_path: Path) -> None:
+    bot = await start_harness(api, clock, tmp_path / "live.db")
+    await project_with(bot, "South Road", [])
+    await stop_harness(bot)
+
+    version = await asyncio.to_thread(_cli, tmp_path, api, "--version")
+    assert version.returncode == 0 and version.stdout.startswith("bangban ")
+    checked = await asyncio.to_thread(_cli, tmp_path, api, "check-config")
+    assert checked.returncode == 0, checked.stderr
+    assert f"the bot is @{BOT_USERNAME}" in checked.stdout and TOKEN not in checked.stdout
+
+    backup = await asyncio.to_thread(_cli, tmp_path, api, "backup", str(tmp_path / "b.db"))
+    assert backup.returncode == 0 and check_file(tmp_path / "b.db") > 0
+    again = await asyncio.to_thread(_cli, tmp_path, api, "backup", str(tmp_path / "b.db"))
+    assert again.returncode == 1 and "exists" in again.stderr
+
+    with running_lock(tmp_path / "live.db"):  # as a running bot holds it
+        refused = await asyncio.to_thread(_cli, tmp_path, api, "restore", str(tmp_path / "b.db"))
+    assert refused.returncode == 1 and "a bot is running" in refused.stderr
+    restored = await asyncio.to_thread(_cli, tmp_path, api, "restore", str(tmp_path / "b.db"))
+    assert restored.returncode == 0, restored.stderr
+    wrong = await asyncio.to_thread(_cli, tmp_path, api, "frobnicate")
+    assert wrong.returncode == 2 and "usage" in wrong.stderr
+    with contextlib.suppress(FileNotFoundError):
+        (tmp_path / "b.db").unlink()
