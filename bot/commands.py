@@ -40,6 +40,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("setgroup", ("admin",)),
     Command("admins", ("admin",)),
     Command("removeadmin", ("admin",)),
+    Command("forget", ("admin",)),
     Command("schedule", ("admin",)),
     Command("window", ("admin",)),
     Command("questions", ("admin",)),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock
-from bot.errors import UserError, refusal
+from bot.errors import UsageError, UserError, refusal
 from bot.i18n import normalize_language, t
 from bot.parsing import parse_user_id
 from bot.replies import clip
@@ -98,6 +98,23 @@ class Registry:
         if not await self._repos.people.set_language(user.id, language, now):
             async with self._repos.db.write() as conn:
                 await upsert_person(conn, user.id, user.display_name, user.username, language, now)
+
+    async def forget(self, actor_id: int, args: list[str]) -> tuple[int, str]:
+        """``/forget <user id>``: a person's name and username replaced for good (a
+        data-protection request); the ledger history and its counts stay."""
+        if len(args) != 1:
+            raise UsageError("forget")
+        user_id = parse_user_id(args[0])
+        placeholder = t(self.default_language, "forget.placeholder", id=user_id)
+        try:
+            known = await self._repos.people.forget(
+                Need(actor_id, ADMIN), user_id, placeholder, self._clock.now()
+            )
+        except Denied as exc:
+            raise refusal(exc) from None
+        if not known:
+            raise UserError("forget.unknown", id=user_id)
+        return user_id, placeholder
 
     async def chat_language(self, chat_id: int) -> str | None:
         """The language an admin set for a group chat (None: each reader's own)."""

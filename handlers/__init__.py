@@ -66,6 +66,7 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("setgroup", admin.set_group),
     ("admins", admin.list_admins),
     ("removeadmin", admin.remove_admin),
+    ("forget", admin.forget),
     ("schedule", checkin.schedule),
     ("window", checkin.window),
     ("questions", checkin.questions),

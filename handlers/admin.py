@@ -289,3 +289,10 @@ async def unknown_button(call: Call) -> None:
     assert query is not None
     log.warning("unknown callback data %r from %s", (query.data or "")[:80], call.user.id)
     await answer_press(query, call.t("error.stale_button"), show_alert=True)
+
+
+@guarded(admin=True, private=True)
+async def forget(call: Call) -> None:
+    """/forget <user id>"""
+    user_id, placeholder = await call.services.registry.forget(call.user.id, call.args)
+    await call.say("forget.done", id=user_id, placeholder=placeholder)

@@ -16,6 +16,7 @@ from storage.events import append_event
 from storage.models import (
     Admin,
     Person,
+    person_label,
 )
 from storage.outbox import OutgoingMessage, enqueue
 from storage.pending import PendingInput
@@ -42,8 +43,9 @@ class CallerRow:
 
 
 class PersonRepo:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, access: Access) -> None:
         self._db = db
+        self._access = access
 
     async def caller(self, user_id: int, pending_since: datetime) -> CallerRow:
         """Everything an update needs to know about its sender, in one round trip."""
@@ -86,9 +88,37 @@ class PersonRepo:
         """Keep name and username of a known person current; unknown people are not created."""
         await self._db.execute(
             "UPDATE people SET display_name = ?, username = ?, updated_at = ?"
-            " WHERE user_id = ? AND (display_name != ? OR username IS NOT ?)",
+            " WHERE user_id = ? AND (display_name != ? OR username IS NOT ?)"
+            " AND forgotten_at IS NULL",
             (display_name, username, to_db(now), user_id, display_name, username),
         )
+
+    async def forget(self, need: Need, user_id: int, placeholder: str, now: datetime) -> bool:
+        """Replace a person's name and username with ``placeholder`` everywhere they are kept,
+        for good; their answers, problems and history stay (and keep counting). False if the
+        bot does not know them."""
+        async with self._db.write() as conn:
+            await self._access.require(conn, need)
+            row = await first_row(
+                conn, "SELECT display_name, username FROM people WHERE user_id = ?", (user_id,)
+            )
+            if row is None:
+                return False
+            await conn.execute(
+                "UPDATE people SET display_name = ?, username = NULL, forgotten_at ="
+                " coalesce(forgotten_at, ?), updated_at = ? WHERE user_id = ?",
+                (placeholder, to_db(now), to_db(now), user_id),
+            )
+            # Messages not yet sent that name them are reworded too.
+            for old in {person_label(row["display_name"], row["username"]), row["display_name"]}:
+                if old and old != placeholder:
+                    await conn.execute(
+                        "UPDATE outbox SET text = replace(text, ?, ?)"
+                        " WHERE status = 'pending' AND instr(text, ?) > 0",
+                        (old, placeholder, old),
+                    )
+            await append_event(conn, now, need.user_id, "person.forgotten", None, user_id)
+            return True
 
     async def set_language(self, user_id: int, language: str, now: datetime) -> bool:
         async with self._db.write() as conn:
@@ -131,8 +161,11 @@ async def upsert_person(
     await conn.execute(
         "INSERT INTO people (user_id, display_name, username, language, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT(user_id) DO UPDATE SET display_name = excluded.display_name,"
-        " username = excluded.username, reachable = 1, updated_at = excluded.updated_at,"
+        " ON CONFLICT(user_id) DO UPDATE SET"
+        " display_name = iif(people.forgotten_at IS NULL, excluded.display_name,"
+        "   people.display_name),"
+        " username = iif(people.forgotten_at IS NULL, excluded.username, NULL),"
+        " reachable = 1, updated_at = excluded.updated_at,"
         " language = coalesce(people.language, excluded.language)",
         (user_id, display_name, username, language, to_db(now), to_db(now)),
     )

@@ -33,7 +33,7 @@ class Repositories:
         self.db = db
         access = Access(config_admins)
         self.projects = ProjectRepo(db, access)
-        self.people = PersonRepo(db)
+        self.people = PersonRepo(db, access)
         self.members = MemberRepo(db, access)
         self.admins = AdminRepo(db, access)
         self.invites = InviteRepo(db, access)
