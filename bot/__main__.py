@@ -160,7 +160,10 @@ def main() -> int:
         return 2
     if args:
         return command(args, settings)
-    configure_logging(settings.log_level, [settings.bot_token.get_secret_value()])
+    secrets = [settings.bot_token.get_secret_value()]
+    if settings.webhook_secret is not None:
+        secrets.append(settings.webhook_secret.get_secret_value())
+    configure_logging(settings.log_level, secrets)
     return asyncio.run(run(settings))
 
 

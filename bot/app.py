@@ -7,6 +7,7 @@ import logging
 import os
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
@@ -256,7 +257,8 @@ POLL_PAUSE = timedelta(milliseconds=10)
 
 
 async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds=30)) -> None:
-    """Initialise, wire the startup work, and start polling."""
+    """Initialise, wire the startup work, and start taking updates (polling, or a webhook when
+    WEBHOOK_URL is set)."""
     await application.initialize()
     services = services_of(application)
     services.bot_username = application.bot.username
@@ -268,11 +270,24 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
     await application.start()
     await schedule_jobs(application)
     assert application.updater is not None
-    await application.updater.start_polling(
-        timeout=poll_timeout,
-        allowed_updates=Update.ALL_TYPES,
-        poll_interval=POLL_PAUSE.total_seconds(),
-    )
+    settings = services.settings
+    if settings.webhook_url is not None and settings.webhook_secret is not None:
+        # Telegram posts to WEBHOOK_URL (a reverse proxy forwards it here); a request without
+        # the secret token header is refused by PTB's server with 403.
+        await application.updater.start_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+            webhook_url=settings.webhook_url,
+            allowed_updates=Update.ALL_TYPES,
+            secret_token=settings.webhook_secret.get_secret_value(),
+        )
+    else:
+        await application.updater.start_polling(
+            timeout=poll_timeout,
+            allowed_updates=Update.ALL_TYPES,
+            poll_interval=POLL_PAUSE.total_seconds(),
+        )
     application.create_task(services.outbox.drain(), name="outbox-startup")
 
 

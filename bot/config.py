@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.digest import DigestSlot, parse_digest_schedule
@@ -15,6 +23,7 @@ from bot.parsing import duration
 from bot.quiet import QuietHours, parse_quiet_hours
 
 TELEGRAM_API_BASE = "https://api.telegram.org/bot"
+WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 def _duration(value: object) -> object:
@@ -84,6 +93,33 @@ class Settings(BaseSettings):
     notice_approval: bool = True
     backup_dir: Path | None = None
     backup_keep: int = Field(default=14, ge=1, le=3650)
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _https_or_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str) and not value.startswith("https://"):
+            raise ValueError("must start with https:// (Telegram posts only to HTTPS)")
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _secret_for_webhooks(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str) and not value.strip():
+            value = None
+        if info.data.get("webhook_url") is None:
+            return value
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(raw, str):
+            raise ValueError("is required when WEBHOOK_URL is set")
+        if not WEBHOOK_SECRET.match(raw):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
 
     @field_validator("default_timezone")
     @classmethod
@@ -131,6 +167,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        required = first["type"] == "missing" or first.get("input") in ("", None)
-        message = "is required" if required else first["msg"]
+        required = first["type"] == "missing" or (
+            first.get("input") in ("", None) and first["type"] != "value_error"
+        )
+        message = "is required" if required else first["msg"].removeprefix("Value error, ")
         raise SettingsError(f"Setting {name} {message}") from None
