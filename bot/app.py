@@ -21,12 +21,15 @@ import handlers
 from bot import commands, i18n
 from bot.clock import Clock
 from bot.config import Settings
+from bot.health import HealthServer
+from bot.metrics import Metrics
 from bot.services import Services, build_services
 from handlers.common import SERVICES_KEY
 from handlers.notifier import TelegramNotifier
 from handlers.ratelimit import PriorityRateLimiter
+from handlers.request import RecordingRequest
 from handlers.updates import UpdateProcessor
-from storage import Database, Repositories
+from storage import Database, Repositories, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +53,24 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
     # on every flood limit (an error under the test suite's warnings-as-errors).
     os.environ.setdefault("PTB_TIMEDELTA", "1")
     i18n.install(i18n.load(settings.texts_override))  # checked already by main(): one line
+    metrics = Metrics()
+    limiter = PriorityRateLimiter(settings.rate_limit_per_second)
+    limiter.metrics = metrics
     application = (
         ApplicationBuilder()
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
-        .rate_limiter(PriorityRateLimiter(settings.rate_limit_per_second))
-        .concurrent_updates(UpdateProcessor())
+        # PTB's own defaults (256 connections; one for the long poll), noting each success.
+        .request(RecordingRequest(metrics, connection_pool_size=256))
+        .get_updates_request(RecordingRequest(metrics, connection_pool_size=1))
+        .rate_limiter(limiter)
+        .concurrent_updates(UpdateProcessor(metrics=metrics))
         .build()
     )
     repos = Repositories(db, settings.admin_ids)
     notifier = TelegramNotifier(application.bot, settings.send_timeout.total_seconds())
-    services = build_services(settings, repos, clock, notifier)
+    services = build_services(settings, repos, clock, notifier, metrics)
 
     async def reschedule() -> None:
         await plan_slots(application)
@@ -251,6 +260,9 @@ async def schedule_jobs(application: App) -> None:
 
 
 # A short pause between one getUpdates and the next lets a busy bot fetch the updates of
+HEALTH = "health"
+# Without a successful Bot API call for this long, /healthz asks Telegram itself.
+API_FRESH = timedelta(minutes=5)
 # several people in one request instead of one request per update (the update benchmark:
 # 1.0 -> 4 updates per request, replies/s up by half); an idle bot's long poll is unaffected.
 POLL_PAUSE = timedelta(milliseconds=10)
@@ -289,10 +301,49 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
             poll_interval=POLL_PAUSE.total_seconds(),
         )
     application.create_task(services.outbox.drain(), name="outbox-startup")
+    if settings.metrics_port is not None:
+        health = health_server(application)
+        application.bot_data[HEALTH] = health
+        await health.start(settings.metrics_listen, settings.metrics_port)
+
+
+def health_server(application: App) -> HealthServer:
+    """/healthz and /metrics for this application."""
+    services = services_of(application)
+    assert services.metrics is not None
+    metrics = services.metrics
+
+    async def database() -> str | None:
+        try:
+            await services.repos.db.fetchone("SELECT 1")
+        except StorageError as exc:
+            return f"unreachable: {exc}"
+        return None
+
+    async def scheduler() -> str | None:
+        queue = application.job_queue
+        running = queue is not None and queue.scheduler.running
+        return None if running else "not running"
+
+    async def bot_api() -> str | None:
+        age = metrics.api_age()
+        if age is not None and age < API_FRESH.total_seconds():
+            return None
+        try:  # quiet for a while (webhook mode, no traffic): ask once
+            await application.bot.get_me(read_timeout=10)
+        except TelegramError as exc:
+            return f"unreachable: {exc}"
+        return None
+
+    checks = {"database": database, "scheduler": scheduler, "bot_api": bot_api}
+    return HealthServer(metrics, checks, services.repos.outbox.depth, services.clock)
 
 
 async def stop(application: App) -> None:
     """Stop polling, jobs and handlers, then release the HTTP client."""
+    health = application.bot_data.pop(HEALTH, None)
+    if isinstance(health, HealthServer):
+        await health.stop()
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:

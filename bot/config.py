@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     notice_approval: bool = True
     backup_dir: Path | None = None
     backup_keep: int = Field(default=14, ge=1, le=3650)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_listen: str = "127.0.0.1"
     webhook_url: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
@@ -130,7 +132,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown IANA timezone {value!r}") from None
         return value
 
-    @field_validator("texts_override", "backup_dir", mode="before")
+    @field_validator("texts_override", "backup_dir", "metrics_port", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock
+from bot.metrics import Metrics
 from bot.notifier import ChatMoved, Notifier, RecipientGone, RetryLater, Undeliverable
 from storage.groups import GroupRepo
 from storage.outbox import OutboxRepo, OutgoingMessage, PendingMessage
@@ -51,6 +52,7 @@ class OutboxSender:
         on_recipient_gone: Callable[[int], Awaitable[None]] | None = None,
         instead: Instead | None = None,
         in_flight: int = IN_FLIGHT,
+        metrics: Metrics | None = None,
     ) -> None:
         self._repo = repo
         self._groups = groups
@@ -59,6 +61,7 @@ class OutboxSender:
         self._on_recipient_gone = on_recipient_gone
         self._instead = instead
         self._slots = asyncio.Semaphore(in_flight)
+        self._metrics = metrics
         # Sends that got no answer in time: each may have been delivered and sent again.
         self.timeouts = 0
         self._lock = asyncio.Lock()
@@ -94,12 +97,23 @@ class OutboxSender:
                         batch.append(message)
                 outcomes = await asyncio.gather(*(self._deliver(m) for m in batch))
                 for message, outcome in zip(batch, outcomes, strict=True):
+                    self._count(message, outcome)
                     moved = outcome == "moved"
                     tries[message.id] = tries.get(message.id, 0) + 1 if moved else TRIES_PER_DRAIN
                     outcome = "retried" if moved else outcome
                     setattr(stats, outcome, getattr(stats, outcome) + 1)
                 if len(batch) < len(due):
                     await self._clock.sleep(PER_CHAT_INTERVAL)
+
+    def _count(self, message: PendingMessage, outcome: str) -> None:
+        if self._metrics is None:
+            return
+        if outcome == "sent":
+            self._metrics.sent.labels(message.kind).inc()
+        elif outcome == "failed":
+            self._metrics.failed.labels(message.kind).inc()
+        elif outcome == "retried":
+            self._metrics.retried.inc()
 
     async def _deliver(self, message: PendingMessage) -> str:
         async with self._slots:

@@ -24,6 +24,7 @@ from bot.ledger.escalation import EscalationService
 from bot.ledger.inputs import LedgerInputs
 from bot.ledger.presses import CardPresses
 from bot.ledger.service import LedgerService
+from bot.metrics import Metrics
 from bot.notifier import Notifier
 from bot.outbox import OutboxSender
 from bot.projects import ProjectService
@@ -56,6 +57,7 @@ class Services:
     decisions: Decisions
     presses: CardPresses
     escalation: EscalationService
+    metrics: Metrics | None = None
     # Daily backups into BACKUP_DIR; None when it is not set.
     backups: BackupService | None = None
     bot_username: str = ""
@@ -64,7 +66,11 @@ class Services:
 
 
 def build_services(
-    settings: Settings, repos: Repositories, clock: Clock, notifier: Notifier
+    settings: Settings,
+    repos: Repositories,
+    clock: Clock,
+    notifier: Notifier,
+    metrics: Metrics | None = None,
 ) -> Services:
     """Every service, wired to the others it needs; nothing here talks to Telegram."""
     registry = Registry(
@@ -88,6 +94,7 @@ def build_services(
         clock,
         on_recipient_gone=registry.mark_unreachable,
         instead=registry.deliver_instead,
+        metrics=metrics,
     )
     cards = CardRenderer(clock, max_extensions=settings.max_extensions)
     ledger = LedgerService(
@@ -143,6 +150,7 @@ def build_services(
         summaries=summaries,
         exports=ExportService(repos, registry, projects, clock),
         board=BoardService(repos, registry, projects, clock),
+        metrics=metrics,
         backups=BackupService(repos.db, clock, settings.backup_dir, settings.backup_keep)
         if settings.backup_dir is not None
         else None,
@@ -164,5 +172,6 @@ def build_services(
             cards,
             level2_after=settings.escalate_l2_after,
             quiet=settings.quiet_hours,
+            metrics=metrics,
         ),
     )

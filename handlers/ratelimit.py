@@ -18,6 +18,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.metrics import Metrics
 from handlers.notifier import retry_after_seconds
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 LOW = "low"
 GROUP_PER_MINUTE = 20
 RETRIES = 2  # a reply is tried again this often after a 429; the outbox reschedules instead
+WAITED = 0.002  # seconds: longer than this before sending counts as a rate-limit wait
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
 
@@ -77,6 +79,9 @@ class _Bucket:
 
 
 class PriorityRateLimiter(BaseRateLimiter[str]):
+    # Counts the requests that had to wait; set by the composition root.
+    metrics: Metrics | None = None
+
     def __init__(self, per_second: float, group_per_minute: int = GROUP_PER_MINUTE) -> None:
         self._per_second = per_second
         self._group_per_minute = group_per_minute
@@ -105,6 +110,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             chat_id = int(chat_id)  # type: ignore[arg-type]
         loop = asyncio.get_running_loop()
         for attempt in range(RETRIES + 1):
+            asked = loop.time()
             closed = self._closed_until - loop.time()
             if closed > 0:
                 await asyncio.sleep(closed)
@@ -114,6 +120,8 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
                     await self._group(chat_id).take(low)
                 assert self._overall is not None, "initialize() first"
                 await self._overall.take(low)
+            if self.metrics is not None and loop.time() - asked > WAITED:
+                self.metrics.rate_limit_waits.inc()
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

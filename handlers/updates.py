@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections import deque
 from collections.abc import Awaitable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import SimpleUpdateProcessor
+
+from bot.metrics import Metrics
 
 CONCURRENT_UPDATES = 32
 REMEMBERED = 10_000  # finished update ids kept for whoever waits on one
@@ -27,6 +30,15 @@ def _keys(update: object) -> list[tuple[str, int]]:
     return keys
 
 
+def _kind(update: object) -> str:
+    """The update's type as Telegram names it (message, callback_query …)."""
+    if isinstance(update, Update):
+        for name in ("message", "edited_message", "callback_query", "my_chat_member"):
+            if getattr(update, name) is not None:
+                return name
+    return "other"
+
+
 class UpdateProcessor(SimpleUpdateProcessor):
     """Handles updates of different chats concurrently, while the updates of one chat (and of
     one person, wherever they write) are handled one after the other, in the order they came.
@@ -36,8 +48,11 @@ class UpdateProcessor(SimpleUpdateProcessor):
     are done, so tests can wait for one instead of sleeping.
     """
 
-    def __init__(self, concurrency: int = CONCURRENT_UPDATES) -> None:
+    def __init__(
+        self, concurrency: int = CONCURRENT_UPDATES, metrics: Metrics | None = None
+    ) -> None:
         super().__init__(concurrency)
+        self._metrics = metrics
         self._tails: dict[tuple[str, int], asyncio.Future[None]] = {}
         self._finished: set[int] = set()
         self._order: deque[int] = deque()
@@ -56,7 +71,11 @@ class UpdateProcessor(SimpleUpdateProcessor):
             for turn in earlier:
                 await turn
             started = True
+            began = time.perf_counter()
             await coroutine
+            if self._metrics is not None:
+                self._metrics.handler_seconds.observe(time.perf_counter() - began)
+                self._metrics.updates.labels(_kind(update)).inc()
         finally:
             if not started and inspect.iscoroutine(coroutine):
                 coroutine.close()

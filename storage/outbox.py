@@ -10,7 +10,7 @@ from typing import Literal
 
 import aiosqlite
 
-from storage.db import Database, to_db
+from storage.db import Database, from_db, to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +125,15 @@ class OutboxRepo:
     async def enqueue(self, messages: Sequence[OutgoingMessage], now: datetime) -> int:
         async with self._db.write() as conn:
             return await enqueue(conn, messages, now)
+
+    async def depth(self) -> tuple[int, datetime | None]:
+        """How many messages wait to be sent, and since when the oldest has."""
+        row = await self._db.fetchone(
+            "SELECT count(*) AS n, min(created_at) AS oldest FROM outbox WHERE status = 'pending'"
+        )
+        if row is None or not row["n"]:
+            return 0, None
+        return int(row["n"]), from_db(row["oldest"])
 
     async def due(self, now: datetime, limit: int) -> list[PendingMessage]:
         rows = await self._db.fetchall(

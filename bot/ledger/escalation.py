@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.ledger.cards import CardRenderer
+from bot.metrics import Metrics
 from bot.quiet import QuietHours, hold_until
 from bot.registry import Registry
 from storage.db import to_db
@@ -39,6 +40,7 @@ class EscalationService:
         *,
         level2_after: timedelta,
         quiet: QuietHours | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._repos = repos
         self._registry = registry
@@ -46,6 +48,7 @@ class EscalationService:
         self._cards = cards
         self._level2_after = level2_after
         self._quiet = quiet
+        self._metrics = metrics
         self._lock = asyncio.Lock()
 
     async def tick(self) -> EscalationReport:
@@ -61,6 +64,9 @@ class EscalationService:
                     level2 += 1
         if level1 or level2:
             log.info("escalations sent: level 1: %d, level 2: %d", level1, level2)
+            if self._metrics is not None:
+                self._metrics.escalations.labels("1").inc(level1)
+                self._metrics.escalations.labels("2").inc(level2)
         return EscalationReport(level1, level2)
 
     async def next_due(self) -> datetime | None:
