@@ -16,36 +16,11 @@ from bot import i18n
 from bot.app import build_application, run_until
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError, load_settings
+from bot.logs import configure_logging
 from storage import Database, StorageError
 from storage.backup import backup_file, check_file, restore_file, running_lock
 
 log = logging.getLogger("bot")
-
-
-class RedactingFormatter(logging.Formatter):
-    """Masks secrets in the final text, tracebacks included; PTB logs its base URL, token and
-    all, at DEBUG."""
-
-    def __init__(self, fmt: str, secrets: list[str]) -> None:
-        super().__init__(fmt)
-        self._secrets = [secret for secret in secrets if secret]
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        for secret in self._secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
-
-
-def configure_logging(level: str, secrets: list[str]) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
-    )
-    logging.basicConfig(level=level, handlers=[handler])
-    # httpx logs every request URL at INFO: noise, and the token (masked above) is in it.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
 async def run(settings: Settings) -> int:
@@ -163,7 +138,7 @@ def main() -> int:
     secrets = [settings.bot_token.get_secret_value()]
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
-    configure_logging(settings.log_level, secrets)
+    configure_logging(settings.log_level, secrets, settings.log_format)
     return asyncio.run(run(settings))
 
 

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     bot_api_base_url: str = TELEGRAM_API_BASE
     invite_ttl: Duration = timedelta(days=7)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
     checkin_remind_after: Duration = timedelta(hours=2)
     checkin_reminders_max: int = Field(default=2, ge=0, le=10)
     catchup_grace: Duration = timedelta(hours=6)

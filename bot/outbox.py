@@ -106,6 +106,21 @@ class OutboxSender:
                     await self._clock.sleep(PER_CHAT_INTERVAL)
 
     def _count(self, message: PendingMessage, outcome: str) -> None:
+        """One log line per delivery, and its metrics."""
+        log.info(
+            "outbox %s (%s) to %s, project %s: %s",
+            message.key,
+            message.kind,
+            message.chat_id,
+            message.project_id,
+            outcome,
+            extra={
+                "chat_id": message.chat_id,
+                "project_id": message.project_id,
+                "kind": message.kind,
+                "outcome": outcome,
+            },
+        )
         if self._metrics is None:
             return
         if outcome == "sent":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable
@@ -13,6 +14,8 @@ from telegram import Update
 from telegram.ext import SimpleUpdateProcessor
 
 from bot.metrics import Metrics
+
+log = logging.getLogger(__name__)
 
 CONCURRENT_UPDATES = 32
 REMEMBERED = 10_000  # finished update ids kept for whoever waits on one
@@ -72,10 +75,12 @@ class UpdateProcessor(SimpleUpdateProcessor):
                 await turn
             started = True
             began = time.perf_counter()
-            await coroutine
-            if self._metrics is not None:
-                self._metrics.handler_seconds.observe(time.perf_counter() - began)
-                self._metrics.updates.labels(_kind(update)).inc()
+            outcome = "error"
+            try:
+                await coroutine
+                outcome = "ok"
+            finally:
+                self._record(update, time.perf_counter() - began, outcome)
         finally:
             if not started and inspect.iscoroutine(coroutine):
                 coroutine.close()
@@ -85,6 +90,34 @@ class UpdateProcessor(SimpleUpdateProcessor):
                     del self._tails[key]
             if isinstance(update, Update):
                 await self._mark_done(update.update_id)
+
+    def _record(self, update: object, seconds: float, outcome: str) -> None:
+        """One log line per handled update, and its metrics."""
+        kind = _kind(update)
+        if self._metrics is not None:
+            self._metrics.handler_seconds.observe(seconds)
+            self._metrics.updates.labels(kind).inc()
+        if isinstance(update, Update):
+            chat = update.effective_chat.id if update.effective_chat else None
+            user = update.effective_user.id if update.effective_user else None
+            ms = round(seconds * 1000, 1)
+            log.info(
+                "update %s (%s) chat %s user %s: %s in %s ms",
+                update.update_id,
+                kind,
+                chat,
+                user,
+                outcome,
+                ms,
+                extra={
+                    "update_id": update.update_id,
+                    "chat_id": chat,
+                    "user_id": user,
+                    "kind": kind,
+                    "outcome": outcome,
+                    "ms": ms,
+                },
+            )
 
     async def _mark_done(self, update_id: int) -> None:
         async with self._done:
