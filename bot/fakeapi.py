@@ -228,11 +228,15 @@ class FakeBotAPI:
             return fault.status, self._fault_payload(fault)
         chat_id = params.get("chat_id")
         if method.startswith("send") and isinstance(chat_id, int) and chat_id in self.blocked:
-            return 403, {
-                "ok": False,
-                "error_code": 403,
-                "description": "Forbidden: bot was blocked by the user",
-            }
+            description = (
+                "Forbidden: bot was kicked from the supergroup chat"
+                if chat_id < 0
+                else "Forbidden: bot was blocked by the user"
+            )
+            async with self._changed:
+                self.refusals.append(ApiCall(method, params, {"error": description}))
+                self._changed.notify_all()
+            return 403, {"ok": False, "error_code": 403, "description": description}
         try:
             result = self._answer(method, params)
         except Refused as exc:
@@ -466,6 +470,49 @@ class FakeBotAPI:
             query["message"] = message
         await self._push({"callback_query": query})
         return query_id
+
+    async def bot_membership(
+        self, group: FakeGroup, by: FakeUser, status: str, *, can_send: bool = True
+    ) -> dict[str, Any]:
+        """The bot's standing in ``group`` changes (``member``, ``left``, ``kicked`` or
+        ``restricted``), done by ``by``; like Telegram, a removed bot's sends are refused."""
+        bot_user = {"id": BOT_ID, "is_bot": True, "first_name": "Bangban", "username": BOT_USERNAME}
+        new: dict[str, Any] = {"status": status, "user": bot_user}
+        if status == "restricted":
+            rights = [
+                "can_change_info",
+                "can_invite_users",
+                "can_pin_messages",
+                "can_manage_topics",
+                "can_send_polls",
+                "can_send_other_messages",
+                "can_add_web_page_previews",
+                "can_send_audios",
+                "can_send_documents",
+                "can_send_photos",
+                "can_send_videos",
+                "can_send_video_notes",
+                "can_send_voice_notes",
+                "can_edit_tag",
+                "can_react_to_messages",
+            ]
+            new.update({right: False for right in rights})
+            new.update(is_member=True, can_send_messages=can_send, until_date=0)
+        if status == "kicked":
+            new["until_date"] = 0
+        if status in {"left", "kicked"}:
+            self.blocked.add(group.id)
+        else:
+            self.blocked.discard(group.id)
+            self.known_chats.add(group.id)
+        change = {
+            "chat": group.as_dict(),
+            "from": by.as_dict(),
+            "date": int(time.time()),
+            "old_chat_member": {"status": "left", "user": bot_user},
+            "new_chat_member": new,
+        }
+        return await self._push({"my_chat_member": change})
 
     async def edit_text(self, user: FakeUser, sent: dict[str, Any], text: str) -> dict[str, Any]:
         """The user edits a message they sent earlier (as returned by :meth:`send_text`)."""

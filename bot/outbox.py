@@ -40,6 +40,9 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=5 * 2 ** min(attempts, 10)), MAX_BACKOFF)
 
 
+LEFT = frozenset({"gone", "muted"})
+
+
 class OutboxSender:
     """Sends due outbox rows, one per chat per pass, many chats at once."""
 
@@ -132,6 +135,10 @@ class OutboxSender:
 
     async def _deliver(self, message: PendingMessage) -> str:
         async with self._slots:
+            if message.chat_id < 0 and await self._groups.bot_status(message.chat_id) in LEFT:
+                # The bot was removed from the group or may not post: the admins get it.
+                await self._give_up(message, "the bot is not in the group (any more)", gone=False)
+                return "failed"
             try:
                 telegram_id = await self._notifier.send(
                     message.chat_id,

@@ -24,6 +24,7 @@ from bot.ledger.escalation import EscalationService
 from bot.ledger.inputs import LedgerInputs
 from bot.ledger.presses import CardPresses
 from bot.ledger.service import LedgerService
+from bot.membership import MembershipService
 from bot.metrics import Metrics
 from bot.notifier import Notifier
 from bot.outbox import OutboxSender
@@ -58,6 +59,7 @@ class Services:
     presses: CardPresses
     escalation: EscalationService
     metrics: Metrics | None = None
+    membership: MembershipService | None = None
     # Daily backups into BACKUP_DIR; None when it is not set.
     backups: BackupService | None = None
     bot_username: str = ""
@@ -151,6 +153,7 @@ def build_services(
         exports=ExportService(repos, registry, projects, clock),
         board=BoardService(repos, registry, projects, clock),
         metrics=metrics,
+        membership=MembershipService(repos, registry, clock, timezone=settings.default_timezone),
         backups=BackupService(repos.db, clock, settings.backup_dir, settings.backup_keep)
         if settings.backup_dir is not None
         else None,

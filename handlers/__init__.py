@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -24,6 +25,7 @@ from handlers import (
     errors,
     export,
     files,
+    membership,
     paging,
     problems,
     start,
@@ -141,5 +143,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     # 9. Photos, files and voice notes in private chats: attachments of what the bot waits for
     #    or of a progress report; stickers and the like get a word on what it takes.
     application.add_handler(MessageHandler(NEW & MEDIA & PRIVATE, files.media))
-    # 10. Errors in handlers and jobs: log, apologise, report to the admins.
+    # 10. The bot's own membership of groups (added, removed, muted).
+    application.add_handler(
+        ChatMemberHandler(membership.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    # 11. Errors in handlers and jobs: log, apologise, report to the admins.
     application.add_error_handler(errors.on_error)

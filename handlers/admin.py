@@ -14,7 +14,7 @@ from bot.projects import ProjectOverview
 from bot.replies import clip
 from handlers.common import Call, answer_press, edit_pressed, guarded
 from handlers.paging import Listing, show
-from storage.models import Member, Role
+from storage.models import GroupBinding, Member, Role
 from storage.outbox import OutgoingButton
 
 log = logging.getLogger(__name__)
@@ -129,8 +129,17 @@ async def show_project(call: Call) -> None:
         schedule=schedule,
         secretaries=_names(call, [m for m in members if m.role == "secretary"], project.id),
         leaders=_names(call, [m for m in members if m.role == "leader"], project.id),
-        group=(group.title or str(group.chat_id)) if group else call.t("project.no_group"),
+        group=_group_line(call, group),
     )
+
+
+def _group_line(call: Call, group: GroupBinding | None) -> str:
+    if group is None:
+        return call.t("project.no_group")
+    name = group.title or str(group.chat_id)
+    if group.bot_status in {"gone", "muted"}:
+        name += call.t(f"project.group_{group.bot_status}")
+    return name
 
 
 @guarded(admin=True, private=True)

@@ -104,6 +104,8 @@ async def help_command(call: Call) -> None:
             shown.add(command.name)
             usage = commands.usage(command.name, call.lang)
             lines.append(f"{usage} — {commands.about(command.name, call.lang)}")
+    if "admin" in mine:
+        lines += ["", call.t("help.privacy")]
     await call.reply("\n".join(lines))
 
 

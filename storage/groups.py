@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from storage.access import Access, Need
-from storage.db import Database, to_db
+from storage.db import Database, first_row, to_db
 from storage.events import append_event
 from storage.models import (
     GroupBinding,
 )
+from storage.outbox import OutgoingMessage, enqueue
 
 
 class GroupRepo:
@@ -39,8 +40,9 @@ class GroupRepo:
     async def for_project(self, project_id: int | None) -> GroupBinding | None:
         """The project's own leadership group, else the bot-wide one."""
         row = await self._db.fetchone(
-            "SELECT g.*, l.language FROM group_bindings g"
+            "SELECT g.*, l.language, b.status AS bot_status FROM group_bindings g"
             " LEFT JOIN chat_languages l ON l.chat_id = g.chat_id"
+            " LEFT JOIN bot_chats b ON b.chat_id = g.chat_id"
             " WHERE g.project_id IS ? OR g.project_id IS NULL"
             " ORDER BY g.project_id IS NULL LIMIT 1",
             (project_id,),
@@ -48,8 +50,54 @@ class GroupRepo:
         if row is None:
             return None
         return GroupBinding(
-            row["project_id"], row["chat_id"], row["thread_id"], row["title"], row["language"]
+            row["project_id"],
+            row["chat_id"],
+            row["thread_id"],
+            row["title"],
+            row["language"],
+            row["bot_status"],
         )
+
+    async def bound(self, chat_id: int) -> bool:
+        """Whether the chat is a leadership group of some project (or of all)."""
+        row = await self._db.fetchone(
+            "SELECT 1 FROM group_bindings WHERE chat_id = ? LIMIT 1", (chat_id,)
+        )
+        return row is not None
+
+    async def bot_status(self, chat_id: int) -> str | None:
+        row = await self._db.fetchone("SELECT status FROM bot_chats WHERE chat_id = ?", (chat_id,))
+        return str(row["status"]) if row else None
+
+    async def set_bot_status(
+        self,
+        chat_id: int,
+        status: str,
+        title: str | None,
+        actor_id: int | None,
+        messages: Sequence[OutgoingMessage],
+        now: datetime,
+    ) -> str | None:
+        """Record the bot's membership of a chat and, if it changed, queue ``messages``; the
+        previous status (None if unknown). Unchanged, nothing is written."""
+        async with self._db.write() as conn:
+            row = await first_row(
+                conn, "SELECT status FROM bot_chats WHERE chat_id = ?", (chat_id,)
+            )
+            previous = str(row["status"]) if row else None
+            if previous == status:
+                return previous
+            await conn.execute(
+                "INSERT INTO bot_chats (chat_id, status, title, changed_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT(chat_id) DO UPDATE SET status = excluded.status,"
+                " title = coalesce(excluded.title, title), changed_at = excluded.changed_at",
+                (chat_id, status, title, to_db(now)),
+            )
+            await append_event(
+                conn, now, actor_id, f"bot.{status}", None, chat_id, previous=previous
+            )
+            await enqueue(conn, messages, now)
+            return previous
 
     async def for_projects(self, project_ids: Sequence[int]) -> dict[int, GroupBinding]:
         """The leadership group of each of these projects that has one (its own, else the
@@ -93,7 +141,7 @@ class GroupRepo:
 
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         async with self._db.write() as conn:
-            for table in ("group_bindings", "chat_languages"):
+            for table in ("group_bindings", "chat_languages", "bot_chats"):
                 await conn.execute(
                     f"UPDATE OR REPLACE {table} SET chat_id = ? WHERE chat_id = ?",
                     (new_chat_id, old_chat_id),

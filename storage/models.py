@@ -63,6 +63,7 @@ class GroupBinding:
     thread_id: int | None
     title: str | None
     language: str | None = None  # the group's own (/language there), else the default
+    bot_status: str | None = None  # member, gone (removed) or muted (may not post); None: unknown
 
 
 @dataclass(frozen=True, slots=True)
