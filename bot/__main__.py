@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from importlib.metadata import version
@@ -41,8 +42,18 @@ async def _serve(settings: Settings) -> int:
         return 2
     stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        if stop_event.is_set():
+            # A second signal: the operator wants out now. The outbox makes this safe enough:
+            # what was not marked sent is sent at the next start.
+            log.warning("second signal: exiting at once")
+            os._exit(130)
+        log.info("stopping: finishing sends in flight, then closing the database")
+        stop_event.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop_event.set)
+        loop.add_signal_handler(signum, on_signal)
     try:
         application = build_application(settings, db, SystemClock())
         await run_until(application, stop_event)

@@ -340,7 +340,10 @@ def health_server(application: App) -> HealthServer:
 
 
 async def stop(application: App) -> None:
-    """Stop polling, jobs and handlers, then release the HTTP client."""
+    """Stop taking updates, then jobs and handlers (sends in flight finish, the rest stay in
+    the outbox for the next start), then release the HTTP client."""
+    if SERVICES_KEY in application.bot_data:
+        services_of(application).outbox.stopping = True
     health = application.bot_data.pop(HEALTH, None)
     if isinstance(health, HealthServer):
         await health.stop()

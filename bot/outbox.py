@@ -68,6 +68,8 @@ class OutboxSender:
         # Sends that got no answer in time: each may have been delivered and sent again.
         self.timeouts = 0
         self._lock = asyncio.Lock()
+        # Set on shutdown: sends in flight finish, the rest stay queued for the next start.
+        self.stopping = False
 
     @property
     def busy(self) -> bool:
@@ -84,7 +86,7 @@ class OutboxSender:
         stats = DrainStats()
         tries: dict[int, int] = {}
         async with self._lock:
-            while True:
+            while not self.stopping:
                 due = [
                     m
                     for m in await self._repo.due(self._clock.now(), BATCH)
@@ -100,6 +102,8 @@ class OutboxSender:
                         batch.append(message)
                 outcomes = await asyncio.gather(*(self._deliver(m) for m in batch))
                 for message, outcome in zip(batch, outcomes, strict=True):
+                    if outcome == "queued":
+                        continue
                     self._count(message, outcome)
                     moved = outcome == "moved"
                     tries[message.id] = tries.get(message.id, 0) + 1 if moved else TRIES_PER_DRAIN
@@ -107,6 +111,7 @@ class OutboxSender:
                     setattr(stats, outcome, getattr(stats, outcome) + 1)
                 if len(batch) < len(due):
                     await self._clock.sleep(PER_CHAT_INTERVAL)
+            return stats
 
     def _count(self, message: PendingMessage, outcome: str) -> None:
         """One log line per delivery, and its metrics."""
@@ -135,6 +140,8 @@ class OutboxSender:
 
     async def _deliver(self, message: PendingMessage) -> str:
         async with self._slots:
+            if self.stopping:
+                return "queued"  # shutting down: left for the next start
             if message.chat_id < 0 and await self._groups.bot_status(message.chat_id) in LEFT:
                 # The bot was removed from the group or may not post: the admins get it.
                 await self._give_up(message, "the bot is not in the group (any more)", gone=False)

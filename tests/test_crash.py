@@ -100,3 +100,37 @@ async def test_sigkill_mid_fan_out_loses_nothing_and_doubles_at_most_what_was_in
     assert len(received) == SECRETARIES  # none lost
     assert duplicated <= MOST_DUPLICATES, received.most_common(8)
     assert b"Traceback" not in stderr
+
+
+async def test_sigterm_mid_fan_out_stops_cleanly_and_doubles_nothing(
+    api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """SIGTERM: sends in flight finish and are marked, the rest wait in the outbox; the next
+    start sends exactly those. A second signal would exit at once."""
+    path = tmp_path / "bangban.db"
+    await seed(path)
+    api.known_chats.update(range(FIRST, FIRST + SECRETARIES))
+    api.known_chats.add(ADMIN.id)
+    process = await start_bot(api, path, rate=300)
+    try:
+        await api.send_text(ADMIN, "/checkinnow 1")
+        await api.wait_for(lambda c: sum(prompts(api).values()) >= 50, timeout=30)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await api.release_polls()
+        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    assert b"Traceback" not in stderr
+    before = prompts(api)
+    assert sum(before.values()) < SECRETARIES, "the fan-out ended before the signal"
+
+    process = await start_bot(api, path, rate=300)
+    try:
+        await api.wait_for(lambda c: len(prompts(api)) == SECRETARIES, timeout=60)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await api.release_polls()
+        await asyncio.wait_for(process.communicate(), 30)
+    received = prompts(api)
+    assert len(received) == SECRETARIES  # none lost
+    assert max(received.values()) == 1, received.most_common(5)  # none doubled
