@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.charts import ChartLabels, WeekPoint, progress_chart, ranking_chart
 from bot.clock import Clock, local_date
 from bot.digest import period_of
 from bot.errors import UsageError, UserError
@@ -66,6 +65,9 @@ class BoardService:
                 project_arg = arg
         if not 1 <= weeks <= MAX_WEEKS:
             raise UsageError("chart")
+        # matplotlib is big: loaded when the first chart is drawn, not with the bot.
+        from bot.charts import ChartLabels, WeekPoint, progress_chart
+
         project_ids, name = await self.scope(user_id, project_arg)
         zone = self._projects.default_timezone
         today = local_date(self._clock.now(), zone)
@@ -145,6 +147,8 @@ class BoardService:
             )
         if not rows:
             lines.append(t(lang, "board.empty"))
+        from bot.charts import ranking_chart  # loaded on first use (see chart)
+
         names = [f.name for _, f, *_ in rows]
         rates = [max(rate, 0.0) for rate, *_ in rows]
         title = t(lang, "board.chart_title", first=first, last=last)

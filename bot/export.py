@@ -17,9 +17,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
-
 from bot.clock import Clock, format_local
 from bot.errors import UsageError, UserError
 from bot.i18n import t
@@ -132,6 +129,9 @@ def _cell(value: Any, zone: str, lang: str, column: str) -> Any:
 
 def write_xlsx(path: Path, tables: Sequence[Table]) -> None:
     """One sheet per table: header row frozen, filters on, columns as wide as their content."""
+    from openpyxl import Workbook  # loaded when the first export is written, not with the bot
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook(write_only=True)
     for title, headers, rows in tables:
         sheet = workbook.create_sheet(title[:31])
