@@ -315,7 +315,7 @@ def health_server(application: App) -> HealthServer:
 
     async def database() -> str | None:
         try:
-            await services.repos.db.fetchone("SELECT 1")
+            await services.repos.db.ping()
         except StorageError as exc:
             return f"unreachable: {exc}"
         return None

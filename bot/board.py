@@ -16,7 +16,6 @@ from bot.i18n import t
 from bot.parsing import parse_date, parse_project_id
 from bot.projects import ProjectService
 from bot.registry import Registry
-from storage.access import LEAD
 from storage.repos import Repositories
 
 DEFAULT_WEEKS = 8
@@ -40,18 +39,11 @@ class BoardService:
 
     async def scope(self, user_id: int, project_arg: str | None) -> tuple[list[int] | None, str]:
         """The projects this person may see figures of (None: all, for admins), and a name."""
-        if project_arg is not None:
-            project = await self._projects.project(parse_project_id(project_arg))
-            if not await self._registry.roles_on(user_id, project.id) & LEAD:
-                raise UserError("report.not_allowed", id=project.id)
-            return [project.id], f"{project.id} {project.name}"
-        if await self._registry.is_admin(user_id):
-            return None, ""
-        mine = await self._repos.members.of_user(user_id)
-        led = sorted({m.project_id for m in mine if m.role == "leader"})
-        if not led:
-            raise UserError("report.nothing")
-        return led, ""
+        project_id = parse_project_id(project_arg) if project_arg is not None else None
+        ids, project = await self._projects.readable(
+            user_id, project_id, refused="report.not_allowed", nothing="report.nothing"
+        )
+        return ids, f"{project.id} {project.name}" if project else ""
 
     async def chart(self, user_id: int, args: list[str], lang: str) -> Picture:
         """``/chart [project id] [weeks]``: the last weeks, this one included."""

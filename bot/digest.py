@@ -24,7 +24,7 @@ from bot.parsing import keyword, parse_project_id
 from bot.projects import ProjectService
 from bot.registry import Registry
 from bot.replies import PressResult, Reply, clip, shorten
-from storage.access import ADMIN, LEAD, Denied, Need
+from storage.access import ADMIN, Denied, Need
 from storage.digests import ProjectWeek
 from storage.outbox import OutgoingButton, OutgoingMessage
 from storage.repos import Repositories
@@ -337,7 +337,7 @@ class DigestService:
             raise UsageError("report")
         zone = self._projects.default_timezone
         period = period_of(self._clock.now().astimezone(ZoneInfo(zone)).date(), zone)
-        project_ids: list[int] | None = None
+        project_id: int | None = None
         for arg in args:
             match = WEEK.match(arg.strip())
             if match is not None:
@@ -347,15 +347,10 @@ class DigestService:
                     raise UsageError("report") from None
                 period = period_of(monday, zone)
             else:
-                project = await self._projects.project(parse_project_id(arg))
-                if not await self._registry.roles_on(user_id, project.id) & LEAD:
-                    raise UserError("report.not_allowed", id=project.id)
-                project_ids = [project.id]
-        if project_ids is None and not await self._registry.is_admin(user_id):
-            mine = await self._repos.members.of_user(user_id)
-            project_ids = sorted({m.project_id for m in mine if m.role == "leader"})
-            if not project_ids:
-                raise UserError("report.nothing")
+                project_id = parse_project_id(arg)
+        project_ids, _ = await self._projects.readable(
+            user_id, project_id, refused="report.not_allowed", nothing="report.nothing"
+        )
         weeks = await self._repos.digests.week(
             period.first, period.last, period.start, period.end, project_ids
         )

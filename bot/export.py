@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock, format_local
-from bot.errors import UsageError, UserError
+from bot.errors import UsageError
 from bot.i18n import t
 from bot.parsing import keyword, parse_project_id
 from bot.projects import ProjectService
 from bot.registry import Registry
-from storage.access import LEAD
 from storage.exports import TABLES
 from storage.repos import Repositories
 
@@ -59,20 +58,14 @@ class ExportService:
             kind = keyword(rest.pop(0))
         if len(rest) > 1:
             raise UsageError("export")
-        admin = await self._registry.is_admin(user_id)
-        if rest:
-            project = await self._projects.project(parse_project_id(rest[0]))
-            if not await self._registry.roles_on(user_id, project.id) & LEAD:
-                raise UserError("export.not_allowed", id=project.id)
-            return ExportRequest(kind, (project.id,), str(project.id))
-        if admin:
-            return ExportRequest(kind, tuple(await self._repos.exports.project_ids()), "all")
-        led = sorted(
-            {m.project_id for m in await self._repos.members.of_user(user_id) if m.role == "leader"}
+        project_id = parse_project_id(rest[0]) if rest else None
+        ids, _ = await self._projects.readable(
+            user_id, project_id, refused="export.not_allowed", nothing="export.nothing"
         )
-        if not led:
-            raise UserError("export.nothing")
-        return ExportRequest(kind, tuple(led), "mine")
+        if ids is None:
+            return ExportRequest(kind, tuple(await self._repos.exports.project_ids()), "all")
+        label = str(project_id) if project_id is not None else "mine"
+        return ExportRequest(kind, tuple(ids), label)
 
     async def build(self, request: ExportRequest, lang: str, directory: Path) -> Path:
         """Write the export into ``directory``; returns the file."""

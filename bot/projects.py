@@ -16,7 +16,7 @@ from bot.errors import UserError
 from bot.i18n import normalize_language, t
 from bot.parsing import clean_name
 from bot.registry import Registry, UserRef
-from storage.access import ADMIN, Need
+from storage.access import ADMIN, LEAD, Need
 from storage.invites import RedeemResult
 from storage.models import GroupBinding, Invite, InviteRole, Member, Person, Project, Role
 from storage.outbox import OutgoingMessage
@@ -69,6 +69,25 @@ class ProjectService:
         if project is None:
             raise UserError("error.unknown_project", id=project_id)
         return project
+
+    async def readable(
+        self, user_id: int, project_id: int | None, *, refused: str, nothing: str
+    ) -> tuple[list[int] | None, Project | None]:
+        """The projects whose figures this person may read: one, if they lead it or are an
+        admin (else ``refused``); without one, all for admins (None) or those they lead
+        (else ``nothing``). Secretaries read their own answers, not the office's figures."""
+        if project_id is not None:
+            project = await self.project(project_id)
+            if not await self._registry.roles_on(user_id, project.id) & LEAD:
+                raise UserError(refused, id=project.id)
+            return [project.id], project
+        if await self._registry.is_admin(user_id):
+            return None, None
+        mine = await self._repos.members.of_user(user_id)
+        led = sorted({m.project_id for m in mine if m.role == "leader"})
+        if not led:
+            raise UserError(nothing)
+        return led, None
 
     async def active_project(self, project_id: int) -> Project:
         project = await self.project(project_id)

@@ -130,6 +130,10 @@ class Database:
     async def close(self) -> None:
         await self._conn.close()
 
+    async def ping(self) -> None:
+        """A trivial read: raises if the database cannot be reached."""
+        await self.fetchone("SELECT 1")
+
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
