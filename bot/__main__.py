@@ -137,7 +137,8 @@ def main() -> int:
     try:
         settings = load_settings()
     except SettingsError as exc:
-        print(f"bangban: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # one line per setting at fault
+            print(f"bangban: {line}", file=sys.stderr)
         return 2
     try:
         i18n.install(i18n.load(settings.texts_override))

@@ -164,14 +164,16 @@ class SettingsError(Exception):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read settings once, turning validation errors into one line naming the setting."""
+    """Read settings once, turning validation errors into one line per setting at fault."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
-        required = first["type"] == "missing" or (
-            first.get("input") in ("", None) and first["type"] != "value_error"
-        )
-        message = "is required" if required else first["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"Setting {name} {message}") from None
+        lines = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            required = error["type"] == "missing" or (
+                error.get("input") in ("", None) and error["type"] != "value_error"
+            )
+            message = "is required" if required else error["msg"].removeprefix("Value error, ")
+            lines.append(f"Setting {name} {message}")
+        raise SettingsError("\n".join(lines)) from None

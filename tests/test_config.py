@@ -103,3 +103,20 @@ def test_bad_configuration_stops_with_one_line(
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_every_setting_at_fault_gets_its_own_line() -> None:
+    """check-config and start-up name each bad setting, not only the first."""
+    from bot.config import SettingsError, load_settings
+
+    try:
+        load_settings(_env_file=None, quiet_hours="x", max_extensions=-1)
+    except SettingsError as exc:
+        lines = str(exc).splitlines()
+    else:
+        raise AssertionError("bad settings were accepted")
+    assert lines == [
+        "Setting BOT_TOKEN is required",
+        "Setting MAX_EXTENSIONS Input should be greater than or equal to 0",
+        "Setting QUIET_HOURS must be HH:MM-HH:MM (e.g. 22:00-07:30) or off",
+    ]
