@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.conftest import ADMIN, TOKEN
 from tests.fakebot import FakeBotAPI
+from tests.test_crash import FIRST, seed, start_bot
 
 
 async def test_python_m_bot_serves_and_stops_cleanly(api: FakeBotAPI, tmp_path: Path) -> None:
@@ -44,3 +45,30 @@ async def test_python_m_bot_serves_and_stops_cleanly(api: FakeBotAPI, tmp_path: 
     assert process.returncode == 0, stderr.decode()
     assert TOKEN not in stderr.decode()
     assert "Traceback" not in stderr.decode()
+
+
+async def test_a_second_signal_exits_at_once(api: FakeBotAPI, tmp_path: Path) -> None:
+    """The first SIGTERM waits for the send in flight (here one Telegram never answers); an
+    operator who signals again does not wait."""
+    path = tmp_path / "bangban.db"
+    await seed(path, count=1)
+    api.known_chats.update({FIRST, ADMIN.id})
+    api.fail("sendMessage", hang=True, chat_id=FIRST)  # the prompt's send hangs
+    process = await start_bot(api, path)
+    try:
+        mark = len(api.calls)
+        await api.send_text(ADMIN, "/checkinnow 1")
+        await api.reply_to(ADMIN.id, after=mark, timeout=30)
+        await asyncio.sleep(0.5)  # the prompt is in flight, unanswered
+        process.send_signal(signal.SIGTERM)
+        await asyncio.sleep(1)
+        assert process.returncode is None  # still waiting for the send
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), 10)
+    finally:
+        await api.release_polls()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 130, stderr.decode()[-1000:]
+    assert "second signal" in stderr.decode()
