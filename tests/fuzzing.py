@@ -31,7 +31,10 @@ ARGS = [
     "off", "secretary", "leader", "admin", "@liwei", "@nobody", "2001", "to", "zh", "en", "fr",
     "default", "|", "a|b|c|d|e|f", "Asia/Shanghai", "Mars/Base", "../../etc", "\u202e", "😀",
 ]  # fmt: skip
-ACTIONS = ["ok", "pb", "lv", "sk", "pk", "zz", "ack", "res", "x1", "x3", "nt", "rs", "d1", "dx"]
+ACTIONS = [
+    "ok", "pb", "lv", "sk", "pk", "zz", "ack", "res", "x1", "x3", "nt", "rs", "d1", "dx", "sb",
+    "sc", "sp",
+]  # fmt: skip
 
 
 def _words(rng: random.Random) -> str:
@@ -48,13 +51,19 @@ def _command(rng: random.Random) -> str:
 
 
 def _callback(rng: random.Random) -> str:
-    prefix = rng.choice(["ci", "pb", "pj", "pg", "zz", ""])
+    prefix = rng.choice(["ci", "pb", "pj", "pg", "zz", "ct", "ans", "aw", "nt", "fl", ""])
     number = rng.choice(["1", "2", "3", "99", "0", "²", "-1", "99999999999999999999", ""])
     if prefix in {"ci", "pb"}:
         return f"{prefix}:{rng.choice(ACTIONS)}:{number}"
     if prefix == "pg":
-        kind = rng.choice(["members", "status", "holidays", "problems", "nope"])
+        kind = rng.choice(["members", "status", "lstatus", "holidays", "problems", "nope"])
         return f"pg:{kind}:{number}:{rng.choice(['0', '1', '9999'])}"
+    if prefix in {"ct", "nt", "fl"}:
+        action = rng.choice({"ct": "vmcx", "nt": ["pub", "del", "x"], "fl": "apx"}[prefix])
+        return f"{prefix}:{action}:{number}"
+    if prefix == "aw":
+        days = rng.choice(["20260301", "20261399", "00000000", "2026"])
+        return f"aw:{number}:{days}:{days}:{rng.choice(['0', '2001', '9'])}:{number}"
     return f"{prefix}:{number}" if prefix else _words(rng)[:64]
 
 
