@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,22 @@ from tests.fakebot import ApiCall, FakeBotAPI, FakeClock, FakeUser
 
 ADMIN = FakeUser(1001, "Ada", "ada_admin", "en")
 TOKEN = "123456:TEST-token"
+ROOT = Path(__file__).parent.parent
+
+
+def process_env(api: FakeBotAPI, database: Path, **settings: str) -> dict[str, str]:
+    """The environment of a real ``python -m bot`` against the fake Bot API: none of this
+    machine's settings, the test's instead."""
+    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in {"PATH", "HOME"}}
+    env.update(
+        BOT_TOKEN=TOKEN,
+        ADMIN_IDS=str(ADMIN.id),
+        DATABASE_PATH=str(database),
+        BOT_API_BASE_URL=api.base_url,
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(settings)
+    return env
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import sqlite3
 import subprocess
 import sys
@@ -17,12 +16,10 @@ from bot.backup import BackupService
 from storage import StorageError
 from storage.access import MEMBER, Need
 from storage.backup import backup_live, check_file, restore_file, running_lock
-from tests.conftest import ADMIN, TOKEN, start_harness, stop_harness
+from tests.conftest import ADMIN, TOKEN, process_env, start_harness, stop_harness
 from tests.e2e_helpers import project_with
 from tests.fakebot import BOT_USERNAME, FakeBotAPI, FakeClock
 from tests.test_e2e_ledger import SECRETARY
-
-ROOT = Path(__file__).parent.parent
 
 
 async def test_a_backup_taken_during_a_burst_of_writes_restores(
@@ -101,13 +98,7 @@ async def test_daily_backups_keep_the_newest(
 
 
 def _cli(tmp_path: Path, api: FakeBotAPI, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in {"PATH", "HOME"}}
-    env.update(
-        BOT_TOKEN=TOKEN,
-        DATABASE_PATH=str(tmp_path / "live.db"),
-        BOT_API_BASE_URL=api.base_url,
-        PYTHONPATH=str(ROOT),
-    )
+    env = process_env(api, tmp_path / "live.db")
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,

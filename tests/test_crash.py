@@ -4,7 +4,6 @@ prompt is lost, and at most the few in flight at the moment of the kill are sent
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections import Counter
@@ -14,7 +13,7 @@ from pathlib import Path
 from storage import Database, Repositories
 from storage.access import ADMIN as ADMIN_ROLE
 from storage.access import Need
-from tests.conftest import ADMIN, TOKEN
+from tests.conftest import ADMIN, process_env
 from tests.fakebot import FakeBotAPI
 
 SECRETARIES = 300
@@ -39,15 +38,7 @@ async def seed(path: Path, count: int = SECRETARIES) -> None:
 
 async def start_bot(api: FakeBotAPI, path: Path, rate: int = 1000) -> asyncio.subprocess.Process:
     """``python -m bot`` on ``path`` against the fake API; returns once it has started."""
-    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in {"PATH", "HOME"}}
-    env.update(
-        BOT_TOKEN=TOKEN,
-        ADMIN_IDS=str(ADMIN.id),
-        DATABASE_PATH=str(path),
-        BOT_API_BASE_URL=api.base_url,
-        RATE_LIMIT_PER_SECOND=str(rate),
-        PYTHONPATH=str(Path(__file__).parent.parent),
-    )
+    env = process_env(api, path, RATE_LIMIT_PER_SECOND=str(rate))
     mark = len(api.calls)
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
 
 from bot.logs import JsonFormatter
-from tests.conftest import ADMIN, TOKEN
+from tests.conftest import ADMIN, TOKEN, process_env
 from tests.fakebot import FakeBotAPI
 
 
@@ -33,15 +32,7 @@ def test_a_json_line_carries_context_and_masks_secrets() -> None:
 
 
 async def test_the_process_logs_json_lines_per_update(api: FakeBotAPI, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in {"PATH", "HOME"}}
-    env.update(
-        BOT_TOKEN=TOKEN,
-        ADMIN_IDS=str(ADMIN.id),
-        DATABASE_PATH=str(tmp_path / "bangban.db"),
-        BOT_API_BASE_URL=api.base_url,
-        LOG_FORMAT="json",
-        PYTHONPATH=str(Path(__file__).parent.parent),
-    )
+    env = process_env(api, tmp_path / "bangban.db", LOG_FORMAT="json")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
     )

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from pathlib import Path
 
-from tests.conftest import ADMIN, TOKEN
+from tests.conftest import ADMIN, TOKEN, process_env
 from tests.fakebot import FakeBotAPI
 from tests.test_crash import FIRST, seed, start_bot
 
 
 async def test_python_m_bot_serves_and_stops_cleanly(api: FakeBotAPI, tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in {"PATH", "HOME"}}
-    env.update(
-        BOT_TOKEN=TOKEN,
-        ADMIN_IDS=str(ADMIN.id),
-        DATABASE_PATH=str(tmp_path / "bangban.db"),
-        BOT_API_BASE_URL=api.base_url,
-        LOG_LEVEL="DEBUG",
-        PYTHONPATH=str(Path(__file__).parent.parent),
-    )
+    env = process_env(api, tmp_path / "bangban.db", LOG_LEVEL="DEBUG")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
