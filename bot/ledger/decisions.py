@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from bot.clock import Clock, format_local
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import t
-from bot.ledger.service import ANY, AWAITING, OPEN, LedgerService
+from bot.ledger.service import ANY, AWAITING, OPEN, UNRESOLVED, LedgerService
 from bot.parsing import (
     clean_text,
     keyword,
@@ -37,7 +37,6 @@ MAX_TEXT = 2000
 MAX_DEADLINE = timedelta(days=366)
 MIN_EXTENSION = timedelta(hours=1)
 MIN_DEFAULT_DEADLINE = timedelta(minutes=5)
-ANY_BUT_CLOSED = ("open", "in_progress", "awaiting")
 
 
 class Decisions:
@@ -83,7 +82,7 @@ class Decisions:
         # With confirmation on, closing at once is for leaders and admins, checked again in the
         # transaction: someone demoted a moment ago cannot close it.
         who = LEAD if self.confirm_resolve else MEMBER
-        change = Change("resolved", ANY_BUT_CLOSED, who, status="resolved", text=text)
+        change = Change("resolved", UNRESOLVED, who, status="resolved", text=text)
         if not await self._ledger.apply_change(user_id, problem, change, notices):
             raise self.already_resolved(problem_id, await self._ledger.problem(problem_id))
         return await self._ledger.problem(problem_id)

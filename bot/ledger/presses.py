@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.clock import Clock, format_local
@@ -15,7 +16,6 @@ from bot.ledger.inputs import LedgerInputs
 from bot.ledger.service import LedgerService
 from bot.replies import PressResult, Reply
 from storage.access import LEAD, MEMBER
-from storage.outbox import OutgoingButton
 from storage.problems import Problem
 from storage.repos import Repositories
 
@@ -79,19 +79,14 @@ class CardPresses:
             deadline = self._clock.now() + CHOICES[action]
         await self._decisions.set_deadline_at(user_id, problem, deadline)
         shown = format_local(deadline, problem.project_timezone)
-        text = t(
-            lang,
-            "checkin.problem_recorded",
-            id=problem.id,
-            project=problem.project_name,
-            deadline=shown,
-        )
-        edit = Reply(text)
         pending = await self._conversation.awaited(user_id)
-        if pending and pending.kind == "coordination" and pending.problem_id == problem.id:
-            # The follow-up question stays on the message while it is still asked.
-            skip = OutgoingButton(t(lang, "button.skip"), f"pb:sc:{problem.id}")
-            edit = Reply(text + "\n\n" + t(lang, "problem.ask_coordination"), ((skip,),))
+        # The follow-up question stays on the message while it is still asked.
+        asking = bool(
+            pending and pending.kind == "coordination" and pending.problem_id == problem.id
+        )
+        edit = self._ledger.recorded_text(
+            replace(problem, deadline=deadline), lang, asking=asking, choosing=False
+        )
         return PressResult(
             alert=t(lang, "problem.deadline_set", id=problem.id, deadline=shown), edit=edit
         )

@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 2000
 OPEN = ("open", "in_progress")
 AWAITING = ("awaiting",)
+UNRESOLVED = OPEN + AWAITING  # not crossed off
 ANY = ("open", "in_progress", "awaiting", "resolved")
 # A second identical report, note or extension within this window is a retry, not a new one.
 REPEAT_WINDOW = timedelta(minutes=10)
@@ -202,8 +203,11 @@ class LedgerService:
             return self.recorded_text(problem, lang, asking=True)
         return self.recorded_text(problem, lang, asking=False)
 
-    def recorded_text(self, problem: Problem, lang: str, *, asking: bool) -> Reply:
-        """The report's confirmation, as sent and as edited after a deadline is chosen."""
+    def recorded_text(
+        self, problem: Problem, lang: str, *, asking: bool, choosing: bool = True
+    ) -> Reply:
+        """The report's confirmation: with the deadline choices (``choosing``) as sent, without
+        once one is chosen; with the follow-up question while it is ``asking``."""
         text = t(
             lang,
             "checkin.problem_recorded",
@@ -211,13 +215,15 @@ class LedgerService:
             project=problem.project_name,
             deadline=format_local(problem.deadline, problem.project_timezone),
         )
-        text += "\n" + t(lang, "problem.choose_deadline")
-        buttons: list[tuple[OutgoingButton, ...]] = [
-            tuple(
-                OutgoingButton(t(lang, f"button.deadline_{code}"), f"pb:{code}:{problem.id}")
-                for code in ("d1", "d3", "d7", "dx")
-            ),
-        ]
+        buttons: list[tuple[OutgoingButton, ...]] = []
+        if choosing:
+            text += "\n" + t(lang, "problem.choose_deadline")
+            buttons.append(
+                tuple(
+                    OutgoingButton(t(lang, f"button.deadline_{code}"), f"pb:{code}:{problem.id}")
+                    for code in ("d1", "d3", "d7", "dx")
+                )
+            )
         if asking:
             text += "\n\n" + t(lang, "problem.ask_coordination")
             buttons.append((OutgoingButton(t(lang, "button.skip"), f"pb:sc:{problem.id}"),))
@@ -233,7 +239,7 @@ class LedgerService:
         text = clean_text(raw, MAX_TEXT)
         change = Change(
             column,
-            OPEN + AWAITING,
+            UNRESOLVED,
             MEMBER,
             coordination=text if column == "coordination" else None,
             proposal=text if column == "proposal" else None,
