@@ -167,11 +167,11 @@ class SummaryRepo:
 
     async def mark_summarized(
         self, round_ids: Sequence[int], messages: Sequence[OutgoingMessage], now: datetime
-    ) -> int:
+    ) -> set[int]:
         """Queue the summaries and mark their rounds, in one transaction; rounds marked before
-        (by a concurrent tick) are not queued again. Returns how many rounds were marked."""
+        (by a concurrent tick) are not queued again. Returns the rounds marked now."""
         if not round_ids:
-            return 0
+            return set()
         async with self._db.write() as conn:
             marks = ",".join("?" * len(round_ids))
             fresh = {
@@ -187,7 +187,7 @@ class SummaryRepo:
                 [to_db(now), *round_ids],
             )
             await enqueue(conn, [m for m in messages if _round_of(m) in fresh], now)
-            return len(fresh)
+            return fresh
 
     async def target(self, project_id: int) -> str:
         row = await self._db.fetchone("SELECT summary_to FROM projects WHERE id = ?", (project_id,))

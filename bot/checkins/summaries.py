@@ -60,7 +60,7 @@ class SummaryService:
 
     async def queue_due(self) -> int:
         """Queue the summary of every round closed since, each round once; a fixed number of
-        queries however many rounds closed at once."""
+        queries however many rounds closed at once. Returns how many rounds it summarized."""
         due = await self._repos.summaries.unsummarized()
         if not due:
             return 0
@@ -113,7 +113,7 @@ class SummaryService:
         marked = await self._repos.summaries.mark_summarized(
             [r.id for r, _ in due], messages, self._clock.now()
         )
-        return min(marked, len({m.key.split(":")[1] for m in messages}))
+        return len(marked & {r.id for r in wanted})
 
     def render(
         self,
