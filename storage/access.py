@@ -12,9 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-import aiosqlite
-
-from storage.db import first_row
+from storage.db import Tx, first_row
 
 Reason = Literal["not_admin", "not_member", "unknown_project", "archived", "extension_limit"]
 
@@ -54,14 +52,14 @@ class Access:
     def __init__(self, config_admins: Iterable[int]) -> None:
         self.config_admins = frozenset(config_admins)
 
-    async def is_admin(self, conn: aiosqlite.Connection, user_id: int) -> bool:
+    async def is_admin(self, conn: Tx, user_id: int) -> bool:
         if user_id in self.config_admins:
             return True
         return (
             await first_row(conn, "SELECT 1 FROM admins WHERE user_id = ?", (user_id,)) is not None
         )
 
-    async def require(self, conn: aiosqlite.Connection, need: Need) -> None:
+    async def require(self, conn: Tx, need: Need) -> None:
         """Raise :class:`Denied` unless ``need`` holds now (one query).
 
         To anyone but an admin, a project that does not exist and one they do not serve look

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.db import Database, from_db, to_db
+from storage.db import Database, Tx, from_db, to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ class Attachment:
 
 
 async def insert_files(
-    conn: aiosqlite.Connection,
+    conn: Tx,
     owner: Owner,
     user_id: int,
     files: Sequence[IncomingFile],

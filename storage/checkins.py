@@ -10,7 +10,7 @@ import aiosqlite
 
 from storage.access import Access, Denied
 from storage.attachments import IncomingFile, Owner, insert_files
-from storage.db import Database, first_row, from_db, opt_from_db, to_db
+from storage.db import Database, Tx, first_row, from_db, opt_from_db, to_db
 from storage.models import person_label
 from storage.outbox import OutgoingMessage, enqueue
 from storage.pending import clear_pending
@@ -233,7 +233,8 @@ class CheckinRepo:
             "   AND m.user_id = checkins.user_id AND m.role = 'secretary'"
             "   AND m.removed_at IS NULL))"
         )
-        async with self._db.write() as conn:
+
+        async def write(conn: Tx) -> int | None:
             # Written only if the round is open, the project active and the person still one
             # of its secretaries; the reason is looked up only when it was not.
             row = await first_row(
@@ -269,8 +270,11 @@ class CheckinRepo:
                 await clear_pending(conn, user_id)
             return problem_id
 
+        # The hot path of every answer and press: the whole transaction in one round trip.
+        return await self._db.at_once(write)
+
     @staticmethod
-    async def _refuse(conn: aiosqlite.Connection, checkin_id: int) -> None:
+    async def _refuse(conn: Tx, checkin_id: int) -> None:
         """Why an answer was not written: nothing to raise if its round has closed (or there is
         no such check-in), :class:`Denied` if the person no longer serves or the project is
         archived."""

@@ -6,16 +6,14 @@ import json
 from datetime import datetime
 from typing import Any, cast
 
-import aiosqlite
-
-from storage.db import Database, from_db, to_db
+from storage.db import Database, Tx, from_db, to_db
 from storage.models import (
     Event,
 )
 
 
 async def append_event(
-    conn: aiosqlite.Connection,
+    conn: Tx,
     at: datetime,
     actor_id: int | None,
     kind: str,

@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-import aiosqlite
-
-from storage.db import Database, from_db, to_db
+from storage.db import Database, Tx, from_db, to_db
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +67,7 @@ def _buttons(raw: str | None) -> tuple[tuple[OutgoingButton, ...], ...]:
     return tuple(tuple(OutgoingButton(text, data) for text, data in row) for row in json.loads(raw))
 
 
-async def enqueue(
-    conn: aiosqlite.Connection, messages: Sequence[OutgoingMessage], now: datetime
-) -> int:
+async def enqueue(conn: Tx, messages: Sequence[OutgoingMessage], now: datetime) -> int:
     """Insert messages inside the caller's transaction, in one statement; returns how many
     were new (a key already queued is not queued again)."""
     if not messages:
@@ -104,7 +100,7 @@ async def enqueue(
 CANCELLABLE: tuple[Kind, ...] = ("prompt", "reminder", "escalation")
 
 
-async def cancel(conn: aiosqlite.Connection, project_id: int, user_id: int | None = None) -> int:
+async def cancel(conn: Tx, project_id: int, user_id: int | None = None) -> int:
     """Cancel unsent prompts, reminders and cards of a project (to one person, if given)."""
     sql = (
         "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' AND project_id = ?"

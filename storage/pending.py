@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-import aiosqlite
-
-from storage.db import Database, to_db
+from storage.db import Database, Tx, to_db
 
 PendingKind = Literal[
     "problem", "choose", "note", "extend", "sendback", "coordination", "proposal", "contact"
@@ -32,14 +30,12 @@ class PendingInput:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
-async def clear_pending(conn: aiosqlite.Connection, user_id: int) -> None:
+async def clear_pending(conn: Tx, user_id: int) -> None:
     """Forget what the bot waited for from ``user_id``, inside the caller's transaction."""
     await conn.execute("DELETE FROM pending_inputs WHERE user_id = ?", (user_id,))
 
 
-async def clear_pending_of_project(
-    conn: aiosqlite.Connection, project_id: int, user_id: int | None = None
-) -> None:
+async def clear_pending_of_project(conn: Tx, project_id: int, user_id: int | None = None) -> None:
     """Forget waits that belong to a project (of one person, if given): it was archived, or
     the person no longer serves it."""
     sql = (

@@ -11,7 +11,7 @@ from enum import Enum
 import aiosqlite
 
 from storage.access import Access, Need
-from storage.db import Database, first_row, to_db
+from storage.db import Database, Tx, first_row, to_db
 from storage.events import append_event
 from storage.models import (
     Admin,
@@ -150,7 +150,7 @@ class PersonRepo:
 
 
 async def upsert_person(
-    conn: aiosqlite.Connection,
+    conn: Tx,
     user_id: int,
     display_name: str,
     username: str | None,

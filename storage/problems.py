@@ -12,7 +12,7 @@ import aiosqlite
 
 from storage.access import Access, Denied, Need
 from storage.attachments import IncomingFile, Owner, insert_files
-from storage.db import Database, first_row, from_db, opt_from_db, to_db
+from storage.db import Database, Tx, first_row, from_db, opt_from_db, to_db
 from storage.events import append_event
 from storage.outbox import OutgoingMessage, enqueue
 from storage.pending import clear_pending
@@ -106,7 +106,7 @@ Announce = Callable[[int], Sequence[OutgoingMessage]]
 
 
 async def insert_problem(
-    conn: aiosqlite.Connection,
+    conn: Tx,
     project_id: int,
     reporter_id: int,
     text: str,

@@ -8,7 +8,7 @@ from typing import cast
 import aiosqlite
 
 from storage.access import Access, Need
-from storage.db import Database, first_row, from_db, to_db
+from storage.db import Database, Tx, first_row, from_db, to_db
 from storage.events import append_event
 from storage.models import (
     Project,
@@ -42,9 +42,7 @@ class ProjectRepo:
         self._access = access
 
     @staticmethod
-    async def _same_name(
-        conn: aiosqlite.Connection, name: str, other_than: int | None = None
-    ) -> Project | None:
+    async def _same_name(conn: Tx, name: str, other_than: int | None = None) -> Project | None:
         row = await first_row(
             conn,
             "SELECT * FROM projects WHERE lower(name) = lower(?) AND id IS NOT ? LIMIT 1",

@@ -113,9 +113,13 @@ class Harness:
         await self.settled(update["update_id"])  # and whatever else the update does
         return reply
 
-    async def press(self, user: FakeUser, call: ApiCall, data: str) -> ApiCall:
-        """Press a button under the message ``call`` sent; returns the bot's answer to it."""
-        await self.services.outbox.drain()
+    async def press(
+        self, user: FakeUser, call: ApiCall, data: str, *, drain: bool = True
+    ) -> ApiCall:
+        """Press a button under the message ``call`` sent; returns the bot's answer to it.
+        ``drain=False``: leave the outbox as it is, as in :meth:`send`."""
+        if drain:
+            await self.services.outbox.drain()
         mark = len(self.api.calls)
         query_id = await self.api.press(user, self.api.message_of(call), data)
         answer = await self.api.wait_for(

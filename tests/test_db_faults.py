@@ -16,9 +16,10 @@ import pytest
 
 from storage import Database, StorageError
 from tests.conftest import ADMIN, Harness, make_settings, start_harness
-from tests.e2e_helpers import project_with
+from tests.e2e_helpers import project_with, run_jobs
 from tests.fakebot import FakeBotAPI, FakeClock, FakeUser
 from tests.test_config import _run_bot
+from tests.test_e2e_checkins import SLOT
 
 S1 = FakeUser(2001, "Li Wei", "liwei", "en")
 
@@ -78,6 +79,28 @@ async def test_a_write_waits_out_a_short_lock(
         reply = await api.reply_to(ADMIN.id, after=mark, timeout=10)
     assert "“Plant” created" in reply.params["text"]
     assert await bot.services.repos.projects.count() == 1
+
+
+async def test_an_answer_waits_out_a_short_lock(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A progress answer (written in one round trip to the database thread) is retried while
+    another process holds the database, then recorded once."""
+    path = tmp_path / "b.db"
+    bot = await _harness(api, clock, path, patience=10)
+    await project_with(bot, "Plant", [S1], "daily 09:00")
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    with held(path) as release:
+        mark = len(api.calls)
+        await api.send_text(S1, "Level 3 poured")
+        await asyncio.sleep(1)  # longer than SQLite's own busy timeout
+        release.set()
+        reply = await api.reply_to(S1.id, after=mark, timeout=10)
+    assert "Progress recorded for “Plant”" in reply.params["text"]
+    checkin = (await bot.services.repos.checkins.open_checkins_of(S1.id))[0]
+    answers = await bot.services.repos.checkins.answers(checkin.id)
+    assert [(kind, text) for kind, _, text, _ in answers] == [("progress", "Level 3 poured")]
 
 
 async def test_a_write_that_cannot_wait_longer_says_nothing_was_saved(

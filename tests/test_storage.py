@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from storage import Database, StorageError
-from storage.db import from_db, to_db
+from storage.db import Tx, from_db, to_db
 from storage.migrations import MIGRATIONS
 
 
@@ -80,6 +81,36 @@ async def test_failed_transaction_leaves_nothing(db: Database) -> None:
                 " VALUES (999, 999, 'secretary', 'now')"
             )
     assert (await db.fetchone("SELECT count(*) FROM projects"))[0] == 0  # type: ignore[index]
+
+
+async def test_a_transaction_at_once_commits_whole_or_not_at_all(db: Database) -> None:
+    """The one-round-trip transaction: committed when its body ends, rolled back whole when it
+    raises, and refused (rolled back) when its body waits for anything but the database."""
+    insert = "INSERT INTO projects (name, timezone, created_at) VALUES (?, 'UTC', 'now')"
+
+    async def two(conn: Tx) -> int | None:
+        await conn.execute(insert, ("a",))
+        return (await conn.execute(insert, ("b",))).lastrowid
+
+    async def broken(conn: Tx) -> None:
+        await conn.execute(insert, ("c",))
+        await conn.execute(
+            "INSERT INTO memberships (project_id, user_id, role, added_at)"
+            " VALUES (999, 999, 'secretary', 'now')"
+        )
+
+    async def wandering(conn: Tx) -> None:
+        await conn.execute(insert, ("d",))
+        await asyncio.sleep(0)
+
+    assert await db.at_once(two) == 2
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.at_once(broken)
+    with pytest.raises(RuntimeError, match="waited for something else"):
+        await db.at_once(wandering)
+    names = [r[0] for r in await db.fetchall("SELECT name FROM projects ORDER BY id")]
+    assert names == ["a", "b"]
+    assert (await db.fetchone("SELECT 1"))[0] == 1  # type: ignore[index]  # still usable
 
 
 async def test_a_migration_that_breaks_a_reference_is_rolled_back(
