@@ -36,6 +36,7 @@ class Caller:
     lang: str
     is_admin: bool
     pending: PendingInput | None
+    roles: frozenset[str] = frozenset()  # on any project they serve
 
 
 class Registry:
@@ -86,12 +87,12 @@ class Registry:
                         normalize_language(user.language_code),
                         now,
                     )
-            return Caller(fallback, admin, row.pending)
+            return Caller(fallback, admin, row.pending, row.roles)
         if (person.display_name, person.username) != (user.display_name, user.username):
             await self._repos.people.touch(user.id, user.display_name, user.username, now)
         if not person.reachable:
             await self._repos.people.set_reachable(user.id, True, now)
-        return Caller(person.language or fallback, admin, row.pending)
+        return Caller(person.language or fallback, admin, row.pending, row.roles)
 
     async def set_language(self, user: UserRef, language: str) -> None:
         now = self._clock.now()

@@ -40,6 +40,7 @@ class CallerRow:
     person: Person | None
     admin: bool
     pending: PendingInput | None
+    roles: frozenset[str]  # on any project they serve, not removed
 
 
 class PersonRepo:
@@ -51,6 +52,8 @@ class PersonRepo:
         """Everything an update needs to know about its sender, in one round trip."""
         row = await self._db.fetchone(
             "SELECT p.*, EXISTS (SELECT 1 FROM admins a WHERE a.user_id = q.uid) AS is_admin,"
+            " (SELECT group_concat(DISTINCT m.role) FROM memberships m"
+            "  WHERE m.user_id = q.uid AND m.removed_at IS NULL) AS roles,"
             " w.kind AS w_kind, w.checkin_id AS w_checkin_id, w.project_id AS w_project_id,"
             " w.text AS w_text, w.problem_id AS w_problem_id, w.detail AS w_detail"
             " FROM (SELECT ? AS uid) q LEFT JOIN people p ON p.user_id = q.uid"
@@ -70,7 +73,8 @@ class PersonRepo:
                 row["w_problem_id"],
                 json.loads(row["w_detail"]),
             )
-        return CallerRow(person, bool(row["is_admin"]), pending)
+        roles = frozenset(row["roles"].split(",")) if row["roles"] else frozenset()
+        return CallerRow(person, bool(row["is_admin"]), pending, roles)
 
     async def get(self, user_id: int) -> Person | None:
         row = await self._db.fetchone("SELECT * FROM people WHERE user_id = ?", (user_id,))

@@ -36,6 +36,23 @@ async def _recorded(bot: Harness, user_id: int) -> list[Any]:
     )
 
 
+async def test_help_lists_the_commands_of_the_roles_held_now(bot: Harness) -> None:
+    """/help shows a secretary's section to a secretary, not to a stranger, and not once the
+    secretary is removed; the admins' section only to admins."""
+    await _round(bot)
+    sections = ("Secretaries", "Leaders", "Admins")
+
+    async def shown(user: FakeUser) -> list[str]:
+        text = (await bot.send(user, "/help")).params["text"]
+        return [s for s in sections if f"\n{s}\n" in text]
+
+    assert await shown(S1) == ["Secretaries"]
+    assert await shown(STRANGER) == []
+    assert await shown(ADMIN) == ["Admins"]
+    await bot.send(ADMIN, "/remove 1 @liwei")
+    assert await shown(S1) == []
+
+
 async def test_a_removed_secretary_can_do_nothing_in_the_project(bot: Harness) -> None:
     """Old buttons, a pending problem text, /checkin, /newproblem and free text are refused,
     nothing is recorded, and nothing of the project is shown."""
