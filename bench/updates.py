@@ -99,7 +99,10 @@ async def _workload(
     }
 
 
-async def run_bangban(users: int, iterations: int, rate: float, round_size: int) -> dict[str, Any]:
+async def run_bangban(
+    users: int, iterations: int, rate: float, round_size: int
+) -> tuple[dict[str, Any], dict[int, Any]]:
+    """Figures, and the prompt each person pressed under (the echo bot is given the same)."""
     people = [FakeUser(PEOPLE + n, f"Person {n}", f"p{n}", "en") for n in range(users)]
     api = FakeBotAPI()
     await api.start()
@@ -127,7 +130,7 @@ async def run_bangban(users: int, iterations: int, rate: float, round_size: int)
                     busy["cpu %"] = (process.cpu_seconds() - cpu) / busy.pop("seconds") * 100
                     result.update({f"round {k}": v for k, v in busy.items()})
                 result["rss MB"] = process.rss_mb()
-        return result
+        return result, prompts
     finally:
         await api.stop()
 
@@ -148,16 +151,23 @@ async def _open_round(api: FakeBotAPI, people: list[FakeUser]) -> dict[int, Any]
     return prompts
 
 
-async def run_echo(users: int, iterations: int, rate: float) -> dict[str, Any]:
+async def run_echo(
+    users: int, iterations: int, rate: float, prompts: dict[int, Any]
+) -> dict[str, Any]:
+    """The echo bot, sent the same updates: its people press under the same prompts (a press
+    carries its message, and parsing it is part of the work)."""
     people = [FakeUser(PEOPLE + n, f"Person {n}", f"p{n}", "en") for n in range(users)]
     api = FakeBotAPI()
     await api.start()
     try:
         api.known_chats.update(p.id for p in people)
+        for prompt in prompts.values():
+            message = prompt["message"]
+            api.messages[(message["chat"]["id"], message["message_id"])] = message
         async with baseline(api, "echo", "--rate", str(rate)) as process:
             await started(api)
             cpu = process.cpu_seconds()
-            result = await _workload(api, people, iterations, {})
+            result = await _workload(api, people, iterations, prompts)
             result["cpu %"] = (process.cpu_seconds() - cpu) / result.pop("seconds") * 100
             return {f"idle {k}": v for k, v in result.items()} | {"rss MB": process.rss_mb()}
     finally:
@@ -170,8 +180,8 @@ def _print(name: str, row: dict[str, Any]) -> None:
 
 async def main(users: int, iterations: int, rate: float, round_size: int, runs: int) -> None:
     for run in range(1, runs + 1):
-        ours = await run_bangban(users, iterations, rate, round_size)
-        echo = await run_echo(users, iterations, rate)
+        ours, prompts = await run_bangban(users, iterations, rate, round_size)
+        echo = await run_echo(users, iterations, rate, prompts)
         ratio = ours["idle replies/s"] / echo["idle replies/s"]
         print(
             f"run {run}: {users} people x {iterations} updates at {rate:g}/s"
