@@ -65,19 +65,27 @@ async def test_reading_does_not_wait_for_another_writer(
         assert "Plant" in (await bot.send(S1, "/start")).params["text"]
 
 
+async def _sent_during_a_short_lock(api: FakeBotAPI, path: Path, user: FakeUser, text: str) -> str:
+    """``user`` sends ``text`` while another process holds the database for longer than
+    SQLite's own busy timeout; the bot's answer once the lock is gone."""
+    with held(path) as release:
+        mark = len(api.calls)
+        await api.send_text(user, text)
+        await asyncio.sleep(1)
+        release.set()
+        reply = await api.reply_to(user.id, after=mark, timeout=10)
+    return str(reply.params["text"])
+
+
 async def test_a_write_waits_out_a_short_lock(
     api: FakeBotAPI, clock: FakeClock, tmp_path: Path
 ) -> None:
     path = tmp_path / "b.db"
     bot = await _harness(api, clock, path, patience=10)
     await bot.send(ADMIN, "/start")
-    with held(path) as release:
-        mark = len(api.calls)
-        await api.send_text(ADMIN, "/newproject Plant")
-        await asyncio.sleep(1)  # longer than SQLite's own busy timeout
-        release.set()
-        reply = await api.reply_to(ADMIN.id, after=mark, timeout=10)
-    assert "“Plant” created" in reply.params["text"]
+    assert "“Plant” created" in await _sent_during_a_short_lock(
+        api, path, ADMIN, "/newproject Plant"
+    )
     assert await bot.services.repos.projects.count() == 1
 
 
@@ -91,13 +99,8 @@ async def test_an_answer_waits_out_a_short_lock(
     await project_with(bot, "Plant", [S1], "daily 09:00")
     bot.clock.set(SLOT)
     await run_jobs(bot)
-    with held(path) as release:
-        mark = len(api.calls)
-        await api.send_text(S1, "Level 3 poured")
-        await asyncio.sleep(1)  # longer than SQLite's own busy timeout
-        release.set()
-        reply = await api.reply_to(S1.id, after=mark, timeout=10)
-    assert "Progress recorded for “Plant”" in reply.params["text"]
+    reply = await _sent_during_a_short_lock(api, path, S1, "Level 3 poured")
+    assert "Progress recorded for “Plant”" in reply
     checkin = (await bot.services.repos.checkins.open_checkins_of(S1.id))[0]
     answers = await bot.services.repos.checkins.answers(checkin.id)
     assert [(kind, text) for kind, _, text, _ in answers] == [("progress", "Level 3 poured")]
