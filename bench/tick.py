@@ -61,15 +61,17 @@ async def seed(db: Database, projects: int, history: int, slot: datetime = SLOT)
             " updated_at, next_due) VALUES (?, 'daily', ?, '', 'Asia/Shanghai', ?, ?, ?)",
             [(p, at_time, stamp, stamp, to_db(slot)) for p in range(1, projects + 1)],
         )
-        # History: closed rounds of earlier days, each with its check-ins, answers, events.
+        # History: closed rounds of earlier days (long since summarized for their leaders),
+        # each with its check-ins, answers, events.
         rounds = history // 6  # a round brings 1 + 2 check-ins + 2 answers + 1 event
         for n in range(rounds):
             project = 1 + n % projects
             day = slot - timedelta(days=1 + n // projects)
             cursor = await conn.execute(
                 "INSERT INTO rounds (project_id, slot_at, local_date, closes_at, status, origin,"
-                " opened_at, closed_at) VALUES (?, ?, ?, ?, 'closed', 'schedule', ?, ?)",
-                (project, to_db(day), day.date().isoformat(), to_db(day), to_db(day), to_db(day)),
+                " opened_at, closed_at, summarized_at)"
+                " VALUES (?, ?, ?, ?, 'closed', 'schedule', ?, ?, ?)",
+                (project, to_db(day), day.date().isoformat(), *[to_db(day)] * 4),
             )
             round_id = cursor.lastrowid
             for k in range(2):
