@@ -23,7 +23,7 @@ from bot.i18n import duration_text, t
 from bot.parsing import keyword, parse_project_id
 from bot.projects import ProjectService
 from bot.registry import Registry
-from bot.replies import PressResult, Reply, clip, shorten
+from bot.replies import PressResult, Reply, clip, in_parts, shorten
 from storage.access import ADMIN, Denied, Need
 from storage.digests import ProjectWeek
 from storage.outbox import OutgoingButton, OutgoingMessage
@@ -31,7 +31,6 @@ from storage.repos import Repositories
 
 log = logging.getLogger(__name__)
 
-PART_CHARS = 3500
 WEEK = re.compile(r"^([0-9]{4})-?W([0-9]{1,2})$", re.IGNORECASE)
 CALLBACK = re.compile(r"^nt:(pub|del):([0-9]{1,12})$")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -270,7 +269,7 @@ class DigestService:
                 )
         if len(weeks) > 1:
             lines += self._rankings(weeks, lang)
-        return _parts(lines)
+        return in_parts(lines)
 
     @staticmethod
     def _rankings(weeks: list[ProjectWeek], lang: str) -> list[str]:
@@ -376,15 +375,3 @@ class DigestService:
         key = "notice.published" if publish else "notice.discarded"
         shown = t(lang, key) + "\n\n" + (notice.payload[0].text if notice.payload else "")
         return PressResult(alert=t(lang, key), edit=Reply(clip(shown, 4000)))
-
-
-def _parts(lines: list[str]) -> list[str]:
-    parts: list[str] = []
-    current = ""
-    for line in lines:
-        if current and len(current) + 1 + len(line) > PART_CHARS:
-            parts.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    parts.append(current)
-    return parts

@@ -15,6 +15,38 @@ def clip(text: str, limit: int = MESSAGE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+PART_CHARS = 3500  # one part of a long report, with room for a header
+
+
+def in_parts(lines: list[str], limit: int = PART_CHARS, continued: str = "") -> list[str]:
+    """``lines`` packed in order into messages of at most ``limit`` characters. A line too
+    long for one message (a ranking of every project, say) is cut where it has a separator
+    or a space, else anywhere; every part after the first starts with ``continued``."""
+    head = f"{continued}\n" if continued else ""
+    room = limit - len(head)
+    pieces = [piece for line in lines for piece in _cut(line, room)]
+    parts: list[str] = []
+    current = ""
+    for piece in pieces:
+        if current and len(current) + 1 + len(piece) > (room if parts else limit):
+            parts.append(current)
+            current = ""
+        current = f"{current}\n{piece}" if current else piece
+    parts.append(current)
+    return [parts[0], *(head + part for part in parts[1:])]
+
+
+def _cut(line: str, room: int) -> list[str]:
+    pieces = []
+    while len(line) > room:
+        window = line[:room]
+        cut = max(window.rfind(mark) for mark in ("；", "; ", "，", "、", " "))
+        cut = cut + 1 if cut > room // 2 else room
+        pieces.append(line[:cut].rstrip())
+        line = line[cut:].lstrip()
+    return [*pieces, line]
+
+
 def shorten(text: str, limit: int = 80) -> str:
     """One line of at most ``limit`` characters, for lists."""
     return clip(" ".join(text.split()), limit)

@@ -14,7 +14,7 @@ from bot.i18n import t
 from bot.parsing import keyword, parse_date, parse_project_id
 from bot.projects import ProjectService
 from bot.registry import Registry
-from bot.replies import Reply, clip, shorten
+from bot.replies import Reply, clip, in_parts, shorten
 from storage.access import ADMIN, LEAD, Denied, Need
 from storage.checkins import CheckinRow
 from storage.models import person_label
@@ -25,7 +25,6 @@ from storage.summaries import RaisedProblem, RoundAnswer
 
 log = logging.getLogger(__name__)
 
-PART_CHARS = 3500  # one message of a summary; longer ones are sent in parts
 ANSWER_CHARS = 200  # an answer as the summary shows it; the whole text is one tap away
 MAX_BUTTONS = 20
 READ_BACK_DEFAULT = timedelta(days=30)
@@ -151,15 +150,8 @@ class SummaryService:
             lines += [
                 t(lang, "summary.problem_line", id=p.id, text=shorten(p.text)) for p in problems
             ]
-        parts: list[str] = []
-        current = header
-        for line in lines:
-            if len(current) + 1 + len(line) > PART_CHARS:
-                parts.append(current)
-                current = t(lang, "summary.continued", date=round_.local_date.isoformat())
-            current += "\n" + line
-        parts.append(current)
-        return parts, tuple(buttons)
+        continued = t(lang, "summary.continued", date=round_.local_date.isoformat())
+        return in_parts([header, *lines], continued=continued), tuple(buttons)
 
     @staticmethod
     def _line(checkin: CheckinRow, answers: list[RoundAnswer], lang: str) -> tuple[str, bool]:
