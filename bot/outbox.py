@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.metrics import Metrics
@@ -85,32 +85,36 @@ class OutboxSender:
         """
         stats = DrainStats()
         tries: dict[int, int] = {}
+        pace = timedelta(seconds=PER_CHAT_INTERVAL)
+        written: dict[int, datetime] = {}  # chat → when it last got a message in this drain
         async with self._lock:
             while not self.stopping:
-                due = [
+                now = self._clock.now()
+                heads = [
                     m
-                    for m in await self._repo.due(self._clock.now(), BATCH)
+                    for m in await self._repo.due(now, BATCH)
                     if tries.get(m.id, 0) < TRIES_PER_DRAIN
                 ]
-                if not due:
+                if not heads:
                     return stats
-                batch: list[PendingMessage] = []
-                chats: set[int] = set()
-                for message in due:
-                    if message.chat_id not in chats:
-                        chats.add(message.chat_id)
-                        batch.append(message)
+                free = {m.chat_id: written.get(m.chat_id, now - pace) + pace for m in heads}
+                batch = [m for m in heads if free[m.chat_id] <= now]
+                if not batch:
+                    # Each chat with something due had a message within the last second.
+                    await self._clock.sleep((min(free.values()) - now).total_seconds())
+                    continue
                 outcomes = await asyncio.gather(*(self._deliver(m) for m in batch))
+                done = self._clock.now()
                 for message, outcome in zip(batch, outcomes, strict=True):
                     if outcome == "queued":
                         continue
+                    written[message.chat_id] = done
                     self._count(message, outcome)
                     moved = outcome == "moved"
                     tries[message.id] = tries.get(message.id, 0) + 1 if moved else TRIES_PER_DRAIN
                     outcome = "retried" if moved else outcome
                     setattr(stats, outcome, getattr(stats, outcome) + 1)
-                if len(batch) < len(due):
-                    await self._clock.sleep(PER_CHAT_INTERVAL)
+                written = {chat: at for chat, at in written.items() if at + pace > done}
             return stats
 
     def _count(self, message: PendingMessage, outcome: str) -> None:

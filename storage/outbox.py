@@ -132,8 +132,11 @@ class OutboxRepo:
         return int(row["n"]), from_db(row["oldest"])
 
     async def due(self, now: datetime, limit: int) -> list[PendingMessage]:
+        """The first due message of each chat (in the order they were queued), oldest first:
+        a long backlog to one chat cannot hide the messages to every other chat."""
         rows = await self._db.fetchall(
-            "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
+            "SELECT * FROM outbox WHERE id IN (SELECT min(id) FROM outbox"
+            " WHERE status = 'pending' AND next_attempt_at <= ? GROUP BY chat_id)"
             " ORDER BY next_attempt_at, id LIMIT ?",
             (to_db(now), limit),
         )
