@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import aiosqlite
 
 from storage.migrations import MIGRATIONS
+
+if TYPE_CHECKING:  # only types: sqlite3 itself runs in aiosqlite's thread, never on the loop
+    import sqlite3
 
 log = logging.getLogger(__name__)
 
