@@ -97,10 +97,10 @@ class OutboxSender:
                 ]
                 if not heads:
                     return stats
-                free = {m.chat_id: written.get(m.chat_id, now - pace) + pace for m in heads}
-                batch = [m for m in heads if free[m.chat_id] <= now]
+                # When each chat written to in the last second may have its next message.
+                free = {m.chat_id: written[m.chat_id] + pace for m in heads if m.chat_id in written}
+                batch = [m for m in heads if free.get(m.chat_id, now) <= now]
                 if not batch:
-                    # Each chat with something due had a message within the last second.
                     await self._clock.sleep((min(free.values()) - now).total_seconds())
                     continue
                 outcomes = await asyncio.gather(*(self._deliver(m) for m in batch))
