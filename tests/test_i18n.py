@@ -3,12 +3,14 @@ office's override file checked at start-up."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot import commands, i18n
 from bot.i18n import normalize_language, placeholders, shipped, t, with_overrides
+from bot.ledger.cards import format_age
 from tests.conftest import ADMIN, start_harness
 from tests.fakebot import FakeBotAPI, FakeClock
 from tests.test_config import _run_bot
@@ -94,6 +96,20 @@ def test_an_override_replaces_only_its_keys(tmp_path: Path) -> None:
 def test_a_bad_override_names_the_problem(tmp_path: Path, content: str, named: str) -> None:
     with pytest.raises(i18n.TextsError, match=named.replace("[", r"\[").replace("{", r"\{")):
         with_overrides(shipped(), _override(tmp_path, content))
+
+
+@pytest.mark.parametrize(
+    ("age", "zh", "en"),
+    [
+        (timedelta(seconds=20), "不到1分钟", "less than a minute"),
+        (timedelta(minutes=1, seconds=59), "1分钟", "1 minute"),
+        (timedelta(hours=2, minutes=5), "2小时5分钟", "2 hours 5 minutes"),
+        (timedelta(days=3, hours=4, minutes=9), "3天4小时", "3 days 4 hours"),
+    ],
+)
+def test_ages_on_cards_read_naturally(age: timedelta, zh: str, en: str) -> None:
+    """A card sent the moment a problem is reported does not say it was reported 0 seconds ago."""
+    assert (format_age(age, "zh-CN"), format_age(age, "en")) == (zh, en)
 
 
 def test_a_bad_override_key_stops_start_up_with_one_line(tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ ENTRY_LIMIT = 700  # one history entry (a note can be long)
 
 
 def format_age(delta: timedelta, lang: str) -> str:
-    """How long ago, to the minute, in at most two units: 3天4小时, 2 hours 5 minutes."""
+    """How long ago, to the minute, in at most two units: 3天4小时, 2 hours 5 minutes; less
+    than a minute says so."""
     minutes = max(int(delta.total_seconds() // 60), 0)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
@@ -29,8 +30,10 @@ def format_age(delta: timedelta, lang: str) -> str:
         parts = [timedelta(days=days)] + ([timedelta(hours=hours)] if hours else [])
     elif hours:
         parts = [timedelta(hours=hours)] + ([timedelta(minutes=minutes)] if minutes else [])
-    else:
+    elif minutes:
         parts = [timedelta(minutes=minutes)]
+    else:
+        return t(lang, "unit.under_a_minute")  # not "0 seconds ago" on a card sent at once
     return t(lang, "unit.joiner").join(duration_text(part, lang) for part in parts)
 
 
