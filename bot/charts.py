@@ -14,6 +14,7 @@ from pathlib import Path
 from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
 from matplotlib.ticker import MaxNLocator
 
 SYSTEM_CJK = (
@@ -41,6 +42,31 @@ def cjk_font() -> font_manager.FontProperties:
         if path.exists():
             return font_manager.FontProperties(fname=str(path))
     raise RuntimeError("no CJK font: install fonts-noto-cjk or the mplfonts package")
+
+
+@functools.cache
+def _drawable_characters() -> frozenset[str]:
+    """The characters the CJK font has glyphs for."""
+    font = cjk_font()
+    path = font.get_file() or font_manager.findfont(font)
+    return frozenset(chr(code) for code in FT2Font(str(path)).get_charmap())
+
+
+def drawable(text: str) -> str:
+    """``text`` as the chart can draw it: a character the font lacks (an emoji, another
+    script) becomes a box, where matplotlib would warn and draw nothing useful; dollar signs
+    stay text rather than start matplotlib's math, which raises on a formula it cannot parse."""
+    known = _drawable_characters()
+    stand_in = "□" if "□" in known else "?"
+    shown = []
+    for character in text:
+        if character == "\n" or character in known:
+            shown.append(character)
+        elif character.isspace():
+            shown.append(" ")
+        else:
+            shown.append(stand_in)
+    return "".join(shown).replace("$", r"\$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,20 +98,27 @@ def progress_chart(points: Sequence[WeekPoint], labels: ChartLabels) -> bytes:
     rates = [p.rate * 100 if p.rate is not None else float("nan") for p in points]
     top.plot(xs, rates, marker="o", color="#1f6feb")
     top.set_ylim(0, 105)
-    top.set_ylabel(labels.rate, fontproperties=font)
+    top.set_ylabel(drawable(labels.rate), fontproperties=font)
     top.grid(alpha=0.3)
     width = 0.38
-    bottom.bar([x - width / 2 for x in xs], [p.new for p in points], width, label=labels.new)
     bottom.bar(
-        [x + width / 2 for x in xs], [p.resolved for p in points], width, label=labels.resolved
+        [x - width / 2 for x in xs], [p.new for p in points], width, label=drawable(labels.new)
     )
-    bottom.plot(xs, [p.open for p in points], marker="s", color="#d1242f", label=labels.open)
-    bottom.set_ylabel(labels.problems, fontproperties=font)
+    bottom.bar(
+        [x + width / 2 for x in xs],
+        [p.resolved for p in points],
+        width,
+        label=drawable(labels.resolved),
+    )
+    bottom.plot(
+        xs, [p.open for p in points], marker="s", color="#d1242f", label=drawable(labels.open)
+    )
+    bottom.set_ylabel(drawable(labels.problems), fontproperties=font)
     bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
     bottom.legend(prop=font)
     bottom.grid(alpha=0.3)
     bottom.set_xticks(xs, [p.label for p in points])
-    figure.suptitle(labels.title, fontproperties=font)
+    figure.suptitle(drawable(labels.title), fontproperties=font)
     figure.tight_layout()
     return _png(figure)
 
@@ -99,10 +132,10 @@ def ranking_chart(names: Sequence[str], rates: Sequence[float], title: str, axis
     axes = figure.subplots()
     ys = list(range(len(names)))[::-1]
     axes.barh(ys, [r * 100 for r in rates], color="#1f6feb")
-    axes.set_yticks(ys, list(names), fontproperties=font)
+    axes.set_yticks(ys, [drawable(name) for name in names], fontproperties=font)
     axes.set_xlim(0, 100)
-    axes.set_xlabel(axis, fontproperties=font)
-    axes.set_title(title, fontproperties=font)
+    axes.set_xlabel(drawable(axis), fontproperties=font)
+    axes.set_title(drawable(title), fontproperties=font)
     axes.grid(axis="x", alpha=0.3)
     figure.tight_layout()
     return _png(figure)
@@ -112,7 +145,7 @@ def text_image(text: str) -> bytes:
     """One line of text alone (tests compare glyphs with it)."""
     figure = Figure(figsize=(2, 1), dpi=100)
     FigureCanvasAgg(figure)
-    figure.text(0.1, 0.4, text, fontproperties=cjk_font(), fontsize=24)
+    figure.text(0.1, 0.4, drawable(text), fontproperties=cjk_font(), fontsize=24)
     return _png(figure)
 
 
