@@ -28,6 +28,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", ("everyone",)),
     Command("help", ("everyone",)),
     Command("language", ("everyone",)),
+    Command("cancel", ("everyone",)),
     Command("newproject", ("admin",)),
     Command("projects", ("admin",)),
     Command("project", ("admin",)),

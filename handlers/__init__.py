@@ -51,10 +51,11 @@ MEDIA = (
 )
 
 COMMANDS: tuple[tuple[str, Callback], ...] = (
-    # 1. Everyone: onboarding, help, language.
+    # 1. Everyone: onboarding, help, language, leaving a question unanswered.
     ("start", start.start),
     ("help", start.help_command),
     ("language", start.language),
+    ("cancel", start.cancel),
     # 2. Admin commands (each checks the role and the chat type itself).
     ("newproject", admin.new_project),
     ("projects", admin.list_projects),

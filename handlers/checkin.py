@@ -225,7 +225,12 @@ async def free_text(call: Call) -> None:
     if not text:
         return
     reply = await call.services.answers.text(
-        call.user.id, text, call.lang, call.message.message_id, call.caller.pending
+        call.user.id,
+        text,
+        call.lang,
+        call.message.message_id,
+        call.caller.pending,
+        secretary="secretary" in call.caller.roles,
     )
     await call.reply(reply.text, reply.buttons)
 

@@ -55,6 +55,7 @@ class Call:
     user: User
     lang: str
     caller: Caller
+    dropped_wait: bool = False  # a command ended what the bot was waiting for from the sender
 
     @property
     def args(self) -> list[str]:
@@ -163,7 +164,7 @@ def guarded(*, admin: bool = False, private: bool = False) -> Callable[[Handler]
                     raise UserError("error.not_admin")
                 if caller.pending is not None and is_command(update):
                     # A command means the person moved on from whatever the bot asked for.
-                    await svc.conversation.drop(user.id)
+                    call.dropped_wait = await svc.conversation.drop(user.id)
                     call.caller = replace(caller, pending=None)
                 await handler(call)
             except UsageError as exc:

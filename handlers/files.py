@@ -64,6 +64,7 @@ async def media(call: Call) -> None:
         call.message.message_id,
         call.caller.pending,
         files=[file],
+        secretary="secretary" in call.caller.roles,
     )
     await call.reply(reply.text, reply.buttons)
 

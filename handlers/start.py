@@ -131,6 +131,12 @@ async def language(call: Call) -> None:
 
 
 @guarded()
+async def cancel(call: Call) -> None:
+    """/cancel: like any command, it ends what the bot waited for; this one says so."""
+    await call.say("cancel.done" if call.dropped_wait else "cancel.nothing")
+
+
+@guarded()
 async def unknown_command(call: Call) -> None:
     """Any command we do not know, in a private chat."""
     await call.say("error.unknown_command")

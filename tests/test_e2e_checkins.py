@@ -99,7 +99,7 @@ async def test_free_text_problem_and_change_of_answer(bot: Harness) -> None:
     reply = await bot.send(S1, "one more note")
     assert "Progress recorded" in reply.params["text"]
     nothing = await bot.send(FakeUser(9009, "Nobody"), "hello?")
-    assert "No check-in is open" in nothing.params["text"]
+    assert "only from project secretaries" in nothing.params["text"]
 
 
 async def test_secretary_of_two_projects_is_asked_which(bot: Harness) -> None:

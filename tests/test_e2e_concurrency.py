@@ -25,10 +25,10 @@ async def test_a_slow_update_holds_up_only_its_own_chat(
     text = answers.text
     release = asyncio.Event()
 
-    async def slow_first(user_id: int, body: str, *args: Any) -> Any:
+    async def slow_first(user_id: int, body: str, *args: Any, **kwargs: Any) -> Any:
         if body == "first":
             await release.wait()  # the first answer takes its time
-        return await text(user_id, body, *args)
+        return await text(user_id, body, *args, **kwargs)
 
     monkeypatch.setattr(answers, "text", slow_first)
     first = await bot.api.send_text(S1, "first")

@@ -93,6 +93,30 @@ async def test_a_command_ends_the_wait(bot: Harness) -> None:
     assert await bot.services.repos.problems.unresolved(None) == []
 
 
+async def test_cancel_ends_the_wait_and_says_whether_there_was_one(bot: Harness) -> None:
+    """/cancel after "Report a problem": the next text is progress; a second /cancel has
+    nothing left to cancel."""
+    prompt = await _prompted(bot)
+    await bot.press(S1, prompt, buttons_of(prompt)[1][1])
+    assert "Cancelled" in (await bot.send(S1, "/cancel")).params["text"]
+    assert "Nothing to cancel" in (await bot.send(S1, "/cancel")).params["text"]
+    assert "Progress recorded" in (await bot.send(S1, "All good today")).params["text"]
+    assert await bot.services.repos.problems.unresolved(None) == []
+
+
+async def test_text_from_someone_who_reports_nothing_says_whose_reports_are_taken(
+    bot: Harness,
+) -> None:
+    """A stranger (or an admin) writing to the bot is not pointed to /checkin, which is not
+    theirs; a secretary with nothing open is."""
+    await project_with(bot, "Plant", [S1])
+    stranger = FakeUser(4001, "Wu Fang", None, "en")
+    for person in (stranger, ADMIN):
+        reply = (await bot.send(person, "hello")).params["text"]
+        assert "only from project secretaries" in reply and "/checkin" not in reply
+    assert "/checkin" in (await bot.send(S1, "hello")).params["text"]
+
+
 async def test_a_too_long_problem_is_refused_and_the_retry_is_still_the_problem(
     bot: Harness,
 ) -> None:

@@ -66,7 +66,7 @@ async def test_a_removed_secretary_can_do_nothing_in_the_project(bot: Harness) -
     pressed = await bot.press(S1, call, buttons_of(call)[0][1])
     assert "no longer serve this project" in pressed.params["text"]
     text = (await bot.send(S1, "Crane broken on site")).params["text"]
-    assert "No check-in is open" in text and "Plant" not in text
+    assert "only from project secretaries" in text and "Plant" not in text
     assert "lead liaison secretaries" in (await bot.send(S1, "/checkin")).params["text"]
     assert "not a member of project 1" in (await bot.send(S1, "/newproblem 1 x")).params["text"]
     assert "serve no project" in (await bot.send(S1, "/problems")).params["text"]

@@ -149,9 +149,13 @@ class AnswerService:
         message_id: int | None,
         pending: PendingInput | None,
         files: Sequence[IncomingFile] = (),
+        *,
+        secretary: bool = True,
     ) -> Reply:
         """Free text from a secretary, or photos and files (``text`` is their caption, if any):
-        what the bot asked for (``pending``, read with the sender), else a progress answer."""
+        what the bot asked for (``pending``, read with the sender), else a progress answer.
+        ``secretary``: whether the sender serves any project as one (else nothing is expected
+        of them unasked, and they are told so rather than pointed to /checkin)."""
         described = text or t(lang, "attachment.no_caption")
         if pending is not None and pending.kind == "problem":
             return await self._problem_text(
@@ -167,6 +171,8 @@ class AnswerService:
             contact = next((c for c in serving if c.round.audience == "leader"), None)
             if contact is not None:  # a leader's weekly contact: how it was made comes first
                 return self._contacts.choose_how(contact.round.project_id, lang)
+            if not secretary:
+                return Reply(t(lang, "checkin.not_reporting"))
             return Reply(t(lang, "media.nothing_open" if files else "checkin.nothing_open"))
         if len(open_checkins) == 1:
             checkin = open_checkins[0]
