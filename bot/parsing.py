@@ -55,6 +55,8 @@ _DURATION = re.compile(
 )
 _DATE = re.compile(r"^([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?$")
 _MONTH_DAY = re.compile(r"^([0-9]{1,2})月([0-9]{1,2})[日号]?$")
+# Days people name rather than write out: /leave 明天, /deadline 1 后天.
+RELATIVE_DAYS = {"today": 0, "今天": 0, "今日": 0, "tomorrow": 1, "明天": 1, "明日": 1, "后天": 2}
 # Chinese (and other) words accepted wherever an English keyword is: /invite 1 秘书, /schedule 1
 # 每周 周一,周四 09:00, /schedule 1 关闭.
 KEYWORDS = {
@@ -155,9 +157,12 @@ def format_duration(value: timedelta) -> str:
 
 
 def parse_date(raw: str, today: date) -> date:
-    """``2026-12-01`` (also ``2026/12/1``, ``2026年12月1日``) or ``12月1日`` (in ``today``'s year),
-    a real date between the years 2000 and 2100."""
+    """``2026-12-01`` (also ``2026/12/1``, ``2026年12月1日``), ``12月1日`` (in ``today``'s year)
+    or ``today`` / ``tomorrow`` / 今天 / 明天 / 后天; a real date in the years 2000 to 2100."""
     text = raw.strip()
+    ahead = RELATIVE_DAYS.get(text.lower())
+    if ahead is not None:
+        return today + timedelta(days=ahead)
     match = _DATE.match(text)
     short = None if match else _MONTH_DAY.match(text)
     if match is not None:

@@ -150,6 +150,8 @@ def test_chinese_forms_read_like_the_english_ones() -> None:
     assert parsing.parse_date("12月1日", today) == date(2026, 12, 1)
     assert parsing.parse_date("2026年12月1日", today) == date(2026, 12, 1)
     assert parsing.parse_date("2026/12/01", today) == date(2026, 12, 1)
+    assert parsing.parse_date("明天", today) == parsing.parse_date("Tomorrow", today)
+    assert [parsing.parse_date(w, today).day for w in ("今天", "明天", "后天")] == [2, 3, 4]
     for raw in ("周一,周四", "周一、周四", "周一，周四", "一、四", "mon,thu", "星期一,星期四"):
         assert parsing.parse_weekdays(raw) == {0, 3}, raw
     assert parsing.parse_weekdays("周日") == parsing.parse_weekdays("星期天") == {6}
