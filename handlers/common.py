@@ -8,7 +8,15 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from telegram import CallbackQuery, Message, MessageEntity, Update, User
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Update,
+    User,
+)
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
@@ -102,6 +110,14 @@ async def refuse(call: Call, error: UserError) -> None:
     query = call.update.callback_query
     if query is not None:
         await answer_press(query, call.t(error.key, **error.params), show_alert=True)
+    elif error.key == "error.private_only" and call.context.bot.username:
+        # One tap to where the command works, rather than a search for the bot.
+        link = InlineKeyboardButton(
+            call.t("button.open_private"), url=f"https://t.me/{call.context.bot.username}"
+        )
+        await call.message.reply_text(
+            call.t(error.key), reply_markup=InlineKeyboardMarkup([[link]]), do_quote=False
+        )
     else:
         await call.say(error.key, **error.params)
 

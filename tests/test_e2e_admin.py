@@ -83,7 +83,14 @@ async def test_bad_names_are_refused(bot: Harness) -> None:
 
 
 async def test_admin_commands_in_a_group_point_to_the_private_chat(bot: Harness) -> None:
-    assert "private chat" in await text_of(bot, ADMIN, "/newproject X", group=GROUP)
+    """Refused in the group, with a button that opens the private chat with the bot."""
+    reply = await bot.send(ADMIN, "/newproject X", group=GROUP)
+    assert "private chat" in reply.params["text"]
+    [[button]] = reply.params["reply_markup"]["inline_keyboard"]
+    assert button == {
+        "text": "💬 Open a private chat with me",
+        "url": "https://t.me/bangban_test_bot",
+    }
     assert await bot.services.repos.projects.count() == 0
 
 

@@ -24,6 +24,11 @@ async def test_refusals_match_telegram(api: FakeBotAPI) -> None:
         long_data = InlineKeyboardMarkup([[InlineKeyboardButton("b", callback_data="d" * 65)]])
         with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
             await bot.send_message(USER.id, "buttons", reply_markup=long_data)
+        bare = InlineKeyboardMarkup([[InlineKeyboardButton("does nothing")]])
+        with pytest.raises(BadRequest, match=r"(?i)text buttons are unallowed"):
+            await bot.send_message(USER.id, "buttons", reply_markup=bare)
+        link = InlineKeyboardButton("open", url="https://t.me/bangban_test_bot")
+        await bot.send_message(USER.id, "a link", reply_markup=InlineKeyboardMarkup([[link]]))
         sent = await bot.send_message(USER.id, "x" * 4096)
         with pytest.raises(BadRequest, match="not modified"):
             await bot.edit_message_text("x" * 4096, USER.id, sent.message_id)

@@ -17,6 +17,21 @@ POLL_CAP = 1.0
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64
+# An inline button does exactly one of these (Telegram refuses a button with none, or two).
+BUTTON_ACTIONS = frozenset(
+    {
+        "callback_data",
+        "url",
+        "web_app",
+        "login_url",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "copy_text",
+        "callback_game",
+        "pay",
+    }
+)
 # The methods that send one file, and the parameter that carries it.
 SEND_FILE = {
     "sendPhoto": "photo",

@@ -10,6 +10,7 @@ from typing import Any
 from bot.fakeapi.model import (
     BOT_ID,
     BOT_USERNAME,
+    BUTTON_ACTIONS,
     CALLBACK_DATA_LIMIT,
     CAPTION_LIMIT,
     NOT_MODIFIED,
@@ -119,6 +120,11 @@ class Telegram:
         markup = params.get("reply_markup") or {}
         for row in markup.get("inline_keyboard", []):
             for button in row:
+                if len(BUTTON_ACTIONS.intersection(button)) != 1:
+                    raise Refused(
+                        "Bad Request: can't parse inline keyboard button: Text buttons are"
+                        " unallowed in the inline keyboard"
+                    )
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(data.encode()) <= CALLBACK_DATA_LIMIT:
                     raise Refused("Bad Request: BUTTON_DATA_INVALID")
