@@ -52,10 +52,18 @@ def _drawable_characters() -> frozenset[str]:
     return frozenset(chr(code) for code in FT2Font(str(path)).get_charmap())
 
 
-def drawable(text: str) -> str:
-    """``text`` as the chart can draw it: a character the font lacks (an emoji, another
-    script) becomes a box, where matplotlib would warn and draw nothing useful; dollar signs
-    stay text rather than start matplotlib's math, which raises on a formula it cannot parse."""
+NAME_CHARS = 24  # a project name beside a bar; longer ones leave no room for the bars
+TITLE_CHARS = 70
+
+
+def drawable(text: str, limit: int = TITLE_CHARS) -> str:
+    """``text`` as the chart can draw it: at most ``limit`` characters (a name of 200 would
+    push the plot off the figure: matplotlib warns and lays nothing out); a character the font
+    lacks (an emoji, another script) becomes a box, where matplotlib would warn and draw
+    nothing useful; dollar signs stay text rather than start matplotlib's math, which raises
+    on a formula it cannot parse."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
     known = _drawable_characters()
     stand_in = "□" if "□" in known else "?"
     shown = []
@@ -132,7 +140,7 @@ def ranking_chart(names: Sequence[str], rates: Sequence[float], title: str, axis
     axes = figure.subplots()
     ys = list(range(len(names)))[::-1]
     axes.barh(ys, [r * 100 for r in rates], color="#1f6feb")
-    axes.set_yticks(ys, [drawable(name) for name in names], fontproperties=font)
+    axes.set_yticks(ys, [drawable(name, NAME_CHARS) for name in names], fontproperties=font)
     axes.set_xlim(0, 100)
     axes.set_xlabel(drawable(axis), fontproperties=font)
     axes.set_title(drawable(title), fontproperties=font)

@@ -45,17 +45,25 @@ def test_the_chart_draws_its_chinese_labels() -> None:
     assert _differs(drawn, progress_chart(points, blank))
 
 
-ODD_NAMES = ["Road ٣ (Arabic-Indic three)", "Pit 🏗", "Cost $x^$ and $5", "A\tB\x07"]
+ODD_NAMES = [
+    "Road ٣ (Arabic-Indic three)",
+    "Pit 🏗",
+    "Cost $x^$ and $5",
+    "A\tB\x07",
+    "长" * 200,
+    "W" * 200,
+]
 
 
 def test_names_the_font_cannot_draw_still_make_a_chart() -> None:
     """Project names are whatever admins typed: a character the font lacks is drawn as a
-    stand-in (not a warning, and so not a failed /board), and dollar signs are text, not
-    matplotlib's math (an unbalanced formula would raise)."""
-    board = ranking_chart(ODD_NAMES, [0.5, 0.25, 1.0, 0.0], "Board " + ODD_NAMES[2], "rate")
+    stand-in and a 200-character name is shortened (not a warning, and so not a failed
+    /board), and dollar signs are text, not matplotlib's math (an unbalanced formula would
+    raise)."""
+    board = ranking_chart(ODD_NAMES, [0.5, 0.25, 1.0, 0.0, 0.1, 0.2], "Board " + "W" * 200, "rate")
     assert _image(board).size[0] == 800
     points = [WeekPoint("W46", 0.8, 2, 1, 3)]
-    labels = ChartLabels(ODD_NAMES[0] + ODD_NAMES[2], "rate", "problems", "new", "done", "open")
+    labels = ChartLabels("W" * 200 + ODD_NAMES[2], "rate", "problems", "new", "done", "open")
     assert _image(progress_chart(points, labels)).size == (800, 600)
     # "$x^$" drawn as itself: it differs from the same name without it.
     assert _differs(text_image("$x^$"), text_image("$y^$"))
