@@ -52,6 +52,7 @@ def _drawable_characters() -> frozenset[str]:
     return frozenset(chr(code) for code in FT2Font(str(path)).get_charmap())
 
 
+MAX_HEIGHT_INCHES = 90.0  # 9,000 pixels at 100 dpi, beside 800 wide
 NAME_CHARS = 24  # a project name beside a bar; longer ones leave no room for the bars
 TITLE_CHARS = 70
 
@@ -134,7 +135,9 @@ def progress_chart(points: Sequence[WeekPoint], labels: ChartLabels) -> bytes:
 def ranking_chart(names: Sequence[str], rates: Sequence[float], title: str, axis: str) -> bytes:
     """Projects' reporting rates as horizontal bars, best on top."""
     font = cjk_font()
-    height = max(3.0, 0.45 * len(names) + 1.5)
+    # Telegram refuses a photo whose width and height add up to more than 10,000 pixels; with
+    # hundreds of projects the bars get thinner instead (the text has the whole ranking).
+    height = min(max(3.0, 0.45 * len(names) + 1.5), MAX_HEIGHT_INCHES)
     figure = Figure(figsize=(8, height), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.subplots()

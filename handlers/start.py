@@ -9,6 +9,7 @@ from telegram.constants import ChatType
 from bot import commands
 from bot.commands import Audience
 from bot.i18n import normalize_language
+from bot.replies import in_parts
 from handlers.common import Call, guarded, kick_outbox, user_ref
 from storage.invites import RedeemResult
 
@@ -47,7 +48,8 @@ async def start(call: Call) -> None:
     else:
         lines.append(call.t("start.no_roles"))
     lines += ["", call.t("start.more")]
-    await call.reply("\n".join(lines))
+    for part in in_parts("\n".join(lines).splitlines()):  # a line per project they serve
+        await call.reply(part)
 
 
 async def _redeem(call: Call, token: str) -> None:

@@ -88,3 +88,21 @@ async def test_chart_and_board_for_leaders_and_admins(bot: Harness) -> None:
         reply = (await bot.send(user, command)).params["text"]
         assert "Only admins and the chief leaders" in reply or "no report for you" in reply
     assert "Usage" in (await bot.send(LEADER, "/chart 99w")).params["text"]
+
+
+async def test_a_board_of_many_projects_arrives_whole(bot: Harness) -> None:
+    """250 projects with long names: the ranking comes in several messages, none refused as
+    too long, every project in it; the chart is a photo Telegram accepts (its dimensions)."""
+    count = 250
+    for number in range(1, count + 1):
+        await bot.services.projects.create_project(ADMIN.id, f"{number:03d} " + "工程" * 60)
+    mark = len(bot.api.calls)
+    await bot.send(ADMIN, "/board")
+    await bot.api.wait_for(lambda c: c.method == "sendPhoto", after=mark)
+    texts = [c.params["text"] for c in bot.api.sent_to(ADMIN.id)[-20:] if "text" in c.params]
+    ranking = "\n".join(t for t in texts if "工程" in t)
+    assert [n for n in range(1, count + 1) if f"{n:03d} 工程" not in ranking] == []
+    assert len(texts) > 1 and all(len(t) <= 4096 for t in texts)
+    assert not bot.api.refusals
+    width, height = _image(bot.api.uploads[-1].data).size
+    assert width + height <= 10_000

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from storage.access import MEMBER, Need
 from tests.conftest import ADMIN, Harness
-from tests.fakebot import ApiCall, buttons_of
+from tests.fakebot import ApiCall, FakeUser, buttons_of
 from tests.test_e2e_admin import STRANGER
 
 SECRETARIES = 300
@@ -90,3 +90,25 @@ async def test_page_buttons_check_the_presser(bot: Harness) -> None:
     # A forged page of a year the calendar cannot hold is refused like a typed one.
     forged = await bot.press(ADMIN, first, "pg:holidays:0:0")
     assert "2000" in forged.params["text"] and "2100" in forged.params["text"]
+
+
+async def test_start_of_someone_serving_many_projects_arrives_whole(bot: Harness) -> None:
+    """/start lists every project a person serves: split over messages, none cut off."""
+    leader = (20_001, "Zhang Wei", "zhangwei", "en")
+    for number in range(1, 41):
+        project = await bot.services.projects.create_project(
+            ADMIN.id, f"{number:03d} " + "long project name " * 8
+        )
+        await bot.services.repos.members.import_members(
+            project.id, "leader", [leader], ADMIN.id, bot.clock.now()
+        )
+    mark = len(bot.api.calls)
+    await bot.api.send_text(FakeUser(*leader[:3]), "/start")
+    last = await bot.api.wait_for(
+        lambda c: c.params.get("chat_id") == leader[0] and "/help" in c.params["text"], after=mark
+    )
+    texts = [c.params["text"] for c in bot.api.calls[mark:] if c.params.get("chat_id") == leader[0]]
+    assert len(texts) > 1 and texts[-1] == last.params["text"]
+    whole = "\n".join(texts)
+    assert [n for n in range(1, 41) if f"“{n:03d} long project name" not in whole] == []
+    assert not bot.api.refusals

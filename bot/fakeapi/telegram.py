@@ -94,6 +94,8 @@ class Telegram:
         if isinstance(file_id, Upload):
             if not file_id.data:
                 raise Refused("Bad Request: file must be non-empty")
+            if kind == "photo" and not _photo_dimensions_ok(file_id.data):
+                raise Refused("Bad Request: PHOTO_INVALID_DIMENSIONS")
             self.uploads.append(file_id)
             self.files[f"up{len(self.uploads)}"] = kind or "document"
             return
@@ -153,3 +155,12 @@ class Telegram:
     def delete(self, chat_id: int, message_id: int) -> None:
         """The message is gone (deleted in the chat); edits of it are refused."""
         self.messages.pop((chat_id, message_id), None)
+
+
+def _photo_dimensions_ok(data: bytes) -> bool:
+    """Telegram's rule for photos: width and height at most 10,000 together, neither more
+    than 20 times the other. Read from a PNG's header; other formats are not checked."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n") or len(data) < 24:
+        return True
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    return width + height <= 10_000 and max(width, height) <= 20 * min(width, height)
