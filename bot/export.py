@@ -120,9 +120,17 @@ def _cell(value: Any, zone: str, lang: str, column: str) -> Any:
     return value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as a formula
+
+
 def write_xlsx(path: Path, tables: Sequence[Table]) -> None:
-    """One sheet per table: header row frozen, filters on, columns as wide as their content."""
+    """One sheet per table: header row frozen, filters on, columns as wide as their content.
+
+    People's texts are written as text: openpyxl would store '=2+3 floors' as a formula, and
+    refuses the control characters XML cannot carry (a Telegram name may have one)."""
     from openpyxl import Workbook  # loaded when the first export is written, not with the bot
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
@@ -137,7 +145,15 @@ def write_xlsx(path: Path, tables: Sequence[Table]) -> None:
             sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.append(headers)
         for row in rows:
-            sheet.append(row)
+            cells = []
+            for value in row:
+                if not isinstance(value, str):
+                    cells.append(value)
+                    continue
+                cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
+                cell.data_type = "s"
+                cells.append(cell)
+            sheet.append(cells)
         if headers:
             last = get_column_letter(len(headers))
             sheet.auto_filter.ref = f"A1:{last}{len(rows) + 1}"
@@ -151,5 +167,13 @@ def write_csv_zip(path: Path, tables: Sequence[Table]) -> None:
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             writer.writerow(headers)
-            writer.writerows(rows)
+            writer.writerows([_csv_safe(value) for value in row] for row in rows)
             archive.writestr(f"{title}.csv", "\ufeff" + buffer.getvalue())
+
+
+def _csv_safe(value: Any) -> Any:
+    """Excel evaluates a CSV cell that starts like a formula ('=2+3', '-10% behind', '@x'): a
+    leading quote keeps what the person typed as text (OWASP's advice for CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

@@ -119,3 +119,25 @@ async def test_export_is_refused_to_secretaries_and_other_leaders(bot: Harness) 
     refused = (await bot.send(OTHER_LEADER, "/export 1")).params["text"]
     assert "Only admins and the chief leaders in charge of project 1" in refused
     assert len(bot.api.uploads) == uploads
+
+
+async def test_texts_that_look_like_formulas_stay_text(bot: Harness) -> None:
+    """A progress answer is what the secretary typed, not a formula: '=2+3' is not computed
+    (or, mistyped, left broken) when the office opens the export; a name Telegram passed with
+    a control character does not stop the workbook from being written."""
+    odd = FakeUser(2005, "Wu\x1bFang", "wufang", "en")
+    await project_with(bot, "South Road", [SECRETARY, odd], "daily 09:00")
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    await bot.send(SECRETARY, "=2+3 floors done")
+    await bot.send(odd, "-10% behind plan")
+    await bot.send(ADMIN, "/export")
+    book = load_workbook(io.BytesIO(_upload(bot)))
+    cells = {c.value: c.data_type for row in book["Check-ins"].iter_rows() for c in row}
+    assert cells["=2+3 floors done"] == "s" and cells["-10% behind plan"] == "s"
+    assert "WuFang" in {c.value for row in book["People and roles"].iter_rows() for c in row}
+    await bot.send(ADMIN, "/export csv")
+    with zipfile.ZipFile(io.BytesIO(_upload(bot))) as archive:
+        text = archive.read("Check-ins.csv").decode("utf-8-sig")
+    # Excel would evaluate a cell that starts with = + - or @: the quote keeps it text.
+    assert "'=2+3 floors done" in text and "'-10% behind plan" in text
