@@ -30,6 +30,7 @@ ARGS = [
     "2026-3-5", "09:00", "25:00", "9:7", "mon,thu", "mon,,thu", "daily", "weekly", "workdays",
     "off", "secretary", "leader", "admin", "@liwei", "@nobody", "2001", "to", "zh", "en", "fr",
     "default", "|", "a|b|c|d|e|f", "Asia/Shanghai", "Mars/Base", "../../etc", "\u202e", "😀",
+    "=1+1", "-5%", "$x^$", "明天", "today", "工" * 200,
 ]  # fmt: skip
 ACTIONS = [
     "ok", "pb", "lv", "sk", "pk", "zz", "ack", "res", "x1", "x3", "nt", "rs", "d1", "dx", "sb",
