@@ -51,8 +51,8 @@ async def show_problem(call: Call) -> None:
     """/problem <problem id>"""
     if len(call.args) != 1:
         raise UsageError("problem")
-    reply = await call.services.ledger.show(call.user.id, call.args[0], call.lang)
-    await call.reply(reply.text, reply.buttons)
+    for reply in await call.services.ledger.show(call.user.id, call.args[0], call.lang):
+        await call.reply(reply.text, reply.buttons)
 
 
 @guarded(private=True)

@@ -89,13 +89,26 @@ async def test_a_caught_up_round_reminds_from_when_the_prompt_was_sent(
     assert len([c for c in api.sent_to(S1.id) if "Reminder" in c.params["text"]]) == 1
 
 
-async def test_a_long_history_shows_the_newest_entries(bot: Harness) -> None:
+async def test_a_long_history_is_shown_whole_and_cards_keep_the_newest(bot: Harness) -> None:
+    """/problem ("with its full history") shows every entry, in order, over several messages;
+    a card to act on keeps the newest entries and counts the older ones."""
     await project_with(bot, "Plant", [S1])
     await bot.send(S1, "/newproblem 1 Crane broken")
-    for n in range(1, 9):
-        await bot.send(S1, f"/note 1 note-{n} " + "progress detail " * 40)
-    card = (await bot.send(S1, "/problem 1")).params["text"]
-    assert "note-8" in card and "note-7" in card and "note-1 " not in card
+    await bot.send(S1, "/cancel")
+    for n in range(1, 13):
+        await bot.send(S1, f"/note 1 note-{n:02d} " + "progress detail " * 40)
+    mark = len(bot.api.calls)
+    await bot.send(S1, "/problem 1")
+    parts = [c.params["text"] for c in bot.api.calls[mark:] if c.params.get("chat_id") == S1.id]
+    whole = "\n".join(parts)
+    assert len(parts) > 1 and all(len(part) <= 4096 for part in parts)
+    positions = [whole.index(f"note-{n:02d} ") for n in range(1, 13)]
+    assert positions == sorted(positions) and "earlier entries not shown" not in whole
+    ledger = bot.services.ledger
+    problem = await ledger.problem(1)
+    history = await bot.services.repos.problems.history(1)
+    card = ledger.cards.render_card(problem, history, "en", level=1).text
+    assert "note-12" in card and "note-01 " not in card
     assert "earlier entries not shown" in card and len(card) <= 4096
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.clock import Clock, format_local
 from bot.i18n import duration_text, t
-from bot.replies import Reply, clip, shorten
+from bot.replies import Buttons, Reply, clip, in_parts, shorten
 from storage.db import from_db
 from storage.outbox import OutgoingButton
 from storage.problems import Problem, ProblemEvent
@@ -66,8 +66,30 @@ class CardRenderer:
         *,
         level: int | None,
         buttons: bool = True,
-        full: bool = False,
     ) -> Reply:
+        """A card to act on: the problem, its newest history entries (as many as fit in one
+        message, older ones counted) and, with ``buttons``, what can be done to it."""
+        text = self._head(problem, lang, level)
+        shown = history[-HISTORY_ON_CARD:]
+        if shown:
+            tz = problem.project_timezone
+            text += "\n" + self._history(shown, len(history) - len(shown), lang, tz, len(text))
+            text = clip(text)
+        return Reply(text, self._buttons(problem, lang, buttons=buttons))
+
+    def render_full(self, problem: Problem, history: list[ProblemEvent], lang: str) -> list[Reply]:
+        """/problem: the card and every history entry, whole, over as many messages as it
+        takes (a problem worked on for months has more than one message holds)."""
+        entries = [self.render_event(event, lang, problem.project_timezone) for event in history]
+        lines = [self._head(problem, lang, None)]
+        if entries:
+            lines += [t(lang, "card.history"), *entries]
+        parts = in_parts(lines)
+        last = Reply(parts[-1], self._buttons(problem, lang, buttons=False))
+        return [Reply(part) for part in parts[:-1]] + [last]
+
+    def _head(self, problem: Problem, lang: str, level: int | None) -> str:
+        """The card without its history: title, reporter, deadline, status, follow-ups."""
         now = self._clock.now()
         tz = problem.project_timezone
         lines = []
@@ -139,11 +161,9 @@ class CardRenderer:
             lines.append(t(lang, "card.assignee", assignee=problem.assignee))
         if problem.attachments:
             lines.append(t(lang, "attachment.count", count=problem.attachments))
-        text = clip("\n".join(lines), CARD_LIMIT)
-        shown = history if full else history[-HISTORY_ON_CARD:]
-        if shown:
-            text += "\n" + self._history(shown, len(history) - len(shown), lang, tz, len(text))
-            text = clip(text)
+        return clip("\n".join(lines), CARD_LIMIT)
+
+    def _buttons(self, problem: Problem, lang: str, *, buttons: bool) -> Buttons:
         keyboard: list[tuple[OutgoingButton, ...]] = []
         if buttons and problem.status == "awaiting":
             keyboard.append(
@@ -166,7 +186,7 @@ class CardRenderer:
         if problem.attachments:
             label = t(lang, "attachment.button", count=problem.attachments)
             keyboard.append((OutgoingButton(label, f"fl:p:{problem.id}"),))
-        return Reply(text, tuple(keyboard))
+        return tuple(keyboard)
 
     def _history(
         self, events: list[ProblemEvent], hidden: int, lang: str, tz: str, used: int

@@ -264,10 +264,11 @@ class LedgerService:
             raise UserError("error.no_projects")
         return await self._repos.problems.unresolved(projects)
 
-    async def show(self, user_id: int, problem_arg: str, lang: str) -> Reply:
+    async def show(self, user_id: int, problem_arg: str, lang: str) -> list[Reply]:
+        """/problem: the problem with its whole history, to whoever may see it."""
         problem = await self.visible(user_id, parse_problem_id(problem_arg))
         history = await self._repos.problems.history(problem.id)
-        return self.cards.render_card(problem, history, lang, level=None, buttons=False, full=True)
+        return self.cards.render_full(problem, history, lang)
 
     # --- changes ----------------------------------------------------------------------------
 
