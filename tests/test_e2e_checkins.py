@@ -303,10 +303,13 @@ async def test_checkin_early_checkinnow_and_window(bot: Harness) -> None:
     await project_with(bot, "Plant", [S1, S2], "daily 09:00")
     early = await bot.send(S1, "/checkin")
     assert "Check-in: project 1 “Plant”, 2026-03-02" in early.params["text"]
+    assert "Already reported" not in early.params["text"]
     await bot.press(S1, early, buttons_of(early)[0][1])
+    again = (await bot.send(S1, "/checkin")).params["text"]  # shown again: says it is done
+    assert "✅ Already reported at 08:30. A new answer adds to it or changes it." in again
     bot.clock.set(SLOT)
     await run_jobs(bot)
-    assert len(prompts_to(bot, S1)) == 1 and len(prompts_to(bot, S2)) == 1
+    assert len(prompts_to(bot, S1)) == 2 and len(prompts_to(bot, S2)) == 1
 
     assert "rounds stay open for 4 hours" in (await bot.send(ADMIN, "/window 1 4h")).params["text"]
     assert "between 5 minutes and 1 week" in (await bot.send(ADMIN, "/window 1 1m")).params["text"]
@@ -319,7 +322,7 @@ async def test_checkin_early_checkinnow_and_window(bot: Harness) -> None:
     assert "2 secretary(ies) asked, open until 2026-03-03 04:30" in opened.params["text"]
     assert "already has a round" in (await bot.send(ADMIN, "/checkinnow 1")).params["text"]
     await bot.services.outbox.drain()
-    assert len(prompts_to(bot, S1)) == 2
+    assert len(prompts_to(bot, S1)) == 3
     assert (
         "no secretaries"
         in (await bot.send(ADMIN, f"/checkinnow {await _empty_project(bot)}")).params["text"]

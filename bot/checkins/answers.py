@@ -353,6 +353,16 @@ class AnswerService:
 
     # --- commands ---------------------------------------------------------------------------
 
+    def _already(self, checkin: CheckinRow) -> str:
+        """On a prompt shown again: what is already recorded, so it is not answered twice."""
+        if checkin.answered_at is None or checkin.status not in {"answered", "on_leave"}:
+            return ""
+        key = (
+            "checkin.already_leave" if checkin.status == "on_leave" else "checkin.already_answered"
+        )
+        at = format_local(checkin.answered_at, checkin.project_timezone)[11:]
+        return t(self._prompts.lang(checkin), key, time=at)
+
     async def checkin_command(self, user_id: int) -> list[Reply]:
         """``/checkin``: the prompt of each open round, opening today's early if none is open."""
         memberships = [
@@ -385,7 +395,7 @@ class AnswerService:
                 now,
             )
         replies = [
-            await self._prompts.prompt_for(c)
+            await self._prompts.prompt_for(c, self._already(c))
             for c in await self._repos.checkins.open_checkins_of(user_id)
         ]
         if not replies:
