@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.backup import BackupService
 from bot.board import BoardService
 from bot.checkins.answers import AnswerService
+from bot.checkins.early import EarlyCheckin
 from bot.checkins.prompts import PromptRenderer
 from bot.checkins.rounds import RoundService
 from bot.checkins.schedules import ScheduleService
@@ -49,6 +50,7 @@ class Services:
     schedules: ScheduleService
     rounds: RoundService
     answers: AnswerService
+    early: EarlyCheckin
     contacts: ContactService
     summaries: SummaryService
     exports: ExportService
@@ -148,6 +150,7 @@ def build_services(
         answers=AnswerService(
             repos, clock, conversation, schedules, prompts, ledger, inputs, contacts
         ),
+        early=EarlyCheckin(repos, clock, schedules, prompts),
         contacts=contacts,
         summaries=summaries,
         exports=ExportService(repos, registry, projects, clock),

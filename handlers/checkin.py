@@ -182,7 +182,7 @@ async def holidays(call: Call) -> None:
 @guarded(private=True)
 async def checkin(call: Call) -> None:
     """/checkin"""
-    for reply in await call.services.answers.checkin_command(call.user.id):
+    for reply in await call.services.early.checkin_command(call.user.id):
         await call.reply(reply.text, reply.buttons)
 
 

@@ -128,6 +128,18 @@ class CheckinRepo:
         )
         return [_checkin(row) for row in rows]
 
+    async def last_closed(self, user_id: int, since: datetime, now: datetime) -> CheckinRow | None:
+        """The person's latest check-in whose window ended between ``since`` and ``now``, in a
+        project they still serve (to tell someone who answers late why nothing was recorded;
+        a round closed early by archiving, or a project they left, is not mentioned)."""
+        row = await self._db.fetchone(
+            "SELECT * FROM (" + _CHECKIN_SELECT + " WHERE c.user_id = ? AND r.status = 'closed'"
+            " AND r.closes_at > ? AND r.closes_at <= ? AND r.audience = 'secretary')"
+            " WHERE serving ORDER BY r_closes_at DESC LIMIT 1",
+            (user_id, to_db(since), to_db(now)),
+        )
+        return _checkin(row) if row else None
+
     async def answer_to_message(self, user_id: int, message_id: int) -> tuple[int, str] | None:
         """(check-in id, kind) of the text answer that came in message ``message_id``, while
         its round is open."""

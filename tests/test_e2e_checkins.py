@@ -71,6 +71,12 @@ async def test_daily_round_prompt_button_reminder_missed(bot: Harness) -> None:
     assert "(closed)" in status and "Answered: Li Wei" in status and "Missed: Wang Fang" in status
     late = await bot.press(S2, last_prompt(bot, S2), buttons_of(last_prompt(bot, S2))[0][1])
     assert "is closed" in late.params["text"]
+    # A late text is told why it was not recorded, not just that nothing is open.
+    text = (await bot.send(S2, "Sorry, slab poured today")).params["text"]
+    assert "The check-in of 2026-03-02 for “South Road” closed at 2026-03-02 23:59" in text
+    assert "not recorded" in text
+    bot.clock.advance(timedelta(days=1, minutes=1))
+    assert "No check-in is open" in (await bot.send(S2, "and yesterday")).params["text"]
 
 
 async def test_free_text_problem_and_change_of_answer(bot: Harness) -> None:

@@ -77,6 +77,23 @@ async def test_a_removed_secretary_can_do_nothing_in_the_project(bot: Harness) -
     assert "Li Wei" not in status
 
 
+async def test_a_late_answer_names_no_project_the_person_left(bot: Harness) -> None:
+    """Someone still serving another project, writing after the round of the one they were
+    removed from closed, is not told about that project."""
+    from tests.test_e2e_checkins import SLOT
+
+    await project_with(bot, "Plant", [S1], "daily 09:00")
+    await project_with(bot, "Depot", [S1])
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    bot.clock.set(SLOT + timedelta(hours=15, minutes=5))  # 00:04 the next day: closed
+    await run_jobs(bot)
+    assert "Plant" in (await bot.send(S1, "late")).params["text"]  # still serving: told
+    await bot.send(ADMIN, "/remove 1 @liwei")
+    text = (await bot.send(S1, "late again")).params["text"]
+    assert "No check-in is open" in text and "Plant" not in text
+
+
 async def test_removal_wins_over_a_press_read_a_moment_before(
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:

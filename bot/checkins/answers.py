@@ -1,11 +1,11 @@
-"""Secretaries answering: buttons, free text, problems, /checkin and /leave."""
+"""Secretaries answering: buttons, free text, problems (/checkin is in ``early``)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import asdict, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.checkins.prompts import PromptRenderer
 from bot.checkins.schedules import ScheduleService
@@ -18,10 +18,6 @@ from bot.ledger.inputs import LedgerInputs
 from bot.ledger.service import LedgerService
 from bot.parsing import clean_text
 from bot.replies import PressResult, Reply
-from bot.schedule import (
-    next_slot,
-    window_end,
-)
 from storage.access import LEAD, Denied
 from storage.attachments import Attachment, IncomingFile
 from storage.checkins import CheckinRow
@@ -173,7 +169,9 @@ class AnswerService:
                 return self._contacts.choose_how(contact.round.project_id, lang)
             if not secretary:
                 return Reply(t(lang, "checkin.not_reporting"))
-            return Reply(t(lang, "media.nothing_open" if files else "checkin.nothing_open"))
+            if files:
+                return Reply(t(lang, "media.nothing_open"))
+            return Reply(await self._nothing_open(user_id, lang))
         if len(open_checkins) == 1:
             checkin = open_checkins[0]
             # Any other wait (a stale project choice) ends with this answer.
@@ -353,51 +351,17 @@ class AnswerService:
 
     # --- commands ---------------------------------------------------------------------------
 
-    def _already(self, checkin: CheckinRow) -> str:
-        """On a prompt shown again: what is already recorded, so it is not answered twice."""
-        if checkin.answered_at is None or checkin.status not in {"answered", "on_leave"}:
-            return ""
-        key = (
-            "checkin.already_leave" if checkin.status == "on_leave" else "checkin.already_answered"
-        )
-        at = format_local(checkin.answered_at, checkin.project_timezone)[11:]
-        return t(self._prompts.lang(checkin), key, time=at)
-
-    async def checkin_command(self, user_id: int) -> list[Reply]:
-        """``/checkin``: the prompt of each open round, opening today's early if none is open."""
-        memberships = [
-            m for m in await self._repos.members.of_user(user_id) if m.role == "secretary"
-        ]
-        if not memberships:
-            raise UserError("error.not_secretary")
+    async def _nothing_open(self, user_id: int, lang: str) -> str:
+        """Nothing to answer: if a round of theirs closed in the last day, say so (an answer
+        sent after 23:59 is not recorded, and that day counts as missed)."""
         now = self._clock.now()
-        for member in memberships:
-            project = await self._repos.projects.get(member.project_id)
-            if project is None or project.status != "active":
-                continue
-            if await self._repos.rounds.open_rounds(project.id):
-                continue
-            schedule = await self._schedules.schedule_of(project.id)
-            if schedule is None:
-                continue
-            upcoming = next_slot(schedule, now, await self._schedules.calendar())
-            if (
-                upcoming is None
-                or upcoming.astimezone(schedule.zone).date() != now.astimezone(schedule.zone).date()
-            ):
-                continue
-            await self._repos.rounds.open_round(
-                project.id,
-                upcoming,
-                upcoming.astimezone(schedule.zone).date(),
-                window_end(schedule, upcoming),
-                "schedule",
-                now,
-            )
-        replies = [
-            await self._prompts.prompt_for(c, self._already(c))
-            for c in await self._repos.checkins.open_checkins_of(user_id)
-        ]
-        if not replies:
-            raise UserError("checkin.nothing_due")
-        return replies
+        closed = await self._repos.checkins.last_closed(user_id, now - timedelta(days=1), now)
+        if closed is None:
+            return t(lang, "checkin.nothing_open")
+        return t(
+            lang,
+            "checkin.closed_late",
+            date=closed.round.local_date.isoformat(),
+            closes=format_local(closed.round.closes_at, closed.project_timezone),
+            project=closed.project_name,
+        )
