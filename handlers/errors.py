@@ -50,6 +50,9 @@ async def _apologise(update: Update, context: Context) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(t(lang, "error.generic"), show_alert=True)
+        elif update.effective_message is not None:
+            # A reply keeps a forum group's topic; a bare send would land in General.
+            await update.effective_message.reply_text(t(lang, "error.generic"), do_quote=False)
         else:
             await context.bot.send_message(update.effective_chat.id, t(lang, "error.generic"))
     except TelegramError:

@@ -226,3 +226,18 @@ async def test_unexpected_errors_apologise_and_report_to_admins(
         c.params["text"] for c in bot.api.sent_to(ADMIN.id) if "disk on fire" in c.params["text"]
     ]
     assert len(reports) == 1 and "Traceback" not in reports[0]
+
+
+async def test_an_apology_in_a_forum_topic_comes_in_that_topic(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not in the group's General topic, where nobody asked anything."""
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    await bot.send(ADMIN, "/newproject Plant")
+    monkeypatch.setattr(bot.services.projects, "bind_group", broken)
+    reply = await bot.send(ADMIN, "/setgroup 1", group=GROUP, thread_id=7)
+    assert "something went wrong" in reply.params["text"]
+    assert reply.params.get("message_thread_id") == 7
