@@ -9,6 +9,7 @@ from bot.backup import BackupService
 from bot.board import BoardService
 from bot.checkins.answers import AnswerService
 from bot.checkins.early import EarlyCheckin
+from bot.checkins.files import AnswerFiles
 from bot.checkins.prompts import PromptRenderer
 from bot.checkins.rounds import RoundService
 from bot.checkins.schedules import ScheduleService
@@ -51,6 +52,7 @@ class Services:
     rounds: RoundService
     answers: AnswerService
     early: EarlyCheckin
+    answer_files: AnswerFiles
     contacts: ContactService
     summaries: SummaryService
     exports: ExportService
@@ -151,6 +153,7 @@ def build_services(
             repos, clock, conversation, schedules, prompts, ledger, inputs, contacts
         ),
         early=EarlyCheckin(repos, clock, schedules, prompts),
+        answer_files=AnswerFiles(repos, clock, ledger),
         contacts=contacts,
         summaries=summaries,
         exports=ExportService(repos, registry, projects, clock),

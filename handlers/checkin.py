@@ -231,6 +231,7 @@ async def free_text(call: Call) -> None:
         call.message.message_id,
         call.caller.pending,
         secretary="secretary" in call.caller.roles,
+        sent_at=call.message.date,
     )
     await call.reply(reply.text, reply.buttons)
 

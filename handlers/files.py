@@ -54,7 +54,7 @@ async def media(call: Call) -> None:
         await call.say("media.not_accepted")
         return
     answers = call.services.answers
-    if await answers.album_part(call.user.id, file):
+    if await call.services.answer_files.album_part(call.user.id, file):
         return  # the album's first file was answered already
     caption = (call.message.caption or "").strip() or None
     reply = await answers.text(
@@ -65,6 +65,7 @@ async def media(call: Call) -> None:
         call.caller.pending,
         files=[file],
         secretary="secretary" in call.caller.roles,
+        sent_at=call.message.date,
     )
     await call.reply(reply.text, reply.buttons)
 
@@ -82,7 +83,7 @@ async def show_files(call: Call) -> None:
     if match[1] == "p":
         files = await call.services.ledger.files_of(call.user.id, owner_id)
     else:
-        files = await call.services.answers.files_of_answer(call.user.id, owner_id)
+        files = await call.services.answer_files.files_of_answer(call.user.id, owner_id)
     if not files:
         await answer_press(query, call.t("attachment.none"), show_alert=True)
         return

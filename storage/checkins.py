@@ -128,6 +128,17 @@ class CheckinRepo:
         )
         return [_checkin(row) for row in rows]
 
+    async def closed_since_sent(self, user_id: int, sent_at: datetime) -> CheckinRow | None:
+        """The person's check-in of a round that was open when they sent a message at
+        ``sent_at`` and has closed since, in a project they still serve."""
+        row = await self._db.fetchone(
+            "SELECT * FROM (" + _CHECKIN_SELECT + " WHERE c.user_id = ? AND r.status = 'closed'"
+            " AND r.opened_at <= ? AND r.closes_at >= ? AND r.audience = 'secretary'"
+            " AND c.status != 'removed') WHERE serving ORDER BY r_slot_at DESC LIMIT 1",
+            (user_id, to_db(sent_at), to_db(sent_at)),
+        )
+        return _checkin(row) if row else None
+
     async def last_closed(self, user_id: int, since: datetime, now: datetime) -> CheckinRow | None:
         """The person's latest check-in whose window ended between ``since`` and ``now``, in a
         project they still serve (to tell someone who answers late why nothing was recorded;
@@ -228,8 +239,12 @@ class CheckinRepo:
         used_input: bool = False,
         files: Sequence[IncomingFile] = (),
         announce: Announce | None = None,
+        sent_at: datetime | None = None,
     ) -> int | None:
         """Store one answer while the round is open. Returns the new problem's id, or 0.
+
+        ``sent_at``: when the person sent it, for a message handled after its round closed
+        (the bot was down at the close): taken if it was sent before the round closed.
 
         ``problem`` is (text, deadline) for a problem reported with this answer. Returns None
         when the round has closed (nothing is stored); raises :class:`Denied` when the person no
@@ -240,7 +255,8 @@ class CheckinRepo:
         """
         serving = (
             " EXISTS (SELECT 1 FROM rounds r JOIN projects pr ON pr.id = r.project_id"
-            " WHERE r.id = checkins.round_id AND r.status = 'open' AND pr.status = 'active'"
+            " WHERE r.id = checkins.round_id AND pr.status = 'active'"
+            " AND (r.status = 'open' OR (r.status = 'closed' AND r.closes_at >= ?))"
             " AND EXISTS (SELECT 1 FROM memberships m WHERE m.project_id = r.project_id"
             "   AND m.user_id = checkins.user_id AND m.role = 'secretary'"
             "   AND m.removed_at IS NULL))"
@@ -256,7 +272,14 @@ class CheckinRepo:
                 + serving
                 + " RETURNING user_id, (SELECT project_id FROM rounds r"
                 " WHERE r.id = checkins.round_id) AS project_id",
-                (status, outcome, to_db(now), next_question, checkin_id),
+                (
+                    status,
+                    outcome,
+                    to_db(now),
+                    next_question,
+                    checkin_id,
+                    to_db(sent_at) if sent_at is not None else None,
+                ),
             )
             if row is None:
                 await self._refuse(conn, checkin_id)

@@ -179,3 +179,28 @@ async def test_the_overall_rate_limit_holds(
     sent = [c.at for c in api.calls if c.method == "sendMessage" and c.params["chat_id"] in chats]
     assert len(sent) == 20
     assert max(sent) - began >= 2.0
+
+
+async def test_an_answer_sent_before_the_close_counts_when_handled_after_it(
+    bot: Harness,
+) -> None:
+    """The bot was down across 23:59; Telegram kept the messages. One sent at 23:50 is on time
+    (answered, not missed); one sent at 00:02 is late and says so."""
+    s2 = FakeUser(2002, "Wang Fang", "wangfang", "en")
+    await project_with(bot, "Plant", [S1, s2], "daily 09:00")
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    bot.clock.set(SLOT + timedelta(hours=15, minutes=10))  # 00:10: back up, the round closed
+    await run_jobs(bot)
+    before = SLOT + timedelta(hours=14, minutes=50)  # sent at 23:50
+    mark = len(bot.api.calls)
+    await bot.api.send_text(S1, "Slab poured", sent_at=before)
+    await bot.api.send_text(s2, "Slab poured too", sent_at=before + timedelta(minutes=12))
+    on_time = await bot.api.reply_to(S1.id, after=mark)
+    late = await bot.api.reply_to(s2.id, after=mark)
+    assert "You sent it at 2026-03-02 23:50, while the round was open" in on_time.params["text"]
+    assert "closed at 2026-03-02 23:59, so this message was not recorded" in late.params["text"]
+    status = (await bot.send(ADMIN, "/status 1")).params["text"]
+    assert "Answered: Li Wei" in status and "Missed: Wang Fang" in status
+    answers = (await bot.send(ADMIN, "/answers 1")).params["text"]
+    assert "Slab poured" in answers and "Slab poured too" not in answers

@@ -18,8 +18,8 @@ from bot.ledger.inputs import LedgerInputs
 from bot.ledger.service import LedgerService
 from bot.parsing import clean_text
 from bot.replies import PressResult, Reply
-from storage.access import LEAD, Denied
-from storage.attachments import Attachment, IncomingFile
+from storage.access import Denied
+from storage.attachments import IncomingFile
 from storage.checkins import CheckinRow
 from storage.outbox import OutgoingButton
 from storage.pending import PendingInput
@@ -28,6 +28,9 @@ from storage.repos import Repositories
 log = logging.getLogger(__name__)
 
 MAX_ANSWER = 4000
+# A message older than this when handled was held by Telegram (the bot was down or slow): it
+# is filed by when it was sent.
+LATE_DELIVERY = timedelta(minutes=1)
 MAX_PROBLEM = 2000
 
 
@@ -147,11 +150,14 @@ class AnswerService:
         files: Sequence[IncomingFile] = (),
         *,
         secretary: bool = True,
+        sent_at: datetime | None = None,
     ) -> Reply:
         """Free text from a secretary, or photos and files (``text`` is their caption, if any):
         what the bot asked for (``pending``, read with the sender), else a progress answer.
         ``secretary``: whether the sender serves any project as one (else nothing is expected
-        of them unasked, and they are told so rather than pointed to /checkin)."""
+        of them unasked, and they are told so rather than pointed to /checkin); ``sent_at``:
+        when Telegram says it was sent, which counts if the bot was down when its round
+        closed."""
         described = text or t(lang, "attachment.no_caption")
         if pending is not None and pending.kind == "problem":
             return await self._problem_text(
@@ -161,6 +167,12 @@ class AnswerService:
             return await self._inputs.take(user_id, pending, described, lang, files)
         if pending is not None and pending.kind == "contact":
             return await self._contacts.take(user_id, pending, described, lang, message_id, files)
+        if secretary and sent_at is not None and self._clock.now() - sent_at > LATE_DELIVERY:
+            then = await self._repos.checkins.closed_since_sent(user_id, sent_at)
+            if then is not None:
+                return await self._record_late(
+                    then, text, message_id, files, sent_at, used_input=pending is not None
+                )
         serving = await self._repos.checkins.open_checkins_of(user_id)
         open_checkins = [c for c in serving if c.round.audience == "secretary"]
         if not open_checkins:
@@ -274,6 +286,40 @@ class AnswerService:
         key = "checkin.recorded_with_files" if files else "checkin.recorded_progress"
         return Reply(t(lang, key, project=checkin.project_name, closes=closes))
 
+    async def _record_late(
+        self,
+        checkin: CheckinRow,
+        raw: str | None,
+        message_id: int | None,
+        files: Sequence[IncomingFile],
+        sent_at: datetime,
+        *,
+        used_input: bool,
+    ) -> Reply:
+        """A progress report sent while its round was open and handled after it closed (the
+        bot was down at the close, Telegram kept the message): it counts as of when it was
+        sent, not as missed."""
+        lang = self._prompts.lang(checkin)
+        text = clean_text(raw or "", MAX_ANSWER) if raw or not files else None
+        stored = await self._record(
+            self._repos.checkins.record_answer(
+                checkin.id,
+                "progress",
+                sent_at,
+                text=text,
+                outcome="progress",
+                message_id=message_id,
+                used_input=used_input,
+                files=files,
+                sent_at=sent_at,
+            ),
+        )
+        day = checkin.round.local_date.isoformat()
+        if stored is None:
+            return Reply(t(lang, "checkin.closed", date=day))
+        sent = format_local(sent_at, checkin.project_timezone)
+        return Reply(t(lang, "checkin.recorded_late", project=checkin.project_name, sent=sent))
+
     async def _problem_text(
         self,
         user_id: int,
@@ -323,31 +369,6 @@ class AnswerService:
             return await write
         except Denied:
             raise UserError("error.no_longer_secretary") from None
-
-    # --- photos and files -------------------------------------------------------------------
-
-    async def album_part(self, user_id: int, file: IncomingFile) -> bool:
-        """A later file of an album (photos sent at once, each its own message) goes where the
-        first one went; True if it was one."""
-        if file.media_group_id is None:
-            return False
-        owner = await self._repos.attachments.album_owner(user_id, file.media_group_id)
-        if owner is None:
-            return False
-        await self._repos.attachments.add(owner, user_id, [file], self._clock.now())
-        return True
-
-    async def files_of_answer(self, user_id: int, answer_id: int) -> list[Attachment]:
-        """An answer's photos and files, for its author, the project's leaders and admins."""
-        checkin_id, files = await self._repos.attachments.of_answer(answer_id)
-        checkin = await self._repos.checkins.checkin(checkin_id) if checkin_id else None
-        if checkin is None:
-            raise UserError("error.stale_button")
-        if checkin.user_id != user_id:
-            roles = await self._ledger.roles_on(user_id, checkin.round.project_id)
-            if not roles & LEAD:
-                raise UserError("error.not_yours")
-        return files
 
     # --- commands ---------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ the bot in their groups. Each becomes an update, delivered to the bot's next get
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from bot.fakeapi.model import BOT_ID, BOT_USERNAME, FakeGroup, FakeUser
@@ -22,8 +23,10 @@ class People(Telegram):
         *,
         group: FakeGroup | None = None,
         thread_id: int | None = None,
+        sent_at: datetime | None = None,
     ) -> dict[str, Any]:
-        """The user sends ``text`` (a command if it starts with /) privately or in a group."""
+        """The user sends ``text`` (a command if it starts with /) privately or in a group;
+        ``sent_at``: when Telegram says it was sent (a message delivered late), else now."""
         chat = (
             group.as_dict()
             if group
@@ -31,7 +34,7 @@ class People(Telegram):
         )
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
-            "date": int(time.time()),
+            "date": int(sent_at.timestamp()) if sent_at is not None else int(time.time()),
             "chat": chat,
             "from": user.as_dict(),
             "text": text,
