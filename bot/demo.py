@@ -142,7 +142,7 @@ async def script(demo: Demo) -> None:
     demo.stage("开通：管理员建项目、发邀请，秘书和首席负责人加入")
     await demo.say(ADMIN, "/start")
     await demo.say(ADMIN, "/newproject 南环路污水管网")
-    for role, user in (("secretary", LI), ("secretary", ZHAO), ("leader", ZHANG)):
+    for role, user in (("秘书", LI), ("秘书", ZHAO), ("负责人", ZHANG)):
         await demo.invite(1, role, user)
     await demo.say(ADMIN, "/setgroup 1", group=GROUP)
     await demo.say(ADMIN, "/schedule 1 工作日 09:00")
