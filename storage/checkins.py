@@ -131,23 +131,24 @@ class CheckinRepo:
     async def closed_since_sent(self, user_id: int, sent_at: datetime) -> CheckinRow | None:
         """The person's check-in of a round that was open when they sent a message at
         ``sent_at`` and has closed since, in a project they still serve."""
-        row = await self._db.fetchone(
-            "SELECT * FROM (" + _CHECKIN_SELECT + " WHERE c.user_id = ? AND r.status = 'closed'"
-            " AND r.opened_at <= ? AND r.closes_at >= ? AND r.audience = 'secretary'"
-            " AND c.status != 'removed') WHERE serving ORDER BY r_slot_at DESC LIMIT 1",
-            (user_id, to_db(sent_at), to_db(sent_at)),
+        sent = to_db(sent_at)
+        return await self._latest_closed(
+            user_id, "r.opened_at <= ? AND r.closes_at >= ?", sent, sent
         )
-        return _checkin(row) if row else None
 
     async def last_closed(self, user_id: int, since: datetime, now: datetime) -> CheckinRow | None:
         """The person's latest check-in whose window ended between ``since`` and ``now``, in a
         project they still serve (to tell someone who answers late why nothing was recorded;
         a round closed early by archiving, or a project they left, is not mentioned)."""
+        window = "r.closes_at > ? AND r.closes_at <= ?"
+        return await self._latest_closed(user_id, window, to_db(since), to_db(now))
+
+    async def _latest_closed(self, user_id: int, window: str, *params: str) -> CheckinRow | None:
         row = await self._db.fetchone(
             "SELECT * FROM (" + _CHECKIN_SELECT + " WHERE c.user_id = ? AND r.status = 'closed'"
-            " AND r.closes_at > ? AND r.closes_at <= ? AND r.audience = 'secretary')"
+            " AND r.audience = 'secretary' AND c.status != 'removed' AND " + window + ")"
             " WHERE serving ORDER BY r_closes_at DESC LIMIT 1",
-            (user_id, to_db(since), to_db(now)),
+            (user_id, *params),
         )
         return _checkin(row) if row else None
 

@@ -170,8 +170,14 @@ class AnswerService:
         if secretary and sent_at is not None and self._clock.now() - sent_at > LATE_DELIVERY:
             then = await self._repos.checkins.closed_since_sent(user_id, sent_at)
             if then is not None:
-                return await self._record_late(
-                    then, text, message_id, files, sent_at, used_input=pending is not None
+                return await self._record_text(
+                    then,
+                    self._prompts.lang(then),
+                    text,
+                    message_id,
+                    used_input=pending is not None,
+                    files=files,
+                    sent_at=sent_at,
                 )
         serving = await self._repos.checkins.open_checkins_of(user_id)
         open_checkins = [c for c in serving if c.round.audience == "secretary"]
@@ -242,11 +248,15 @@ class AnswerService:
         *,
         used_input: bool = False,
         files: Sequence[IncomingFile] = (),
+        sent_at: datetime | None = None,
     ) -> Reply:
-        now = self._clock.now()
+        """A progress report, or the answer to the next question of the round. ``sent_at``: a
+        report sent while its round was open and handled after it closed (the bot was down at
+        the close, Telegram kept the message): it counts as of then, whole (no questions)."""
+        now = sent_at or self._clock.now()
         text = clean_text(raw or "", MAX_ANSWER) if raw or not files else None
         questions = []
-        if checkin.questions:
+        if checkin.questions and sent_at is None:
             questions = await self._repos.schedules.questions(checkin.round.project_id)
         closed = Reply(t(lang, "checkin.closed", date=checkin.round.local_date.isoformat()))
         if questions and checkin.next_question <= len(questions):
@@ -278,47 +288,17 @@ class AnswerService:
                 message_id=message_id,
                 used_input=used_input,
                 files=files,
+                sent_at=sent_at,
             ),
         )
         if stored is None:
             return closed
+        if sent_at is not None:
+            sent = format_local(sent_at, checkin.project_timezone)
+            return Reply(t(lang, "checkin.recorded_late", project=checkin.project_name, sent=sent))
         closes = format_local(checkin.round.closes_at, checkin.project_timezone)
         key = "checkin.recorded_with_files" if files else "checkin.recorded_progress"
         return Reply(t(lang, key, project=checkin.project_name, closes=closes))
-
-    async def _record_late(
-        self,
-        checkin: CheckinRow,
-        raw: str | None,
-        message_id: int | None,
-        files: Sequence[IncomingFile],
-        sent_at: datetime,
-        *,
-        used_input: bool,
-    ) -> Reply:
-        """A progress report sent while its round was open and handled after it closed (the
-        bot was down at the close, Telegram kept the message): it counts as of when it was
-        sent, not as missed."""
-        lang = self._prompts.lang(checkin)
-        text = clean_text(raw or "", MAX_ANSWER) if raw or not files else None
-        stored = await self._record(
-            self._repos.checkins.record_answer(
-                checkin.id,
-                "progress",
-                sent_at,
-                text=text,
-                outcome="progress",
-                message_id=message_id,
-                used_input=used_input,
-                files=files,
-                sent_at=sent_at,
-            ),
-        )
-        day = checkin.round.local_date.isoformat()
-        if stored is None:
-            return Reply(t(lang, "checkin.closed", date=day))
-        sent = format_local(sent_at, checkin.project_timezone)
-        return Reply(t(lang, "checkin.recorded_late", project=checkin.project_name, sent=sent))
 
     async def _problem_text(
         self,
