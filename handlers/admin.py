@@ -11,7 +11,7 @@ from bot.clock import format_local
 from bot.errors import UsageError, UserError
 from bot.parsing import keyword, parse_project_id
 from bot.projects import ProjectOverview
-from bot.replies import clip, in_parts
+from bot.replies import clip
 from handlers.common import Call, answer_press, edit_pressed, guarded
 from handlers.paging import Listing, show
 from storage.models import GroupBinding, Member, Role
@@ -278,8 +278,7 @@ async def list_admins(call: Call) -> None:
                 config=call.t("admins.config") if admin.from_config else "",
             )
         )
-    for part in in_parts(lines):
-        await call.reply(part)
+    await call.reply_lines(lines)
 
 
 @guarded(admin=True, private=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.replies import in_parts
 from handlers.common import Call, guarded
 
 
@@ -19,6 +18,5 @@ async def chart(call: Call) -> None:
 async def board(call: Call) -> None:
     """/board [from] [to]"""
     picture = await call.services.board.board(call.user.id, call.args, call.lang)
-    for part in in_parts(picture.text.splitlines()):  # a line per project: it can grow long
-        await call.reply(part)
+    await call.reply_lines([picture.text])  # a line per project: it can grow long
     await call.message.reply_photo(picture.png, filename="bangban-board.png", do_quote=False)

@@ -9,7 +9,6 @@ from telegram.constants import ChatType
 from bot import commands
 from bot.commands import Audience
 from bot.i18n import normalize_language
-from bot.replies import in_parts
 from handlers.common import Call, guarded, kick_outbox, user_ref
 from storage.invites import RedeemResult
 
@@ -48,8 +47,7 @@ async def start(call: Call) -> None:
     else:
         lines.append(call.t("start.no_roles"))
     lines += ["", call.t("start.more")]
-    for part in in_parts("\n".join(lines).splitlines()):  # a line per project they serve
-        await call.reply(part)
+    await call.reply_lines(lines)  # a line per project they serve
 
 
 async def _redeem(call: Call, token: str) -> None:
