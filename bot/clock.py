@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
+
+# A message older than this when handled was held by Telegram (the bot was down or slow): it
+# counts as of when it was sent.
+LATE_DELIVERY = timedelta(minutes=1)
 
 
 class Clock(Protocol):
@@ -34,3 +38,16 @@ def format_local(moment: datetime, timezone: str) -> str:
 def local_date(moment: datetime, timezone: str) -> date:
     """The calendar date of ``moment`` in the given IANA zone."""
     return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def delivered_late(now: datetime, sent_at: datetime | None) -> bool:
+    """Whether a message Telegram dates ``sent_at`` reaches the bot late enough to be taken
+    as of when it was sent rather than now (Telegram's dates are whole seconds)."""
+    return sent_at is not None and now - sent_at > LATE_DELIVERY
+
+
+def as_of(now: datetime, sent_at: datetime | None) -> datetime:
+    """The moment a message counts at: when it was sent if it was delivered late, else now."""
+    if sent_at is not None and delivered_late(now, sent_at):
+        return sent_at
+    return now

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from bot.clock import Clock
+from bot.clock import Clock, as_of
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import normalize_language, t
 from bot.parsing import parse_user_id
@@ -63,15 +63,17 @@ class Registry:
             return person.language
         return normalize_language(telegram_code) or self.default_language
 
-    async def caller(self, user: UserRef) -> Caller:
+    async def caller(self, user: UserRef, sent_at: datetime | None = None) -> Caller:
         """Who sent an update, read once (one round trip): the language to answer in, whether
-        they are an admin, and what the bot waits for from them.
+        they are an admin, and what the bot waits for from them. ``sent_at``: when Telegram
+        says a message was sent; a wait still running then holds for a message the bot gets
+        late (it was down), as an answer sent before its round closed does.
 
         Keeps a known person's name current and marks them reachable again, writing only when
         something changed, so reading never waits for the database's write lock.
         """
         now = self._clock.now()
-        row = await self._repos.people.caller(user.id, now - self._pending_ttl)
+        row = await self._repos.people.caller(user.id, as_of(now, sent_at) - self._pending_ttl)
         admin = self._repos.admins.from_config(user.id) or row.admin
         fallback = normalize_language(user.language_code) or self.default_language
         person = row.person

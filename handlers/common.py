@@ -173,7 +173,10 @@ def guarded(*, admin: bool = False, private: bool = False) -> Callable[[Handler]
             if user is None or user.is_bot:
                 return
             svc = services(context)
-            caller = await svc.registry.caller(user_ref(user))
+            # A press carries the date of the bot's message, not of the press: only a new
+            # message says when it was sent.
+            sent_at = update.message.date if update.message is not None else None
+            caller = await svc.registry.caller(user_ref(user), sent_at)
             call = Call(update, context, svc, user, caller.lang, caller)
             chat = update.effective_chat
             if chat is not None and chat.type != ChatType.PRIVATE:

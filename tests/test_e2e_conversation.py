@@ -69,6 +69,27 @@ async def test_within_the_wait_the_text_is_the_problem(bot: Harness) -> None:
     )
 
 
+async def test_a_problem_sent_while_the_bot_was_down_is_still_the_problem(bot: Harness) -> None:
+    """The bot was down for half an hour after "Report a problem": the text sent 5 minutes
+    after the press is the problem; one sent 20 minutes after it (the wait had expired) is
+    progress."""
+    prompt = await _prompted(bot)
+    await bot.press(S1, prompt, buttons_of(prompt)[1][1])
+    bot.clock.set(SLOT + timedelta(minutes=30))
+    mark = len(bot.api.calls)
+    await bot.api.send_text(S1, "Crane broken", sent_at=SLOT + timedelta(minutes=5))
+    assert "Problem #1 recorded" in (await bot.api.reply_to(S1.id, after=mark)).params["text"]
+
+    await bot.press(S1, prompt, buttons_of(prompt)[1][1])  # at 09:30
+    bot.clock.set(SLOT + timedelta(hours=1))
+    mark = len(bot.api.calls)
+    await bot.api.send_text(S1, "Steel delivered", sent_at=SLOT + timedelta(minutes=50))
+    reply = (await bot.api.reply_to(S1.id, after=mark)).params["text"]
+    assert "Problem #2" not in reply
+    assert [p.id for p in await bot.services.repos.problems.unresolved(None)] == [1]
+    assert ("progress", "Steel delivered") in await _answers(bot)
+
+
 async def test_the_wait_ends_with_its_round(
     api: FakeBotAPI, clock: FakeClock, tmp_path: Path
 ) -> None:

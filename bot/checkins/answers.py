@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from bot.checkins.prompts import PromptRenderer
 from bot.checkins.schedules import ScheduleService
-from bot.clock import Clock, format_local
+from bot.clock import Clock, delivered_late, format_local
 from bot.contacts import ContactService
 from bot.conversation import Conversation
 from bot.errors import UserError
@@ -28,9 +28,6 @@ from storage.repos import Repositories
 log = logging.getLogger(__name__)
 
 MAX_ANSWER = 4000
-# A message older than this when handled was held by Telegram (the bot was down or slow): it
-# is filed by when it was sent.
-LATE_DELIVERY = timedelta(minutes=1)
 MAX_PROBLEM = 2000
 
 
@@ -167,7 +164,7 @@ class AnswerService:
             return await self._inputs.take(user_id, pending, described, lang, files)
         if pending is not None and pending.kind == "contact":
             return await self._contacts.take(user_id, pending, described, lang, message_id, files)
-        if secretary and sent_at is not None and self._clock.now() - sent_at > LATE_DELIVERY:
+        if secretary and sent_at is not None and delivered_late(self._clock.now(), sent_at):
             then = await self._repos.checkins.closed_since_sent(user_id, sent_at)
             if then is not None:
                 return await self._record_text(
