@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from storage.db import Database, StorageError
-from storage.migrations import MIGRATIONS
+from storage.migrations import migrations
 
 
 async def backup_live(db: Database, target: Path) -> None:
@@ -56,10 +56,10 @@ def check_file(path: Path) -> int:
         raise StorageError(f"{path} is damaged: {result[0] if result else 'no answer'}")
     if "projects" not in tables or version < 1:
         raise StorageError(f"{path} is not a Bangban database")
-    if version > len(MIGRATIONS):
+    if version > len(migrations()):
         raise StorageError(
             f"{path} comes from a newer Bangban (migration {version}, this one knows "
-            f"{len(MIGRATIONS)})"
+            f"{len(migrations())})"
         )
     return version
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import aiosqlite
 
-from storage.migrations import MIGRATIONS
+from storage.migrations import migrations
 
 if TYPE_CHECKING:  # only types: sqlite3 itself runs in aiosqlite's thread, never on the loop
     import sqlite3
@@ -207,7 +207,8 @@ class Database:
 
     async def _migrate(self) -> None:
         current = await self.schema_version()
-        for version, script in enumerate(MIGRATIONS, start=1):
+        scripts = await asyncio.to_thread(migrations)  # files: read off the event loop
+        for version, script in enumerate(scripts, start=1):
             if version <= current:
                 continue
             log.info("applying migration %d", version)

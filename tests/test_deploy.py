@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent
@@ -61,3 +62,17 @@ def test_every_package_is_shipped() -> None:
         for init in (ROOT / top).rglob("__init__.py")
     }
     assert shipped == found
+
+
+def test_every_data_file_is_shipped() -> None:
+    """Catalogs and migrations are files beside the code: one pyproject's package-data misses
+    is absent from the image (the bot would start with no schema), while the checkout has it."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    package_data: dict[str, list[str]] = pyproject["tool"]["setuptools"]["package-data"]
+    for top in ("bot", "handlers", "storage"):
+        for path in (ROOT / top).rglob("*"):
+            if not path.is_file() or path.suffix in {".py", ".pyc"}:
+                continue
+            relative = path.relative_to(ROOT / top)
+            patterns = package_data.get(top, [])
+            assert any(relative.match(pattern) for pattern in patterns), f"{path} not shipped"

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from storage import Database, StorageError
 from storage.db import Tx, from_db, to_db
-from storage.migrations import MIGRATIONS
+from storage.migrations import migrations
 
 
 async def test_database_is_configured_and_migrated(db: Database) -> None:
@@ -21,7 +21,7 @@ async def test_database_is_configured_and_migrated(db: Database) -> None:
     assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"  # type: ignore[index]
     assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
     assert (await db.fetchone("PRAGMA busy_timeout"))[0] == 5000  # type: ignore[index]
-    assert await db.schema_version() == len(MIGRATIONS)
+    assert await db.schema_version() == len(migrations())
 
 
 async def test_reopening_does_not_migrate_twice(tmp_path: Path) -> None:
@@ -33,7 +33,7 @@ async def test_reopening_does_not_migrate_twice(tmp_path: Path) -> None:
     )
     await first.close()
     second = await Database.open(tmp_path / "x.db")
-    assert await second.schema_version() == len(MIGRATIONS)
+    assert await second.schema_version() == len(migrations())
     assert (await second.fetchone("SELECT count(*) FROM projects"))[0] == 1  # type: ignore[index]
     await second.close()
 
@@ -137,17 +137,18 @@ async def test_a_migration_that_breaks_a_reference_is_rolled_back(
         " INSERT INTO projects_new SELECT * FROM projects; DROP TABLE projects;"
         " ALTER TABLE projects_new RENAME TO projects;"
     )
-    monkeypatch.setattr("storage.db.MIGRATIONS", [*MIGRATIONS, breaking])
+    known = migrations()
+    monkeypatch.setattr("storage.db.migrations", lambda: (*known, breaking))
     try:
         opened = await Database.open(path)
     except StorageError as exc:
-        assert f"migration {len(MIGRATIONS) + 1} breaks" in str(exc)
+        assert f"migration {len(known) + 1} breaks" in str(exc)
     else:
         await opened.close()  # an open connection's thread would keep the run from ending
         pytest.fail("a migration that breaks a reference was committed")
-    monkeypatch.setattr("storage.db.MIGRATIONS", [*MIGRATIONS, rebuilding])
+    monkeypatch.setattr("storage.db.migrations", lambda: (*known, rebuilding))
     second = await Database.open(path)
-    assert await second.schema_version() == len(MIGRATIONS) + 1
+    assert await second.schema_version() == len(known) + 1
     assert (await second.fetchone("SELECT count(*) FROM rounds"))[0] == 1  # type: ignore[index]
     assert (await second.fetchone("PRAGMA foreign_keys"))[0] == 1  # type: ignore[index]
     await second.close()
