@@ -34,7 +34,13 @@ async def test_an_office_sets_up_a_project_in_chinese(bot: Harness) -> None:
     other_zone = await _say(bot, ADMIN, "/schedule 1 工作日 09:00 Asia/Urumqi")
     assert "法定工作日 09:00 (Asia/Urumqi)" in other_zone
     assert "报送时限为 4小时" in await _say(bot, ADMIN, "/window 1 4小时")
+    # A custom question is a 填报事项: 问题 means a ledger problem only.
+    custom = await _say(bot, ADMIN, "/questions 1 形象进度 | 下周计划")
+    assert "填报事项" in custom and "问题" not in custom
     assert "已恢复默认填报事项" in await _say(bot, ADMIN, "/questions 1 默认")
+    assert "已为项目 1“城南道路”发起进展报送" in await _say(bot, ADMIN, "/checkinnow 1")
+    status = await _say(bot, ADMIN, "/status 1")
+    assert "待报送：王芳" in status and "截止" in status
     assert "节假日" in await _say(bot, ADMIN, "/holiday 10月1日 至 10月3日")
     assert "3天" in await _say(bot, ADMIN, "/deadline 默认 1 3天")
     assert "已关闭定时报送" in await _say(bot, ADMIN, "/schedule 1 关闭")

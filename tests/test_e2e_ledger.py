@@ -213,7 +213,7 @@ async def test_commands_list_note_assign_reopen_and_permissions(bot: Harness) ->
     for line in (
         "note: Supplier promised Friday",
         "assigned to County Transport Bureau",
-        "reported it solved, awaiting confirmation Steel arrived",
+        "reported it solved, awaiting confirmation: Steel arrived",
         "Zhang San: resolved (销号)",
         "reopened: Wrong grade delivered",
         "Assigned to: County Transport Bureau",

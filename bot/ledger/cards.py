@@ -228,6 +228,8 @@ class CardRenderer:
         if kind == "escalated":
             params["recipients"] = t(lang, f"recipients.{detail.get('recipients', 'admins')}")
         key = f"history.{kind}"
+        if kind in {"resolved", "claimed"} and params["text"]:
+            key += "_with"  # the words said with it, after a colon
         what = t(lang, key, **params).strip() if key in _HISTORY_KEYS else kind
         who = event.actor_name or (
             t(lang, "history.system") if event.actor_id is None else str(event.actor_id)
@@ -248,6 +250,8 @@ _HISTORY_KEYS = {
         "assigned",
         "escalated",
         "claimed",
+        "resolved_with",
+        "claimed_with",
         "confirmed",
         "sent_back",
         "coordination",
