@@ -112,7 +112,10 @@ class BoardService:
         tz = ZoneInfo(zone)
         start = _midnight(first, tz)
         end = _midnight(last + timedelta(days=1), tz)
-        figures = await self._repos.digests.week(first, last, start, end, project_ids)
+        # "Overdue now": a problem due later today is not overdue yet.
+        figures = await self._repos.digests.week(
+            first, last, start, end, project_ids, overdue_at=min(end, self._clock.now())
+        )
         resolutions = await self._repos.digests.resolutions(start, end, project_ids)
         rows = []
         for f in figures:

@@ -126,6 +126,7 @@ class DigestService:
             period.end,
             None if project_id is None else [project_id],
             scheduled_globally=project_id is None,
+            overdue_at=min(period.end, now),  # a week not over yet: overdue by now
         )
         messages, notice, drafts = (
             await self._messages(key, period, weeks) if weeks else ([], [], [])
@@ -345,13 +346,20 @@ class DigestService:
                 except ValueError:
                     raise UsageError("report") from None
                 period = period_of(monday, zone)
+                if period.start > self._clock.now():
+                    raise UserError("report.not_yet", week=period.key)
             else:
                 project_id = parse_project_id(arg)
         project_ids, _ = await self._projects.readable(
             user_id, project_id, refused="report.not_allowed", nothing="report.nothing"
         )
         weeks = await self._repos.digests.week(
-            period.first, period.last, period.start, period.end, project_ids
+            period.first,
+            period.last,
+            period.start,
+            period.end,
+            project_ids,
+            overdue_at=min(period.end, self._clock.now()),  # this week so far
         )
         return self.digest_parts(period, weeks, lang)
 

@@ -67,10 +67,12 @@ class DigestRepo:
         project_ids: Sequence[int] | None,
         *,
         scheduled_globally: bool = False,
+        overdue_at: datetime | None = None,
     ) -> list[ProjectWeek]:
         """The figures of active projects (these, or all; with ``scheduled_globally`` only
         those without a digest slot of their own) for the days ``first``..``last``, whose
-        moments are ``start`` (inclusive) to ``end`` (exclusive)."""
+        moments are ``start`` (inclusive) to ``end`` (exclusive). Problems still open count
+        as overdue if due by ``overdue_at`` (default ``end``; earlier for a period not over)."""
         ids = list(project_ids) if project_ids is not None else []
         # Projects created after the period have nothing to report in it.
         projects = await self._db.fetchall(
@@ -106,11 +108,11 @@ class DigestRepo:
                 week.answered += row["status"] == "answered"
                 if row["status"] == "missed":
                     week.missed[who] = week.missed.get(who, 0) + 1
-        span = {"s": to_db(start), "e": to_db(end)}
+        span = {"s": to_db(start), "e": to_db(end), "o": to_db(overdue_at or end)}
         problems = await self._db.fetchall(
             "SELECT project_id, sum(created_at >= :s AND created_at < :e) AS new,"
             " sum(resolved_at >= :s AND resolved_at < :e) AS resolved,"
-            " sum(status IN ('open', 'in_progress') AND deadline <= :e) AS overdue"
+            " sum(status IN ('open', 'in_progress') AND deadline <= :o) AS overdue"
             " FROM problems GROUP BY project_id",
             span,
         )
@@ -130,7 +132,7 @@ class DigestRepo:
                 week.extensions += row["times"]
         overdue = await self._db.fetchall(
             "SELECT project_id, id, text, deadline FROM problems"
-            " WHERE status IN ('open', 'in_progress') AND deadline <= :e ORDER BY deadline, id",
+            " WHERE status IN ('open', 'in_progress') AND deadline <= :o ORDER BY deadline, id",
             span,
         )
         for row in overdue:

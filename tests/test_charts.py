@@ -16,6 +16,7 @@ from bot.charts import (
     text_image,
 )
 from tests.conftest import ADMIN, Harness
+from tests.e2e_helpers import invite_and_join, project_with
 from tests.test_digest import MONDAY, S2, _week
 from tests.test_e2e_ledger import LEADER, SECRETARY
 
@@ -88,6 +89,19 @@ async def test_chart_and_board_for_leaders_and_admins(bot: Harness) -> None:
         reply = (await bot.send(user, command)).params["text"]
         assert "Only admins and the chief leaders" in reply or "no report for you" in reply
     assert "Usage" in (await bot.send(LEADER, "/chart 99w")).params["text"]
+
+
+async def test_the_board_counts_as_overdue_only_what_is_overdue_now(bot: Harness) -> None:
+    """A problem due later today is not "overdue now" on this quarter's board."""
+    await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
+    await invite_and_join(bot, 1, "leader", LEADER)
+    bot.clock.set(MONDAY)
+    await bot.send(SECRETARY, "/newproblem 1 Crane")
+    assert "2026-03-02 13:00" in (await bot.send(LEADER, "/deadline 1 4h")).params["text"]
+    board = (await bot.send(ADMIN, "/board")).params["text"]
+    assert "South Road" in board and "overdue now 0" in board
+    bot.clock.set(MONDAY + timedelta(hours=5))
+    assert "overdue now 1" in (await bot.send(ADMIN, "/board")).params["text"]
 
 
 async def test_a_board_of_many_projects_arrives_whole(bot: Harness) -> None:

@@ -152,6 +152,38 @@ async def test_report_on_demand_publishes_nothing(bot: Harness) -> None:
     assert _digests(bot, GROUP.id) == [] and _notices(bot, GROUP.id) == []
 
 
+async def test_the_week_so_far_counts_only_what_is_overdue_by_now(bot: Harness) -> None:
+    """On Monday a problem due on Thursday is not overdue in this week's report; on Thursday
+    afternoon it is. A week yet to come is refused, not reported as empty."""
+    await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
+    await invite_and_join(bot, 1, "leader", LEADER)
+    bot.clock.set(MONDAY)
+    assert (
+        "Problem #1 recorded" in (await bot.send(SECRETARY, "/newproblem 1 Crane")).params["text"]
+    )
+    monday = (await bot.send(LEADER, "/report")).params["text"]
+    assert "2026-W10" in monday and "0 overdue" in monday and "Longest overdue" not in monday
+    bot.clock.set(MONDAY + timedelta(days=3, hours=6))  # Thursday 15:00
+    thursday = (await bot.send(LEADER, "/report")).params["text"]
+    assert "1 overdue" in thursday and "Longest overdue: #1" in thursday
+    later = (await bot.send(LEADER, "/report 2026-W12")).params["text"]
+    assert "Week 2026-W12 has not begun yet" in later
+
+
+async def test_a_friday_digest_counts_only_what_is_overdue_by_friday(bot: Harness) -> None:
+    """A digest sent before its week ends (a project's own Friday slot) does not count a
+    problem due on Sunday as overdue."""
+    await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
+    await bot.send(ADMIN, "/digest 1 周五 17:00")
+    bot.clock.set(MONDAY + timedelta(days=3))  # Thursday 09:00
+    await bot.send(SECRETARY, "/newproblem 1 Crane")  # due Sunday 09:00
+    bot.clock.set(MONDAY + timedelta(days=4, hours=8))  # Friday 17:00
+    assert await bot.services.digest.tick()
+    await bot.services.outbox.drain()
+    friday = _digests(bot, ADMIN.id)[-1].params["text"]
+    assert "2026-W10" in friday and "1 new" in friday and "0 overdue" in friday
+
+
 async def test_a_project_with_its_own_digest_slot_is_sent_apart(bot: Harness) -> None:
     await _week(bot)  # the clock stops at the next Monday 08:00
     assert "Usage" in (await bot.send(ADMIN, "/digest 1 someday 17:00")).params["text"]
