@@ -190,7 +190,10 @@ async def checkin(call: Call) -> None:
 async def leave(call: Call) -> None:
     """/leave <date> [<date>]"""
     first, last = await call.services.schedules.leave(call.user.id, call.args)
-    await call.say("leave.recorded", first=first.isoformat(), last=last.isoformat())
+    if first == last:
+        await call.say("leave.recorded_day", day=first.isoformat())
+    else:
+        await call.say("leave.recorded", first=first.isoformat(), last=last.isoformat())
 
 
 @guarded(private=True)
