@@ -77,6 +77,13 @@ class CardRenderer:
             text = clip(text)
         return Reply(text, self._buttons(problem, lang, buttons=buttons))
 
+    def render_new(self, problem: Problem, history: list[ProblemEvent], lang: str) -> Reply:
+        """The card leaders get when a problem is reported (not an escalation), with its
+        title; also what that card becomes after a press, until the problem is escalated."""
+        card = self.render_card(problem, history, lang, level=None)
+        title = t(lang, "problem.new_title", id=problem.project_id, project=problem.project_name)
+        return Reply(clip(title + "\n" + card.text), card.buttons)
+
     def render_full(self, problem: Problem, history: list[ProblemEvent], lang: str) -> list[Reply]:
         """/problem: the card and every history entry, whole, over as many messages as it
         takes (a problem worked on for months has more than one message holds)."""

@@ -161,9 +161,9 @@ class CardPresses:
         problem = await self._ledger.problem(problem_id)
         levels = await self._repos.escalations.escalation_levels(problem)
         history = await self._repos.problems.history(problem_id)
-        return self._ledger.cards.render_card(
-            problem, history, lang, level=max(levels) if levels else 1
-        )
+        if not levels:  # the card of a new problem: it stays one
+            return self._ledger.cards.render_new(problem, history, lang)
+        return self._ledger.cards.render_card(problem, history, lang, level=max(levels))
 
     async def _prompt_press(
         self, user_id: int, action: str, problem: Problem, lang: str

@@ -178,13 +178,12 @@ class LedgerService:
             )
             messages = []
             for chat_id, lang in readers:
-                card = self.cards.render_card(problem, [], lang, level=None)
-                title = t(lang, "problem.new_title", id=project.id, project=project.name)
+                card = self.cards.render_new(problem, [], lang)
                 messages.append(
                     OutgoingMessage(
                         f"new:{problem_id}:{chat_id}",
                         chat_id,
-                        title + "\n" + card.text,
+                        card.text,
                         user_id=chat_id,
                         buttons=card.buttons,
                         project_id=project.id,
