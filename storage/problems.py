@@ -230,10 +230,14 @@ class ProblemRepo:
             found.setdefault(r["project_id"], []).append(problem)
         return found
 
-    async def unresolved(self, project_ids: Sequence[int] | None) -> list[Problem]:
+    async def unresolved(
+        self, project_ids: Sequence[int] | None, *, active_only: bool = False
+    ) -> list[Problem]:
         """Problems not crossed off (open, in progress, awaiting confirmation), earliest deadline
-        first; None means every project."""
+        first; None means every project (``active_only``: except archived ones)."""
         sql = PROBLEM_SELECT + " WHERE pb.status IN ('open', 'in_progress', 'awaiting')"
+        if active_only:
+            sql += " AND pr.status = 'active'"
         params: list[Any] = []
         if project_ids is not None:
             if not project_ids:

@@ -152,6 +152,20 @@ async def test_archiving_stops_prompts_invites_and_answers(bot: Harness) -> None
     assert prompts_to(bot, S1) == []
 
 
+async def test_an_archived_projects_problems_leave_the_working_ledger(bot: Harness) -> None:
+    """/problems lists what is still chased: not the open problems of an archived project,
+    which stay readable by its id."""
+    await project_with(bot, "Plant", [S1])
+    await project_with(bot, "Depot", [S1])
+    await bot.send(S1, "/newproblem 1 Crane broken")
+    await bot.send(S1, "/newproblem 2 Gate stuck")
+    await bot.send(ADMIN, "/archive 1")
+    for user in (S1, ADMIN):
+        listing = (await bot.send(user, "/problems")).params["text"]
+        assert "Gate stuck" in listing and "Crane broken" not in listing, user
+    assert "Crane broken" in (await bot.send(ADMIN, "/problems 1")).params["text"]
+
+
 async def test_strangers_cannot_tell_which_project_ids_exist(bot: Harness) -> None:
     await project_with(bot, "Plant", [S1])
     for command in ("/newproblem {} broken", "/problems {}"):

@@ -256,12 +256,14 @@ class LedgerService:
                 raise UserError("error.not_member", id=project_id)
             project = await self._projects.project(project_id)
             return await self._repos.problems.unresolved([project.id])
+        # The ledger to work on: an archived project's problems are no longer chased (named
+        # with its id, they are still shown).
         if await self._registry.is_admin(user_id):
-            return await self._repos.problems.unresolved(None)
+            return await self._repos.problems.unresolved(None, active_only=True)
         projects = sorted({m.project_id for m in await self._repos.members.of_user(user_id)})
         if not projects:
             raise UserError("error.no_projects")
-        return await self._repos.problems.unresolved(projects)
+        return await self._repos.problems.unresolved(projects, active_only=True)
 
     async def show(self, user_id: int, problem_arg: str, lang: str) -> list[Reply]:
         """/problem: the problem with its whole history, to whoever may see it."""
