@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
+from bot.clock import Clock, format_local
 from bot.errors import UserError
 from bot.i18n import normalize_language, t
 from bot.parsing import clean_name
@@ -216,19 +216,25 @@ class ProjectService:
         members = await self.members(project_id)
         ref = ref.strip()
         for member in members:
-            person = member.person
-            if ref.isascii() and ref.isdigit() and person.user_id == int(ref):
-                return person
-            if (
-                person.username
-                and ref.startswith("@")
-                and person.username.lower() == ref[1:].lower()
-            ):
-                return person
+            if _is(member.person, ref):
+                return member.person
         raise UserError("error.unknown_person", who=ref[:64], id=project_id)
 
     async def remove_member(self, actor_id: int, project_id: int, ref: str) -> tuple[Person, int]:
-        person = await self.find_member(project_id, ref)
+        try:
+            person = await self.find_member(project_id, ref)
+        except UserError:
+            # A retry (the first reply was lost) is told it is done, not "not a member".
+            for former, stopped in await self._repos.members.former_of_project(project_id):
+                if _is(former, ref.strip()):
+                    project = await self.project(project_id)
+                    raise UserError(
+                        "members.already_removed",
+                        who=former.label,
+                        id=project_id,
+                        since=format_local(stopped, project.timezone),
+                    ) from None
+            raise
         need = Need(actor_id, ADMIN, project_id, active=False)
         count = await self._repos.members.remove(need, person.user_id, self._now())
         return person, count
@@ -249,3 +255,13 @@ class ProjectService:
 
     def _now(self) -> datetime:
         return self._clock.now()
+
+
+def _is(person: Person, ref: str) -> bool:
+    """Whether ``123456`` or ``@name`` refers to this person."""
+    if ref.isascii() and ref.isdigit():
+        return person.user_id == int(ref)
+    username = person.username
+    if not username or not ref.startswith("@"):
+        return False
+    return username.lower() == ref[1:].lower()

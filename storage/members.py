@@ -13,6 +13,7 @@ from storage.db import Database, from_db, to_db
 from storage.events import append_event
 from storage.models import (
     Member,
+    Person,
     Role,
 )
 from storage.outbox import cancel
@@ -61,6 +62,19 @@ class MemberRepo:
         for row in rows:
             result[row["project_id"]].append(self._member(row))
         return result
+
+    async def former_of_project(self, project_id: int) -> list[tuple[Person, datetime]]:
+        """People who served the project and no longer do, with when they last stopped."""
+        rows = await self._db.fetchall(
+            "SELECT max(m.removed_at) AS stopped_at, p.* FROM memberships m"
+            " JOIN people p ON p.user_id = m.user_id"
+            " WHERE m.project_id = ? AND m.removed_at IS NOT NULL AND NOT EXISTS ("
+            "   SELECT 1 FROM memberships c WHERE c.project_id = m.project_id"
+            "   AND c.user_id = m.user_id AND c.removed_at IS NULL)"
+            " GROUP BY m.user_id ORDER BY m.user_id",
+            (project_id,),
+        )
+        return [(person_from_row(row), from_db(row["stopped_at"])) for row in rows]
 
     async def of_user(self, user_id: int) -> list[Member]:
         rows = await self._db.fetchall(

@@ -125,6 +125,11 @@ async def test_members_and_remove_keep_history(bot: Harness) -> None:
     assert "not a member" in await text_of(bot, ADMIN, "/remove 1 @nobody")
     assert "no longer serves project 1" in await text_of(bot, ADMIN, "/remove 1 @LiWei")
     assert "no longer serves project 1" in await text_of(bot, ADMIN, "/remove 1 3001")
+    # A retry (its reply lost) is told it is done, and changes nothing.
+    retried = await text_of(bot, ADMIN, "/remove 1 @liwei")
+    assert "Li Wei (@liwei) already stopped serving project 1 on 2026-03-02" in retried
+    assert "nothing changed" in retried
+    assert "not a member" in await text_of(bot, ADMIN, "/remove 1 @nobody")
     assert "no members yet" in await text_of(bot, ADMIN, "/members 1")
     kinds = [e.kind for e in await bot.services.repos.events.for_project(1)]
     assert kinds.count("member.removed") == 2 and kinds.count("invite.redeemed") == 2
