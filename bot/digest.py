@@ -183,34 +183,52 @@ class DigestService:
             for number, text in enumerate(self.digest_parts(period, scope, lang), start=1):
                 name = f"digest:{key}:{chat_id}:{thread_id or 0}:{number}"
                 messages.append(OutgoingMessage(name, chat_id, text, thread_id=thread_id))
-            named = self.notice_text(period, scope, lang)
-            if named:
-                name = f"notice:{key}:{chat_id}:{thread_id or 0}"
-                notice.append(OutgoingMessage(name, chat_id, named, thread_id=thread_id))
+            for number, text in enumerate(self.notice_parts(period, scope, lang), start=1):
+                name = f"notice:{key}:{chat_id}:{thread_id or 0}:{number}"
+                notice.append(OutgoingMessage(name, chat_id, text, thread_id=thread_id))
         drafts: list[OutgoingMessage] = []
+        # The draft names everyone the groups will read named, worded as they will read it.
+        posted = [w for w in weeks if w.project_id in groups]
+        wording = next(iter(audiences.values()))[0] if audiences else ""
         for admin_id in await self._repos.admins.ids():
             lang = await self._registry.language_of(admin_id)
             for number, text in enumerate(self.digest_parts(period, weeks, lang), start=1):
                 name = f"digest:{key}:{admin_id}:0:{number}"
                 messages.append(OutgoingMessage(name, admin_id, text, user_id=admin_id))
             if notice and self._approval:
-                draft = t(lang, "notice.draft", count=len(notice)) + "\n\n" + notice[0].text
-                buttons = (
-                    (
-                        OutgoingButton(t(lang, "button.publish"), "nt:pub:{notice}"),
-                        OutgoingButton(t(lang, "button.discard"), "nt:del:{notice}"),
-                    ),
-                )
-                drafts.append(
-                    OutgoingMessage(
-                        f"notice-draft:{{notice}}:{admin_id}",
-                        admin_id,
-                        clip(draft, 4000),
-                        user_id=admin_id,
-                        buttons=buttons,
-                    )
-                )
+                groups_named = len({(m.chat_id, m.thread_id) for m in notice})
+                drafts += self._drafts(admin_id, lang, period, posted, groups_named, wording)
         return messages, notice, drafts
+
+    def _drafts(
+        self,
+        admin_id: int,
+        lang: str,
+        period: Period,
+        posted: list[ProjectWeek],
+        groups: int,
+        wording: str,
+    ) -> list[OutgoingMessage]:
+        """The whole notice for an admin to check, in the groups' language (``wording``) and
+        as many parts as it takes; the Publish / Discard buttons under the last."""
+        parts = self.notice_parts(period, posted, wording)
+        parts[0] = t(lang, "notice.draft", count=groups) + "\n\n" + parts[0]
+        buttons = (
+            (
+                OutgoingButton(t(lang, "button.publish"), "nt:pub:{notice}"),
+                OutgoingButton(t(lang, "button.discard"), "nt:del:{notice}"),
+            ),
+        )
+        return [
+            OutgoingMessage(
+                f"notice-draft:{{notice}}:{admin_id}:{number}",
+                admin_id,
+                text,
+                user_id=admin_id,
+                buttons=buttons if number == len(parts) else (),
+            )
+            for number, text in enumerate(parts, start=1)
+        ]
 
     # --- rendering ----------------------------------------------------------------------------
 
@@ -289,9 +307,10 @@ class DigestService:
             t(lang, "digest.rank_overdue", ranking=overdue),
         ]
 
-    def notice_text(self, period: Period, weeks: list[ProjectWeek], lang: str) -> str:
+    def notice_parts(self, period: Period, weeks: list[ProjectWeek], lang: str) -> list[str]:
         """The notice (通报): who missed, which problems are overdue, which leaders made no
-        contact — named. Empty when there is no one to name."""
+        contact — every one named, over as many messages as it takes (never cut short). None
+        when there is no one to name."""
         joiner = t(lang, "digest.joiner")
         missed = [
             t(lang, "notice.missed_name", who=who, project=w.name, times=times)
@@ -317,8 +336,9 @@ class DigestService:
             for who in w.contact_missed
         ]
         if not (missed or overdue or contacts):
-            return ""
-        lines = [t(lang, "notice.title", first=period.first, last=period.last)]
+            return []
+        title = t(lang, "notice.title", first=period.first, last=period.last)
+        lines = [title]
         if missed:
             lines.append(t(lang, "notice.missed", names=joiner.join(missed)))
         if overdue:
@@ -326,7 +346,7 @@ class DigestService:
         if contacts:
             lines.append(t(lang, "notice.contacts", names=joiner.join(contacts)))
         lines.append(t(lang, "notice.closing"))
-        return clip("\n".join(lines), 4000)
+        return in_parts(lines, continued=t(lang, "notice.continued", title=title))
 
     # --- on demand and decisions ---------------------------------------------------------------
 
@@ -363,8 +383,11 @@ class DigestService:
         )
         return self.digest_parts(period, weeks, lang)
 
-    async def press(self, user_id: int, data: str, lang: str) -> PressResult:
-        """Publish or Discard under a draft notice (admins)."""
+    async def press(
+        self, user_id: int, data: str, lang: str, pressed: str | None = None
+    ) -> PressResult:
+        """Publish or Discard under a draft notice (admins); ``pressed``: the text of the
+        message with the buttons (the draft's last part), kept under the decision."""
         match = CALLBACK.match(data)
         if match is None:
             raise UserError("error.stale_button")
@@ -381,5 +404,9 @@ class DigestService:
         if not decided:
             return PressResult(alert=t(lang, f"notice.already_{notice.status}"), show_alert=True)
         key = "notice.published" if publish else "notice.discarded"
-        shown = t(lang, key) + "\n\n" + (notice.payload[0].text if notice.payload else "")
-        return PressResult(alert=t(lang, key), edit=Reply(clip(shown, 4000)))
+        body = pressed or ""
+        groups = len({(m.chat_id, m.thread_id) for m in notice.payload})
+        header = t(lang, "notice.draft", count=groups) + "\n\n"
+        body = body.removeprefix(header)
+        shown = t(lang, key) + ("\n\n" + body if body else "")
+        return PressResult(alert=t(lang, key), edit=Reply(clip(shown)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from telegram import Message
+
 from handlers.checkin import apply_press
 from handlers.common import Call, guarded, kick_outbox
 
@@ -18,7 +20,8 @@ async def notice_button(call: Call) -> None:
     """nt:pub:<notice id> or nt:del:<notice id>, under a draft notice (admins)."""
     query = call.update.callback_query
     assert query is not None
-    result = await call.services.digest.press(call.user.id, query.data or "", call.lang)
+    pressed = query.message.text if isinstance(query.message, Message) else None
+    result = await call.services.digest.press(call.user.id, query.data or "", call.lang, pressed)
     await apply_press(call, result)
     kick_outbox(call.context)  # a published notice goes out now
 

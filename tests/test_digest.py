@@ -106,6 +106,10 @@ async def test_the_digest_names_figures_and_waits_for_publish(
         assert len(_digests(bot, ADMIN.id)) == 1
         published = await bot.press(ADMIN, draft, "nt:pub:1")
         assert "Notice published" in published.params["text"]
+        # The draft now says what was decided, above the notice it showed.
+        decided = bot.api.message_of(draft)["text"]
+        assert decided.startswith("Notice published.\n\n关于 2026-03-02")
+        assert "Zhao Min (@zhaomin)" in decided and "Draft notice" not in decided
         again = await bot.press(ADMIN, draft, "nt:del:1")
         assert "already published" in again.params["text"]
         await bot.services.outbox.drain()
@@ -133,6 +137,45 @@ async def test_without_approval_the_notice_goes_out_with_the_digest(
         await bot.services.outbox.drain()
         assert len(_notices(bot, GROUP.id)) == 1
         assert not [c for c in bot.api.sent_to(ADMIN.id) if "Draft notice" in c.params["text"]]
+    finally:
+        await stop_harness(bot)
+
+
+async def test_a_long_notice_names_everyone_over_several_messages(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
+    """120 secretaries miss a day: the notice is never cut short. The draft and the published
+    notice come in parts Telegram accepts, every name in them, the buttons under the last."""
+    bot = await start_harness(api, clock, tmp_path / "b.db", rate_limit_per_second=1000)
+    try:
+        await project_with(bot, "South Road", [], "daily 09:00")
+        people = [(50_000 + n, f"Secretary {n:03d} " + "W" * 30, None, "en") for n in range(120)]
+        api.known_chats.update(user_id for user_id, *_ in people)
+        await bot.services.repos.members.import_members(
+            1, "secretary", people, ADMIN.id, clock.now()
+        )
+        await bot.send(ADMIN, "/setgroup", group=GROUP)
+        clock.set(MONDAY)
+        await run_jobs(bot)
+        clock.set(MONDAY + timedelta(hours=15))  # past 23:59: everyone missed
+        await run_jobs(bot)
+        clock.set(NEXT_MONDAY)
+        assert await bot.services.digest.tick()
+        await bot.services.outbox.drain()
+        drafts = _notices(bot, ADMIN.id)
+        assert len(drafts) > 1 and all(len(c.params["text"]) <= 4096 for c in drafts)
+        assert "Draft notice" in drafts[0].params["text"]
+        assert [bool(buttons_of(c)) for c in drafts] == [False] * (len(drafts) - 1) + [True]
+        names = {f"Secretary {n:03d}" for n in range(120)}
+        assert {n for n in names if n not in "".join(c.params["text"] for c in drafts)} == set()
+        published = await bot.press(ADMIN, drafts[-1], "nt:pub:1")
+        assert "Notice published" in published.params["text"]
+        assert bot.api.message_of(drafts[-1])["text"].startswith("Notice published.\n\n")
+        await bot.services.outbox.drain()
+        posted = _notices(bot, GROUP.id)
+        assert len(posted) > 1 and all(len(c.params["text"]) <= 4096 for c in posted)
+        assert {n for n in names if n not in "".join(c.params["text"] for c in posted)} == set()
+        assert "请被通报的同志高度重视" in posted[-1].params["text"]
     finally:
         await stop_harness(bot)
 
