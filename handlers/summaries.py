@@ -29,9 +29,10 @@ async def full_answers(call: Call) -> None:
     match = ANSWERS_CALLBACK.match(query.data or "")
     if match is None:
         raise UserError("error.stale_button")
-    reply = await call.services.summaries.full_answers(call.user.id, int(match[1]), call.lang)
+    replies = await call.services.summaries.full_answers(call.user.id, int(match[1]), call.lang)
     await answer_press(query, None, show_alert=False)
-    await call.reply(reply.text, reply.buttons)
+    for reply in replies:
+        await call.reply(reply.text, reply.buttons)
 
 
 def _day(compact: str) -> date:

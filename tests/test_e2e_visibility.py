@@ -124,6 +124,28 @@ async def test_a_round_summary_reaches_the_leaders_once_across_a_restart(
         await stop_harness(bot)
 
 
+async def test_the_whole_answer_comes_whole_however_long(bot: Harness) -> None:
+    """Two reports of nearly 4,000 characters in one round: "the whole answer" brings both,
+    over as many messages as it takes, none refused as too long."""
+    await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
+    await invite_and_join(bot, 1, "leader", LEADER)
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    first, second = "A" * 3800 + " first", "B" * 3800 + " second"
+    await bot.send(SECRETARY, first)
+    await bot.send(SECRETARY, second)
+    bot.clock.set(SLOT + timedelta(hours=16))
+    await run_jobs(bot)
+    summary = _summaries(bot, LEADER.id)[-1]
+    mark = len(bot.api.calls)
+    await bot.press(LEADER, summary, buttons_of(summary)[0][1])
+    parts = [c.params["text"] for c in bot.api.calls[mark:] if c.method == "sendMessage"]
+    assert len(parts) >= 2 and all(len(part) <= 4096 for part in parts)
+    whole = "".join(parts)
+    assert first in whole and second in whole
+    assert not bot.api.refusals
+
+
 async def test_summaries_go_where_the_admin_says(bot: Harness) -> None:
     await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
     await invite_and_join(bot, 1, "leader", LEADER)

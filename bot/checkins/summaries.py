@@ -14,7 +14,7 @@ from bot.i18n import t
 from bot.parsing import keyword, parse_date, parse_project_id
 from bot.projects import ProjectService
 from bot.registry import Registry
-from bot.replies import Reply, clip, in_parts, shorten
+from bot.replies import Reply, in_parts, shorten
 from storage.access import ADMIN, LEAD, Denied, Need
 from storage.checkins import CheckinRow
 from storage.models import person_label
@@ -244,9 +244,10 @@ class SummaryService:
             lines.append(t(lang, "answers.none"))
         return header, lines
 
-    async def full_answers(self, user_id: int, checkin_id: int, lang: str) -> Reply:
+    async def full_answers(self, user_id: int, checkin_id: int, lang: str) -> list[Reply]:
         """Everything a secretary answered in a round, for them, the project's leaders and
-        admins."""
+        admins: whole, over as many messages as it takes (answers to five questions can
+        outgrow one); the attachment buttons under the last."""
         checkin = await self._repos.checkins.checkin(checkin_id)
         if checkin is None:
             raise UserError("error.stale_button")
@@ -256,15 +257,14 @@ class SummaryService:
                 raise UserError("error.not_yours")
         answers = await self._repos.summaries.answers_of_checkin(checkin_id)
         tz = checkin.project_timezone
-        lines = [
-            t(
-                lang,
-                "summary.full_header",
-                who=checkin.label,
-                project=checkin.project_name,
-                date=checkin.round.local_date.isoformat(),
-            )
-        ]
+        header = t(
+            lang,
+            "summary.full_header",
+            who=checkin.label,
+            project=checkin.project_name,
+            date=checkin.round.local_date.isoformat(),
+        )
+        lines = [header]
         buttons: list[tuple[OutgoingButton, ...]] = []
         for answer, at in answers:
             if answer.kind not in {"progress", "answer", "problem"} or not answer.text:
@@ -275,4 +275,5 @@ class SummaryService:
             if answer.attachments and len(buttons) < MAX_BUTTONS:
                 label = t(lang, "attachment.button", count=answer.attachments)
                 buttons.append((OutgoingButton(label, f"fl:a:{answer.id}"),))
-        return Reply(clip("\n".join(lines)), tuple(buttons))
+        parts = in_parts(lines, limit=4000, continued=header)
+        return [Reply(part) for part in parts[:-1]] + [Reply(parts[-1], tuple(buttons))]
