@@ -152,7 +152,7 @@ async def script(demo: Demo) -> None:
     await demo.at(day(0, 9))
     await demo.say(LI, "管网开挖完成 60%，3 号井已浇筑")
     await demo.photo(ZHAO, "4 号井钢筋绑扎完成")
-    await demo.at(day(1, 0, 5))
+    await demo.at(day(1, 0))  # the round closes at 23:59: the summary reaches the leader
 
     demo.stage("第二天：秘书反映问题，首席负责人即时收到；赵敏未报送")
     await demo.at(day(1, 9))
@@ -162,18 +162,20 @@ async def script(demo: Demo) -> None:
     await demo.say(LI, "需供电公司本周内迁改线路")
     await demo.say(LI, "先施工南段，北段待迁改后跟进")
     await demo.at(day(1, 11, 1))  # a reminder to 赵敏
-    await demo.at(day(2, 0, 5))  # the round closes: the summary reaches the leader
+    await demo.at(day(2, 0))
 
     demo.stage("帮办时限已过：一级督办送首席负责人，仍未办结则二级督办送领导小组")
     for n in (2, 3):
         await demo.at(day(n, 9))
         await demo.say(LI, "按计划推进")
         await demo.say(ZHAO, "按计划推进")
+        await demo.at(day(n + 1, 0))
     await demo.at(day(4, 9, 1))
     await demo.at(day(4, 16))
     contact = demo.last_to(ZHANG, "首席负责人每周对接")
     await demo.press(ZHANG, contact, "ct:v:1")
     await demo.say(ZHANG, "与供电公司现场对接，约定下周二前完成迁改")
+    await demo.at(day(5, 0))
     await demo.at(day(6, 9, 2))
 
     demo.stage("周一：每周调度与通报草稿，管理员审核后发布")
@@ -182,6 +184,7 @@ async def script(demo: Demo) -> None:
     publish = next(d for _, d in buttons_of(draft) if d.startswith("nt:pub"))
     await demo.press(ADMIN, draft, publish)
     await demo.at(day(7, 9, 1))
+    await demo.at(day(8, 0))
 
     demo.stage("第二周：秘书申请销号，首席负责人确认销号")
     await demo.at(day(8, 9))
@@ -189,11 +192,12 @@ async def script(demo: Demo) -> None:
     await demo.services.outbox.drain()
     card = demo.last_to(ZHANG, "申请销号")
     await demo.press(ZHANG, card, "pb:ok:1")
+    await demo.at(day(9, 0))
     for n in range(9, 12):
         await demo.at(day(n, 9))
         await demo.say(LI, f"北段开挖完成 {20 * (n - 7)}%")
         await demo.say(ZHAO, "按计划推进")
-    await demo.at(day(12, 0, 5))
+        await demo.at(day(n + 1, 0))
 
     demo.stage("材料：管理员导出台帐（XLSX、CSV），首席负责人查看图表")
     await demo.say(ADMIN, "/export")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from storage.access import Access, Need
 from storage.db import Database, first_row, from_db, to_db
@@ -60,12 +60,19 @@ class SummaryRepo:
         self._db = db
         self._access = access
 
-    async def unsummarized(self, limit: int = 200) -> list[tuple[RoundRow, str]]:
-        """Closed secretaries' rounds whose summary is not queued yet, with where it goes."""
+    async def unsummarized(
+        self, settled: datetime, late: timedelta, limit: int = 200
+    ) -> list[tuple[RoundRow, str]]:
+        """Closed secretaries' rounds whose summary is not queued yet, with where it goes. A
+        round closed more than ``late`` after its window ended (the bot was down then) waits
+        until it was closed by ``settled``: the messages Telegram held meanwhile count first."""
         rows = await self._db.fetchall(
             "SELECT r.*, p.summary_to FROM rounds r JOIN projects p ON p.id = r.project_id"
-            " WHERE r.summarized_at IS NULL AND r.status = 'closed' ORDER BY r.id LIMIT ?",
-            (limit,),
+            " WHERE r.summarized_at IS NULL AND r.status = 'closed'"
+            " AND (r.closed_at IS NULL OR r.closed_at <= ?"
+            "   OR (julianday(r.closed_at) - julianday(r.closes_at)) * 86400 <= ?)"
+            " ORDER BY r.id LIMIT ?",
+            (to_db(settled), late.total_seconds(), limit),
         )
         return [(round_from_row(row), str(row["summary_to"])) for row in rows]
 

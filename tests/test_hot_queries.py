@@ -31,6 +31,9 @@ async def _projects(bot: Harness, count: int, first: int) -> None:
         people = [(100_000 + 2 * n + k, f"S{n}-{k}", None, "en") for k in range(2)]
         await repos.members.import_members(project.id, "secretary", people, ADMIN.id, now)
         await schedules.set_schedule(ADMIN.id, [str(project.id), "daily", "09:00"])
+        # Each round closes as the next opens, so a tick closes it on time (and queues its
+        # summary then, not after the wait for messages held while the bot was down).
+        await schedules.set_window(ADMIN.id, [str(project.id), "24h"])
         await repos.problems.create(
             Need(ADMIN.id, MEMBER, project.id), "open issue", now, now, timedelta(0)
         )

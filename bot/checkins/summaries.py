@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 ANSWER_CHARS = 200  # an answer as the summary shows it; the whole text is one tap away
 MAX_BUTTONS = 20
 READ_BACK_DEFAULT = timedelta(days=30)
+# A round closed this long after its window ended was closed at start-up (the bot was down at
+# its close); its summary waits SETTLE, so answers Telegram held until then are counted first.
+LATE_CLOSE = timedelta(minutes=2)
+SETTLE = timedelta(minutes=2)
 TARGETS = {"leader": "leaders", "leaders": "leaders", "group": "group", "both": "both"}
 
 
@@ -60,7 +64,8 @@ class SummaryService:
     async def queue_due(self) -> int:
         """Queue the summary of every round closed since, each round once; a fixed number of
         queries however many rounds closed at once. Returns how many rounds it summarized."""
-        due = await self._repos.summaries.unsummarized()
+        now = self._clock.now()
+        due = await self._repos.summaries.unsummarized(now - SETTLE, LATE_CLOSE)
         if not due:
             return 0
         wanted = [r for r, target in due if r.audience == "secretary" and target != "off"]
