@@ -56,6 +56,7 @@ def shorten(text: str, limit: int = 80) -> str:
 class Reply:
     text: str
     buttons: Buttons = ()
+    after: tuple[Reply, ...] = ()  # messages that follow it (one question per message)
 
 
 @dataclass(frozen=True, slots=True)

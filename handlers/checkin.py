@@ -183,7 +183,7 @@ async def holidays(call: Call) -> None:
 async def checkin(call: Call) -> None:
     """/checkin"""
     for reply in await call.services.early.checkin_command(call.user.id):
-        await call.reply(reply.text, reply.buttons)
+        await call.send(reply)
 
 
 @guarded(private=True)
@@ -218,7 +218,7 @@ async def apply_press(call: Call, result: PressResult) -> None:
     if result.edit is not None:
         await edit_pressed(query, result.edit.text, result.edit.buttons)
     for reply in result.followups:
-        await call.reply(reply.text, reply.buttons)
+        await call.send(reply)
 
 
 @guarded(private=True)
@@ -236,7 +236,7 @@ async def free_text(call: Call) -> None:
         secretary="secretary" in call.caller.roles,
         sent_at=call.message.date,
     )
-    await call.reply(reply.text, reply.buttons)
+    await call.send(reply)
 
 
 @guarded(private=True)
@@ -248,4 +248,4 @@ async def edited_text(call: Call) -> None:
         return
     reply = await call.services.answers.edited(call.user.id, call.message.message_id, text)
     if reply is not None:
-        await call.reply(reply.text, reply.buttons)
+        await call.send(reply)

@@ -25,7 +25,7 @@ from bot import commands
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import t
 from bot.registry import Caller, UserRef
-from bot.replies import Buttons, clip, in_parts
+from bot.replies import Buttons, Reply, clip, in_parts
 from bot.services import Services
 from handlers.notifier import keyboard
 from storage import StorageBusy
@@ -90,6 +90,12 @@ class Call:
         return await self.context.bot.send_message(
             chat.id if chat is not None else self.user.id, text, reply_markup=keyboard(buttons)
         )
+
+    async def send(self, reply: Reply) -> None:
+        """A service's reply, and the messages that follow it."""
+        await self.reply(reply.text, reply.buttons)
+        for after in reply.after:
+            await self.reply(after.text, after.buttons)
 
     async def reply_lines(self, lines: Sequence[str]) -> None:
         """Answer with lines that can outgrow one message (a line per project, per admin):

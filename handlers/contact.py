@@ -10,7 +10,7 @@ from handlers.common import Call, guarded
 async def contact(call: Call) -> None:
     """/contact <project id>"""
     reply = await call.services.contacts.start(call.user.id, call.args, call.lang)
-    await call.reply(reply.text, reply.buttons)
+    await call.send(reply)
 
 
 @guarded(private=True)

@@ -67,7 +67,7 @@ async def media(call: Call) -> None:
         secretary="secretary" in call.caller.roles,
         sent_at=call.message.date,
     )
-    await call.reply(reply.text, reply.buttons)
+    await call.send(reply)
 
 
 @guarded()

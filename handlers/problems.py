@@ -21,7 +21,7 @@ async def new_problem(call: Call) -> None:
     """/newproblem <project id> [text]"""
     args = _rest(call, 2)
     reply = await call.services.ledger.new_problem(call.user.id, args, call.lang)
-    await call.reply(reply.text, reply.buttons)
+    await call.send(reply)
 
 
 async def _problems(call: Call, project_id: int) -> tuple[str, list[str]]:
@@ -52,7 +52,7 @@ async def show_problem(call: Call) -> None:
     if len(call.args) != 1:
         raise UsageError("problem")
     for reply in await call.services.ledger.show(call.user.id, call.args[0], call.lang):
-        await call.reply(reply.text, reply.buttons)
+        await call.send(reply)
 
 
 @guarded(private=True)

@@ -19,14 +19,13 @@ async def _reported(bot: Harness) -> None:
 async def test_followups_reach_the_card(bot: Harness) -> None:
     await _reported(bot)
     reported = await bot.send(SECRETARY, "/newproblem 1 Power line blocks the excavation")
+    asked = bot.api.sent_to(SECRETARY.id)[-1]
+    assert "Problem #1: what coordination does it need" in asked.params["text"]
     chosen = await bot.press(SECRETARY, reported, "pb:d1:1")
     assert "Deadline of #1" in chosen.params["text"]
-    # Choosing a deadline keeps the open question and its Skip button.
-    edited = bot.api.message_of(reported)
-    assert "What coordination does it need" in edited["text"]
-    assert [
-        b["callback_data"] for row in edited["reply_markup"]["inline_keyboard"] for b in row
-    ] == ["pb:sc:1"]
+    # Choosing a deadline leaves the question, a message of its own, open with its button.
+    assert "reply_markup" not in bot.api.message_of(reported)
+    assert [d for _, d in buttons_of(asked)] == ["pb:sc:1"]
     await bot.send(SECRETARY, "Power bureau must move the line")
     await bot.send(SECRETARY, "Dig the other section first")
 
@@ -41,12 +40,14 @@ async def test_followups_reach_the_card(bot: Harness) -> None:
 
 async def test_each_followup_can_be_skipped(bot: Harness) -> None:
     await _reported(bot)
-    reported = await bot.send(SECRETARY, "/newproblem 1 Crane broken")
-    await bot.press(SECRETARY, reported, "pb:sc:1")
+    await bot.send(SECRETARY, "/newproblem 1 Crane broken")
+    question = bot.api.sent_to(SECRETARY.id)[-1]
+    await bot.press(SECRETARY, question, "pb:sc:1")
+    assert "question skipped" in bot.api.message_of(question)["text"]
     ask = bot.api.sent_to(SECRETARY.id)[-1]
     assert "what solution do you propose" in ask.params["text"]
     assert [data for _, data in buttons_of(ask)] == ["pb:sp:1"]
-    stale = await bot.press(SECRETARY, reported, "pb:sc:1")  # a double tap
+    stale = await bot.press(SECRETARY, question, "pb:sc:1")  # a double tap
     assert "no longer open" in stale.params["text"]
     await bot.press(SECRETARY, ask, "pb:sp:1")
     assert "complete in the ledger" in bot.api.message_of(ask)["text"]

@@ -48,13 +48,10 @@ async def test_the_whole_escalation_chain_survives_restarts(
     await setup(bot)
     reported = await bot.send(SECRETARY, "/newproblem 1 Power line blocks the excavation")
     assert "Problem #1 recorded" in reported.params["text"]
-    assert [label for label, _ in buttons_of(reported)] == [
-        "1 day",
-        "3 days",
-        "1 week",
-        "Other…",
-        "Skip question",
-    ]
+    assert [label for label, _ in buttons_of(reported)] == ["1 day", "3 days", "1 week", "Other…"]
+    asked = bot.api.sent_to(SECRETARY.id)[-1]  # the first follow-up, a message of its own
+    assert "Problem #1: what coordination" in asked.params["text"]
+    assert [label for label, _ in buttons_of(asked)] == ["Skip question"]
     await bot.press(SECRETARY, reported, "pb:d1:1")
     assert "2026-03-03 08:30" in bot.api.message_of(reported)["text"]
 

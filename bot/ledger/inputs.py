@@ -79,8 +79,9 @@ class LedgerInputs:
         if pending is None or pending.kind != kind or pending.problem_id != problem.id:
             return PressResult(alert=t(lang, "problem.nothing_to_skip"))
         if kind == "coordination":
-            edit = self._ledger.recorded_text(problem, lang, asking=False)
             ask = await self.ask_proposal(user_id, problem.id, lang)
-            return PressResult(edit=edit, followups=[ask])
+            return PressResult(
+                edit=Reply(t(lang, "problem.skipped", id=problem.id)), followups=[ask]
+            )
         await self._conversation.drop(user_id)
         return PressResult(edit=Reply(t(lang, "problem.followups_done", id=problem.id)))

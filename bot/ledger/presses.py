@@ -79,14 +79,7 @@ class CardPresses:
             deadline = self._clock.now() + CHOICES[action]
         await self._decisions.set_deadline_at(user_id, problem, deadline)
         shown = format_local(deadline, problem.project_timezone)
-        pending = await self._conversation.awaited(user_id)
-        # The follow-up question stays on the message while it is still asked.
-        asking = bool(
-            pending and pending.kind == "coordination" and pending.problem_id == problem.id
-        )
-        edit = self._ledger.recorded_text(
-            replace(problem, deadline=deadline), lang, asking=asking, choosing=False
-        )
+        edit = self._ledger.recorded_text(replace(problem, deadline=deadline), lang, choosing=False)
         return PressResult(
             alert=t(lang, "problem.deadline_set", id=problem.id, deadline=shown), edit=edit
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -194,19 +195,21 @@ class LedgerService:
         return cards
 
     async def recorded_reply(self, user_id: int, problem_id: int, lang: str) -> Reply:
-        """Confirmation after a report, with buttons to choose the deadline; then the first of
-        the follow-up questions (coordination needed, proposed solution), each skippable."""
+        """Confirmation after a report, with buttons to choose the deadline; then, in a message
+        of its own, the first of the follow-up questions (coordination needed, proposed
+        solution), each skippable."""
         problem = await self.problem(problem_id)
-        if problem.coordination is None and problem.proposal is None:
-            await self._conversation.expect(user_id, "coordination", problem_id=problem.id)
-            return self.recorded_text(problem, lang, asking=True)
-        return self.recorded_text(problem, lang, asking=False)
+        recorded = self.recorded_text(problem, lang)
+        if problem.coordination is not None or problem.proposal is not None:
+            return recorded
+        await self._conversation.expect(user_id, "coordination", problem_id=problem.id)
+        skip = OutgoingButton(t(lang, "button.skip"), f"pb:sc:{problem.id}")
+        ask = Reply(t(lang, "problem.ask_coordination", id=problem.id), ((skip,),))
+        return replace(recorded, after=(ask,))
 
-    def recorded_text(
-        self, problem: Problem, lang: str, *, asking: bool, choosing: bool = True
-    ) -> Reply:
+    def recorded_text(self, problem: Problem, lang: str, *, choosing: bool = True) -> Reply:
         """The report's confirmation: with the deadline choices (``choosing``) as sent, without
-        once one is chosen; with the follow-up question while it is ``asking``."""
+        once one is chosen."""
         text = t(
             lang,
             "checkin.problem_recorded",
@@ -223,9 +226,6 @@ class LedgerService:
                     for code in ("d1", "d3", "d7", "dx")
                 )
             )
-        if asking:
-            text += "\n\n" + t(lang, "problem.ask_coordination")
-            buttons.append((OutgoingButton(t(lang, "button.skip"), f"pb:sc:{problem.id}"),))
         return Reply(text, tuple(buttons))
 
     async def add_followup(
