@@ -162,3 +162,26 @@ async def test_extensions_need_a_reason_and_leaders_have_two(bot: Harness) -> No
     history = (await bot.send(ADMIN, "/problem 1")).params["text"]
     for reason in ("Supplier ships on Friday", "Inspection moved", "Approved by the office"):
         assert reason in history
+
+
+async def test_a_later_deadline_after_the_first_hour_is_an_extension(bot: Harness) -> None:
+    """Within an hour of the report the deadline is chosen freely; after that /deadline and
+    the choice buttons may bring it forward but not push it back: that is /extend, with a
+    reason, counted against the limit."""
+    await project_with(bot, "South Road", [SECRETARY])
+    await invite_and_join(bot, 1, "leader", LEADER)
+    reported = await bot.send(SECRETARY, "/newproblem 1 Power line blocks the excavation")
+    assert "2026-03-12" in (await bot.send(LEADER, "/deadline 1 10d")).params["text"]
+    bot.clock.advance(timedelta(hours=2))
+    deadline = (await bot.services.ledger.problem(1)).deadline
+    for user, command in ((LEADER, "/deadline 1 30d"), (ADMIN, "/deadline 1 2026-12-01")):
+        refused = (await bot.send(user, command)).params["text"]
+        assert "A later deadline for #1 is an extension" in refused and "/extend 1" in refused
+    pressed = await bot.press(SECRETARY, reported, "pb:d1:1")  # earlier than the 10 days
+    assert "Deadline of #1" in pressed.params["text"]
+    late = await bot.press(SECRETARY, reported, "pb:d7:1")
+    assert "is an extension" in late.params["text"]
+    problem = await bot.services.ledger.problem(1)
+    assert problem.deadline < deadline and problem.extensions == 0
+    assert "Deadline of #1" in (await bot.send(LEADER, "/deadline 1 5h")).params["text"]
+

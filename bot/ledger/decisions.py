@@ -37,6 +37,9 @@ MAX_TEXT = 2000
 MAX_DEADLINE = timedelta(days=366)
 MIN_EXTENSION = timedelta(hours=1)
 MIN_DEFAULT_DEADLINE = timedelta(minutes=5)
+# The first hour after a report its deadline is being chosen (the buttons under the report,
+# /deadline); after that a later deadline is an extension: with a reason, counted, limited.
+DEADLINE_CHOICE = timedelta(hours=1)
 
 
 class Decisions:
@@ -311,6 +314,8 @@ class Decisions:
         raise UserError("error.problem_forbidden", id=problem.id)
 
     async def set_deadline_at(self, user_id: int, problem: Problem, deadline: datetime) -> None:
+        if deadline > problem.deadline and self._clock.now() - problem.created_at > DEADLINE_CHOICE:
+            raise UserError("problem.later_is_extension", id=problem.id)
         # Leaders and admins, or the reporter before escalation (checked above): a member.
         change = Change("deadline", OPEN, MEMBER, deadline=deadline)
         if not await self._ledger.apply_change(user_id, problem, change, []):
