@@ -10,7 +10,7 @@ from bot.clock import Clock, as_of
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import normalize_language, t
 from bot.parsing import parse_user_id
-from bot.replies import clip
+from bot.replies import MESSAGE_LIMIT
 from storage.access import ADMIN, Denied, Need
 from storage.models import Admin, Member
 from storage.outbox import OutgoingMessage, PendingMessage
@@ -212,16 +212,22 @@ class Registry:
             else:
                 reason = t(lang, "fallback.refused", error=error[:200])
             header = t(lang, "fallback.header", who=who, reason=reason)
-            messages.append(
+            # The message whole, with the header above it: a card near the length limit
+            # goes on in a second message rather than losing its end.
+            parts = [f"{header}\n\n{message.text}"]
+            if len(parts[0]) > MESSAGE_LIMIT:
+                parts = [header, message.text]
+            messages += [
                 OutgoingMessage(
-                    f"instead:{message.id}:{admin_id}",
+                    f"instead:{message.id}:{admin_id}" + (f":{number}" if number > 1 else ""),
                     admin_id,
-                    clip(f"{header}\n\n{message.text}"),
+                    text,
                     user_id=admin_id,
-                    buttons=message.buttons,
+                    buttons=message.buttons if number == len(parts) else (),
                     project_id=message.project_id,
                 )
-            )
+                for number, text in enumerate(parts, start=1)
+            ]
         return messages
 
     async def mark_unreachable(self, user_id: int) -> None:

@@ -47,6 +47,26 @@ async def test_a_card_for_a_leader_who_blocked_the_bot_goes_to_the_admins(bot: H
     assert len(_to_admin(bot, "Could not deliver")) == 1  # once
 
 
+async def test_a_long_card_goes_to_the_admins_whole(bot: Harness) -> None:
+    """A card near Telegram's limit, redirected: the reason above it no longer pushes its end
+    off (or the message past the limit); the card follows in a message of its own, with its
+    buttons."""
+    await project_with(bot, "Plant", [S1])
+    await invite_and_join(bot, 1, "leader", LEADER)
+    await bot.send(S1, "/newproblem 1 " + "Crane broken; " * 140 + "END")
+    await bot.send(S1, "County depot " * 150 + "LAST")
+    bot.clock.advance(timedelta(days=3, minutes=1))
+    bot.api.blocked.add(LEADER.id)
+    await bot.services.escalation.tick()
+    await bot.services.outbox.drain()
+    header = _to_admin(bot, "Could not deliver this to Zhang San (@zhangsan)")
+    (card,) = [c for c in bot.api.sent_to(ADMIN.id) if "Problem #1:" in c.params["text"]]
+    assert len(header) == 1 and card is not header[0]
+    assert card.params["text"].startswith("🚨 Level 1")  # the card as the leader would see it
+    assert ("✍️ Acknowledge", "pb:ack:1") in buttons_of(card)
+    assert not [c for c in bot.api.refusals if c.params.get("chat_id") == ADMIN.id]
+
+
 async def test_a_card_for_a_group_that_removed_the_bot_goes_to_the_admins(bot: Harness) -> None:
     await _overdue(bot)
     await bot.send(ADMIN, "/setgroup 1", group=GROUP)
