@@ -37,6 +37,8 @@ async def test_refusals_match_telegram(api: FakeBotAPI) -> None:
         with pytest.raises(BadRequest, match="not found"):
             await bot.edit_message_text("again", USER.id, sent.message_id)
         query_id = await api.press(USER, None, "ci:ok:1")
+        with pytest.raises(BadRequest, match=r"(?i)message_too_long"):
+            await bot.answer_callback_query(query_id, "x" * 201, show_alert=True)
         await bot.answer_callback_query(query_id)
         with pytest.raises(BadRequest, match="too old"):
             await bot.answer_callback_query(query_id)  # answered already

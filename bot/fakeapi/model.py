@@ -16,6 +16,7 @@ STRING_FIELDS = {"text", "caption", "callback_query_id", "url", "language_code",
 POLL_CAP = 1.0
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
+ALERT_LIMIT = 200  # the text of an answer to a button press
 CALLBACK_DATA_LIMIT = 64
 # An inline button does exactly one of these (Telegram refuses a button with none, or two).
 BUTTON_ACTIONS = frozenset(

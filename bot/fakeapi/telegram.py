@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from bot.fakeapi.model import (
+    ALERT_LIMIT,
     BOT_ID,
     BOT_USERNAME,
     BUTTON_ACTIONS,
@@ -85,6 +86,8 @@ class Telegram:
             query_id = params.get("callback_query_id")
             if query_id not in self._open_queries:
                 raise Refused(QUERY_TOO_OLD)
+            if len(params.get("text") or "") > ALERT_LIMIT:
+                raise Refused("Bad Request: MESSAGE_TOO_LONG")
             self._open_queries.discard(query_id)
         return True
 
