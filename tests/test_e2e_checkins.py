@@ -134,6 +134,8 @@ async def test_leave_declared_ahead_is_neither_prompted_nor_missed(bot: Harness)
     assert "usage" in (await bot.send(S2, "/leave")).params["text"].lower()
     assert "before the start" in (await bot.send(S2, "/leave 2026-03-05 2026-03-01")).params["text"]
     assert "not a date" in (await bot.send(S2, "/leave someday")).params["text"]
+    past = (await bot.send(S2, "/leave 2026-03-01")).params["text"]
+    assert "cannot end before today" in past
     tomorrow = (await bot.send(S1, "/leave 明天")).params["text"]  # named, not written out
     assert "Leave recorded for 2026-03-03:" in tomorrow
     bot.clock.set(SLOT)

@@ -177,6 +177,8 @@ class ScheduleService:
             raise UserError("error.date_order")
         if (last - first).days >= MAX_LEAVE_DAYS:
             raise UserError("error.leave_too_long")
+        if last < today:  # it would change nothing, yet read as if it excused a miss
+            raise UserError("error.leave_past")
         try:
             await self._repos.schedules.add_leave(
                 Need(user_id, SECRETARY), first, last, self._clock.now()
