@@ -28,6 +28,7 @@ from bot.ledger.presses import CardPresses
 from bot.ledger.service import LedgerService
 from bot.membership import MembershipService
 from bot.metrics import Metrics
+from bot.notice import NoticeDecisions
 from bot.notifier import Notifier
 from bot.outbox import OutboxSender
 from bot.projects import ProjectService
@@ -58,6 +59,7 @@ class Services:
     exports: ExportService
     board: BoardService
     digest: DigestService
+    notices: NoticeDecisions
     ledger: LedgerService
     decisions: Decisions
     presses: CardPresses
@@ -171,6 +173,7 @@ def build_services(
             schedule=settings.digest_schedule,
             approval=settings.notice_approval,
         ),
+        notices=NoticeDecisions(repos, clock),
         ledger=ledger,
         decisions=decisions,
         presses=CardPresses(repos, ledger, decisions, inputs, conversation, clock),

@@ -21,7 +21,7 @@ async def notice_button(call: Call) -> None:
     query = call.update.callback_query
     assert query is not None
     pressed = query.message.text if isinstance(query.message, Message) else None
-    result = await call.services.digest.press(call.user.id, query.data or "", call.lang, pressed)
+    result = await call.services.notices.press(call.user.id, query.data or "", call.lang, pressed)
     await apply_press(call, result)
     kick_outbox(call.context)  # a published notice goes out now
 

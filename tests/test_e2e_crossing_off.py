@@ -184,4 +184,3 @@ async def test_a_later_deadline_after_the_first_hour_is_an_extension(bot: Harnes
     problem = await bot.services.ledger.problem(1)
     assert problem.deadline < deadline and problem.extensions == 0
     assert "Deadline of #1" in (await bot.send(LEADER, "/deadline 1 5h")).params["text"]
-

@@ -1,0 +1,133 @@
+"""The notice (通报): the part of the weekly dispatch that names people and projects.
+
+Because a named notice is an official act it goes to the admins first as a draft, worded as the
+groups will read it, with Publish / Discard; publishing posts exactly what the draft fixed.
+Every name is in it, over as many messages as it takes: a notice is never cut short.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from bot.clock import Clock
+from bot.errors import UserError, refusal
+from bot.i18n import t
+from bot.replies import PressResult, Reply, clip, in_parts, shorten
+from storage.access import ADMIN, Denied, Need
+from storage.digests import ProjectWeek
+from storage.outbox import OutgoingButton, OutgoingMessage
+from storage.repos import Repositories
+
+if TYPE_CHECKING:
+    from bot.digest import Period
+
+CALLBACK = re.compile(r"^nt:(pub|del):([0-9]{1,12})$")
+
+
+def notice_parts(period: Period, weeks: list[ProjectWeek], lang: str) -> list[str]:
+    """The notice (通报): who missed, which problems are overdue, which leaders made no
+    contact — every one named, over as many messages as it takes (never cut short). None
+    when there is no one to name."""
+    joiner = t(lang, "digest.joiner")
+    missed = [
+        t(lang, "notice.missed_name", who=who, project=w.name, times=times)
+        for w in weeks
+        for who, times in w.missed.items()
+    ]
+    overdue = [
+        t(
+            lang,
+            "notice.overdue_item",
+            project=w.name,
+            id=w.oldest_overdue[0],
+            text=shorten(w.oldest_overdue[1], 60),
+            count=w.overdue,
+            leaders=joiner.join(w.leaders) or "–",
+        )
+        for w in weeks
+        if w.oldest_overdue is not None
+    ]
+    contacts = [
+        t(lang, "notice.contact_name", who=who, project=w.name)
+        for w in weeks
+        for who in w.contact_missed
+    ]
+    if not (missed or overdue or contacts):
+        return []
+    title = t(lang, "notice.title", first=period.first, last=period.last)
+    lines = [title]
+    if missed:
+        lines.append(t(lang, "notice.missed", names=joiner.join(missed)))
+    if overdue:
+        lines.append(t(lang, "notice.overdue", items=joiner.join(overdue)))
+    if contacts:
+        lines.append(t(lang, "notice.contacts", names=joiner.join(contacts)))
+    lines.append(t(lang, "notice.closing"))
+    return in_parts(lines, continued=t(lang, "notice.continued", title=title))
+
+
+def notice_drafts(
+    admin_id: int,
+    lang: str,
+    period: Period,
+    posted: list[ProjectWeek],
+    groups: int,
+    wording: str,
+) -> list[OutgoingMessage]:
+    """The whole notice for an admin to check, in the groups' language (``wording``) and
+    as many parts as it takes; the Publish / Discard buttons under the last."""
+    parts = notice_parts(period, posted, wording)
+    parts[0] = t(lang, "notice.draft", count=groups) + "\n\n" + parts[0]
+    buttons = (
+        (
+            OutgoingButton(t(lang, "button.publish"), "nt:pub:{notice}"),
+            OutgoingButton(t(lang, "button.discard"), "nt:del:{notice}"),
+        ),
+    )
+    return [
+        OutgoingMessage(
+            f"notice-draft:{{notice}}:{admin_id}:{number}",
+            admin_id,
+            text,
+            user_id=admin_id,
+            buttons=buttons if number == len(parts) else (),
+        )
+        for number, text in enumerate(parts, start=1)
+    ]
+
+
+class NoticeDecisions:
+    """An admin's Publish or Discard under a draft notice."""
+
+    def __init__(self, repos: Repositories, clock: Clock) -> None:
+        self._repos = repos
+        self._clock = clock
+
+    async def press(
+        self, user_id: int, data: str, lang: str, pressed: str | None = None
+    ) -> PressResult:
+        """Publish or Discard under a draft notice (admins); ``pressed``: the text of the
+        message with the buttons (the draft's last part), kept under the decision."""
+        match = CALLBACK.match(data)
+        if match is None:
+            raise UserError("error.stale_button")
+        publish, notice_id = match[1] == "pub", int(match[2])
+        try:
+            decided = await self._repos.digests.decide(
+                Need(user_id, ADMIN), notice_id, publish, self._clock.now()
+            )
+        except Denied as exc:
+            raise refusal(exc) from None
+        notice = await self._repos.digests.notice(notice_id)
+        if notice is None:
+            raise UserError("error.stale_button")
+        if not decided:
+            return PressResult(alert=t(lang, f"notice.already_{notice.status}"), show_alert=True)
+        key = "notice.published" if publish else "notice.discarded"
+        body = pressed or ""
+        groups = len({(m.chat_id, m.thread_id) for m in notice.payload})
+        header = t(lang, "notice.draft", count=groups) + "\n\n"
+        body = body.removeprefix(header)
+        shown = t(lang, key) + ("\n\n" + body if body else "")
+        return PressResult(alert=t(lang, key), edit=Reply(clip(shown)))
