@@ -169,6 +169,44 @@ async def test_a_summary_after_downtime_counts_the_answers_telegram_held(bot: Ha
     assert "answered 1/1" in summary.params["text"] and "Slab poured" in summary.params["text"]
 
 
+async def test_a_voice_note_without_words_is_in_the_whole_answer(bot: Harness) -> None:
+    """A report, then a voice note with no caption: "the whole answer" lists both, each with
+    its files one tap away (the note's were counted in the summary but could not be opened)."""
+    await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
+    await invite_and_join(bot, 1, "leader", LEADER)
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    await bot.send(SECRETARY, "Slab poured")
+    mark = len(bot.api.calls)
+    await bot.api.send_media(SECRETARY, "voice")
+    await bot.api.reply_to(SECRETARY.id, after=mark)
+    bot.clock.set(SLOT + timedelta(hours=15))
+    await run_jobs(bot)
+    summary = _summaries(bot, LEADER.id)[-1]
+    await bot.press(LEADER, summary, buttons_of(summary)[0][1])
+    full = bot.api.sent_to(LEADER.id)[-1]
+    assert "Slab poured\n09:00 (see the attached files)" in full.params["text"]
+    assert [label for label, _ in buttons_of(full)] == ["📎 Show attachments (1)"]
+
+
+async def test_a_report_of_photos_alone_reads_as_photos_not_all_on_track(bot: Harness) -> None:
+    """A secretary reports with a photo and no caption: the summary and /answers show it as
+    a report with files, not as "all on track" or as nothing at all."""
+    await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
+    await invite_and_join(bot, 1, "leader", LEADER)
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    mark = len(bot.api.calls)
+    await bot.api.send_media(SECRETARY, "photo")
+    await bot.api.reply_to(SECRETARY.id, after=mark)
+    bot.clock.set(SLOT + timedelta(hours=15))
+    await run_jobs(bot)
+    summary = _summaries(bot, LEADER.id)[-1].params["text"]
+    assert "✅ Li Wei (@liwei): (see the attached files) 📎1" in summary
+    read_back = (await bot.send(LEADER, "/answers 1")).params["text"]
+    assert "✅ Li Wei (@liwei): (see the attached files) 📎1" in read_back
+
+
 async def test_summaries_go_where_the_admin_says(bot: Harness) -> None:
     await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
     await invite_and_join(bot, 1, "leader", LEADER)

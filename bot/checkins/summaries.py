@@ -168,6 +168,8 @@ class SummaryService:
             return t(lang, "summary.missed", who=who), False
         texts = [a.text for a in answers if a.kind in {"progress", "answer"} and a.text]
         files = sum(a.attachments for a in answers)
+        if not texts and any(a.kind in {"progress", "answer"} and a.attachments for a in answers):
+            texts = [t(lang, "attachment.no_caption")]  # a photo without words is not "all ok"
         if not texts:
             key = "summary.problem_only" if checkin.outcome == "problem" else "summary.all_ok"
             line = t(lang, key, who=who)
@@ -237,8 +239,9 @@ class SummaryService:
             elif row.status in {"missed", "pending"}:
                 key = "summary.missed" if row.status == "missed" else "answers.pending"
                 lines.append(t(lang, key, who=who))
-            elif row.text:
-                line = t(lang, "summary.answered", who=who, text=row.text)
+            elif row.text or row.attachments:
+                text = row.text or t(lang, "attachment.no_caption")
+                line = t(lang, "summary.answered", who=who, text=text)
                 if row.attachments:
                     line += t(lang, "summary.files", count=row.attachments)
                 lines.append(line)
@@ -272,11 +275,13 @@ class SummaryService:
         lines = [header]
         buttons: list[tuple[OutgoingButton, ...]] = []
         for answer, at in answers:
-            if answer.kind not in {"progress", "answer", "problem"} or not answer.text:
+            if answer.kind not in {"progress", "answer", "problem"}:
                 continue
-            lines.append(
-                t(lang, "summary.full_line", at=format_local(at, tz)[11:], text=answer.text)
-            )
+            if not answer.text and not answer.attachments:
+                continue
+            # A photo or voice note without a caption is shown too: its files are one tap away.
+            text = answer.text or t(lang, "attachment.no_caption")
+            lines.append(t(lang, "summary.full_line", at=format_local(at, tz)[11:], text=text))
             if answer.attachments and len(buttons) < MAX_BUTTONS:
                 label = t(lang, "attachment.button", count=answer.attachments)
                 buttons.append((OutgoingButton(label, f"fl:a:{answer.id}"),))
