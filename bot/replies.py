@@ -59,6 +59,11 @@ class Reply:
     after: tuple[Reply, ...] = ()  # messages that follow it (one question per message)
 
 
+def replies(parts: list[str], buttons: Buttons = ()) -> list[Reply]:
+    """Messages for the parts of one long reply, the buttons under the last."""
+    return [Reply(part) for part in parts[:-1]] + [Reply(parts[-1], buttons)]
+
+
 @dataclass(frozen=True, slots=True)
 class PressResult:
     """Outcome of a button press: a short alert, an optional edit of the pressed message,

@@ -32,7 +32,7 @@ async def full_answers(call: Call) -> None:
     replies = await call.services.summaries.full_answers(call.user.id, int(match[1]), call.lang)
     await answer_press(query, None, show_alert=False)
     for reply in replies:
-        await call.reply(reply.text, reply.buttons)
+        await call.send(reply)
 
 
 def _day(compact: str) -> date:

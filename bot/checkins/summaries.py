@@ -14,7 +14,7 @@ from bot.i18n import t
 from bot.parsing import keyword, parse_date, parse_project_id
 from bot.projects import ProjectService
 from bot.registry import Registry
-from bot.replies import Reply, in_parts, shorten
+from bot.replies import Reply, in_parts, replies, shorten
 from storage.access import ADMIN, LEAD, Denied, Need
 from storage.checkins import CheckinRow
 from storage.models import person_label
@@ -286,4 +286,4 @@ class SummaryService:
                 label = t(lang, "attachment.button", count=answer.attachments)
                 buttons.append((OutgoingButton(label, f"fl:a:{answer.id}"),))
         parts = in_parts(lines, limit=4000, continued=header)
-        return [Reply(part) for part in parts[:-1]] + [Reply(parts[-1], tuple(buttons))]
+        return replies(parts, tuple(buttons))

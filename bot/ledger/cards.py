@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.clock import Clock, format_local
 from bot.i18n import duration_text, t
-from bot.replies import Buttons, Reply, clip, in_parts, shorten
+from bot.replies import Buttons, Reply, clip, in_parts, replies, shorten
 from storage.db import from_db
 from storage.outbox import OutgoingButton
 from storage.problems import Problem, ProblemEvent
@@ -92,8 +92,7 @@ class CardRenderer:
         if entries:
             lines += [t(lang, "card.history"), *entries]
         parts = in_parts(lines)
-        last = Reply(parts[-1], self._buttons(problem, lang, buttons=False))
-        return [Reply(part) for part in parts[:-1]] + [last]
+        return replies(parts, self._buttons(problem, lang, buttons=False))
 
     def _head(self, problem: Problem, lang: str, level: int | None) -> str:
         """The card without its history: title, reporter, deadline, status, follow-ups."""
