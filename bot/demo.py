@@ -206,9 +206,17 @@ async def script(demo: Demo) -> None:
     await demo.say(ZHANG, "/board 2026-03-01 2026-03-13")
 
 
+def _forget_last_run(database: Path) -> None:
+    """The script starts from an empty database: a second run into the same folder would
+    otherwise meet its own projects and people and stop half-way."""
+    for suffix in ("", "-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+
+
 async def run_demo(folder: Path, out: Callable[[str], None] = print) -> list[Path]:
     """Run the demo, writing the files it produces into ``folder``; returns them."""
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(_forget_last_run, folder / "demo.db")
     api = FakeBotAPI()
     await api.start()
     clock = FakeClock(day(0, 8))

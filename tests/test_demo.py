@@ -62,3 +62,14 @@ def test_python_m_bot_demo_runs_from_a_fresh_folder(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Files written to" in result.stdout and "二级督办" in result.stdout
     assert (tmp_path / "out" / "bangban-board.png").exists()
+
+
+async def test_a_second_demo_into_the_same_folder_starts_afresh(tmp_path: Path) -> None:
+    """Run twice into one folder, the demo tells the same story instead of stopping half-way."""
+    await run_demo(tmp_path, lambda line: None)
+    lines: list[str] = []
+    await run_demo(tmp_path, lines.append)
+    transcript = "\n".join(lines)
+    assert "已有名为" not in transcript
+    for stage in STAGES:
+        assert stage in transcript, stage
