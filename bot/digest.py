@@ -310,4 +310,7 @@ class DigestService:
             project_ids,
             overdue_at=min(period.end, self._clock.now()),  # this week so far
         )
+        if not weeks:
+            title = t(lang, "digest.title", first=period.first, last=period.last, week=period.key)
+            return [title + "\n" + t(lang, "digest.empty")]
         return self.digest_parts(period, weeks, lang)

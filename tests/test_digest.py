@@ -211,6 +211,8 @@ async def test_the_week_so_far_counts_only_what_is_overdue_by_now(bot: Harness) 
     assert "1 overdue" in thursday and "Longest overdue: #1" in thursday
     later = (await bot.send(LEADER, "/report 2026-W12")).params["text"]
     assert "Week 2026-W12 has not begun yet" in later
+    before = (await bot.send(LEADER, "/report 2026-W09")).params["text"]
+    assert "2026-W09" in before and "No active project existed in that week" in before
 
 
 async def test_a_friday_digest_counts_only_what_is_overdue_by_friday(bot: Harness) -> None:
