@@ -141,6 +141,9 @@ def parse_duration(raw: str, low: timedelta, high: timedelta) -> timedelta:
     try:
         value = duration(raw)
     except ValueError:
+        zero = _DURATION.match(raw)
+        if zero is not None and int(zero.group(1)) == 0:  # a duration, just out of range
+            raise UserError("error.duration_range", low=low, high=high) from None
         raise UserError("error.bad_duration", value=raw[:20]) from None
     if not low <= value <= high:
         raise UserError("error.duration_range", low=low, high=high)

@@ -69,6 +69,17 @@ def test_durations_are_bounded(raw: str) -> None:
         assert timedelta(0) < parsing.duration(raw) <= parsing.LONGEST
 
 
+def test_a_zero_duration_is_out_of_range_not_unreadable() -> None:
+    low, high = timedelta(minutes=5), timedelta(days=7)
+    for raw in ("0m", "0天", " 0 h"):
+        try:
+            parsing.parse_duration(raw, low, high)
+        except UserError as error:
+            assert error.key == "error.duration_range", raw
+        else:
+            raise AssertionError(raw)
+
+
 @given(st.integers(min_value=1, max_value=3650 * 86400))
 def test_durations_read_back(seconds: int) -> None:
     value = timedelta(seconds=seconds)
