@@ -48,6 +48,8 @@ MEDIA = (
     | filters.Sticker.ALL
     | filters.LOCATION
     | filters.CONTACT
+    | filters.POLL
+    | filters.Dice.ALL
 )
 
 COMMANDS: tuple[tuple[str, Callback], ...] = (

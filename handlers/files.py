@@ -35,7 +35,7 @@ def incoming_file(message: Message) -> IncomingFile | None:
         return IncomingFile(
             "photo", biggest.file_id, biggest.file_unique_id, message.message_id, None, group
         )
-    for kind in ("video", "document", "audio", "voice"):
+    for kind in ("video", "document", "audio", "voice", "video_note"):
         media = getattr(message, kind)
         if media is not None:
             name = getattr(media, "file_name", None)
@@ -148,6 +148,8 @@ async def _send_one(call: Call, chat_id: int, thread_id: int | None, file: Attac
             await bot.send_audio(chat_id, file.file_id, message_thread_id=thread_id)
         elif file.kind == "voice":
             await bot.send_voice(chat_id, file.file_id, message_thread_id=thread_id)
+        elif file.kind == "video_note":
+            await bot.send_video_note(chat_id, file.file_id, message_thread_id=thread_id)
         else:
             await bot.send_document(chat_id, file.file_id, message_thread_id=thread_id)
     except BadRequest as exc:

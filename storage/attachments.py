@@ -16,7 +16,7 @@ from storage.db import Database, Tx, from_db, to_db
 class IncomingFile:
     """One file in a person's message, as Telegram describes it."""
 
-    kind: str  # photo, video, document, audio, voice
+    kind: str  # photo, video, document, audio, voice, video_note
     file_id: str
     file_unique_id: str
     message_id: int
@@ -57,9 +57,11 @@ async def insert_files(
     if not files:
         return
     await conn.executemany(
-        "INSERT OR IGNORE INTO attachments (answer_id, problem_id, event_id, contact_id, user_id,"
+        "INSERT INTO attachments (answer_id, problem_id, event_id, contact_id, user_id,"
         " kind, file_id, file_unique_id, file_name, media_group_id, message_id, at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        # Only a message seen before is skipped, never a file of a kind the table refuses.
+        " ON CONFLICT (user_id, message_id) DO NOTHING",
         [
             (
                 owner.answer_id,

@@ -74,9 +74,12 @@ async def enqueue(conn: Tx, messages: Sequence[OutgoingMessage], now: datetime) 
         return 0
     stamp = to_db(now)
     cursor = await conn.executemany(
-        "INSERT OR IGNORE INTO outbox (dedupe_key, kind, project_id, fallback, chat_id,"
+        "INSERT INTO outbox (dedupe_key, kind, project_id, fallback, chat_id,"
         " thread_id, user_id, text, buttons, next_attempt_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        # Only a key queued before is skipped: OR IGNORE would also drop, silently, a message
+        # that breaks a NOT NULL or CHECK constraint.
+        " ON CONFLICT (dedupe_key) DO NOTHING",
         [
             (
                 message.key,

@@ -17,6 +17,7 @@ from tests.fakebot import FakeGroup, FakeUser
 from tests.test_e2e_checkins import SLOT
 
 GROUP_MESSAGES = 15
+MEDIA_KINDS = ["photo", "document", "voice", "sticker", "video_note", "dice"]
 S1 = FakeUser(2001, "Li Wei", "liwei", "en")
 S2 = FakeUser(2002, "王芳", "wangfang", "zh-hans")
 LEADER = FakeUser(3001, "Zhang San", "zhangsan", "en")
@@ -128,7 +129,7 @@ async def fuzz(bot: Harness, rng: random.Random, updates: int) -> FuzzReport:
             update = await api.edit_text(user, rng.choice(sent[user.id]), _words(rng))
             await bot.settled(update["update_id"])
         elif roll < 0.92:
-            await api.send_media(user, rng.choice(["photo", "document", "voice", "sticker"]))
+            await api.send_media(user, rng.choice(MEDIA_KINDS))
             await bot.settled(api.last_update_id)
         elif roll < 0.97 and group_messages < GROUP_MESSAGES:
             # Few: the bot rightly paces a group to 20 messages a minute.

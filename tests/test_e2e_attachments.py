@@ -66,6 +66,21 @@ async def test_a_photo_alone_and_a_voice_note_are_answers_too(bot: Harness) -> N
     assert [f[2] for f in await _files(bot)] == ["photo", "voice"]
 
 
+async def test_a_round_video_message_is_an_answer_and_goes_back_as_one(bot: Harness) -> None:
+    """A video note (Telegram's round video) is site footage like any video."""
+    await _prompted(bot)
+    assert "with its attachments" in await _media(bot, S1, "video_note")
+    files = await _files(bot)
+    assert [f[2] for f in files] == ["video_note"]
+    mark = len(bot.api.calls)
+    await _press_inline(bot, LEADER, f"fl:a:{files[0][0]}")
+    sent = [c for c in bot.api.calls[mark:] if c.method == "sendVideoNote"]
+    assert [(c.params["chat_id"], c.params["video_note"]) for c in sent] == [
+        (LEADER.id, files[0][3])
+    ]
+    assert not bot.api.refusals
+
+
 async def test_an_album_attaches_to_one_answer_with_one_reply(bot: Harness) -> None:
     """Several photos sent at once arrive as separate messages sharing a media group."""
     await _prompted(bot)

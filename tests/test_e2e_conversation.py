@@ -149,12 +149,13 @@ async def test_a_too_long_problem_is_refused_and_the_retry_is_still_the_problem(
     assert "Problem #1 recorded" in (await bot.send(S1, "Crane broken")).params["text"]
 
 
-async def test_stickers_get_an_answer_and_record_nothing(bot: Harness) -> None:
+async def test_stickers_and_dice_get_an_answer_and_record_nothing(bot: Harness) -> None:
     await _prompted(bot)
-    mark = len(bot.api.calls)
-    await bot.api.send_media(S1, "sticker")
-    reply = await bot.api.reply_to(S1.id, after=mark)
-    assert "Stickers, locations and contacts are not recorded" in reply.params["text"]
+    for kind in ("sticker", "dice"):
+        mark = len(bot.api.calls)
+        await bot.api.send_media(S1, kind)
+        reply = await bot.api.reply_to(S1.id, after=mark)
+        assert "Stickers, dice, locations, contacts and polls are not" in reply.params["text"]
     assert await _answers(bot) == []
 
 

@@ -40,6 +40,7 @@ SEND_FILE = {
     "sendDocument": "document",
     "sendAudio": "audio",
     "sendVoice": "voice",
+    "sendVideoNote": "video_note",
 }
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are"

@@ -130,8 +130,8 @@ class People(Telegram):
         *,
         media_group_id: str | None = None,
     ) -> dict[str, Any]:
-        """The user sends a photo, document, voice note or sticker in the private chat (one of
-        an album, with ``media_group_id``: Telegram sends each as its own message)."""
+        """The user sends a photo, video, document, voice note, sticker or dice in the private
+        chat (one of an album, with ``media_group_id``: Telegram sends each as its own message)."""
         number = next(self._message_ids)
         file: dict[str, Any] = {"file_id": f"F{number}", "file_unique_id": f"U{number}"}
         self.files[file["file_id"]] = kind
@@ -141,6 +141,8 @@ class People(Telegram):
             "voice": {"voice": {**file, "duration": 3}},
             "video": {"video": {**file, "width": 640, "height": 480, "duration": 5}},
             "audio": {"audio": {**file, "duration": 60}},
+            "video_note": {"video_note": {**file, "length": 240, "duration": 8}},
+            "dice": {"dice": {"emoji": "🎲", "value": 4}},
             "sticker": {
                 "sticker": {
                     **file,
