@@ -54,6 +54,15 @@ def parse_digest_schedule(raw: str) -> DigestSlot | None:
     return DigestSlot(DAYS.index(match[1]), time(int(match[2]), int(match[3])))
 
 
+def slot_text(slot: str, lang: str) -> str:
+    """A stored slot (``fri 17:00``) as people read it: 每周五 17:00, weekly on Fri at 17:00."""
+    parsed = parse_digest_schedule(slot)
+    if parsed is None:
+        return slot
+    day = t(lang, f"weekday_short.{parsed.weekday}")
+    return t(lang, "schedule.weekly", days=day, time=f"{parsed.at:%H:%M}")
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     key: str  # 2026-W47

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Message
 
+from bot.digest import slot_text
 from handlers.checkin import apply_press
 from handlers.common import Call, guarded, kick_outbox
 
@@ -33,4 +34,4 @@ async def digest(call: Call) -> None:
     if slot in {"off", "default"}:
         await call.say(f"digest.slot_{slot}", id=project_id)
     else:
-        await call.say("digest.slot_set", id=project_id, slot=slot)
+        await call.say("digest.slot_set", id=project_id, slot=slot_text(slot, call.lang))

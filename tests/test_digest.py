@@ -233,7 +233,10 @@ async def test_a_project_with_its_own_digest_slot_is_sent_apart(bot: Harness) ->
     await _week(bot)  # the clock stops at the next Monday 08:00
     assert "Usage" in (await bot.send(ADMIN, "/digest 1 someday 17:00")).params["text"]
     reply = (await bot.send(ADMIN, "/digest 2 周五 17:00")).params["text"]
-    assert "goes out fri 17:00" in reply
+    assert "goes out weekly on Fri at 17:00" in reply
+    await bot.send(ADMIN, "/language zh")
+    assert "每周五 17:00" in (await bot.send(ADMIN, "/digest 2 fri 17:00")).params["text"]
+    await bot.send(ADMIN, "/language en")
     assert "Only admins" in (await bot.send(LEADER, "/digest 1 off")).params["text"]
     bot.clock.set(NEXT_MONDAY)
     assert await bot.services.digest.tick()
