@@ -34,7 +34,8 @@ LEADER = frozenset({"leader"})
 HOW = {"v": "visit", "m": "meeting", "c": "call"}
 CALLBACK = re.compile(r"^ct:([vmc]):([0-9]{1,12})$")
 LEADING_DATE = re.compile(
-    r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|(?:[0-9]{4}年)?[0-9]{1,2}月[0-9]{1,2}日)"
+    r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|(?:[0-9]{4}年)?[0-9]{1,2}月[0-9]{1,2}日"
+    r"|昨天|昨日|前天|今天|今日|明天|明日|后天|(?i:yesterday|today|tomorrow)\b)"
     r"[\s，,：:。]*(\S.*)$",
     re.DOTALL,
 )
@@ -148,7 +149,8 @@ class ContactService:
 
     @staticmethod
     def _held_on(text: str, today: date) -> tuple[date, str]:
-        """A leading date (11月24日, 2026-11-24) says when the contact was held; else today."""
+        """A leading date (11月24日, 2026-11-24, 昨天) says when the contact was held; else
+        today. A day to come is refused: a contact is recorded once it was made."""
         match = LEADING_DATE.match(text)
         if match is None:
             return today, text

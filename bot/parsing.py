@@ -56,7 +56,10 @@ _DURATION = re.compile(
 _DATE = re.compile(r"^([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?$")
 _MONTH_DAY = re.compile(r"^([0-9]{1,2})月([0-9]{1,2})[日号]?$")
 # Days people name rather than write out: /leave 明天, /deadline 1 后天.
-RELATIVE_DAYS = {"today": 0, "今天": 0, "今日": 0, "tomorrow": 1, "明天": 1, "明日": 1, "后天": 2}
+RELATIVE_DAYS = {
+    **{"yesterday": -1, "昨天": -1, "昨日": -1, "前天": -2},
+    **{"today": 0, "今天": 0, "今日": 0, "tomorrow": 1, "明天": 1, "明日": 1, "后天": 2},
+}
 # Chinese (and other) words accepted wherever an English keyword is: /invite 1 秘书, /schedule 1
 # 每周 周一,周四 09:00, /schedule 1 关闭.
 KEYWORDS = {

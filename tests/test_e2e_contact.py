@@ -93,8 +93,14 @@ async def test_contact_at_any_time_and_only_by_leaders(bot: Harness) -> None:
     assert again.params["text"] == "🏭 Visit"
     late = await bot.send(OTHER_LEADER, "2025-12-01 Visited the site")
     assert "within the last 31 days" in late.params["text"]
-    count = await bot.db.fetchall("SELECT count(*) AS n FROM contacts")
-    assert count[0]["n"] == 1
+    coming = await bot.send(OTHER_LEADER, "明天 与企业座谈")  # a plan, not a contact made
+    assert "within the last 31 days" in coming.params["text"]
+    yesterday = await bot.send(OTHER_LEADER, "昨天走访企业，协调塔吊进场")
+    assert "🏭 Visit, 2026-03-01" in yesterday.params["text"]
+    rows = await bot.db.fetchall("SELECT held_on, text FROM contacts ORDER BY id")
+    assert [(r["held_on"], r["text"]) for r in rows][1:] == [
+        ("2026-03-01", "走访企业，协调塔吊进场")
+    ]
 
     await bot.send(ADMIN, "/schedule 1 leaders off")
     bot.clock.set(FRIDAY_16)
