@@ -11,6 +11,7 @@ import aiosqlite
 from storage.access import Access, Denied
 from storage.attachments import IncomingFile, Owner, insert_files
 from storage.db import Database, Tx, first_row, from_db, opt_from_db, to_db
+from storage.events import append_event
 from storage.models import person_label
 from storage.outbox import OutgoingMessage, enqueue
 from storage.pending import clear_pending
@@ -152,16 +153,43 @@ class CheckinRepo:
         )
         return _checkin(row) if row else None
 
-    async def answer_to_message(self, user_id: int, message_id: int) -> tuple[int, str] | None:
-        """(check-in id, kind) of the text answer that came in message ``message_id``, while
-        its round is open."""
-        row = await self._db.fetchone(
-            "SELECT a.checkin_id, a.kind FROM answers a JOIN checkins c ON c.id = a.checkin_id"
-            " JOIN rounds r ON r.id = c.round_id WHERE a.message_id = ? AND c.user_id = ?"
-            " AND r.status = 'open' ORDER BY a.id DESC LIMIT 1",
-            (message_id, user_id),
-        )
-        return (row["checkin_id"], row["kind"]) if row else None
+    async def replace_answer(
+        self, user_id: int, message_id: int, text: str, now: datetime
+    ) -> int | None:
+        """An edited message: the progress text (or answer to a question) it carried becomes
+        ``text``, in place, so every reader sees only the new one; the old text stays in the
+        event log. Only while the round is open and the person one of the project's
+        secretaries. Returns the check-in's id, or None when nothing was replaced."""
+
+        async def write(conn: Tx) -> int | None:
+            row = await first_row(
+                conn,
+                "SELECT a.id, a.checkin_id, a.text, r.project_id FROM answers a"
+                " JOIN checkins c ON c.id = a.checkin_id JOIN rounds r ON r.id = c.round_id"
+                " WHERE a.message_id = ? AND c.user_id = ? AND a.kind IN ('progress', 'answer')"
+                # Archiving a project closes its open rounds, so 'open' also means active.
+                " AND r.status = 'open'"
+                " AND EXISTS (SELECT 1 FROM memberships m WHERE m.project_id = r.project_id"
+                "   AND m.user_id = c.user_id AND m.role = 'secretary' AND m.removed_at IS NULL)"
+                " ORDER BY a.id DESC LIMIT 1",
+                (message_id, user_id),
+            )
+            if row is None or row["text"] == text:
+                return None
+            await conn.execute("UPDATE answers SET text = ? WHERE id = ?", (text, row["id"]))
+            await append_event(
+                conn,
+                now,
+                user_id,
+                "answer.edited",
+                row["project_id"],
+                row["id"],
+                before=row["text"],
+                after=text,
+            )
+            return int(row["checkin_id"])
+
+        return await self._db.at_once(write)
 
     async def needing_prompt(self, now: datetime) -> list[CheckinRow]:
         """Pending check-ins of open, due rounds whose prompt is not in the outbox yet."""

@@ -290,10 +290,19 @@ async def test_custom_questions_asked_one_after_another(bot: Harness) -> None:
     await run_jobs(bot)
     prompt = last_prompt(bot, S1)
     assert "Question 1/3: What was done today?" in prompt.params["text"]
-    second = await bot.send(S1, "Rebar tied on level 3")
+    mark = len(bot.api.calls)
+    first = await bot.api.send_text(S1, "Rebar tied on level 2")
+    second = await bot.api.reply_to(S1.id, after=mark)
     assert "Question 2/3: Workers on site?" in second.params["text"]
+    await bot.settled(first["update_id"])
+    edit = await bot.api.edit_text(S1, first, "Rebar tied on level 3")  # corrected in place
+    await bot.settled(edit["update_id"])
     await bot.press(S1, second, buttons_of(second)[0][1])  # skip
     assert "Question 3/3: Blockers?" in bot.api.sent_to(S1.id)[-1].params["text"]
+    double_tap = await bot.press(S1, second, buttons_of(second)[0][1])  # skips nothing more
+    assert "already answered or skipped" in double_tap.params["text"]
+    stale = await bot.press(S1, prompt, buttons_of(prompt)[-1][1])  # question 1's Skip
+    assert "already answered or skipped" in stale.params["text"]
     done = await bot.send(S1, "None")
     assert "answers for “Plant” are recorded" in done.params["text"]
     checkin = (await bot.services.repos.checkins.open_checkins_of(S1.id))[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -182,10 +183,12 @@ async def test_an_edited_progress_answer_replaces_it_while_the_round_is_open(
     reply = await bot.api.reply_to(S1.id, after=mark)
     assert "updated from your edit" in reply.params["text"]
     await bot.settled(edit["update_id"])
-    assert await _answers(bot) == [("progress", "Level 3 at 40%"), ("progress", "Level 3 at 45%")]
+    assert await _answers(bot) == [("progress", "Level 3 at 45%")]
+    events = await bot.db.fetchall("SELECT detail FROM events WHERE kind = 'answer.edited'")
+    assert [json.loads(e["detail"])["before"] for e in events] == ["Level 3 at 40%"]
 
     bot.clock.set(datetime(2026, 3, 2, 16, 0, tzinfo=UTC))  # the round closes
     await run_jobs(bot)
     late = await bot.api.edit_text(S1, sent, "Level 3 at 50%")
     await bot.settled(late["update_id"])
-    assert len(await _answers(bot)) == 2  # a closed round's answer stays as it was
+    assert await _answers(bot) == [("progress", "Level 3 at 45%")]  # closed: stays as it was

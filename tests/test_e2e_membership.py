@@ -77,6 +77,21 @@ async def test_a_removed_secretary_can_do_nothing_in_the_project(bot: Harness) -
     assert "Li Wei" not in status
 
 
+async def test_a_removed_secretary_cannot_change_an_answer_by_editing_it(bot: Harness) -> None:
+    await _round(bot)
+    mark = len(bot.api.calls)
+    sent = await bot.api.send_text(S1, "Level 3 at 40%")
+    await bot.api.reply_to(S1.id, after=mark)
+    await bot.settled(sent["update_id"])
+    await bot.send(ADMIN, "/remove 1 @liwei")
+    mark = len(bot.api.calls)
+    edit = await bot.api.edit_text(S1, sent, "Level 3 at 90%")
+    await bot.settled(edit["update_id"])
+    assert bot.api.sent_to(S1.id)[-1] in bot.api.calls[:mark]  # not even an answer
+    rows = await bot.db.fetchall("SELECT text FROM answers")
+    assert [r["text"] for r in rows] == ["Level 3 at 40%"]
+
+
 async def test_a_late_answer_names_no_project_the_person_left(bot: Harness) -> None:
     """Someone still serving another project, writing after the round of the one they were
     removed from closed, is not told about that project."""

@@ -70,8 +70,11 @@ class AnswerService:
             raise UserError("checkin.closed", date=checkin.round.local_date.isoformat())
         return checkin
 
-    async def press(self, user_id: int, action: str, checkin_id: int) -> PressResult:
-        """A secretary pressed a button under a prompt or reminder."""
+    async def press(
+        self, user_id: int, action: str, checkin_id: int, question: int | None = None
+    ) -> PressResult:
+        """A secretary pressed a button under a prompt or reminder (``question``: the number
+        of the question a Skip button was shown with)."""
         checkin = await self._own_open_checkin(user_id, checkin_id)
         lang = self._prompts.lang(checkin)
         now = self._clock.now()
@@ -98,17 +101,21 @@ class AnswerService:
             await self._conversation.expect(user_id, "problem", checkin_id=checkin.id)
             return PressResult(followups=[Reply(t(lang, "checkin.describe_problem"))])
         if action == "sk":
-            return await self._skip_question(checkin, lang, now)
+            return await self._skip_question(checkin, lang, now, question)
         if action == "pk":
             return await self._picked(checkin, lang)
         log.warning("user %s pressed unknown check-in action %r", user_id, action[:20])
         raise UserError("error.stale_button")
 
-    async def _skip_question(self, checkin: CheckinRow, lang: str, now: datetime) -> PressResult:
+    async def _skip_question(
+        self, checkin: CheckinRow, lang: str, now: datetime, shown: int | None
+    ) -> PressResult:
         questions = await self._repos.schedules.questions(checkin.round.project_id)
         number = checkin.next_question
         if not questions or number > len(questions):
             return PressResult(alert=t(lang, "checkin.no_question"))
+        if shown is not None and shown != number:  # a double tap, or a question answered since
+            return PressResult(alert=t(lang, "checkin.question_moved_on"))
         await self._record(
             self._repos.checkins.record_answer(
                 checkin.id,
@@ -212,28 +219,16 @@ class AnswerService:
         return Reply(t(lang, "checkin.which_project"), buttons)
 
     async def edited(self, user_id: int, message_id: int, text: str) -> Reply | None:
-        """A secretary edited a message: if it was a progress answer of a round still open, the
-        edit replaces it (the earlier text stays in the history); other edits change nothing."""
-        found = await self._repos.checkins.answer_to_message(user_id, message_id)
-        if found is None:
-            return None
-        checkin_id, kind = found
-        checkin = await self._repos.checkins.checkin(checkin_id)
-        if checkin is None or not checkin.serving or kind not in {"progress", "answer"}:
+        """A secretary edited a message: if it was a progress answer (or the answer to a
+        question) of a round still open, the edit replaces it for every reader (the earlier
+        text stays in the event log); other edits change nothing."""
+        checkin_id = await self._repos.checkins.replace_answer(
+            user_id, message_id, clean_text(text, MAX_ANSWER), self._clock.now()
+        )
+        checkin = await self._repos.checkins.checkin(checkin_id) if checkin_id else None
+        if checkin is None:
             return None
         lang = self._prompts.lang(checkin)
-        stored = await self._record(
-            self._repos.checkins.record_answer(
-                checkin_id,
-                "progress",
-                self._clock.now(),
-                text=clean_text(text, MAX_ANSWER),
-                outcome="progress",
-                message_id=message_id,
-            ),
-        )
-        if stored is None:
-            return None
         return Reply(t(lang, "checkin.answer_edited", project=checkin.project_name))
 
     async def _record_text(

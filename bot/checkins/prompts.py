@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 PROBLEM_BUTTONS = 5
 
 
+def skip_button(checkin_id: int, number: int, lang: str) -> OutgoingButton:
+    """Skip question ``number``: a second tap finds it answered, and skips nothing more."""
+    return OutgoingButton(t(lang, "button.skip"), f"ci:sk:{checkin_id}:{number}")
+
+
 class PromptRenderer:
     """Renders prompts in the secretary's language; reads questions and open problems."""
 
@@ -34,8 +39,13 @@ class PromptRenderer:
 
     @staticmethod
     def buttons(
-        checkin_id: int, lang: str, *, with_skip: bool, problems: list[OpenProblem] | None = None
+        checkin_id: int,
+        lang: str,
+        *,
+        skip: int | None = None,
+        problems: list[OpenProblem] | None = None,
     ) -> Buttons:
+        """The prompt's buttons; ``skip``: the number of the question a Skip button skips."""
         rows = [
             (
                 OutgoingButton(t(lang, "button.all_ok"), f"ci:ok:{checkin_id}"),
@@ -43,8 +53,8 @@ class PromptRenderer:
             ),
             (OutgoingButton(t(lang, "button.leave"), f"ci:lv:{checkin_id}"),),
         ]
-        if with_skip:
-            rows.append((OutgoingButton(t(lang, "button.skip"), f"ci:sk:{checkin_id}"),))
+        if skip is not None:
+            rows.append((skip_button(checkin_id, skip, lang),))
         for problem in (problems or [])[:PROBLEM_BUTTONS]:
             rows.append(
                 (
@@ -96,8 +106,8 @@ class PromptRenderer:
                     )
                 )
             parts.append("\n".join(lines))
-        asking = questions and checkin.next_question <= len(questions)
-        if asking:
+        number: int | None = None  # the question asked now, if any
+        if questions and checkin.next_question <= len(questions):
             number = checkin.next_question
             parts.append(
                 t(
@@ -113,7 +123,7 @@ class PromptRenderer:
         parts.append(t(lang, "checkin.how_to_answer"))
         if status_line:
             parts.append(status_line)
-        buttons = self.buttons(checkin.id, lang, with_skip=bool(asking), problems=problems)
+        buttons = self.buttons(checkin.id, lang, skip=number, problems=problems)
         return Reply("\n\n".join(parts), buttons)
 
     def contact_prompt(self, checkin: CheckinRow, lang: str, status_line: str = "") -> Reply:
@@ -151,6 +161,6 @@ class PromptRenderer:
                     total=len(questions),
                     text=questions[answered],
                 ),
-                ((OutgoingButton(t(lang, "button.skip"), f"ci:sk:{checkin.id}"),),),
+                ((skip_button(checkin.id, answered + 1, lang),),),
             )
         return Reply(t(lang, "checkin.all_questions_done", project=checkin.project_name))

@@ -232,7 +232,7 @@ class RoundService:
         buttons = (
             contact_buttons(checkin.round.project_id, lang)
             if leaders
-            else self._prompts.buttons(checkin.id, lang, with_skip=False)
+            else self._prompts.buttons(checkin.id, lang)
         )
         # Reminders held to the same morning are one reminder, not a pile of them.
         key = f"remind:{checkin.id}:held:{held.isoformat()}" if held else None
