@@ -136,10 +136,14 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(
         MessageHandler(NEW & filters.TEXT & ~filters.COMMAND & PRIVATE, checkin.free_text)
     )
-    # 8. An edited text may correct a progress answer; every other edit is ignored.
+    # 8. An edited text (or photo caption) may correct a progress answer; every other edit is
+    #    ignored.
     application.add_handler(
         MessageHandler(
-            filters.UpdateType.EDITED_MESSAGE & filters.TEXT & ~filters.COMMAND & PRIVATE,
+            filters.UpdateType.EDITED_MESSAGE
+            & (filters.TEXT | filters.CAPTION)
+            & ~filters.COMMAND
+            & PRIVATE,
             checkin.edited_text,
         )
     )

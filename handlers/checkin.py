@@ -244,8 +244,8 @@ async def free_text(call: Call) -> None:
 @guarded(private=True)
 async def edited_text(call: Call) -> None:
     """An edited message: replaces the progress answer it carried while the round is open;
-    any other edit (a command, a closed round) changes nothing."""
-    text = (call.message.text or "").strip()
+    any other edit (a command, a closed round) changes nothing. A photo's caption is its text."""
+    text = (call.message.text or call.message.caption or "").strip()
     if not text:
         return
     reply = await call.services.answers.edited(call.user.id, call.message.message_id, text)

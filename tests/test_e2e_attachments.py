@@ -57,6 +57,21 @@ async def test_a_photo_with_a_caption_is_a_progress_report(bot: Harness) -> None
     assert "Answered: Li Wei" in status
 
 
+async def test_an_edited_caption_corrects_the_report(bot: Harness) -> None:
+    await _prompted(bot)
+    mark = len(bot.api.calls)
+    sent = await bot.api.send_media(S1, "photo", caption="Level 3 slab poured")
+    await bot.api.reply_to(S1.id, after=mark)
+    await bot.settled(sent["update_id"])
+    edit = await bot.api.edit_text(S1, sent, "Level 3 slab poured and cured")
+    await bot.settled(edit["update_id"])
+    answers = await bot.db.fetchall("SELECT kind, text FROM answers")
+    assert [(a["kind"], a["text"]) for a in answers] == [
+        ("progress", "Level 3 slab poured and cured")
+    ]
+    assert len(await _files(bot)) == 1
+
+
 async def test_a_photo_alone_and_a_voice_note_are_answers_too(bot: Harness) -> None:
     await _prompted(bot)
     await _media(bot, S1, "photo")

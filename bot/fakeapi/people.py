@@ -116,9 +116,10 @@ class People(Telegram):
         return await self._push({"my_chat_member": change})
 
     async def edit_text(self, user: FakeUser, sent: dict[str, Any], text: str) -> dict[str, Any]:
-        """The user edits a message they sent earlier (as returned by :meth:`send_text`)."""
+        """The user edits a message they sent earlier (as returned by :meth:`send_text`, or its
+        caption, for one returned by :meth:`send_media`)."""
         message = dict(sent["message"])
-        message["text"] = text
+        message["text" if "text" in message else "caption"] = text
         message["edit_date"] = int(time.time())
         return await self._push({"edited_message": message})
 
