@@ -305,6 +305,8 @@ async def test_custom_questions_asked_one_after_another(bot: Harness) -> None:
     assert "already answered or skipped" in stale.params["text"]
     done = await bot.send(S1, "None")
     assert "answers for “Plant” are recorded" in done.params["text"]
+    again = (await bot.send(S1, "/checkin")).params["text"]
+    assert "All 3 questions are answered" in again and "What progress" not in again
     checkin = (await bot.services.repos.checkins.open_checkins_of(S1.id))[0]
     answers = await bot.services.repos.checkins.answers(checkin.id)
     assert [(k, n, t) for k, n, t, _ in answers] == [

@@ -118,6 +118,8 @@ class PromptRenderer:
                     text=questions[number - 1],
                 )
             )
+        elif questions:  # shown again (/checkin, a press) once every question is answered
+            parts.append(t(lang, "checkin.questions_answered", total=len(questions)))
         else:
             parts.append(t(lang, "checkin.question_default"))
         parts.append(t(lang, "checkin.how_to_answer"))
