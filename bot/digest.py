@@ -214,6 +214,8 @@ class DigestService:
     def digest_parts(self, period: Period, weeks: list[ProjectWeek], lang: str) -> list[str]:
         """The digest, in parts that each fit one message."""
         lines = [t(lang, "digest.title", first=period.first, last=period.last, week=period.key)]
+        if not weeks:  # only on demand: a scheduled digest of no project is not sent
+            lines.append(t(lang, "digest.empty"))
         now = self._clock.now()
         for week in weeks:
             rate = f"{week.rate:.0%}" if week.rate is not None else "–"
@@ -319,7 +321,4 @@ class DigestService:
             project_ids,
             overdue_at=min(period.end, self._clock.now()),  # this week so far
         )
-        if not weeks:
-            title = t(lang, "digest.title", first=period.first, last=period.last, week=period.key)
-            return [title + "\n" + t(lang, "digest.empty")]
         return self.digest_parts(period, weeks, lang)
