@@ -244,10 +244,12 @@ async def free_text(call: Call) -> None:
 @guarded(private=True)
 async def edited_text(call: Call) -> None:
     """An edited message: replaces the progress answer it carried while the round is open;
-    any other edit (a command, a closed round) changes nothing. A photo's caption is its text."""
+    any other edit (a problem, a closed round) changes nothing, and the person is told so.
+    A photo's caption is its text; an edited command is not run again (it never gets here)."""
     text = (call.message.text or call.message.caption or "").strip()
     if not text:
         return
-    reply = await call.services.answers.edited(call.user.id, call.message.message_id, text)
-    if reply is not None:
-        await call.send(reply)
+    reply = await call.services.answers.edited(
+        call.user.id, call.message.message_id, text, call.lang
+    )
+    await call.send(reply)

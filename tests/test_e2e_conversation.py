@@ -160,6 +160,25 @@ async def test_stickers_and_dice_get_an_answer_and_record_nothing(bot: Harness) 
     assert await _answers(bot) == []
 
 
+async def test_editing_a_reported_problem_changes_nothing_and_says_how_to_add(
+    bot: Harness,
+) -> None:
+    """Leaders have the problem as first reported; an edit is answered, not silently lost."""
+    prompt = await _prompted(bot)
+    await bot.press(S1, prompt, buttons_of(prompt)[1][1])  # Report a problem
+    mark = len(bot.api.calls)
+    sent = await bot.api.send_text(S1, "Crane brokn")
+    await bot.api.reply_to(S1.id, after=mark)
+    await bot.settled(sent["update_id"])
+    mark = len(bot.api.calls)
+    edit = await bot.api.edit_text(S1, sent, "Crane broken")
+    told = await bot.api.reply_to(S1.id, after=mark)
+    await bot.settled(edit["update_id"])
+    assert "/note <problem id> <text>" in told.params["text"]
+    rows = await bot.db.fetchall("SELECT text FROM problems")
+    assert [r["text"] for r in rows] == ["Crane brokn"]
+
+
 async def test_editing_a_command_does_not_run_it_again(bot: Harness) -> None:
     mark = len(bot.api.calls)
     sent = await bot.api.send_text(ADMIN, "/newproject Typo Nmae")
@@ -189,6 +208,9 @@ async def test_an_edited_progress_answer_replaces_it_while_the_round_is_open(
 
     bot.clock.set(datetime(2026, 3, 2, 16, 0, tzinfo=UTC))  # the round closes
     await run_jobs(bot)
+    mark = len(bot.api.calls)
     late = await bot.api.edit_text(S1, sent, "Level 3 at 50%")
+    told = await bot.api.reply_to(S1.id, after=mark)
     await bot.settled(late["update_id"])
     assert await _answers(bot) == [("progress", "Level 3 at 45%")]  # closed: stays as it was
+    assert "does not change what was recorded" in told.params["text"]

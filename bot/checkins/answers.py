@@ -218,16 +218,17 @@ class AnswerService:
         )
         return Reply(t(lang, "checkin.which_project"), buttons)
 
-    async def edited(self, user_id: int, message_id: int, text: str) -> Reply | None:
-        """A secretary edited a message: if it was a progress answer (or the answer to a
+    async def edited(self, user_id: int, message_id: int, text: str, lang: str) -> Reply:
+        """Someone edited a message: if it was a progress answer (or the answer to a
         question) of a round still open, the edit replaces it for every reader (the earlier
-        text stays in the event log); other edits change nothing."""
+        text stays in the event log); any other edit changes nothing, and they are told so
+        (people expect an edit to count)."""
         checkin_id = await self._repos.checkins.replace_answer(
             user_id, message_id, clean_text(text, MAX_ANSWER), self._clock.now()
         )
         checkin = await self._repos.checkins.checkin(checkin_id) if checkin_id else None
         if checkin is None:
-            return None
+            return Reply(t(lang, "checkin.edit_ignored"))
         lang = self._prompts.lang(checkin)
         return Reply(t(lang, "checkin.answer_edited", project=checkin.project_name))
 
