@@ -15,7 +15,15 @@ from typing import Any, Literal
 from storage.db import Database, Tx, to_db
 
 PendingKind = Literal[
-    "problem", "choose", "note", "extend", "sendback", "coordination", "proposal", "contact"
+    "problem",
+    "choose",
+    "note",
+    "extend",
+    "sendback",
+    "coordination",
+    "proposal",
+    "contact",
+    "deadline",
 ]
 
 

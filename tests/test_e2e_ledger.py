@@ -230,9 +230,18 @@ async def test_deadlines_by_default_duration_and_date(bot: Harness) -> None:
     assert "in the future" in (await bot.send(LEADER, "/deadline 1 2020-01-01")).params["text"]
     assert "within a year" in (await bot.send(LEADER, "/deadline 1 400d")).params["text"]
     assert "neither a duration" in (await bot.send(LEADER, "/deadline 1 later")).params["text"]
-    other = await bot.press(SECRETARY, recorded, "pb:dx:1")
+    other = await bot.press(SECRETARY, recorded, "pb:dx:1")  # “Other…”
     assert other.params.get("text") is None
-    assert "/deadline 1 10d" in bot.api.sent_to(SECRETARY.id)[-1].params["text"]
+    asked = bot.api.sent_to(SECRETARY.id)[-1].params["text"]
+    assert "Reply with the deadline of problem #1" in asked
+    assert "neither a duration" in (await bot.send(SECRETARY, "soon")).params["text"]
+    chosen = await bot.send(SECRETARY, "2026-03-04")  # not taken for the coordination needed
+    assert "Deadline of #1: 2026-03-04 18:00" in chosen.params["text"]
+    again = bot.api.sent_to(SECRETARY.id)[-1].params["text"]
+    assert "Problem #1: what coordination does it need" in again
+    await bot.send(SECRETARY, "Crane hire from the county")
+    problem = await bot.services.repos.problems.get(1)
+    assert problem is not None and problem.coordination == "Crane hire from the county"
 
     without_text = await bot.send(SECRETARY, "/newproblem 1")
     assert "describe the problem" in without_text.params["text"]

@@ -294,13 +294,21 @@ class Decisions:
             return "default", project.id, value
         if len(args) != 2:
             raise UsageError("deadline")
-        problem = await self._ledger.visible(user_id, parse_problem_id(args[0]))
+        problem_id, shown = await self.deadline_from(user_id, parse_problem_id(args[0]), args[1])
+        return "problem", problem_id, shown
+
+    async def deadline_from(
+        self, user_id: int, problem_id: int, raw: str, *, used_input: bool = False
+    ) -> tuple[int, str]:
+        """A deadline typed as a duration or a date (``/deadline``, or the reply after the
+        “Other…” button); returns the problem's id and the deadline as shown."""
+        problem = await self._ledger.visible(user_id, problem_id)
         await self.check_deadline_rights(user_id, problem)
         deadline = parse_deadline(
-            args[1], self._clock.now(), problem.project_timezone, MAX_DEADLINE
+            raw.strip(), self._clock.now(), problem.project_timezone, MAX_DEADLINE
         )
-        await self.set_deadline_at(user_id, problem, deadline)
-        return "problem", problem.id, format_local(deadline, problem.project_timezone)
+        await self.set_deadline_at(user_id, problem, deadline, used_input=used_input)
+        return problem.id, format_local(deadline, problem.project_timezone)
 
     async def check_deadline_rights(self, user_id: int, problem: Problem) -> None:
         roles = await self._ledger.roles_on(user_id, problem.project_id)
@@ -313,12 +321,14 @@ class Decisions:
             return
         raise UserError("error.problem_forbidden", id=problem.id)
 
-    async def set_deadline_at(self, user_id: int, problem: Problem, deadline: datetime) -> None:
+    async def set_deadline_at(
+        self, user_id: int, problem: Problem, deadline: datetime, *, used_input: bool = False
+    ) -> None:
         if deadline > problem.deadline and self._clock.now() - problem.created_at > DEADLINE_CHOICE:
             raise UserError("problem.later_is_extension", id=problem.id)
         # Leaders and admins, or the reporter before escalation (checked above): a member.
         change = Change("deadline", OPEN, MEMBER, deadline=deadline)
-        if not await self._ledger.apply_change(user_id, problem, change, []):
+        if not await self._ledger.apply_change(user_id, problem, change, [], used_input=used_input):
             fresh = await self._ledger.problem(problem.id)
             if fresh.status == "awaiting":
                 raise UserError("problem.awaiting_no_change", id=problem.id)

@@ -8,6 +8,7 @@ uses the wait up in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.clock import format_local
@@ -22,7 +23,8 @@ from storage.outbox import OutgoingButton
 from storage.pending import PendingInput
 from storage.problems import Problem
 
-KINDS = frozenset({"note", "extend", "sendback", "coordination", "proposal"})
+KINDS = frozenset({"note", "extend", "sendback", "coordination", "proposal", "deadline"})
+FOLLOW_UPS = frozenset({"coordination", "proposal"})
 
 
 class LedgerInputs:
@@ -51,6 +53,19 @@ class LedgerInputs:
                 user_id, pending.problem_id, text, used_input=True, files=files
             )
             return Reply(t(lang, "problem.noted", id=problem.id))
+        if pending.kind == "deadline":
+            problem_id, shown = await self._decisions.deadline_from(
+                user_id, pending.problem_id, text, used_input=True
+            )
+            done = Reply(t(lang, "problem.deadline_set", id=problem_id, deadline=shown))
+            # The follow-up question the “Other…” button interrupted is asked again.
+            then = pending.detail.get("then")
+            if then == "coordination":
+                ask = await self._ledger.ask_coordination(user_id, problem_id, lang)
+                return replace(done, after=(ask,))
+            if then == "proposal":
+                return replace(done, after=(await self.ask_proposal(user_id, problem_id, lang),))
+            return done
         if pending.kind == "coordination":
             await self._ledger.add_followup(user_id, pending.problem_id, "coordination", text)
             return await self.ask_proposal(user_id, pending.problem_id, lang)

@@ -12,7 +12,7 @@ from bot.conversation import Conversation
 from bot.errors import UserError
 from bot.i18n import duration_text, t
 from bot.ledger.decisions import Decisions
-from bot.ledger.inputs import LedgerInputs
+from bot.ledger.inputs import FOLLOW_UPS, LedgerInputs
 from bot.ledger.service import LedgerService
 from bot.replies import PressResult, Reply
 from storage.access import LEAD, MEMBER
@@ -73,7 +73,7 @@ class CardPresses:
         except UserError:
             return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
         if action == "dx":
-            return PressResult(followups=[Reply(t(lang, "problem.other_deadline", id=problem.id))])
+            return await self._ask_deadline(user_id, problem, lang)
         deadline = problem.created_at + CHOICES[action]
         if deadline <= self._clock.now():
             deadline = self._clock.now() + CHOICES[action]
@@ -149,6 +149,23 @@ class CardPresses:
                 )
             ]
         )
+
+    async def _ask_deadline(self, user_id: int, problem: Problem, lang: str) -> PressResult:
+        """“Other…”: the next message is the deadline. A follow-up question still waiting for
+        its answer is asked again once the deadline is set, so a date typed in reply is never
+        taken for the coordination the problem needs."""
+        pending = await self._conversation.awaited(user_id)
+        then = (
+            pending.kind
+            if pending is not None
+            and pending.problem_id == problem.id
+            and pending.kind in FOLLOW_UPS
+            else None
+        )
+        await self._conversation.expect(
+            user_id, "deadline", problem_id=problem.id, detail={"then": then}
+        )
+        return PressResult(followups=[Reply(t(lang, "problem.other_deadline", id=problem.id))])
 
     async def _fresh_card(self, problem_id: int, lang: str) -> Reply:
         problem = await self._ledger.problem(problem_id)

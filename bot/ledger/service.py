@@ -202,10 +202,13 @@ class LedgerService:
         recorded = self.recorded_text(problem, lang)
         if problem.coordination is not None or problem.proposal is not None:
             return recorded
-        await self._conversation.expect(user_id, "coordination", problem_id=problem.id)
-        skip = OutgoingButton(t(lang, "button.skip"), f"pb:sc:{problem.id}")
-        ask = Reply(t(lang, "problem.ask_coordination", id=problem.id), ((skip,),))
-        return replace(recorded, after=(ask,))
+        return replace(recorded, after=(await self.ask_coordination(user_id, problem.id, lang),))
+
+    async def ask_coordination(self, user_id: int, problem_id: int, lang: str) -> Reply:
+        """The first follow-up question of a new problem; the next message answers it."""
+        await self._conversation.expect(user_id, "coordination", problem_id=problem_id)
+        skip = OutgoingButton(t(lang, "button.skip"), f"pb:sc:{problem_id}")
+        return Reply(t(lang, "problem.ask_coordination", id=problem_id), ((skip,),))
 
     def recorded_text(self, problem: Problem, lang: str, *, choosing: bool = True) -> Reply:
         """The report's confirmation: with the deadline choices (``choosing``) as sent, without
