@@ -56,7 +56,9 @@ def _callback(rng: random.Random) -> str:
     prefix = rng.choice(["ci", "pb", "pj", "pg", "zz", "ct", "ans", "aw", "nt", "fl", ""])
     number = rng.choice(["1", "2", "3", "99", "0", "²", "-1", "99999999999999999999", ""])
     if prefix in {"ci", "pb"}:
-        return f"{prefix}:{rng.choice(ACTIONS)}:{number}"
+        action = rng.choice(ACTIONS)
+        question = f":{rng.choice(['1', '2', '9', '²'])}" if action == "sk" else ""
+        return f"{prefix}:{action}:{number}{question}"
     if prefix == "pg":
         kind = rng.choice(["members", "status", "lstatus", "holidays", "problems", "nope"])
         return f"pg:{kind}:{number}:{rng.choice(['0', '1', '9999'])}"
