@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from telegram import Message
+
 from bot.clock import format_local
 from bot.errors import UsageError
 from bot.parsing import parse_problem_id, parse_project_id
@@ -135,6 +137,7 @@ async def button(call: Call) -> None:
     """Buttons on escalation cards, prompts and report confirmations: pb:<action>:<id>."""
     query = call.update.callback_query
     assert query is not None
-    result = await call.services.presses.press(call.user.id, query.data or "", call.lang)
+    pressed = query.message.text if isinstance(query.message, Message) else None
+    result = await call.services.presses.press(call.user.id, query.data or "", call.lang, pressed)
     await apply_press(call, result)
     kick_outbox(call.context)

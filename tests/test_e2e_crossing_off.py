@@ -55,6 +55,9 @@ async def test_a_secretarys_resolve_awaits_confirmation_and_stops_escalation(
     assert closed.status == "resolved" and closed.resolved_by == LEADER.id
     markup = bot.api.message_of(card).get("reply_markup")
     assert buttons_of(ApiCall("x", {"reply_markup": markup})) == []  # nothing left to press
+    # The request to confirm becomes the card as it is now, not a "new problem" card.
+    decided = bot.api.message_of(card)["text"]
+    assert decided.startswith("Problem #1: Power line blocks the excavation"), decided
     again = await bot.press(LEADER, card, "pb:ok:1")
     assert "already resolved by Zhang San" in again.params["text"]
     await bot.services.outbox.drain()

@@ -81,8 +81,17 @@ class CardRenderer:
         """The card leaders get when a problem is reported (not an escalation), with its
         title; also what that card becomes after a press, until the problem is escalated."""
         card = self.render_card(problem, history, lang, level=None)
-        title = t(lang, "problem.new_title", id=problem.project_id, project=problem.project_name)
-        return Reply(clip(title + "\n" + card.text), card.buttons)
+        return Reply(clip(self.new_title(problem, lang) + "\n" + card.text), card.buttons)
+
+    @staticmethod
+    def new_title(problem: Problem, lang: str) -> str:
+        return t(lang, "problem.new_title", id=problem.project_id, project=problem.project_name)
+
+    @staticmethod
+    def escalation_title(problem: Problem, lang: str, level: int) -> str:
+        return t(
+            lang, f"escalation.title{level}", id=problem.project_id, project=problem.project_name
+        )
 
     def render_full(self, problem: Problem, history: list[ProblemEvent], lang: str) -> list[Reply]:
         """/problem: the card and every history entry, whole, over as many messages as it
@@ -100,14 +109,7 @@ class CardRenderer:
         tz = problem.project_timezone
         lines = []
         if level is not None:
-            lines.append(
-                t(
-                    lang,
-                    f"escalation.title{level}",
-                    id=problem.project_id,
-                    project=problem.project_name,
-                )
-            )
+            lines.append(self.escalation_title(problem, lang, level))
         lines.append(t(lang, "card.problem", id=problem.id, text=problem.text))
         if level is None:
             lines.append(

@@ -46,7 +46,10 @@ class CardPresses:
         self._conversation = conversation
         self._clock = clock
 
-    async def press(self, user_id: int, data: str, lang: str) -> PressResult:
+    async def press(
+        self, user_id: int, data: str, lang: str, pressed: str | None = None
+    ) -> PressResult:
+        """A press on a problem's button; ``pressed``: the text of the message it was under."""
         match = CALLBACK.match(data)
         if match is None:
             log.warning("malformed problem callback %r from %s", data[:80], user_id)
@@ -60,7 +63,7 @@ class CardPresses:
         if action in {"ack", "res", "x1", "x3", "ok", "sb"}:
             if not roles & LEAD:
                 return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
-            return await self._card_press(user_id, action, problem, lang)
+            return await self._card_press(user_id, action, problem, lang, pressed)
         if action in {"nt", "rs"}:
             if not roles & MEMBER:
                 return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
@@ -85,19 +88,19 @@ class CardPresses:
         )
 
     async def _card_press(
-        self, user_id: int, action: str, problem: Problem, lang: str
+        self, user_id: int, action: str, problem: Problem, lang: str, pressed: str | None
     ) -> PressResult:
         if problem.status == "resolved":
             error = self._decisions.already_resolved(problem.id, problem)
             return PressResult(
                 alert=t(lang, error.key, **error.params),
-                edit=await self._fresh_card(problem.id, lang),
+                edit=await self._fresh_card(problem.id, lang, pressed),
                 show_alert=True,
             )
         if problem.status == "awaiting" and action in {"ack", "x1", "x3"}:
             return PressResult(
                 alert=t(lang, "problem.awaiting_no_change", id=problem.id),
-                edit=await self._fresh_card(problem.id, lang),
+                edit=await self._fresh_card(problem.id, lang, pressed),
                 show_alert=True,
             )
         if action in {"x1", "x3"}:
@@ -106,7 +109,7 @@ class CardPresses:
             if problem.status != "awaiting":
                 return PressResult(
                     alert=t(lang, "problem.not_awaiting", id=problem.id),
-                    edit=await self._fresh_card(problem.id, lang),
+                    edit=await self._fresh_card(problem.id, lang, pressed),
                 )
             await self._conversation.expect(user_id, "sendback", problem_id=problem.id)
             return PressResult(followups=[Reply(t(lang, "problem.sendback_reason", id=problem.id))])
@@ -123,7 +126,7 @@ class CardPresses:
         else:
             await self._decisions.resolve(user_id, problem.id, None)
             alert = t(lang, "problem.resolved", id=problem.id)
-        return PressResult(alert=alert, edit=await self._fresh_card(problem.id, lang))
+        return PressResult(alert=alert, edit=await self._fresh_card(problem.id, lang, pressed))
 
     async def _ask_extension_reason(
         self, user_id: int, problem: Problem, length: timedelta, lang: str
@@ -167,13 +170,23 @@ class CardPresses:
         )
         return PressResult(followups=[Reply(t(lang, "problem.other_deadline", id=problem.id))])
 
-    async def _fresh_card(self, problem_id: int, lang: str) -> Reply:
+    async def _fresh_card(self, problem_id: int, lang: str, pressed: str | None) -> Reply:
+        """The pressed card as it reads now: a new problem's card stays one until the problem is
+        escalated, then it and the escalation cards show the highest level reached; any other
+        card (a request to confirm a crossing-off) becomes the plain card. ``pressed``: the
+        pressed message's text, None when Telegram did not show it."""
         problem = await self._ledger.problem(problem_id)
         levels = await self._repos.escalations.escalation_levels(problem)
         history = await self._repos.problems.history(problem_id)
-        if not levels:  # the card of a new problem: it stays one
-            return self._ledger.cards.render_new(problem, history, lang)
-        return self._ledger.cards.render_card(problem, history, lang, level=max(levels))
+        cards = self._ledger.cards
+        first = pressed.split("\n", 1)[0] if pressed is not None else None
+        titles = {cards.new_title(problem, lang)}
+        titles.update(cards.escalation_title(problem, lang, level) for level in levels)
+        if first is not None and first not in titles:
+            return cards.render_card(problem, history, lang, level=None)
+        if not levels:
+            return cards.render_new(problem, history, lang)
+        return cards.render_card(problem, history, lang, level=max(levels))
 
     async def _prompt_press(
         self, user_id: int, action: str, problem: Problem, lang: str
