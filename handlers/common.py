@@ -186,8 +186,11 @@ def guarded(*, admin: bool = False, private: bool = False) -> Callable[[Handler]
             call = Call(update, context, svc, user, caller.lang, caller)
             chat = update.effective_chat
             if chat is not None and chat.type != ChatType.PRIVATE:
-                # In a group the bot speaks the group's language, if an admin set one.
-                call.lang = await svc.registry.chat_language(chat.id) or call.lang
+                # In a group the bot speaks the group's language (DEFAULT_LANGUAGE unless an admin
+                # set one), as in what it posts there: a card pressed there is redrawn in the
+                # language it was sent in, whoever presses it.
+                language = await svc.registry.chat_language(chat.id)
+                call.lang = language or svc.registry.default_language
             try:
                 if private and chat is not None and chat.type != ChatType.PRIVATE:
                     raise UserError("error.private_only")

@@ -83,14 +83,15 @@ async def test_bad_names_are_refused(bot: Harness) -> None:
 
 
 async def test_admin_commands_in_a_group_point_to_the_private_chat(bot: Harness) -> None:
-    """Refused in the group, with a button that opens the private chat with the bot."""
+    """Refused in the group, with a button that opens the private chat with the bot; in the
+    group's language (DEFAULT_LANGUAGE here), whoever asked."""
+    reply = await bot.send(ADMIN, "/newproject X", group=GROUP)
+    assert "请在与我的私聊中发送此命令" in reply.params["text"]
+    [[button]] = reply.params["reply_markup"]["inline_keyboard"]
+    assert button == {"text": "💬 打开与我的私聊", "url": "https://t.me/bangban_test_bot"}
+    await bot.send(ADMIN, "/language en", group=GROUP)
     reply = await bot.send(ADMIN, "/newproject X", group=GROUP)
     assert "private chat" in reply.params["text"]
-    [[button]] = reply.params["reply_markup"]["inline_keyboard"]
-    assert button == {
-        "text": "💬 Open a private chat with me",
-        "url": "https://t.me/bangban_test_bot",
-    }
     assert await bot.services.repos.projects.count() == 0
 
 
@@ -150,6 +151,7 @@ async def test_one_person_serves_several_projects_with_several_people(bot: Harne
 async def test_setgroup_binds_the_leadership_group_and_topic(bot: Harness) -> None:
     """/setgroup in a forum topic binds that topic; /setgroup <id> binds for one project."""
     await bot.send(ADMIN, "/newproject P")
+    await bot.send(ADMIN, "/language en", group=GROUP)  # the group's language, for its replies
     assert "leadership group for all projects" in await text_of(
         bot, ADMIN, "/setgroup", group=GROUP
     )

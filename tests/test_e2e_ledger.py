@@ -104,12 +104,16 @@ async def test_the_whole_escalation_chain_survives_restarts(
     assert "提请领导小组高位统筹" in group_cards[0].params["text"]
     assert [label for label, _ in buttons_of(group_cards[0])][1] == "✅ 已解决"
 
-    refused = await bot.press(STRANGER, group_cards[0], "pb:res:1")
-    assert "not for you" in refused.params["text"] and refused.params["show_alert"] is True
+    refused = await bot.press(STRANGER, group_cards[0], "pb:res:1")  # in the group's language
+    assert "不是给您的" in refused.params["text"] and refused.params["show_alert"] is True
     assert (await bot.services.ledger.problem(1)).status == "open"
 
     done = await bot.press(LEADER, group_cards[0], "pb:res:1")
-    assert "resolved" in done.params["text"]
+    assert "已销号" in done.params["text"]
+    # Redrawn as the level-2 card it was, in the group's language, though he reads English.
+    redrawn = bot.api.message_of(group_cards[0])["text"]
+    assert redrawn.startswith("🚨🚨 二级督办（提请领导小组高位统筹）")
+    assert "已由 Zhang San" in redrawn
     assert (
         buttons_of(
             ApiCall("x", {"reply_markup": bot.api.message_of(group_cards[0]).get("reply_markup")})
