@@ -16,8 +16,9 @@ from storage.schedules import Audience
 
 log = logging.getLogger(__name__)
 
-# ci:<action>:<check-in id>, and for Skip the question's number (absent on older prompts).
-CHECKIN_CALLBACK = re.compile(r"^ci:([a-z]{2}):([0-9]{1,12})(?::([0-9]{1,2}))?$")
+# ci:<action>:<check-in id>, then for Skip the question's number and for a project choice the
+# message it is for (both absent on buttons of older versions).
+CHECKIN_CALLBACK = re.compile(r"^ci:([a-z]{2}):([0-9]{1,12})(?::([0-9]{1,12}))?$")
 
 
 @guarded(admin=True, private=True)
@@ -199,15 +200,15 @@ async def leave(call: Call) -> None:
 
 @guarded(private=True)
 async def button(call: Call) -> None:
-    """Buttons under prompts and reminders: ci:<action>:<check-in id>[:<question>]."""
+    """Buttons under prompts and reminders: ci:<action>:<check-in id>[:<question or message>]."""
     query = call.update.callback_query
     assert query is not None
     match = CHECKIN_CALLBACK.match(query.data or "")
     if match is None:
         log.warning("malformed check-in callback %r from %s", (query.data or "")[:80], call.user.id)
         raise UserError("error.stale_button")
-    question = int(match[3]) if match[3] else None
-    result = await call.services.answers.press(call.user.id, match[1], int(match[2]), question)
+    extra = int(match[3]) if match[3] else None
+    result = await call.services.answers.press(call.user.id, match[1], int(match[2]), extra)
     await apply_press(call, result)
 
 

@@ -57,8 +57,8 @@ def _callback(rng: random.Random) -> str:
     number = rng.choice(["1", "2", "3", "99", "0", "²", "-1", "99999999999999999999", ""])
     if prefix in {"ci", "pb"}:
         action = rng.choice(ACTIONS)
-        question = f":{rng.choice(['1', '2', '9', '²'])}" if action == "sk" else ""
-        return f"{prefix}:{action}:{number}{question}"
+        extra = f":{rng.choice(['1', '2', '1020', '²'])}" if action in {"sk", "pk"} else ""
+        return f"{prefix}:{action}:{number}{extra}"
     if prefix == "pg":
         kind = rng.choice(["members", "status", "lstatus", "holidays", "problems", "nope"])
         return f"pg:{kind}:{number}:{rng.choice(['0', '1', '9999'])}"

@@ -127,6 +127,30 @@ async def test_secretary_of_two_projects_is_asked_which(bot: Harness) -> None:
     ]
 
 
+async def test_two_messages_waiting_for_a_project_each_go_where_chosen(bot: Harness) -> None:
+    """A second message before choosing used to replace the first, which was then lost and
+    the first chooser recorded the second message."""
+    await project_with(bot, "Alpha", [S1], "daily 09:00")
+    await project_with(bot, "Beta", [S1], "daily 09:00")
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    first = await bot.send(S1, "Alpha: piles driven")
+    second = await bot.send(S1, "Beta: deck poured")
+    await bot.press(S1, first, buttons_of(first)[0][1])  # Alpha
+    await bot.press(S1, second, buttons_of(second)[1][1])  # Beta
+    again = await bot.press(S1, first, buttons_of(first)[1][1])  # a second tap: nothing more
+    assert "out of date" in again.params["text"]
+    rows = await bot.db.fetchall(
+        "SELECT p.name, a.text FROM answers a JOIN checkins c ON c.id = a.checkin_id"
+        " JOIN rounds r ON r.id = c.round_id JOIN projects p ON p.id = r.project_id ORDER BY a.id"
+    )
+    assert [(r["name"], r["text"]) for r in rows] == [
+        ("Alpha", "Alpha: piles driven"),
+        ("Beta", "Beta: deck poured"),
+    ]
+    assert await bot.services.conversation.awaited(S1.id) is None
+
+
 async def test_leave_declared_ahead_is_neither_prompted_nor_missed(bot: Harness) -> None:
     await project_with(bot, "Plant", [S1, S2], "daily 09:00")
     reply = await bot.send(S2, "/leave 2026-03-02 2026-03-03")

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.checkins.prompts import PromptRenderer
 from bot.checkins.schedules import ScheduleService
@@ -29,6 +30,16 @@ log = logging.getLogger(__name__)
 
 MAX_ANSWER = 4000
 MAX_PROBLEM = 2000
+MAX_CHOICES = 20  # messages waiting for a project to be chosen, per person
+
+
+def _choices(pending: PendingInput) -> list[dict[str, Any]]:
+    """The messages waiting for a project choice (one, from a wait of an older version)."""
+    choices = pending.detail.get("choices")
+    if isinstance(choices, list):
+        return [c for c in choices if isinstance(c, dict)]
+    legacy = {"message_id": None, "text": pending.text, "files": pending.detail.get("files", [])}
+    return [legacy]
 
 
 class AnswerService:
@@ -71,10 +82,10 @@ class AnswerService:
         return checkin
 
     async def press(
-        self, user_id: int, action: str, checkin_id: int, question: int | None = None
+        self, user_id: int, action: str, checkin_id: int, extra: int | None = None
     ) -> PressResult:
-        """A secretary pressed a button under a prompt or reminder (``question``: the number
-        of the question a Skip button was shown with)."""
+        """A secretary pressed a button under a prompt or reminder. ``extra``: the number of
+        the question a Skip button was shown with, or the message a project choice is for."""
         checkin = await self._own_open_checkin(user_id, checkin_id)
         lang = self._prompts.lang(checkin)
         now = self._clock.now()
@@ -101,9 +112,9 @@ class AnswerService:
             await self._conversation.expect(user_id, "problem", checkin_id=checkin.id)
             return PressResult(followups=[Reply(t(lang, "checkin.describe_problem"))])
         if action == "sk":
-            return await self._skip_question(checkin, lang, now, question)
+            return await self._skip_question(checkin, lang, now, extra)
         if action == "pk":
-            return await self._picked(checkin, lang)
+            return await self._picked(checkin, lang, extra)
         log.warning("user %s pressed unknown check-in action %r", user_id, action[:20])
         raise UserError("error.stale_button")
 
@@ -130,14 +141,27 @@ class AnswerService:
             followups=[self._prompts.after_question(checkin, lang, questions, number)]
         )
 
-    async def _picked(self, checkin: CheckinRow, lang: str) -> PressResult:
+    async def _picked(self, checkin: CheckinRow, lang: str, message_id: int | None) -> PressResult:
+        """A project chosen for a message that fitted more than one: that message (the latest
+        waiting one, under a chooser of an older version) is recorded for it."""
         pending = await self._conversation.awaited(checkin.user_id)
-        if pending is None or pending.kind != "choose":
-            return PressResult(alert=t(lang, "error.stale_button"))
-        files = [IncomingFile(**f) for f in pending.detail.get("files", [])]
-        reply = await self._record_text(
-            checkin, lang, pending.text, None, used_input=True, files=files
+        choices = _choices(pending) if pending is not None and pending.kind == "choose" else []
+        chosen = next(
+            (c for c in reversed(choices) if message_id is None or c["message_id"] == message_id),
+            None,
         )
+        if chosen is None:
+            return PressResult(alert=t(lang, "error.stale_button"))
+        files = [IncomingFile(**f) for f in chosen.get("files", [])]
+        reply = await self._record_text(
+            checkin, lang, chosen.get("text"), chosen.get("message_id"), files=files
+        )
+        # Recorded first, then let go: a crash between could record it twice, never lose it.
+        rest = [c for c in choices if c is not chosen]
+        if rest:
+            await self._conversation.expect(checkin.user_id, "choose", detail={"choices": rest})
+        else:
+            await self._conversation.drop(checkin.user_id)
         return PressResult(
             edit=Reply(t(lang, "checkin.chosen", project=checkin.project_name)), followups=[reply]
         )
@@ -205,13 +229,18 @@ class AnswerService:
                 used_input=pending is not None,
                 files=files,
             )
-        await self._conversation.expect(
-            user_id, "choose", text=text, detail={"files": [asdict(f) for f in files]}
-        )
+        # Each message waits for its own choice: a second one sent before choosing does not
+        # replace the first, and each chooser records the message it was asked about.
+        waiting = _choices(pending) if pending is not None and pending.kind == "choose" else []
+        mine = {"message_id": message_id, "text": text, "files": [asdict(f) for f in files]}
+        choices = [*waiting, mine][-MAX_CHOICES:]
+        await self._conversation.expect(user_id, "choose", detail={"choices": choices})
+        suffix = f":{message_id}" if message_id is not None else ""
         buttons = tuple(
             (
                 OutgoingButton(
-                    f"{c.project_name} ({c.round.local_date.isoformat()})"[:60], f"ci:pk:{c.id}"
+                    f"{c.project_name} ({c.round.local_date.isoformat()})"[:60],
+                    f"ci:pk:{c.id}{suffix}",
                 ),
             )
             for c in open_checkins
