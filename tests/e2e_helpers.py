@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.conftest import ADMIN, Harness
-from tests.fakebot import FakeUser
+from tests.fakebot import ApiCall, FakeUser
 
 
 async def invite_and_join(bot: Harness, project_id: int | None, role: str, user: FakeUser) -> str:
@@ -44,3 +46,22 @@ def prompts_to(bot: Harness, user: FakeUser) -> list[str]:
         for c in bot.api.sent_to(user.id)
         if "Check-in:" in c.params["text"] or "进展报送：" in c.params["text"]
     ]
+
+
+async def send_answered(bot: Harness, user: FakeUser, text: str) -> tuple[dict[str, Any], ApiCall]:
+    """``user`` sends ``text`` and the bot answers: the update (to edit it later) and the reply."""
+    mark = len(bot.api.calls)
+    sent = await bot.api.send_text(user, text)
+    reply = await bot.api.reply_to(user.id, after=mark)
+    await bot.settled(sent["update_id"])
+    return sent, reply
+
+
+async def edit_answered(bot: Harness, user: FakeUser, sent: dict[str, Any], text: str) -> ApiCall:
+    """``user`` edits the message ``sent`` (its text, or a photo's caption) to ``text``; the
+    bot's reply to the edit."""
+    mark = len(bot.api.calls)
+    edit = await bot.api.edit_text(user, sent, text)
+    reply = await bot.api.reply_to(user.id, after=mark)
+    await bot.settled(edit["update_id"])
+    return reply

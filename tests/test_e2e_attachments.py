@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tests.conftest import ADMIN, Harness
-from tests.e2e_helpers import invite_and_join, project_with, run_jobs
+from tests.e2e_helpers import edit_answered, invite_and_join, project_with, run_jobs
 from tests.fakebot import ApiCall, FakeUser, buttons_of
 
 S1 = FakeUser(2001, "Li Wei", "liwei", "en")
@@ -63,8 +63,7 @@ async def test_an_edited_caption_corrects_the_report(bot: Harness) -> None:
     sent = await bot.api.send_media(S1, "photo", caption="Level 3 slab poured")
     await bot.api.reply_to(S1.id, after=mark)
     await bot.settled(sent["update_id"])
-    edit = await bot.api.edit_text(S1, sent, "Level 3 slab poured and cured")
-    await bot.settled(edit["update_id"])
+    await edit_answered(bot, S1, sent, "Level 3 slab poured and cured")
     answers = await bot.db.fetchall("SELECT kind, text FROM answers")
     assert [(a["kind"], a["text"]) for a in answers] == [
         ("progress", "Level 3 slab poured and cured")

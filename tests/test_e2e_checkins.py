@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.conftest import ADMIN, Harness, start_harness, stop_harness
-from tests.e2e_helpers import project_with, prompts_to, run_jobs
+from tests.e2e_helpers import edit_answered, project_with, prompts_to, run_jobs, send_answered
 from tests.fakebot import FakeBotAPI, FakeClock, FakeUser, buttons_of
 
 S1 = FakeUser(2001, "Li Wei", "liwei", "en")
@@ -314,13 +314,9 @@ async def test_custom_questions_asked_one_after_another(bot: Harness) -> None:
     await run_jobs(bot)
     prompt = last_prompt(bot, S1)
     assert "Question 1/3: What was done today?" in prompt.params["text"]
-    mark = len(bot.api.calls)
-    first = await bot.api.send_text(S1, "Rebar tied on level 2")
-    second = await bot.api.reply_to(S1.id, after=mark)
+    first, second = await send_answered(bot, S1, "Rebar tied on level 2")
     assert "Question 2/3: Workers on site?" in second.params["text"]
-    await bot.settled(first["update_id"])
-    edit = await bot.api.edit_text(S1, first, "Rebar tied on level 3")  # corrected in place
-    await bot.settled(edit["update_id"])
+    await edit_answered(bot, S1, first, "Rebar tied on level 3")  # corrected in place
     await bot.press(S1, second, buttons_of(second)[0][1])  # skip
     assert "Question 3/3: Blockers?" in bot.api.sent_to(S1.id)[-1].params["text"]
     double_tap = await bot.press(S1, second, buttons_of(second)[0][1])  # skips nothing more

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.conftest import ADMIN, Harness, start_harness
-from tests.e2e_helpers import project_with, run_jobs
+from tests.e2e_helpers import edit_answered, project_with, run_jobs, send_answered
 from tests.fakebot import ApiCall, FakeBotAPI, FakeClock, FakeUser, buttons_of
 
 S1 = FakeUser(2001, "Li Wei", "liwei", "en")
@@ -166,14 +166,8 @@ async def test_editing_a_reported_problem_changes_nothing_and_says_how_to_add(
     """Leaders have the problem as first reported; an edit is answered, not silently lost."""
     prompt = await _prompted(bot)
     await bot.press(S1, prompt, buttons_of(prompt)[1][1])  # Report a problem
-    mark = len(bot.api.calls)
-    sent = await bot.api.send_text(S1, "Crane brokn")
-    await bot.api.reply_to(S1.id, after=mark)
-    await bot.settled(sent["update_id"])
-    mark = len(bot.api.calls)
-    edit = await bot.api.edit_text(S1, sent, "Crane broken")
-    told = await bot.api.reply_to(S1.id, after=mark)
-    await bot.settled(edit["update_id"])
+    sent, _ = await send_answered(bot, S1, "Crane brokn")
+    told = await edit_answered(bot, S1, sent, "Crane broken")
     assert "/note <problem id> <text>" in told.params["text"]
     rows = await bot.db.fetchall("SELECT text FROM problems")
     assert [r["text"] for r in rows] == ["Crane brokn"]
@@ -193,24 +187,15 @@ async def test_an_edited_progress_answer_replaces_it_while_the_round_is_open(
     bot: Harness,
 ) -> None:
     await _prompted(bot)
-    mark = len(bot.api.calls)
-    sent = await bot.api.send_text(S1, "Level 3 at 40%")
-    await bot.api.reply_to(S1.id, after=mark)
-    await bot.settled(sent["update_id"])
-    mark = len(bot.api.calls)
-    edit = await bot.api.edit_text(S1, sent, "Level 3 at 45%")
-    reply = await bot.api.reply_to(S1.id, after=mark)
+    sent, _ = await send_answered(bot, S1, "Level 3 at 40%")
+    reply = await edit_answered(bot, S1, sent, "Level 3 at 45%")
     assert "updated from your edit" in reply.params["text"]
-    await bot.settled(edit["update_id"])
     assert await _answers(bot) == [("progress", "Level 3 at 45%")]
     events = await bot.db.fetchall("SELECT detail FROM events WHERE kind = 'answer.edited'")
     assert [json.loads(e["detail"])["before"] for e in events] == ["Level 3 at 40%"]
 
     bot.clock.set(datetime(2026, 3, 2, 16, 0, tzinfo=UTC))  # the round closes
     await run_jobs(bot)
-    mark = len(bot.api.calls)
-    late = await bot.api.edit_text(S1, sent, "Level 3 at 50%")
-    told = await bot.api.reply_to(S1.id, after=mark)
-    await bot.settled(late["update_id"])
+    told = await edit_answered(bot, S1, sent, "Level 3 at 50%")
     assert await _answers(bot) == [("progress", "Level 3 at 45%")]  # closed: stays as it was
     assert "does not change what was recorded" in told.params["text"]

@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import ADMIN, Harness, start_harness
-from tests.e2e_helpers import invite_and_join, project_with, prompts_to, run_jobs
+from tests.e2e_helpers import (
+    edit_answered,
+    invite_and_join,
+    project_with,
+    prompts_to,
+    run_jobs,
+    send_answered,
+)
 from tests.fakebot import FakeBotAPI, FakeClock, FakeUser, buttons_of
 
 S1 = FakeUser(2001, "Li Wei", "liwei", "en")
@@ -79,15 +86,9 @@ async def test_a_removed_secretary_can_do_nothing_in_the_project(bot: Harness) -
 
 async def test_a_removed_secretary_cannot_change_an_answer_by_editing_it(bot: Harness) -> None:
     await _round(bot)
-    mark = len(bot.api.calls)
-    sent = await bot.api.send_text(S1, "Level 3 at 40%")
-    await bot.api.reply_to(S1.id, after=mark)
-    await bot.settled(sent["update_id"])
+    sent, _ = await send_answered(bot, S1, "Level 3 at 40%")
     await bot.send(ADMIN, "/remove 1 @liwei")
-    mark = len(bot.api.calls)
-    edit = await bot.api.edit_text(S1, sent, "Level 3 at 90%")
-    reply = (await bot.api.reply_to(S1.id, after=mark)).params["text"]
-    await bot.settled(edit["update_id"])
+    reply = (await edit_answered(bot, S1, sent, "Level 3 at 90%")).params["text"]
     assert "does not change what was recorded" in reply and "Plant" not in reply
     rows = await bot.db.fetchall("SELECT text FROM answers")
     assert [r["text"] for r in rows] == ["Level 3 at 40%"]
