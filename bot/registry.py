@@ -10,7 +10,7 @@ from bot.clock import Clock, as_of
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import normalize_language, t
 from bot.parsing import parse_user_id
-from bot.replies import MESSAGE_LIMIT
+from bot.replies import MESSAGE_LIMIT, units
 from storage.access import ADMIN, Denied, Need
 from storage.models import Admin, Member
 from storage.outbox import OutgoingMessage, PendingMessage
@@ -215,7 +215,7 @@ class Registry:
             # The message whole, with the header above it: a card near the length limit
             # goes on in a second message rather than losing its end.
             parts = [f"{header}\n\n{message.text}"]
-            if len(parts[0]) > MESSAGE_LIMIT:
+            if units(parts[0]) > MESSAGE_LIMIT:
                 parts = [header, message.text]
             messages += [
                 OutgoingMessage(

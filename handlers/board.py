@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.replies import CAPTION_LIMIT, clip
 from handlers.common import Call, guarded
 
 
@@ -10,7 +11,10 @@ async def chart(call: Call) -> None:
     """/chart [project id] [weeks, e.g. 12w]"""
     picture = await call.services.board.chart(call.user.id, call.args, call.lang)
     await call.message.reply_photo(
-        picture.png, caption=picture.text[:1000], filename="bangban-chart.png", do_quote=False
+        picture.png,
+        caption=clip(picture.text, CAPTION_LIMIT),
+        filename="bangban-chart.png",
+        do_quote=False,
     )
 
 

@@ -35,6 +35,7 @@ from storage.outbox import OutgoingButton
 log = logging.getLogger(__name__)
 
 SERVICES_KEY = "services"
+ALERT_LIMIT = 200  # Telegram: the text of an answer to a press
 Context = ContextTypes.DEFAULT_TYPE
 
 
@@ -138,7 +139,7 @@ async def answer_press(query: CallbackQuery, text: str | None, *, show_alert: bo
     """Answer a button press. One Telegram no longer accepts (too old) is logged, not an error:
     the change it caused is already committed."""
     try:
-        await query.answer(text[:200] if text else None, show_alert=show_alert)
+        await query.answer(clip(text, ALERT_LIMIT) if text else None, show_alert=show_alert)
     except BadRequest as exc:
         if "query is too old" not in str(exc) and "query id is invalid" not in str(exc):
             raise

@@ -12,6 +12,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.ext import ExtBot
 
 from bot.notifier import ChatMoved, Keyboard, RecipientGone, RetryLater, Undeliverable
+from bot.replies import clip
 from storage.outbox import OutgoingButton
 
 
@@ -47,7 +48,9 @@ class TelegramNotifier:
         try:
             message = await self._bot.send_message(
                 chat_id,
-                text,
+                # Whatever a service composed, Telegram gets a text it accepts: a card cut
+                # short still carries its buttons, a refused one would carry nothing.
+                clip(text),
                 message_thread_id=thread_id,
                 reply_markup=keyboard(buttons),
                 read_timeout=self._send_timeout,

@@ -44,3 +44,14 @@ async def test_a_digest_of_many_projects_is_never_refused_as_too_long(bot: Harne
         parts = bot.services.digest.digest_parts(period, weeks, lang)
         assert all(len(part) <= MESSAGE_LIMIT for part in parts)
         assert "\n".join(parts).count("2000. Project") == 2  # both rankings, to the last
+
+
+def test_lengths_are_counted_in_utf16_units_as_telegram_counts() -> None:
+    from bot.replies import clip, units
+
+    assert units("😀") == 2 and units("路") == 1
+    cut = clip("😀" * 3000)
+    assert units(cut) <= MESSAGE_LIMIT and cut.endswith("…")
+    assert "\ud83d" not in cut  # never half an emoji
+    parts = in_parts(["😀" * 5000, "end"])
+    assert all(units(part) <= MESSAGE_LIMIT for part in parts) and parts[-1].endswith("end")

@@ -86,7 +86,7 @@ class Telegram:
             query_id = params.get("callback_query_id")
             if query_id not in self._open_queries:
                 raise Refused(QUERY_TOO_OLD)
-            if len(params.get("text") or "") > ALERT_LIMIT:
+            if _units(params.get("text") or "") > ALERT_LIMIT:
                 raise Refused("Bad Request: MESSAGE_TOO_LONG")
             self._open_queries.discard(query_id)
         return True
@@ -118,9 +118,9 @@ class Telegram:
             text = params.get("text") or ""
             if not text.strip():
                 raise Refused("Bad Request: message text is empty")
-            if len(text) > TEXT_LIMIT:
+            if _units(text) > TEXT_LIMIT:
                 raise Refused("Bad Request: message is too long")
-        if len(params.get("caption") or "") > CAPTION_LIMIT:
+        if _units(params.get("caption") or "") > CAPTION_LIMIT:
             raise Refused("Bad Request: message caption is too long")
         markup = params.get("reply_markup") or {}
         for row in markup.get("inline_keyboard", []):
@@ -167,3 +167,8 @@ def _photo_dimensions_ok(data: bytes) -> bool:
         return True
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     return width + height <= 10_000 and max(width, height) <= 20 * min(width, height)
+
+
+def _units(text: str) -> int:
+    """A text's length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.clock import Clock, format_local
 from bot.i18n import duration_text, t
-from bot.replies import Buttons, Reply, clip, in_parts, replies, shorten
+from bot.replies import Buttons, Reply, clip, in_parts, replies, shorten, units
 from storage.db import from_db
 from storage.outbox import OutgoingButton
 from storage.problems import Problem, ProblemEvent
@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 HISTORY_ON_CARD = 5
 CARD_LIMIT = 4000  # a card stays safely under MESSAGE_LIMIT
+TITLE_LIMIT = 1200  # what stands above a card (a note with a claim, say) leaves it room
 ENTRY_LIMIT = 700  # one history entry (a note can be long)
 
 
@@ -66,22 +67,27 @@ class CardRenderer:
         *,
         level: int | None,
         buttons: bool = True,
+        title: str = "",
     ) -> Reply:
-        """A card to act on: the problem, its newest history entries (as many as fit in one
-        message, older ones counted) and, with ``buttons``, what can be done to it."""
-        text = self._head(problem, lang, level)
+        """A card to act on: ``title`` (a few lines above the card; the longest part is cut
+        first), the problem, its newest history entries (as many as fit in one message, older
+        ones counted) and, with ``buttons``, what can be done to it. The whole fits one message
+        whatever the lengths of its texts."""
+        lead = clip(title, TITLE_LIMIT) + "\n" if title else ""
+        text = lead + clip(self._head(problem, lang, level), CARD_LIMIT - units(lead))
         shown = history[-HISTORY_ON_CARD:]
         if shown:
             tz = problem.project_timezone
-            text += "\n" + self._history(shown, len(history) - len(shown), lang, tz, len(text))
+            text += "\n" + self._history(shown, len(history) - len(shown), lang, tz, units(text))
             text = clip(text)
         return Reply(text, self._buttons(problem, lang, buttons=buttons))
 
     def render_new(self, problem: Problem, history: list[ProblemEvent], lang: str) -> Reply:
         """The card leaders get when a problem is reported (not an escalation), with its
         title; also what that card becomes after a press, until the problem is escalated."""
-        card = self.render_card(problem, history, lang, level=None)
-        return Reply(clip(self.new_title(problem, lang) + "\n" + card.text), card.buttons)
+        return self.render_card(
+            problem, history, lang, level=None, title=self.new_title(problem, lang)
+        )
 
     @staticmethod
     def new_title(problem: Problem, lang: str) -> str:
@@ -169,7 +175,7 @@ class CardRenderer:
             lines.append(t(lang, "card.assignee", assignee=problem.assignee))
         if problem.attachments:
             lines.append(t(lang, "attachment.count", count=problem.attachments))
-        return clip("\n".join(lines), CARD_LIMIT)
+        return "\n".join(lines)
 
     def _buttons(self, problem: Problem, lang: str, *, buttons: bool) -> Buttons:
         keyboard: list[tuple[OutgoingButton, ...]] = []
@@ -204,13 +210,13 @@ class CardRenderer:
         entries = [shorten(self.render_event(event, lang, tz), ENTRY_LIMIT) for event in events]
         header = t(lang, "card.history")
         hidden_line = t(lang, "card.history_hidden", count=hidden + len(entries))
-        room = CARD_LIMIT - used - len(header) - len(hidden_line) - 3
+        room = CARD_LIMIT - used - units(header) - units(hidden_line) - 3
         kept: list[str] = []
         for entry in reversed(entries):
-            if kept and len(entry) + 1 > room:
+            if kept and units(entry) + 1 > room:
                 break
             kept.append(entry)
-            room -= len(entry) + 1
+            room -= units(entry) + 1
         hidden += len(entries) - len(kept)
         lines = [header]
         if hidden:

@@ -130,15 +130,17 @@ class Decisions:
         who = problem.claimed_by_name or str(claimer_id)
         messages = []
         for chat_id, lang in await self.deciders(problem.project_id):
-            card = self._ledger.cards.render_card(problem, history, lang, level=None)
             title = t(lang, "confirm.title", who=who, id=problem.id)
             if text:
                 title += "\n" + t(lang, "confirm.note", text=text)
+            card = self._ledger.cards.render_card(
+                problem, history, lang, level=None, title=title + "\n"
+            )
             messages.append(
                 OutgoingMessage(
                     f"confirm:{problem.id}:{now.isoformat()}:{chat_id}",
                     chat_id,
-                    title + "\n\n" + card.text,
+                    card.text,
                     user_id=chat_id,
                     buttons=card.buttons,
                     project_id=problem.project_id,
@@ -236,6 +238,8 @@ class Decisions:
         *,
         used_input: bool = False,
     ) -> Problem:
+        # The same bound for every way a reason comes in (/extend, the reply after Extend).
+        reason = clean_text(reason, MAX_TEXT)
         # An extension starts a new deadline from now (or from the old one, if that is later).
         base = max(self._clock.now(), problem.deadline)
         deadline = base + length
