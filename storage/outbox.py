@@ -75,8 +75,8 @@ async def enqueue(conn: Tx, messages: Sequence[OutgoingMessage], now: datetime) 
     stamp = to_db(now)
     cursor = await conn.executemany(
         "INSERT INTO outbox (dedupe_key, kind, project_id, fallback, chat_id,"
-        " thread_id, user_id, text, buttons, next_attempt_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " thread_id, user_id, text, buttons, next_attempt_at, queued_for, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         # Only a key queued before is skipped: OR IGNORE would also drop, silently, a message
         # that breaks a NOT NULL or CHECK constraint.
         " ON CONFLICT (dedupe_key) DO NOTHING",
@@ -91,10 +91,12 @@ async def enqueue(conn: Tx, messages: Sequence[OutgoingMessage], now: datetime) 
                 message.user_id,
                 message.text,
                 _buttons_json(message.buttons),
-                to_db(max(message.not_before, now)) if message.not_before else stamp,
+                due,
+                due,  # its place in the chat's queue, whatever retries do to next_attempt_at
                 stamp,
             )
             for message in messages
+            for due in [to_db(max(message.not_before, now)) if message.not_before else stamp]
         ],
     )
     return cursor.rowcount
@@ -135,11 +137,14 @@ class OutboxRepo:
         return int(row["n"]), from_db(row["oldest"])
 
     async def due(self, now: datetime, limit: int) -> list[PendingMessage]:
-        """The first due message of each chat (in the order they were queued), oldest first:
-        a long backlog to one chat cannot hide the messages to every other chat."""
+        """The head of each chat's queue, where it is due, oldest first: a chat's messages
+        leave in the order they were queued (one waiting for a retry holds back the ones
+        behind it), and a long backlog to one chat cannot hide the messages to every other."""
         rows = await self._db.fetchall(
-            "SELECT * FROM outbox WHERE id IN (SELECT min(id) FROM outbox"
-            " WHERE status = 'pending' AND next_attempt_at <= ? GROUP BY chat_id)"
+            "SELECT * FROM outbox AS o WHERE status = 'pending' AND next_attempt_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.status = 'pending'"
+            " AND e.chat_id = o.chat_id AND (e.queued_for < o.queued_for"
+            " OR (e.queued_for = o.queued_for AND e.id < o.id)))"
             " ORDER BY next_attempt_at, id LIMIT ?",
             (to_db(now), limit),
         )

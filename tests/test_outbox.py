@@ -169,3 +169,38 @@ async def test_a_deleted_forum_topic_falls_back_to_the_group(repos: Repositories
     await repos.outbox.enqueue([OutgoingMessage("a", -100, "card", thread_id=9)], NOW)
     await outbox.drain()
     assert [(chat, text) for chat, text, _ in notifier.sent] == [(-100, "card")]
+
+
+async def test_a_chats_messages_keep_their_order_across_a_retry_and_a_restart(
+    repos: Repositories,
+) -> None:
+    """A digest in 6 parts; part 1 meets a 500: parts 2–6 wait behind it rather than overtake
+    it (they arrived 2, 3, 4, 5, 1, 6), also when a new sender (a restart) picks it up."""
+    clock, notifier = FakeClock(NOW), ScriptedNotifier()
+    parts = [OutgoingMessage(f"digest:{n}", 1, f"part {n}") for n in range(1, 7)]
+    await repos.outbox.enqueue([*parts, OutgoingMessage("other", 2, "to another chat")], NOW)
+    notifier.errors[1] = [RetryLater("500 Internal Server Error")]
+    first = await sender(repos, clock, notifier).drain()
+    assert (first.sent, first.retried) == (1, 1)  # the other chat is not held up
+    assert [text for chat, text, _ in notifier.sent if chat == 1] == []
+    clock.advance(timedelta(minutes=1))
+    await sender(repos, clock, notifier).drain()
+    assert [text for chat, text, _ in notifier.sent if chat == 1] == [
+        f"part {n}" for n in range(1, 7)
+    ]
+
+
+async def test_a_message_held_for_quiet_hours_takes_its_place_when_they_end(
+    repos: Repositories,
+) -> None:
+    """Held until 07:30, a card does not hold back what is queued for earlier."""
+    clock, notifier = FakeClock(NOW), ScriptedNotifier()
+    held = OutgoingMessage("card", 1, "card", not_before=NOW + timedelta(hours=6))
+    await repos.outbox.enqueue([held], NOW)
+    await repos.outbox.enqueue([OutgoingMessage("prompt", 1, "prompt")], NOW + timedelta(hours=1))
+    clock.set(NOW + timedelta(hours=1))
+    await sender(repos, clock, notifier).drain()
+    assert [text for _, text, _ in notifier.sent] == ["prompt"]
+    clock.set(NOW + timedelta(hours=6))
+    await sender(repos, clock, notifier).drain()
+    assert [text for _, text, _ in notifier.sent] == ["prompt", "card"]
