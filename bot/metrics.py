@@ -37,6 +37,11 @@ class Metrics:
         self.updates = Counter(
             "bangban_updates", "Updates handled, by type", ["type"], registry=self.registry
         )
+        self.updates_dropped = Counter(
+            "bangban_updates_dropped",
+            "Updates dropped because their chat had too many waiting (a flood)",
+            registry=self.registry,
+        )
         self.handler_seconds = Histogram(
             "bangban_handler_seconds",
             "Time to handle one update",

@@ -17,7 +17,12 @@ from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
-CONCURRENT_UPDATES = 32
+CONCURRENT_UPDATES = 32  # updates being handled at once
+# PTB's own gate: wide open, since an update waiting for its chat's turn must not hold a slot.
+ADMITTED = 1_000_000
+# Updates one chat may have waiting; more are dropped. A person taps and types far less (an
+# album is ten updates); a group gets 20 replies a minute, so 50 waiting is minutes of replies.
+BACKLOG_PER_CHAT = 50
 REMEMBERED = 10_000  # finished update ids kept for whoever waits on one
 
 
@@ -46,50 +51,99 @@ class UpdateProcessor(SimpleUpdateProcessor):
     """Handles updates of different chats concurrently, while the updates of one chat (and of
     one person, wherever they write) are handled one after the other, in the order they came.
 
-    A slow reply to one person (a rate limit, a busy database) no longer holds up everyone
-    else, and nobody's second message overtakes their first. It also remembers which updates
-    are done, so tests can wait for one instead of sleeping.
+    PTB admits every update through its semaphore before ``do_process_update``; here that gate
+    is wide open and ``concurrency`` bounds only the updates being *handled*: an update waiting
+    for its chat's turn holds no slot, so a chat with a backlog (a group's 20 replies a minute,
+    a flood of presses) holds at most one slot and everyone else goes on. A chat with more than
+    ``backlog`` updates waiting has the further ones dropped (logged and counted): a stranger's
+    or a hostile group's flood is answered sparingly, and cannot grow memory without bound.
+    It also remembers which updates are done, so tests can wait for one instead of sleeping.
     """
 
     def __init__(
-        self, concurrency: int = CONCURRENT_UPDATES, metrics: Metrics | None = None
+        self,
+        concurrency: int = CONCURRENT_UPDATES,
+        metrics: Metrics | None = None,
+        *,
+        backlog: int = BACKLOG_PER_CHAT,
     ) -> None:
-        super().__init__(concurrency)
+        super().__init__(ADMITTED)
+        self._running = asyncio.Semaphore(concurrency)
+        self._backlog = backlog
         self._metrics = metrics
         self._tails: dict[tuple[str, int], asyncio.Future[None]] = {}
+        self._waiting: dict[tuple[str, int], int] = {}
         self._finished: set[int] = set()
         self._order: deque[int] = deque()
         self._done = asyncio.Condition()
+        self._flooded: set[tuple[str, int]] = set()  # chats told about in the log already
+        self.dropped = 0
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        # PTB admits updates through a FIFO semaphore, so they get here in the order they came;
-        # the turn is taken before the first await, so each chat's queue keeps that order.
+        # Updates get here in the order they came (PTB starts a task per update and its gate
+        # never blocks); the turn is taken before the first await, so each chat's queue keeps
+        # that order.
         keys = _keys(update)
+        flooded = self._flooding(keys)
+        if flooded is not None:
+            self._drop(flooded, update, coroutine)
+            if isinstance(update, Update):
+                await self._mark_done(update.update_id)
+            return
         mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         earlier = {self._tails[key] for key in keys if key in self._tails}
         for key in keys:
             self._tails[key] = mine
+            self._waiting[key] = self._waiting.get(key, 0) + 1
         started = False
         try:
             for turn in earlier:
                 await turn
-            started = True
-            began = time.perf_counter()
-            outcome = "error"
-            try:
-                await coroutine
-                outcome = "ok"
-            finally:
-                self._record(update, time.perf_counter() - began, outcome)
+            async with self._running:
+                started = True
+                began = time.perf_counter()
+                outcome = "error"
+                try:
+                    await coroutine
+                    outcome = "ok"
+                finally:
+                    self._record(update, time.perf_counter() - began, outcome)
         finally:
             if not started and inspect.iscoroutine(coroutine):
                 coroutine.close()
             mine.set_result(None)
             for key in keys:
+                left = self._waiting.pop(key) - 1
+                if left:
+                    self._waiting[key] = left
+                else:
+                    self._flooded.discard(key)
                 if self._tails.get(key) is mine:
                     del self._tails[key]
             if isinstance(update, Update):
                 await self._mark_done(update.update_id)
+
+    def _flooding(self, keys: list[tuple[str, int]]) -> tuple[str, int] | None:
+        """The chat whose backlog is full, if this update is from one."""
+        for key in keys:
+            if key[0] == "chat" and self._waiting.get(key, 0) >= self._backlog:
+                return key
+        return None
+
+    def _drop(self, chat: tuple[str, int], update: object, coroutine: Awaitable[Any]) -> None:
+        if inspect.iscoroutine(coroutine):
+            coroutine.close()
+        self.dropped += 1
+        if self._metrics is not None:
+            self._metrics.updates_dropped.inc()
+        if chat not in self._flooded:  # one line per flood, not one per update
+            self._flooded.add(chat)
+            log.warning(
+                "chat %s has %d updates waiting: dropping its further updates until it has fewer",
+                chat[1],
+                self._backlog,
+                extra={"chat_id": chat[1], "outcome": "dropped"},
+            )
 
     def _record(self, update: object, seconds: float, outcome: str) -> None:
         """One log line per handled update, and its metrics."""
