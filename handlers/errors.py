@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.i18n import t
 from handlers.common import Context, kick_outbox, services
@@ -47,14 +47,19 @@ async def _apologise(update: Update, context: Context) -> None:
         lang = await services(context).registry.language_of(user.id, user.language_code)
     except Exception:  # noqa: BLE001 - the database may be what failed; still apologise
         lang = services(context).settings.default_language
+    # Telegram failing to take a reply (retried already) comes after the handler did its work:
+    # "something went wrong, try again" would invite a second change, so say what happened.
+    failed = context.error
+    lost = isinstance(failed, NetworkError) and not isinstance(failed, BadRequest)
+    text = t(lang, "error.reply_lost" if lost else "error.generic")
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(t(lang, "error.generic"), show_alert=True)
+            await update.callback_query.answer(text[:200], show_alert=True)
         elif update.effective_message is not None:
             # A reply keeps a forum group's topic; a bare send would land in General.
-            await update.effective_message.reply_text(t(lang, "error.generic"), do_quote=False)
+            await update.effective_message.reply_text(text, do_quote=False)
         else:
-            await context.bot.send_message(update.effective_chat.id, t(lang, "error.generic"))
+            await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:
         log.warning("could not apologise for update %s", update.update_id)
 

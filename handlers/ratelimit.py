@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 
 from bot.metrics import Metrics
@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 LOW = "low"
 GROUP_PER_MINUTE = 20
 RETRIES = 2  # a reply is tried again this often after a 429; the outbox reschedules instead
+# A reply meeting a 5xx or a timeout is tried again after these pauses (seconds) before the
+# error handler hears of it: a blip at Telegram must not lose a reply to a change that was
+# made, nor turn it into an apology. The outbox's own sends reschedule instead.
+REPLY_BACKOFF = (0.5, 1.0, 2.0)
 WAITED = 0.002  # seconds: longer than this before sending counts as a rate-limit wait
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -123,13 +127,34 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             if self.metrics is not None and loop.time() - asked > WAITED:
                 self.metrics.rate_limit_waits.inc()
             try:
-                return await callback(*args, **kwargs)
+                return await self._call_retrying(callback, args, kwargs, endpoint, low)
             except RetryAfter as exc:
                 pause = retry_after_seconds(exc) + 0.1
                 log.info("%s: flood limit, everyone waits %.1f s", endpoint, pause)
                 self._closed_until = max(self._closed_until, loop.time() + pause)
                 if low or attempt == RETRIES:
                     raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    async def _call_retrying(
+        callback: Callable[..., Coroutine[Any, Any, JSON]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        low: bool,
+    ) -> JSON:
+        pauses = () if low else REPLY_BACKOFF
+        for pause in (*pauses, None):
+            try:
+                return await callback(*args, **kwargs)
+            except BadRequest:
+                raise  # Telegram read the request and refused it: the same again fails again
+            except NetworkError as exc:  # a 5xx, a timeout, a broken connection
+                if pause is None:
+                    raise
+                log.info("%s: %s; trying again in %.1f s", endpoint, exc, pause)
+                await asyncio.sleep(pause)
         raise AssertionError("unreachable")
 
     def _group(self, chat_id: int | str) -> _Bucket:

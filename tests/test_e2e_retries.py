@@ -140,3 +140,47 @@ async def test_a_press_without_a_message_is_answered(bot: Harness) -> None:
     await bot.settled(bot.api.last_update_id)
     rows = await bot.db.fetchall("SELECT status FROM checkins")
     assert [r["status"] for r in rows] == ["answered"] and _apologies(bot) == []
+
+
+async def test_a_5xx_on_a_reply_is_retried_instead_of_apologising(bot: Harness) -> None:
+    """A 502 on the reply to /checkinnow: the round opened, and the admin hears so, once."""
+    await project_with(bot, "Plant", [S1], "daily 09:00")
+    bot.api.fail("sendMessage", 502, chat_id=ADMIN.id)
+    reply = await bot.send(ADMIN, "/checkinnow 1")
+    assert "something went wrong" not in reply.params["text"]
+    assert len(await bot.db.fetchall("SELECT id FROM rounds")) == 1
+    assert _apologies(bot) == []
+
+
+async def test_a_long_reply_resumes_where_telegram_failed(bot: Harness) -> None:
+    """A 500 on the first part of a reply in several parts (a problem's whole history): every
+    part arrives once, in order."""
+    await project_with(bot, "Plant", [S1])
+    await bot.send(S1, "/newproblem 1 Crane broken")
+    for n in range(8):
+        await bot.services.ledger.note(S1.id, 1, f"[{n}] " + "工地" * 900)
+    mark = len(bot.api.calls)
+    bot.api.fail("sendMessage", 500, chat_id=ADMIN.id)
+    await bot.send(ADMIN, "/problem 1")
+    parts = [c.params["text"] for c in bot.api.calls[mark:] if c.params.get("chat_id") == ADMIN.id]
+    assert len(parts) > 2
+    notes = [
+        int(line.split("[")[1][0]) for part in parts for line in part.splitlines() if "[" in line
+    ]
+    assert notes == list(range(8)), notes
+    assert _apologies(bot) == []
+
+
+async def test_a_reply_telegram_keeps_refusing_is_not_called_a_failed_change(
+    bot: Harness,
+) -> None:
+    """Telegram down for longer than the retries: the apology does not say it went wrong and
+    invite a second /checkinnow; it says what was sent was received."""
+    await project_with(bot, "Plant", [S1], "daily 09:00")
+    bot.api.fail("sendMessage", 500, chat_id=ADMIN.id, times=4)
+    update = await bot.api.send_text(ADMIN, "/checkinnow 1")
+    await bot.settled(update["update_id"])
+    assert len(await bot.db.fetchall("SELECT id FROM rounds")) == 1
+    said = [c.params["text"] for c in bot.api.sent_to(ADMIN.id)]
+    assert "What you sent was received" in said[-1]
+    assert _apologies(bot) == []
