@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.chartdata import ChartLabels, WeekPoint
 from bot.clock import Clock, local_date
 from bot.digest import period_of
 from bot.errors import UsageError, UserError
@@ -57,9 +58,6 @@ class BoardService:
                 project_arg = arg
         if not 1 <= weeks <= MAX_WEEKS:
             raise UsageError("chart")
-        # matplotlib is big: loaded when the first chart is drawn, not with the bot.
-        from bot.charts import ChartLabels, WeekPoint, progress_chart
-
         project_ids, name = await self.scope(user_id, project_arg)
         zone = self._projects.default_timezone
         today = local_date(self._clock.now(), zone)
@@ -91,7 +89,7 @@ class BoardService:
             t(lang, "chart.resolved"),
             t(lang, "chart.open"),
         )
-        png = await asyncio.to_thread(progress_chart, points, labels)
+        png = await asyncio.to_thread(_progress_png, points, labels)
         return Picture(title, png)
 
     async def board(self, user_id: int, args: list[str], lang: str) -> Picture:
@@ -142,14 +140,28 @@ class BoardService:
             )
         if not rows:
             lines.append(t(lang, "board.empty"))
-        from bot.charts import ranking_chart  # loaded on first use (see chart)
-
         names = [f.name for _, f, *_ in rows]
         rates = [max(rate, 0.0) for rate, *_ in rows]
         title = t(lang, "board.chart_title", first=first, last=last)
-        png = await asyncio.to_thread(ranking_chart, names, rates, title, t(lang, "chart.rate"))
+        png = await asyncio.to_thread(_ranking_png, names, rates, title, t(lang, "chart.rate"))
         return Picture("\n".join(lines), png)
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=tz).astimezone(UTC)
+
+
+# matplotlib is big: it is loaded by the worker thread that draws the first chart. Imported on
+# the event loop it held every update for over half a second.
+
+
+def _progress_png(points: list[WeekPoint], labels: ChartLabels) -> bytes:
+    from bot.charts import progress_chart
+
+    return progress_chart(points, labels)
+
+
+def _ranking_png(names: list[str], rates: list[float], title: str, axis: str) -> bytes:
+    from bot.charts import ranking_chart
+
+    return ranking_chart(names, rates, title, axis)

@@ -8,7 +8,6 @@ import functools
 import importlib.util
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from matplotlib import font_manager
@@ -16,6 +15,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 from matplotlib.ticker import MaxNLocator
+
+from bot.chartdata import ChartLabels, WeekPoint
 
 SYSTEM_CJK = (
     "Noto Sans CJK SC",
@@ -76,25 +77,6 @@ def drawable(text: str, limit: int = TITLE_CHARS) -> str:
         else:
             shown.append(stand_in)
     return "".join(shown).replace("$", r"\$")
-
-
-@dataclass(frozen=True, slots=True)
-class WeekPoint:
-    label: str  # e.g. W47
-    rate: float | None  # reporting rate, 0..1
-    new: int
-    resolved: int
-    open: int  # unresolved at the week's end
-
-
-@dataclass(frozen=True, slots=True)
-class ChartLabels:
-    title: str
-    rate: str
-    problems: str
-    new: str
-    resolved: str
-    open: str
 
 
 def progress_chart(points: Sequence[WeekPoint], labels: ChartLabels) -> bytes:

@@ -80,11 +80,13 @@ def _transaction_in_thread(raw: sqlite3.Connection, body: Body[T]) -> T:
         else:
             coroutine.close()
             raise RuntimeError("a transaction run at once waited for something else")
+        raw.execute("COMMIT")
     except BaseException:
-        if raw.in_transaction:  # SQLite has already rolled back after some errors
+        # SQLite has already rolled back after some errors; a failed COMMIT (a full disk, a
+        # deferred constraint) leaves the transaction open, and every later BEGIN would fail.
+        if raw.in_transaction:
             raw.execute("ROLLBACK")
         raise
-    raw.execute("COMMIT")
     return result
 
 
@@ -251,10 +253,13 @@ class Database:
             await self._begin()
             try:
                 yield self._conn
+                await self._conn.execute("COMMIT")
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                # Also after a failed COMMIT (a full disk, a deferred constraint), which leaves
+                # the transaction open: every later write would fail until a restart.
+                if self._conn.in_transaction:
+                    await self._conn.execute("ROLLBACK")
                 raise
-            await self._conn.execute("COMMIT")
 
     async def at_once(self, body: Body[T]) -> T:
         """A write transaction run whole in the database thread: BEGIN, every statement of

@@ -7,9 +7,8 @@ from datetime import timedelta
 
 from PIL import Image, ImageChops
 
+from bot.chartdata import ChartLabels, WeekPoint
 from bot.charts import (
-    ChartLabels,
-    WeekPoint,
     cjk_font,
     progress_chart,
     ranking_chart,
@@ -120,3 +119,32 @@ async def test_a_board_of_many_projects_arrives_whole(bot: Harness) -> None:
     assert not bot.api.refusals
     width, height = _image(bot.api.uploads[-1].data).size
     assert width + height <= 10_000
+
+
+def test_matplotlib_is_loaded_by_the_worker_that_draws_never_on_the_event_loop() -> None:
+    """Run in a fresh interpreter (this one has loaded matplotlib already): the bot, its
+    services and a /chart drawn through them import matplotlib only in a worker thread."""
+    import subprocess
+    import sys
+
+    script = """
+import asyncio, sys, threading
+import bot.app, bot.board, bot.services, handlers
+assert "matplotlib" not in sys.modules, "imported with the bot"
+from bot.board import _progress_png
+from bot.chartdata import ChartLabels, WeekPoint
+seen = []
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "matplotlib":
+            seen.append(threading.current_thread() is threading.main_thread())
+        return None
+sys.meta_path.insert(0, Watch())
+async def main():
+    labels = ChartLabels("t", "r", "p", "n", "d", "o")
+    await asyncio.to_thread(_progress_png, [WeekPoint("W1", 0.5, 1, 1, 1)], labels)
+asyncio.run(main())
+assert seen == [False], seen
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -171,3 +171,33 @@ def test_a_damaged_file_stops_the_bot_with_one_line(tmp_path: Path) -> None:
     assert "Setting DATABASE_PATH" in result.stderr and "not a database" in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+async def test_a_failed_commit_is_rolled_back_and_later_writes_work(tmp_path: Path) -> None:
+    """A COMMIT that fails (here a deferred constraint; in production a full disk) leaves
+    SQLite's transaction open: without a rollback every later write failed until a restart."""
+    db = await Database.open(tmp_path / "b.db")
+    try:
+        await db.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+        await db.execute("CREATE TABLE child (parent_id INTEGER REFERENCES parent(id))")
+
+        async def broken(conn: Any) -> None:
+            await conn.execute("PRAGMA defer_foreign_keys=ON")
+            await conn.execute("INSERT INTO child VALUES (42)")  # fails only at COMMIT
+
+        with pytest.raises(sqlite3.IntegrityError):
+            async with db.write() as conn:
+                await broken(conn)
+        with pytest.raises(sqlite3.IntegrityError):
+            await db.at_once(broken)
+        async with db.write() as conn:
+            await conn.execute("INSERT INTO parent VALUES (1)")
+
+        async def sound(conn: Any) -> None:
+            await conn.execute("INSERT INTO child VALUES (1)")
+
+        await db.at_once(sound)
+        assert await db.fetchall("SELECT * FROM child") != []
+        assert await db.fetchall("SELECT * FROM child WHERE parent_id = 42") == []
+    finally:
+        await db.close()
