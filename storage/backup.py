@@ -1,12 +1,18 @@
 """Backups: consistent copies of a live database (``VACUUM INTO`` reads one snapshot, so writes
 going on meanwhile are either wholly in it or not at all), checks of a copy, and restores.
 
-The functions that take paths are synchronous (for the command line, or a worker thread);
-:func:`backup_live` uses the bot's own connection.
+The functions that take paths are synchronous (for the command line, or a worker thread).
+:func:`backup_live` runs one of them in a worker thread on a connection of its own: on the bot's
+connection the copy held every query of every update for as long as it took (seconds for a
+large file). In WAL mode the copy's read snapshot does not block the bot's writes. SQLite's
+online-backup API, stepping a few pages at a time, was the other way; but a write by any other
+connection restarts it from the first page, so a busy bot could keep a large backup from ever
+finishing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import os
@@ -19,8 +25,11 @@ from storage.migrations import migrations
 
 
 async def backup_live(db: Database, target: Path) -> None:
-    """Copy the open database into ``target`` (which must not exist) without stopping it."""
-    await db.execute("VACUUM INTO ?", (str(target),))
+    """Copy the open database into ``target`` (which must not exist) without stopping it, or
+    holding up its queries meanwhile."""
+    if db.path is None:
+        raise StorageError("an in-memory database has no file to back up")
+    await asyncio.to_thread(backup_file, db.path, target)
 
 
 def backup_file(source: Path, target: Path) -> None:

@@ -138,8 +138,11 @@ class Database:
     uncommitted rows (and act on them even if it then rolls back).
     """
 
-    def __init__(self, conn: aiosqlite.Connection, patience: timedelta) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, patience: timedelta, path: Path | None = None
+    ) -> None:
         self._conn = conn
+        self.path = path  # the file (None: in memory)
         self._patience = patience
         self._lock = asyncio.Lock()
 
@@ -166,7 +169,7 @@ class Database:
             await asyncio.to_thread(pending._thread.join, 5)
             raise StorageError(f"cannot open database {path}: {exc}") from exc
         conn.row_factory = aiosqlite.Row
-        db = cls(conn, patience)
+        db = cls(conn, patience, None if str(path) == ":memory:" else Path(path))
         try:
             await conn.execute(f"PRAGMA busy_timeout={int(busy_timeout.total_seconds() * 1000)}")
             await conn.execute("PRAGMA journal_mode=WAL")

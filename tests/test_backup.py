@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -135,3 +136,48 @@ async def test_the_maintenance_commands(api: FakeBotAPI, clock: FakeClock, tmp_p
     assert wrong.returncode == 2 and "usage" in wrong.stderr
     with contextlib.suppress(FileNotFoundError):
         (tmp_path / "b.db").unlink()
+
+
+class _HeldVacuum:
+    """A sqlite3 connection whose VACUUM INTO waits until released (a large file's copy)."""
+
+    def __init__(self, conn: sqlite3.Connection, entered: Any, release: Any) -> None:
+        self._conn, self._entered, self._release = conn, entered, release
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if sql.startswith("VACUUM"):
+            self._entered.set()
+            self._release.wait(10)
+        return self._conn.execute(sql, *args)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+async def test_the_bot_answers_queries_while_a_backup_is_being_copied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from storage import Database
+
+    entered, release = threading.Event(), threading.Event()
+    db = await Database.open(tmp_path / "live.db")
+    connect = sqlite3.connect  # patched after the bot's own connection is open
+    monkeypatch.setattr(
+        "storage.backup.sqlite3.connect",
+        lambda *a, **k: _HeldVacuum(connect(*a, **k), entered, release),
+    )
+    try:
+        copying = asyncio.create_task(backup_live(db, tmp_path / "copy.db"))
+        assert await asyncio.to_thread(entered.wait, 5)
+        # Mid-copy: a write and a read of the bot's own are answered at once.
+        await asyncio.wait_for(db.execute("PRAGMA user_version"), 2)
+        async with asyncio.timeout(2), db.write() as conn:
+            await conn.execute("CREATE TABLE meanwhile (x)")
+        release.set()
+        await copying
+        assert check_file(tmp_path / "copy.db") == await db.schema_version()
+    finally:
+        release.set()
+        await db.close()
