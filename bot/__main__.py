@@ -16,12 +16,19 @@ from telegram.error import InvalidToken, NetworkError
 from bot import i18n
 from bot.app import build_application, run_until
 from bot.clock import SystemClock
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import (
+    Settings,
+    SettingsError,
+    StorageSettings,
+    load_settings,
+    load_storage_settings,
+)
 from bot.logs import configure_logging
 from storage import Database, StorageError
 from storage.backup import backup_file, check_file, restore_file, running_lock
 
 log = logging.getLogger("bot")
+TOKEN_MISSING = "Setting BOT_TOKEN is required"
 
 
 async def run(settings: Settings) -> int:
@@ -70,12 +77,13 @@ async def _serve(settings: Settings) -> int:
 
 USAGE = (
     "usage: python -m bot [--version | check-config | backup <file> | restore <file>"
-    " | demo [folder]]"
+    " | migrate | demo [folder]]"
 )
 
 
-async def check_config(settings: Settings) -> int:
-    """Every setting is valid by now; check the database file and ask Telegram who we are."""
+async def check_config(settings: Settings, *, token: bool = True) -> int:
+    """Every setting is valid by now; check the database file and ask Telegram who we are
+    (``token``: BOT_TOKEN is set; without it, everything else is still checked)."""
     problems = 0
     if settings.database_path.exists():
         try:
@@ -86,6 +94,9 @@ async def check_config(settings: Settings) -> int:
             problems += 1
     else:
         print(f"DATABASE_PATH: {settings.database_path} will be created at start-up")
+    if not token:
+        print("BOT_TOKEN: not set; the bot needs it to run (backup, restore and migrate do not)")
+        return 1
     bot = Bot(settings.bot_token.get_secret_value(), base_url=settings.bot_api_base_url)
     try:
         async with bot:
@@ -100,11 +111,27 @@ async def check_config(settings: Settings) -> int:
     return 1 if problems else 0
 
 
-def command(args: list[str], settings: Settings) -> int:
-    """The maintenance commands: check-config, backup, restore."""
+async def migrate(settings: StorageSettings) -> int:
+    """Bring the database to this version's schema without starting the bot."""
+    try:
+        with running_lock(settings.database_path):
+            db = await Database.open(settings.database_path)
+            try:
+                version = await db.schema_version()
+            finally:
+                await db.close()
+    except StorageError as exc:
+        print(f"bangban migrate: {exc}", file=sys.stderr)
+        return 1
+    print(f"{settings.database_path}: migration {version}, up to date")
+    return 0
+
+
+def command(args: list[str], settings: StorageSettings) -> int:
+    """The maintenance commands that never talk to Telegram: backup, restore, migrate."""
     name = args[0]
-    if name == "check-config" and len(args) == 1:
-        return asyncio.run(check_config(settings))
+    if name == "migrate" and len(args) == 1:
+        return asyncio.run(migrate(settings))
     if name in {"backup", "restore"} and len(args) == 2:
         path = Path(args[1])
         try:
@@ -122,6 +149,12 @@ def command(args: list[str], settings: Settings) -> int:
     return 2
 
 
+def _refuse(exc: SettingsError) -> int:
+    for line in str(exc).splitlines():  # one line per setting at fault
+        print(f"bangban: {line}", file=sys.stderr)
+    return 2
+
+
 def main() -> int:
     args = sys.argv[1:]
     if args[:1] == ["demo"]:
@@ -131,22 +164,35 @@ def main() -> int:
     if args[:1] in (["--version"], ["-V"]):
         print(f"bangban {version('bangban')}")
         return 0
-    if args and args[0] not in {"check-config", "backup", "restore"}:
+    if args and args[0] not in {"check-config", "backup", "restore", "migrate"}:
         print(USAGE, file=sys.stderr)
         return 2
+    if args and args[0] != "check-config":
+        try:
+            return command(args, load_storage_settings())
+        except SettingsError as exc:
+            return _refuse(exc)
+    token = True
     try:
         settings = load_settings()
     except SettingsError as exc:
-        for line in str(exc).splitlines():  # one line per setting at fault
-            print(f"bangban: {line}", file=sys.stderr)
-        return 2
+        if args != ["check-config"] or str(exc) != TOKEN_MISSING:
+            return _refuse(exc)
+        token = False  # check-config without a token still checks everything else
+        try:
+            settings = load_settings(bot_token="-")
+        except SettingsError as again:
+            return _refuse(again)
     try:
         i18n.install(i18n.load(settings.texts_override))
     except i18n.TextsError as exc:
         print(f"bangban: Setting TEXTS_OVERRIDE: {exc}", file=sys.stderr)
         return 2
     if args:
-        return command(args, settings)
+        if len(args) != 1:
+            print(USAGE, file=sys.stderr)
+            return 2
+        return asyncio.run(check_config(settings, token=token))
     secrets = [settings.bot_token.get_secret_value()]
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())

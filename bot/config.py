@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -60,14 +60,20 @@ Duration = Annotated[timedelta, BeforeValidator(_duration)]
 Language = Literal["zh-CN", "en"]
 
 
-class Settings(BaseSettings):
-    """Every operator-facing setting; names are part of the product's contract."""
+class StorageSettings(BaseSettings):
+    """What the maintenance commands that never talk to Telegram (backup, restore, migrate)
+    need: an operator's cron job or a restore on a spare machine has no token."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
+    database_path: Path = Path("bangban.db")
+
+
+class Settings(StorageSettings):
+    """Every operator-facing setting; names are part of the product's contract."""
+
     bot_token: SecretStr = Field(min_length=1)
     admin_ids: Annotated[list[int], NoDecode, BeforeValidator(_admin_ids)] = []
-    database_path: Path = Path("bangban.db")
     default_timezone: str = "Asia/Shanghai"
     default_language: Language = "zh-CN"
     bot_api_base_url: str = TELEGRAM_API_BASE
@@ -163,10 +169,22 @@ class SettingsError(Exception):
     """A setting is missing or invalid; the message names it in one line."""
 
 
+S = TypeVar("S", bound=StorageSettings)
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings once, turning validation errors into one line per setting at fault."""
+    return _load(Settings, overrides)
+
+
+def load_storage_settings() -> StorageSettings:
+    """Only the database's settings (no token needed)."""
+    return _load(StorageSettings, {})
+
+
+def _load(kind: type[S], overrides: dict[str, object]) -> S:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         lines = []
         for error in exc.errors():

@@ -181,3 +181,40 @@ async def test_the_bot_answers_queries_while_a_backup_is_being_copied(
     finally:
         release.set()
         await db.close()
+
+
+async def test_commands_that_never_talk_to_telegram_need_no_token(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
+    """An operator's cron job, or a restore on a spare machine, has only the database path."""
+    bot = await start_harness(api, clock, tmp_path / "live.db")
+    await project_with(bot, "South Road", [])
+    await stop_harness(bot)
+    env = {
+        key: value
+        for key, value in process_env(api, tmp_path / "live.db").items()
+        if key != "BOT_TOKEN"
+    }
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=50,
+            check=False,
+        )
+
+    backup = await asyncio.to_thread(cli, "backup", str(tmp_path / "b.db"))
+    assert backup.returncode == 0, backup.stderr
+    restored = await asyncio.to_thread(cli, "restore", str(tmp_path / "b.db"))
+    assert restored.returncode == 0, restored.stderr
+    migrated = await asyncio.to_thread(cli, "migrate")
+    assert migrated.returncode == 0 and "up to date" in migrated.stdout, migrated.stderr
+    checked = await asyncio.to_thread(cli, "check-config")
+    assert checked.returncode == 1, checked.stderr
+    assert "DATABASE_PATH:" in checked.stdout and "BOT_TOKEN: not set" in checked.stdout
+    serve = await asyncio.to_thread(cli)
+    assert serve.returncode == 2 and "Setting BOT_TOKEN is required" in serve.stderr
