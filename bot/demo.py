@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
@@ -30,6 +31,7 @@ LI = FakeUser(2001, "李伟", "liwei", "zh-CN")
 ZHAO = FakeUser(2002, "赵敏", "zhaomin", "zh-CN")
 ZHANG = FakeUser(3001, "张书记", "zhangsj", "zh-CN")
 GROUP = FakeGroup(-100365, "重大项目建设领导小组")
+WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 MONDAY = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai, a Monday
 ZONE = "Asia/Shanghai"
 CLIP = 600  # characters of a bot message shown in the transcript
@@ -50,9 +52,15 @@ class Demo:
     def services(self) -> Services:
         return services_of(self.app)
 
-    def stage(self, title: str) -> None:
+    async def stage(self, title: str, when: datetime | None = None) -> None:
+        """A stage's header, with the day and time it happens at (``when``: time passes to it
+        first, so the header's weekday is the one the stage is about)."""
+        if when is not None:
+            await self.at(when)
         self._flush()
-        self._out(f"\n══ {format_local(self.clock.now(), ZONE)} · {title} ══")
+        now = self.clock.now()
+        weekday = WEEKDAYS[now.astimezone(ZoneInfo(ZONE)).weekday()]
+        self._out(f"\n══ {format_local(now, ZONE)}（{weekday}）· {title} ══")
 
     def _flush(self) -> None:
         for call in self.api.calls[self._seen :]:
@@ -139,7 +147,7 @@ def day(n: int, hour: int, minute: int = 0) -> datetime:
 
 async def script(demo: Demo) -> None:
     """Two weeks of the mechanism, end to end."""
-    demo.stage("开通：管理员建项目、发邀请，秘书和首席负责人加入")
+    await demo.stage("开通：管理员建项目、发邀请，秘书和首席负责人加入")
     await demo.say(ADMIN, "/start")
     await demo.say(ADMIN, "/newproject 南环路污水管网")
     for role, user in (("秘书", LI), ("秘书", ZHAO), ("负责人", ZHANG)):
@@ -148,14 +156,12 @@ async def script(demo: Demo) -> None:
     await demo.say(ADMIN, "/schedule 1 工作日 09:00")
     await demo.say(ADMIN, "/schedule 1 负责人 每周 周五 16:00")
 
-    demo.stage("第一天：定时提醒报送，秘书报送进展（文字和照片）")
-    await demo.at(day(0, 9))
+    await demo.stage("第一天：定时提醒报送，秘书报送进展（文字和照片）", day(0, 9))
     await demo.say(LI, "管网开挖完成 60%，3 号井已浇筑")
     await demo.photo(ZHAO, "4 号井钢筋绑扎完成")
     await demo.at(day(1, 0))  # the round closes at 23:59: the summary reaches the leader
 
-    demo.stage("第二天：秘书反映问题，首席负责人即时收到；赵敏未报送")
-    await demo.at(day(1, 9))
+    await demo.stage("第二天：秘书反映问题，首席负责人即时收到；赵敏未报送", day(1, 9))
     prompt = demo.last_to(LI, "进展报送")
     await demo.press(LI, prompt, next(d for _, d in buttons_of(prompt) if d.startswith("ci:pb")))
     await demo.say(LI, "高压线未迁改，北段无法开挖")
@@ -164,7 +170,7 @@ async def script(demo: Demo) -> None:
     await demo.at(day(1, 11, 1))  # a reminder to 赵敏
     await demo.at(day(2, 0))
 
-    demo.stage("帮办时限已过：一级督办送首席负责人，仍未办结则二级督办送领导小组")
+    await demo.stage("帮办时限已过：一级督办送首席负责人，仍未办结则二级督办送领导小组")
     for n in (2, 3):
         await demo.at(day(n, 9))
         await demo.say(LI, "按计划推进")
@@ -178,16 +184,14 @@ async def script(demo: Demo) -> None:
     await demo.at(day(5, 0))
     await demo.at(day(6, 9, 2))
 
-    demo.stage("周一：每周调度与通报草稿，管理员审核后发布")
-    await demo.at(day(7, 9))
+    await demo.stage("周一：每周调度与通报草稿，管理员审核后发布", day(7, 9))
     draft = demo.last_to(ADMIN, "通报草稿")
     publish = next(d for _, d in buttons_of(draft) if d.startswith("nt:pub"))
     await demo.press(ADMIN, draft, publish)
     await demo.at(day(7, 9, 1))
     await demo.at(day(8, 0))
 
-    demo.stage("第二周：秘书申请销号，首席负责人确认销号")
-    await demo.at(day(8, 9))
+    await demo.stage("第二周：秘书申请销号，首席负责人确认销号", day(8, 9))
     await demo.say(LI, "/resolve 1 线路已迁改，北段恢复开挖")
     await demo.services.outbox.drain()
     card = demo.last_to(ZHANG, "申请销号")
@@ -199,7 +203,7 @@ async def script(demo: Demo) -> None:
         await demo.say(ZHAO, "按计划推进")
         await demo.at(day(n + 1, 0))
 
-    demo.stage("材料：管理员导出台帐（XLSX、CSV），首席负责人查看图表")
+    await demo.stage("材料：管理员导出台帐（XLSX、CSV），首席负责人查看图表")
     await demo.say(ADMIN, "/export")
     await demo.say(ADMIN, "/export csv")
     await demo.say(ZHANG, "/chart 1 2w")
@@ -236,7 +240,7 @@ async def run_demo(folder: Path, out: Callable[[str], None] = print) -> list[Pat
         demo = Demo(api, clock, app, out)
         try:
             await script(demo)
-            demo.stage("完")
+            await demo.stage("完")
         finally:
             await api.release_polls()
             await stop(app)

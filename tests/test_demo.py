@@ -35,6 +35,13 @@ async def test_the_demo_shows_every_stage_and_writes_its_files(tmp_path: Path) -
     transcript = "\n".join(lines)
     for stage in STAGES:
         assert stage in transcript, stage
+    # A stage that names its weekday happens on that day (2026-03-08, a Sunday, was headed 周一).
+    headers = [line for line in lines if line.startswith("\n══")]
+    assert any("（周一）· 周一：每周调度" in line for line in headers), headers
+    for line in headers:
+        shown = line.split("（")[1][:2]
+        named = line.split("· ")[1][:2]
+        assert not named.startswith("周") or named == shown, line
     names = sorted(path.name for path in written)
     assert names == [
         "bangban-all-2026-03-14.xlsx",
@@ -73,3 +80,10 @@ async def test_a_second_demo_into_the_same_folder_starts_afresh(tmp_path: Path) 
     assert "已有名为" not in transcript
     for stage in STAGES:
         assert stage in transcript, stage
+    # A stage that names its weekday happens on that day (2026-03-08, a Sunday, was headed 周一).
+    headers = [line for line in lines if line.startswith("\n══")]
+    assert any("（周一）· 周一：每周调度" in line for line in headers), headers
+    for line in headers:
+        shown = line.split("（")[1][:2]
+        named = line.split("· ")[1][:2]
+        assert not named.startswith("周") or named == shown, line
