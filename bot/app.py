@@ -132,7 +132,7 @@ async def publish_default_menus(application: App, services: Services) -> None:
 
 async def _deliver(services: Services) -> None:
     # A running drain loops until nothing is due, so a second one would only queue behind it.
-    if not services.outbox.busy:
+    if services.outbox.wanted():
         await services.outbox.drain()
 
 

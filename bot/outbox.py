@@ -70,11 +70,21 @@ class OutboxSender:
         self._lock = asyncio.Lock()
         # Set on shutdown: sends in flight finish, the rest stay queued for the next start.
         self.stopping = False
+        self._again = False  # something was queued while a drain ran: it looks once more
 
     @property
     def busy(self) -> bool:
         """A drain is running; it keeps going until nothing due is left."""
         return self._lock.locked()
+
+    def wanted(self) -> bool:
+        """Ask for what was just queued to be delivered now. True: start a drain. False: one
+        is running, and it looks again before it stops, so what was queued after its last look
+        is not left for the next outbox job (one task per press only queued behind it)."""
+        if self.busy:
+            self._again = True
+            return False
+        return True
 
     async def drain(self) -> DrainStats:
         """Send everything due now; returns when nothing due is left.
@@ -89,6 +99,7 @@ class OutboxSender:
         written: dict[int, datetime] = {}  # chat → when it last got a message in this drain
         async with self._lock:
             while not self.stopping:
+                self._again = False
                 now = self._clock.now()
                 heads = [
                     m
@@ -96,6 +107,8 @@ class OutboxSender:
                     if tries.get(m.id, 0) < TRIES_PER_DRAIN
                 ]
                 if not heads:
+                    if self._again:
+                        continue
                     return stats
                 # When each chat written to in the last second may have its next message.
                 free = {m.chat_id: written[m.chat_id] + pace for m in heads if m.chat_id in written}

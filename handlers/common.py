@@ -45,9 +45,11 @@ def services(context: Context) -> Services:
 
 
 def kick_outbox(context: Context) -> None:
-    """Deliver queued messages now rather than at the next outbox job."""
-    if context.application.running:
-        context.application.create_task(services(context).outbox.drain(), name="outbox-kick")
+    """Deliver queued messages now rather than at the next outbox job (a running drain takes
+    them instead of a new one queueing behind it)."""
+    outbox = services(context).outbox
+    if context.application.running and outbox.wanted():
+        context.application.create_task(outbox.drain(), name="outbox-kick")
 
 
 def user_ref(user: User) -> UserRef:

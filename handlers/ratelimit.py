@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 LOW = "low"
 GROUP_PER_MINUTE = 20
+GROUPS_KEPT = 1000  # group buckets kept before the idle ones are forgotten
 RETRIES = 2  # a reply is tried again this often after a 429; the outbox reschedules instead
 # A reply meeting a 5xx or a timeout is tried again after these pauses (seconds) before the
 # error handler hears of it: a blip at Telegram must not lose a reply to a change that was
@@ -59,6 +60,12 @@ class _Bucket:
         self._wake_later()
         await turn
 
+    @property
+    def idle(self) -> bool:
+        """Nobody waits and it is full again: forgetting it changes nothing."""
+        self._refill()
+        return not self._high and not self._low and self._tokens >= self._burst
+
     def _refill(self) -> None:
         now = self._loop.time()
         self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
@@ -91,6 +98,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         self._group_per_minute = group_per_minute
         self._overall: _Bucket | None = None
         self._groups: dict[int | str, _Bucket] = {}
+        self._prune_at = GROUPS_KEPT
         self._closed_until = 0.0  # after a 429, nobody sends before this (loop time)
 
     async def initialize(self) -> None:
@@ -160,6 +168,15 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
     def _group(self, chat_id: int | str) -> _Bucket:
         bucket = self._groups.get(chat_id)
         if bucket is None:
+            if len(self._groups) >= self._prune_at:
+                self._forget_idle_groups()
             rate = self._group_per_minute / 60
             bucket = self._groups[chat_id] = _Bucket(rate, self._group_per_minute)
         return bucket
+
+    def _forget_idle_groups(self) -> None:
+        """Every group the bot ever wrote to kept a bucket; the idle ones go (a full bucket is
+        what a new one would be), at most once per ``GROUPS_KEPT`` new groups."""
+        for chat_id in [key for key, bucket in self._groups.items() if bucket.idle]:
+            del self._groups[chat_id]
+        self._prune_at = len(self._groups) + GROUPS_KEPT

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
+import pytest
+
 from bot.notifier import ChatMoved, DeliveryError, RecipientGone, RetryLater, Undeliverable
 from bot.outbox import OutboxSender
 from storage import Repositories
@@ -204,3 +206,30 @@ async def test_a_message_held_for_quiet_hours_takes_its_place_when_they_end(
     clock.set(NOW + timedelta(hours=6))
     await sender(repos, clock, notifier).drain()
     assert [text for _, text, _ in notifier.sent] == ["prompt", "card"]
+
+
+async def test_asking_for_delivery_during_a_drain_starts_no_second_one_and_loses_nothing(
+    repos: Repositories, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A press while a drain runs starts no second drain (one was started per press), and what
+    it queued just after the drain's last look is still delivered by that drain, not left for
+    the next outbox job."""
+    clock, notifier = FakeClock(NOW), ScriptedNotifier()
+    outbox = sender(repos, clock, notifier)
+    await repos.outbox.enqueue([OutgoingMessage("a", 1, "first")], NOW)
+    due = repos.outbox.due
+    asked: list[bool] = []
+
+    async def due_then_a_press(now: datetime, limit: int) -> list[Any]:
+        found = await due(now, limit)
+        if not found and not asked:  # the drain is about to stop: a press queues and asks
+            await repos.outbox.enqueue([OutgoingMessage("b", 2, "queued by a press")], NOW)
+            asked.append(outbox.wanted())
+        return found
+
+    monkeypatch.setattr(repos.outbox, "due", due_then_a_press)
+    assert outbox.wanted()
+    stats = await outbox.drain()
+    assert asked == [False]  # the running drain takes it
+    assert stats.sent == 2
+    assert [text for _, text, _ in notifier.sent] == ["first", "queued by a press"]

@@ -64,3 +64,32 @@ async def test_a_reply_hit_by_a_flood_limit_waits_and_arrives(
     reply = await bot.send(ADMIN, "/help")
     assert "Commands you can use" in reply.params["text"]
     assert reply.at - began >= 1.0  # it waited as Telegram asked, then was sent once
+
+
+async def test_idle_group_buckets_are_forgotten_and_busy_ones_kept() -> None:
+    """Every group the bot ever wrote to kept a bucket for good; now the full, idle ones go
+    once a thousand are kept, while a group that used its minute's share keeps its limit."""
+    limiter = PriorityRateLimiter(per_second=100_000, group_per_minute=60_000)  # refills in ms
+    await limiter.initialize()
+
+    async def send(*args: Any, **kwargs: Any) -> bool:
+        return True
+
+    async def to(chat_id: int) -> None:
+        await limiter.process_request(send, (), {}, "sendMessage", {"chat_id": chat_id}, None)
+
+    busy = PriorityRateLimiter(per_second=100_000)  # 20 a minute: a used bucket stays unfull
+    await busy.initialize()
+    await busy.process_request(send, (), {}, "sendMessage", {"chat_id": -1}, None)
+    for chat in range(2, 1_001):
+        await busy.process_request(send, (), {}, "sendMessage", {"chat_id": -chat}, None)
+    await busy.process_request(send, (), {}, "sendMessage", {"chat_id": -5_000}, None)
+    assert len(busy._groups) == 1_001  # none was full again: none forgotten
+
+    for chat in range(1, 1_001):
+        await to(-chat)
+    await asyncio.sleep(0.05)  # every bucket is full again
+    await to(-5_000)
+    assert len(limiter._groups) == 1
+    await limiter.shutdown()
+    await busy.shutdown()
