@@ -79,6 +79,9 @@ async def resolve(call: Call) -> None:
     await call.say(
         "problem.claimed" if problem.status == "awaiting" else "problem.resolved", id=problem.id
     )
+    owed = await call.services.answers.still_owed(call.user.id, problem.project_id, call.lang)
+    if owed is not None:
+        await call.reply(owed)
     kick_outbox(call.context)
 
 

@@ -187,3 +187,24 @@ async def test_a_later_deadline_after_the_first_hour_is_an_extension(bot: Harnes
     problem = await bot.services.ledger.problem(1)
     assert problem.deadline < deadline and problem.extensions == 0
     assert "Deadline of #1" in (await bot.send(LEADER, "/deadline 1 5h")).params["text"]
+
+
+async def test_a_resolve_during_an_open_round_says_the_days_report_is_still_owed(
+    bot: Harness,
+) -> None:
+    """/resolve is no progress report: a secretary whose round is open and unanswered is told
+    the day's report is still owed; once answered, nothing more is said."""
+    from tests.e2e_helpers import run_jobs
+    from tests.test_e2e_checkins import SLOT
+
+    await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
+    await bot.send(SECRETARY, "/newproblem 1 Power line blocks the excavation")
+    await bot.send(SECRETARY, "/newproblem 1 Crane broken")
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    await bot.send(SECRETARY, "/resolve 1 The bureau moved the line")
+    told = bot.api.sent_to(SECRETARY.id)[-1].params["text"]
+    assert "this is not your progress report" in told and "South Road" in told
+    await bot.send(SECRETARY, "Excavation at 60%")
+    await bot.send(SECRETARY, "/resolve 2 Repaired")
+    assert "not your progress report" not in bot.api.sent_to(SECRETARY.id)[-1].params["text"]

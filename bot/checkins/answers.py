@@ -374,6 +374,20 @@ class AnswerService:
 
     # --- commands ---------------------------------------------------------------------------
 
+    async def still_owed(self, user_id: int, project_id: int, lang: str) -> str | None:
+        """A line for a secretary who acted on the ledger (/resolve) while the project's round
+        is open and unanswered: that was no progress report, and the day's one is still owed."""
+        for checkin in await self._repos.checkins.open_checkins_of(user_id):
+            owed = checkin.status == "pending" and checkin.round.audience == "secretary"
+            if owed and checkin.round.project_id == project_id:
+                return t(
+                    lang,
+                    "checkin.still_owed",
+                    project=checkin.project_name,
+                    closes=format_local(checkin.round.closes_at, checkin.project_timezone),
+                )
+        return None
+
     async def _nothing_open(self, user_id: int, lang: str) -> str:
         """Nothing to answer: if a round of theirs closed in the last day, say so (an answer
         sent after 23:59 is not recorded, and that day counts as missed)."""
