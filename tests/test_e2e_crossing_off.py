@@ -208,3 +208,36 @@ async def test_a_resolve_during_an_open_round_says_the_days_report_is_still_owed
     await bot.send(SECRETARY, "Excavation at 60%")
     await bot.send(SECRETARY, "/resolve 2 Repaired")
     assert "not your progress report" not in bot.api.sent_to(SECRETARY.id)[-1].params["text"]
+
+
+async def test_nobody_confirms_the_crossing_off_of_a_problem_they_reported(bot: Harness) -> None:
+    """Zhang San is secretary and leader of the project: his own problem's 销号 is confirmed by
+    the other leader (else an admin), never by himself."""
+    import pytest
+
+    from bot.errors import UserError
+
+    other = FakeUser(3002, "Wang Wu", "wangwu", "en")
+    await project_with(bot, "South Road", [LEADER])
+    await invite_and_join(bot, 1, "leader", LEADER)
+    await bot.send(LEADER, "/newproblem 1 Power line blocks the excavation")
+    claimed = await bot.send(LEADER, "/resolve 1 The bureau moved the line")
+    assert "sent to the chief leader in charge for confirmation" in claimed.params["text"]
+    problem = await bot.services.ledger.problem(1)
+    assert problem.status == "awaiting"
+    await bot.services.outbox.drain()
+    assert _to(bot, LEADER, "reports problem #1 solved") == []
+    assert len(_to(bot, ADMIN, "reports problem #1 solved")) == 1  # no other leader yet
+    with pytest.raises(UserError, match="confirm_own"):
+        await bot.services.decisions.confirm(LEADER.id, problem)
+    assert (await bot.services.ledger.problem(1)).status == "awaiting"
+
+    # With another leader, a second problem's claim goes to them, who confirms it.
+    await invite_and_join(bot, 1, "leader", other)
+    await bot.send(LEADER, "/newproblem 1 Crane broken")
+    await bot.send(LEADER, "/resolve 2 Repaired")
+    await bot.services.outbox.drain()
+    card = _to(bot, other, "reports problem #2 solved")
+    assert len(card) == 1 and _to(bot, ADMIN, "reports problem #2 solved") == []
+    await bot.press(other, card[0], "pb:ok:2")
+    assert (await bot.services.ledger.problem(2)).status == "resolved"

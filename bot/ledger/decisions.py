@@ -79,7 +79,7 @@ class Decisions:
         problem = await self._ledger.allowed(user_id, problem_id, MEMBER)
         text = clean_text(note, MAX_TEXT) if note else None
         roles = await self._ledger.roles_on(user_id, problem.project_id)
-        if self.confirm_resolve and not roles & LEAD:
+        if self.confirm_resolve and not self.closes_at_once(user_id, problem, roles):
             return await self._claim(user_id, problem, text)
         notices = await self._closing_notices(problem, user_id)
         # With confirmation on, closing at once is for leaders and admins, checked again in the
@@ -89,6 +89,20 @@ class Decisions:
         if not await self._ledger.apply_change(user_id, problem, change, notices):
             raise self.already_resolved(problem_id, await self._ledger.problem(problem_id))
         return await self._ledger.problem(problem_id)
+
+    @staticmethod
+    def closes_at_once(user_id: int, problem: Problem, roles: set[str]) -> bool:
+        """With confirmation on, leaders and admins close at once, except a leader closing a
+        problem they reported: that needs someone else's confirmation, as anyone's claim does."""
+        if "admin" in roles:
+            return True
+        return bool(roles & LEAD) and user_id not in (problem.reporter_id, problem.claimed_by)
+
+    @staticmethod
+    def confirms_own(user_id: int, problem: Problem, roles: set[str]) -> bool:
+        """Whether this would be someone confirming the crossing-off of a problem they reported
+        or claimed solved themselves (admins excepted: they are the office)."""
+        return "admin" not in roles and user_id in (problem.reporter_id, problem.claimed_by)
 
     async def _closing_notices(self, problem: Problem, user_id: int) -> list[OutgoingMessage]:
         """The reporter is told it was closed; whoever claimed it solved, that it was confirmed."""
@@ -114,6 +128,8 @@ class Decisions:
             claimed_by_name=claimer.display_name if claimer else str(user_id),
         )
         cards = await self._confirmation_cards(claimed, user_id, text, now)
+        if not cards:
+            log.error("problem %s: nobody to confirm its crossing-off (no admins)", problem.id)
         change = Change("claimed", OPEN, MEMBER, status="awaiting", text=text)
         if not await self._ledger.apply_change(user_id, problem, change, cards):
             fresh = await self._ledger.problem(problem.id)
@@ -129,7 +145,7 @@ class Decisions:
         history = await self._repos.problems.history(problem.id)
         who = problem.claimed_by_name or str(claimer_id)
         messages = []
-        for chat_id, lang in await self.deciders(problem.project_id):
+        for chat_id, lang in await self.deciders(problem):
             title = t(lang, "confirm.title", who=who, id=problem.id)
             if text:
                 title += "\n" + t(lang, "confirm.note", text=text)
@@ -150,11 +166,13 @@ class Decisions:
             )
         return messages
 
-    async def deciders(self, project_id: int) -> list[tuple[int, str]]:
-        """Who confirms a crossing-off: the project's reachable leaders, else the admins."""
+    async def deciders(self, problem: Problem) -> list[tuple[int, str]]:
+        """Who confirms a crossing-off: the project's reachable leaders other than whoever
+        reported or claimed it, else the admins."""
         found = []
-        for leader in await self._repos.members.of_project(project_id, "leader"):
-            if leader.person.reachable:
+        own = {problem.reporter_id, problem.claimed_by}
+        for leader in await self._repos.members.of_project(problem.project_id, "leader"):
+            if leader.person.reachable and leader.person.user_id not in own:
                 user_id = leader.person.user_id
                 found.append((user_id, await self._registry.language_of(user_id)))
         if not found:
@@ -165,6 +183,9 @@ class Decisions:
     async def confirm(self, user_id: int, problem: Problem) -> bool:
         """A leader's or admin's confirmation of a claimed crossing-off; False if it was not
         awaiting confirmation (any more)."""
+        roles = await self._ledger.roles_on(user_id, problem.project_id)
+        if self.confirms_own(user_id, problem, roles):
+            raise UserError("problem.confirm_own", id=problem.id)
         notices = await self._closing_notices(problem, user_id)
         change = Change("confirmed", AWAITING, LEAD, status="resolved")
         return await self._ledger.apply_change(user_id, problem, change, notices)

@@ -124,8 +124,9 @@ class CardPresses:
             else:
                 alert = t(lang, "problem.not_awaiting", id=problem.id)
         else:
-            await self._decisions.resolve(user_id, problem.id, None)
-            alert = t(lang, "problem.resolved", id=problem.id)
+            done = await self._decisions.resolve(user_id, problem.id, None)
+            key = "problem.claimed" if done.status == "awaiting" else "problem.resolved"
+            alert = t(lang, key, id=problem.id)
         return PressResult(alert=alert, edit=await self._fresh_card(problem.id, lang, pressed))
 
     async def _ask_extension_reason(
