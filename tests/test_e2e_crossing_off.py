@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from tests.conftest import ADMIN, Harness, start_harness, stop_harness
 from tests.e2e_helpers import invite_and_join, project_with
@@ -241,3 +242,33 @@ async def test_nobody_confirms_the_crossing_off_of_a_problem_they_reported(bot: 
     assert len(card) == 1 and _to(bot, ADMIN, "reports problem #2 solved") == []
     await bot.press(other, card[0], "pb:ok:2")
     assert (await bot.services.ledger.problem(2)).status == "resolved"
+
+
+async def test_a_leader_removed_between_the_press_and_the_write_changes_nothing(
+    bot: Harness, monkeypatch: Any
+) -> None:
+    """The role is checked again in the transaction that confirms or sends back: a leader
+    removed after the press was read (and its role checked) and before the write is refused."""
+    from storage.access import ADMIN as ADMIN_ROLE
+    from storage.access import Need
+
+    card = await _claimed(bot)
+    problems = bot.services.repos.problems
+    apply = problems.apply
+
+    async def removed_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        await bot.services.repos.members.remove(
+            Need(ADMIN.id, ADMIN_ROLE, 1, active=False), LEADER.id, bot.clock.now()
+        )
+        return await apply(*args, **kwargs)
+
+    monkeypatch.setattr(problems, "apply", removed_meanwhile)
+    refused = await bot.press(LEADER, card, "pb:ok:1")
+    assert "resolved" not in refused.params["text"]
+    assert (await bot.services.ledger.problem(1)).status == "awaiting"
+
+    await invite_and_join(bot, 1, "leader", LEADER)  # back, and removed again mid-send-back
+    await bot.press(LEADER, card, "pb:sb:1")
+    await bot.send(LEADER, "The line is still there")
+    problem = await bot.services.ledger.problem(1)
+    assert problem.status == "awaiting" and problem.claimed_by == SECRETARY.id
