@@ -323,3 +323,24 @@ async def test_chinese_users_see_the_reference_vocabulary(bot: Harness) -> None:
     await tick(bot)
     card = cards(bot, leader.id, 1)[0].params["text"]
     assert "一级督办" in card and "帮办时限" in card and "已逾期" in card and "王芳" in card
+
+
+async def test_a_leader_who_blocked_the_bot_is_skipped_and_the_admins_get_the_card(
+    bot: Harness,
+) -> None:
+    """Once a leader is known to have blocked the bot, escalation cards go straight to the
+    admins (recorded as such), with no send to the leader that Telegram would refuse."""
+    await project_with(bot, "Plant", [SECRETARY])
+    await invite_and_join(bot, 1, "leader", LEADER)
+    bot.api.blocked.add(LEADER.id)
+    await bot.send(SECRETARY, "/newproblem 1 Cement shortage")
+    await bot.services.outbox.drain()  # the new-problem card is refused: now unreachable
+    refused_before = len([c for c in bot.api.refusals if c.params.get("chat_id") == LEADER.id])
+    assert refused_before == 1
+    bot.clock.advance(timedelta(days=3, minutes=1))
+    await tick(bot)
+    assert len(cards(bot, ADMIN.id, 1)) == 1
+    refused_after = len([c for c in bot.api.refusals if c.params.get("chat_id") == LEADER.id])
+    assert refused_after == refused_before  # the card was not tried on the leader
+    history = (await bot.send(ADMIN, "/problem 1")).params["text"]
+    assert "level 1, to the admins" in history

@@ -101,3 +101,13 @@ def test_bad_schedules_are_explained(args: list[str], error: type[Exception]) ->
 
 def test_off_turns_the_schedule_off() -> None:
     assert parse_schedule(["off"], "UTC") is None
+
+
+def test_a_year_the_calendar_does_not_cover_rests_on_saturday_and_sunday() -> None:
+    """The fallback for an uncovered year: Monday to Friday are workdays, the weekend is not."""
+    seen: set[int] = set()
+    calendar = WorkCalendar({}, seen.add)
+    week = [date(2099, 6, 1) + timedelta(days=n) for n in range(7)]  # Monday 1 June 2099
+    assert week[0].weekday() == 0
+    assert [calendar.is_workday(day) for day in week] == [True] * 5 + [False, False]
+    assert seen == {2099}
