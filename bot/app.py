@@ -5,17 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    Application,
-    ApplicationBuilder,
-    ContextTypes,
-)
+from telegram.ext import Application, ApplicationBuilder, Defaults
 
 import handlers
 from bot import commands, i18n
@@ -24,7 +21,7 @@ from bot.config import Settings
 from bot.health import HealthServer
 from bot.metrics import Metrics
 from bot.services import Services, build_services
-from handlers.common import SERVICES_KEY
+from handlers.common import CONTEXT_TYPES, BotData, Context
 from handlers.notifier import TelegramNotifier
 from handlers.ratelimit import PriorityRateLimiter
 from handlers.request import RecordingRequest
@@ -44,7 +41,8 @@ SWEEP_INTERVAL = timedelta(seconds=60)
 # folds a backlog of runs into one, since every job re-reads the database anyway.
 JOB_DEFAULTS = {"misfire_grace_time": 300, "coalesce": True, "replace_existing": True}
 
-App = Application[Any, Any, Any, Any, Any, Any]
+# Typed where it matters here, its bot_data; PTB's other parameters vary with the builder.
+App = Application[Any, Any, Any, Any, BotData, Any]
 
 
 def build_application(settings: Settings, db: Database, clock: Clock) -> App:
@@ -56,8 +54,11 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
     metrics = Metrics()
     limiter = PriorityRateLimiter(settings.rate_limit_per_second)
     limiter.metrics = metrics
-    application = (
+    application: App = (
         ApplicationBuilder()
+        .context_types(CONTEXT_TYPES)
+        # Replies stand under what they answer without quoting it (each call said so before).
+        .defaults(Defaults(do_quote=False))
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
@@ -86,13 +87,13 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
         await publish_menu(application, services, user_id)
 
     services.publish_menu = publish
-    application.bot_data[SERVICES_KEY] = services
+    application.bot_data.services = services
     handlers.register(application)
     return application
 
 
 def services_of(application: App) -> Services:
-    return application.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
+    return application.bot_data.services
 
 
 def _menu(language: str, audiences: set[commands.Audience]) -> list[BotCommand]:
@@ -136,11 +137,11 @@ async def _deliver(services: Services) -> None:
         await services.outbox.drain()
 
 
-async def _drain_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _drain_outbox(context: Context) -> None:
     await _deliver(services_of(context.application))
 
 
-async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _sweep(context: Context) -> None:
     """Reminders, closing windows, anything a slot job missed; then deliver."""
     services = services_of(context.application)
     await services.rounds.tick()
@@ -149,7 +150,7 @@ async def _sweep(context: ContextTypes.DEFAULT_TYPE) -> None:
     await _deliver(services)
 
 
-async def _slots(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _slots(context: Context) -> None:
     """The earliest project slot has come: open every due round, deliver, plan the next."""
     services = services_of(context.application)
     await services.rounds.tick()
@@ -160,24 +161,33 @@ async def _slots(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def plan_slots(application: App) -> None:
     """One job, at the earliest next slot of any project (the database decides when); a
     project whose next slot is not worked out yet makes it run at once."""
+    await _plan_once(application, SLOTS_JOB, _slots, services_of(application).rounds.next_wakeup)
+
+
+async def _plan_once(
+    application: App,
+    name: str,
+    callback: Callable[[Context], Coroutine[Any, Any, None]],
+    when_due: Callable[[], Awaitable[datetime | None]],
+) -> None:
+    """(Re)plan the one job ``name`` at the moment ``when_due`` gives; none when it gives none."""
     job_queue = application.job_queue
     if job_queue is None:
         return
-    services = services_of(application)
-    when = await services.rounds.next_wakeup()
+    when = await when_due()
     if when is None:
-        if job_queue.scheduler.get_job(SLOTS_JOB) is not None:
-            job_queue.scheduler.remove_job(SLOTS_JOB)
+        if job_queue.scheduler.get_job(name) is not None:
+            job_queue.scheduler.remove_job(name)
         return
     job_queue.run_once(
-        _slots,
-        when=max(when, services.clock.now()),
-        name=SLOTS_JOB,
-        job_kwargs={"id": SLOTS_JOB, **JOB_DEFAULTS},
+        callback,
+        when=max(when, services_of(application).clock.now()),
+        name=name,
+        job_kwargs={"id": name, **JOB_DEFAULTS},
     )
 
 
-async def _escalate(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _escalate(context: Context) -> None:
     """A deadline (or a level-2 wait) has passed: escalate, deliver, plan the next."""
     services = services_of(context.application)
     await services.escalation.tick()
@@ -188,24 +198,11 @@ async def _escalate(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def plan_escalations(application: App) -> None:
     """One job, at the moment the next escalation falls due, so a card goes out within
     seconds of a deadline rather than at the next sweep."""
-    job_queue = application.job_queue
-    if job_queue is None:
-        return
     services = services_of(application)
-    when = await services.escalation.next_due()
-    if when is None:
-        if job_queue.scheduler.get_job(ESCALATION_JOB) is not None:
-            job_queue.scheduler.remove_job(ESCALATION_JOB)
-        return
-    job_queue.run_once(
-        _escalate,
-        when=max(when, services.clock.now()),
-        name=ESCALATION_JOB,
-        job_kwargs={"id": ESCALATION_JOB, **JOB_DEFAULTS},
-    )
+    await _plan_once(application, ESCALATION_JOB, _escalate, services.escalation.next_due)
 
 
-async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _prune(context: Context) -> None:
     """Keep the database bounded: delivered messages and stale bad-token records go."""
     services = services_of(context.application)
     now = services.clock.now()
@@ -214,7 +211,7 @@ async def _prune(context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("pruned %d delivered outbox messages", pruned)
 
 
-async def _backup(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _backup(context: Context) -> None:
     """The daily backup (BACKUP_DIR), taken while the bot runs."""
     services = services_of(context.application)
     if services.backups is not None:
@@ -260,7 +257,6 @@ async def schedule_jobs(application: App) -> None:
 
 
 # A short pause between one getUpdates and the next lets a busy bot fetch the updates of
-HEALTH = "health"
 # Without a successful Bot API call for this long, /healthz asks Telegram itself.
 API_FRESH = timedelta(minutes=5)
 # several people in one request instead of one request per update (the update benchmark:
@@ -303,7 +299,7 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
     application.create_task(services.outbox.drain(), name="outbox-startup")
     if settings.metrics_port is not None:
         health = health_server(application)
-        application.bot_data[HEALTH] = health
+        application.bot_data.health = health
         await health.start(settings.metrics_listen, settings.metrics_port)
 
 
@@ -342,10 +338,10 @@ def health_server(application: App) -> HealthServer:
 async def stop(application: App) -> None:
     """Stop taking updates, then jobs and handlers (sends in flight finish, the rest stay in
     the outbox for the next start), then release the HTTP client."""
-    if SERVICES_KEY in application.bot_data:
+    if application.bot_data.has_services:
         services_of(application).outbox.stopping = True
-    health = application.bot_data.pop(HEALTH, None)
-    if isinstance(health, HealthServer):
+    health, application.bot_data.health = application.bot_data.health, None
+    if health is not None:
         await health.stop()
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
@@ -356,8 +352,10 @@ async def stop(application: App) -> None:
 
 async def run_until(application: App, stop_event: asyncio.Event) -> None:
     """Serve updates until ``stop_event`` is set."""
-    await start(application)
     try:
+        # Inside the try: a start that fails half-way (Telegram unreachable after initialize)
+        # still shuts down what it started.
+        await start(application)
         await stop_event.wait()
     finally:
         await stop(application)

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 
 from bot.chartdata import ChartLabels, WeekPoint
 from bot.clock import Clock, local_date
-from bot.digest import period_of
 from bot.errors import UsageError, UserError
 from bot.i18n import t
 from bot.parsing import parse_date, parse_project_id
+from bot.periods import period_of
 from bot.projects import ProjectService
 from bot.registry import Registry
 from storage.repos import Repositories

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -22,6 +22,7 @@ from bot.errors import UsageError, UserError, refusal
 from bot.i18n import duration_text, t
 from bot.notice import notice_drafts, notice_parts
 from bot.parsing import keyword, parse_project_id
+from bot.periods import Period, period_of
 from bot.projects import ProjectService
 from bot.registry import Registry
 from bot.replies import in_parts, shorten
@@ -61,26 +62,6 @@ def slot_text(slot: str, lang: str) -> str:
         return slot
     day = t(lang, f"weekday_short.{parsed.weekday}")
     return t(lang, "schedule.weekly", days=day, time=f"{parsed.at:%H:%M}")
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    key: str  # 2026-W47
-    first: date  # Monday
-    last: date  # Sunday
-    start: datetime  # UTC
-    end: datetime  # UTC, exclusive
-
-
-def period_of(day: date, zone: str) -> Period:
-    """The ISO week ``day`` falls in, in ``zone``."""
-    year, week, weekday = day.isocalendar()
-    first = day - timedelta(days=weekday - 1)
-    last = first + timedelta(days=6)
-    tz = ZoneInfo(zone)
-    start = datetime.combine(first, time(0, 0), tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time(0, 0), tzinfo=tz).astimezone(UTC)
-    return Period(f"{year}-W{week:02d}", first, last, start, end)
 
 
 class DigestService:

@@ -8,19 +8,16 @@ Every name is in it, over as many messages as it takes: a notice is never cut sh
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.errors import UserError, refusal
 from bot.i18n import t
+from bot.periods import Period
 from bot.replies import PressResult, Reply, clip, in_parts, shorten
 from storage.access import ADMIN, Denied, Need
 from storage.digests import ProjectWeek
 from storage.outbox import OutgoingButton, OutgoingMessage
 from storage.repos import Repositories
-
-if TYPE_CHECKING:
-    from bot.digest import Period
 
 CALLBACK = re.compile(r"^nt:(pub|del):([0-9]{1,12})$")
 

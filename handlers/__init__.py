@@ -11,7 +11,6 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
@@ -31,8 +30,9 @@ from handlers import (
     start,
     summaries,
 )
+from handlers.common import Context
 
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
 # PTB's CommandHandler also takes edited messages; an edited "/newproject Typo" must not create
 # a second project, so commands come from new messages only.
@@ -105,7 +105,7 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
 )
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application[Any, Context, Any, Any, Any, Any]) -> None:
     """Add every handler. Order matters: PTB takes the first match in a group."""
     # 1–4. Commands, from new messages only (see NEW).
     for name, callback in COMMANDS:

@@ -14,7 +14,6 @@ async def chart(call: Call) -> None:
         picture.png,
         caption=clip(picture.text, CAPTION_LIMIT),
         filename="bangban-chart.png",
-        do_quote=False,
     )
 
 
@@ -23,4 +22,4 @@ async def board(call: Call) -> None:
     """/board [from] [to]"""
     picture = await call.services.board.board(call.user.id, call.args, call.lang)
     await call.reply_lines([picture.text])  # a line per project: it can grow long
-    await call.message.reply_photo(picture.png, filename="bangban-board.png", do_quote=False)
+    await call.message.reply_photo(picture.png, filename="bangban-board.png")

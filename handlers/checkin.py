@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Protocol
+
+from telegram import Message
 
 from bot.clock import format_local
 from bot.errors import UsageError, UserError
 from bot.parsing import keyword, parse_project_id, parse_year
 from bot.replies import PressResult
-from handlers.common import Call, answer_press, edit_pressed, guarded, kick_outbox
+from bot.services import Services
+from handlers.common import Call, Handler, answer_press, edit_pressed, guarded, kick_outbox
 from handlers.paging import Listing, joined, show
 from storage.schedules import Audience
 
@@ -210,6 +215,31 @@ async def button(call: Call) -> None:
     extra = int(match[3]) if match[3] else None
     result = await call.services.answers.press(call.user.id, match[1], int(match[2]), extra)
     await apply_press(call, result)
+
+
+class Presser(Protocol):
+    """A service that takes a press on its buttons (the ledger's cards, the notice's draft)."""
+
+    async def press(
+        self, user_id: int, data: str, lang: str, pressed: str | None
+    ) -> PressResult: ...
+
+
+def press_handler(service: Callable[[Services], Presser]) -> Handler:
+    """A handler for one service's buttons: the press goes to the service, which commits;
+    then the press is answered and the message redrawn, and what it queued is delivered."""
+
+    async def handle(call: Call) -> None:
+        query = call.update.callback_query
+        assert query is not None
+        pressed = query.message.text if isinstance(query.message, Message) else None
+        result = await service(call.services).press(
+            call.user.id, query.data or "", call.lang, pressed
+        )
+        await apply_press(call, result)
+        kick_outbox(call.context)
+
+    return handle
 
 
 async def apply_press(call: Call, result: PressResult) -> None:

@@ -6,6 +6,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from telegram import (
@@ -19,10 +20,11 @@ from telegram import (
 )
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot import commands
 from bot.errors import UsageError, UserError, refusal
+from bot.health import HealthServer
 from bot.i18n import t
 from bot.registry import Caller, UserRef
 from bot.replies import Buttons, Reply, clip, in_parts
@@ -34,14 +36,39 @@ from storage.outbox import OutgoingButton
 
 log = logging.getLogger(__name__)
 
-SERVICES_KEY = "services"
 ALERT_LIMIT = 200  # Telegram: the text of an answer to a press
-Context = ContextTypes.DEFAULT_TYPE
+
+
+class BotData:
+    """What the application keeps for its handlers and jobs, typed (PTB's ``ContextTypes``)
+    rather than string keys in a dict. PTB creates it empty; the composition root fills it."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+        self.last_error_report: datetime | None = None  # the admins hear of errors rarely
+        self.health: HealthServer | None = None
+
+    @property
+    def services(self) -> Services:
+        assert self._services is not None, "build_application() sets the services"
+        return self._services
+
+    @services.setter
+    def services(self, value: Services) -> None:
+        self._services = value
+
+    @property
+    def has_services(self) -> bool:
+        return self._services is not None
+
+
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+CONTEXT_TYPES = ContextTypes(bot_data=BotData)
 
 
 def services(context: Context) -> Services:
     """The services the composition root put into ``bot_data``."""
-    return context.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
+    return context.bot_data.services
 
 
 def kick_outbox(context: Context) -> None:
@@ -88,7 +115,7 @@ class Call:
         text = clip(text)
         message = self.update.effective_message
         if isinstance(message, Message):
-            return await message.reply_text(text, reply_markup=keyboard(buttons), do_quote=False)
+            return await message.reply_text(text, reply_markup=keyboard(buttons))
         chat = self.update.effective_chat
         return await self.context.bot.send_message(
             chat.id if chat is not None else self.user.id, text, reply_markup=keyboard(buttons)
@@ -131,7 +158,7 @@ async def refuse(call: Call, error: UserError) -> None:
             call.t("button.open_private"), url=f"https://t.me/{call.context.bot.username}"
         )
         await call.message.reply_text(
-            call.t(error.key), reply_markup=InlineKeyboardMarkup([[link]]), do_quote=False
+            call.t(error.key), reply_markup=InlineKeyboardMarkup([[link]])
         )
     else:
         await call.say(error.key, **error.params)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from telegram import Message
-
 from bot.digest import slot_text
-from handlers.checkin import apply_press
-from handlers.common import Call, guarded, kick_outbox
+from handlers.checkin import press_handler
+from handlers.common import Call, guarded
 
 
 @guarded(private=True)
@@ -16,15 +14,9 @@ async def report(call: Call) -> None:
         await call.reply(part)
 
 
-@guarded(private=True)
-async def notice_button(call: Call) -> None:
-    """nt:pub:<notice id> or nt:del:<notice id>, under a draft notice (admins)."""
-    query = call.update.callback_query
-    assert query is not None
-    pressed = query.message.text if isinstance(query.message, Message) else None
-    result = await call.services.notices.press(call.user.id, query.data or "", call.lang, pressed)
-    await apply_press(call, result)
-    kick_outbox(call.context)  # a published notice goes out now
+# nt:pub:<notice id> or nt:del:<notice id>, under a draft notice (admins); a published notice
+# goes out at once.
+notice_button = guarded(private=True)(press_handler(lambda services: services.notices))
 
 
 @guarded(admin=True, private=True)

@@ -18,7 +18,6 @@ from handlers.common import Context, kick_outbox, services
 log = logging.getLogger(__name__)
 
 REPORT_INTERVAL = timedelta(minutes=5)
-_LAST_REPORT_KEY = "last_error_report"
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -57,7 +56,7 @@ async def _apologise(update: Update, context: Context) -> None:
             await update.callback_query.answer(text[:200], show_alert=True)
         elif update.effective_message is not None:
             # A reply keeps a forum group's topic; a bare send would land in General.
-            await update.effective_message.reply_text(text, do_quote=False)
+            await update.effective_message.reply_text(text)
         else:
             await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:
@@ -68,10 +67,10 @@ async def _report(context: Context, where: str) -> None:
     """Queue a report to the admins, at most one per REPORT_INTERVAL."""
     svc = services(context)
     now = svc.clock.now()
-    last = context.bot_data.get(_LAST_REPORT_KEY)
+    last = context.bot_data.last_error_report
     if last is not None and now - last < REPORT_INTERVAL:
         return
-    context.bot_data[_LAST_REPORT_KEY] = now
+    context.bot_data.last_error_report = now
     error = f"{type(context.error).__name__}: {context.error}"[:300]
     await svc.registry.notify_admins(
         f"error:{where}:{now.isoformat()}", "report.error", where=where, error=error

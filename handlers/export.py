@@ -17,6 +17,4 @@ async def export(call: Call) -> None:
     with tempfile.TemporaryDirectory(prefix="bangban-export-") as directory:
         path = await exports.build(request, call.lang, Path(directory))
         data = await asyncio.to_thread(path.read_bytes)
-    await call.message.reply_document(
-        data, filename=path.name, caption=call.t("export.caption"), do_quote=False
-    )
+    await call.message.reply_document(data, filename=path.name, caption=call.t("export.caption"))

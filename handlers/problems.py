@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import Message
-
 from bot.clock import format_local
 from bot.errors import UsageError
 from bot.parsing import parse_problem_id, parse_project_id
-from handlers.checkin import apply_press
+from handlers.checkin import press_handler
 from handlers.common import Call, guarded, kick_outbox
 from handlers.paging import Listing, show
 
@@ -135,12 +133,5 @@ async def deadline(call: Call) -> None:
         await call.say("problem.deadline_set", id=subject, deadline=value)
 
 
-@guarded()
-async def button(call: Call) -> None:
-    """Buttons on escalation cards, prompts and report confirmations: pb:<action>:<id>."""
-    query = call.update.callback_query
-    assert query is not None
-    pressed = query.message.text if isinstance(query.message, Message) else None
-    result = await call.services.presses.press(call.user.id, query.data or "", call.lang, pressed)
-    await apply_press(call, result)
-    kick_outbox(call.context)
+# Buttons on escalation cards, prompts and report confirmations: pb:<action>:<id>.
+button = guarded()(press_handler(lambda services: services.presses))

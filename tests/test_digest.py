@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.digest import parse_digest_schedule, period_of
+from bot.digest import parse_digest_schedule
+from bot.periods import period_of
 from tests.conftest import ADMIN, Harness, start_harness, stop_harness
 from tests.e2e_helpers import invite_and_join, project_with, run_jobs
 from tests.fakebot import ApiCall, FakeBotAPI, FakeClock, FakeGroup, FakeUser, buttons_of

@@ -7,7 +7,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.digest import period_of
+from bot.periods import period_of
 from bot.replies import MESSAGE_LIMIT, in_parts
 from storage.digests import ProjectWeek
 from tests.conftest import Harness
