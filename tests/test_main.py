@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import ADMIN, TOKEN, process_env
 from tests.fakebot import FakeBotAPI
@@ -63,3 +66,25 @@ async def test_a_second_signal_exits_at_once(api: FakeBotAPI, tmp_path: Path) ->
             await process.wait()
     assert process.returncode == 130, stderr.decode()[-1000:]
     assert "second signal" in stderr.decode()
+
+
+async def test_a_start_that_fails_half_way_is_shut_down(api: FakeBotAPI, tmp_path: Path) -> None:
+    """Telegram refuses the menus after initialize: run_until raises, and what start()
+    initialised (the HTTP clients, the updater) is shut down, not left open."""
+    from telegram.error import NetworkError
+
+    from bot.app import build_application, run_until
+    from storage import Database
+    from tests.conftest import make_settings
+    from tests.fakebot import FakeClock
+
+    settings = make_settings(api, tmp_path / "b.db")
+    db = await Database.open(settings.database_path)
+    try:
+        application = build_application(settings, db, FakeClock(datetime(2026, 3, 2, tzinfo=UTC)))
+        api.fail("setMyCommands", 500, times=100)
+        with pytest.raises(NetworkError):
+            await run_until(application, asyncio.Event())
+        assert not application._initialized
+    finally:
+        await db.close()
