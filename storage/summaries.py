@@ -67,7 +67,11 @@ class SummaryRepo:
         round closed more than ``late`` after its window ended (the bot was down then) waits
         until it was closed by ``settled``: the messages Telegram held meanwhile count first."""
         rows = await self._db.fetchall(
-            "SELECT r.*, p.summary_to FROM rounds r JOIN projects p ON p.id = r.project_id"
+            # Without INDEXED BY the planner takes rounds_open (status = 'closed': nearly every
+            # round ever), so the quiet sweep grew with history; the partial index holds only
+            # the rounds still waiting for their summary.
+            "SELECT r.*, p.summary_to FROM rounds r INDEXED BY rounds_unsummarized"
+            " JOIN projects p ON p.id = r.project_id"
             " WHERE r.summarized_at IS NULL AND r.status = 'closed'"
             " AND (r.closed_at IS NULL OR r.closed_at <= ?"
             "   OR (julianday(r.closed_at) - julianday(r.closes_at)) * 86400 <= ?)"

@@ -120,12 +120,32 @@ async def test_every_hot_query_uses_an_index(bot: Harness) -> None:
         await bot.db.trace(None)
     queries = {s for s in statements if s.split()[0].upper() in {"SELECT", "UPDATE", "DELETE"}}
     queries |= {s for s in statements if s.upper().startswith("INSERT") and " SELECT " in s}
+    # A partial index holds only the rows a hot query looks for (unsent messages, rounds
+    # waiting for their summary): reading it whole in order is what it is for.
+    partial = {
+        row["name"]
+        for row in await bot.db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '% WHERE %'"
+        )
+    }
     scanned = {}
+    plans = {}
     for sql in queries:
-        plan = await bot.db.fetchall("EXPLAIN QUERY PLAN " + sql)
+        plan = [row["detail"] for row in await bot.db.fetchall("EXPLAIN QUERY PLAN " + sql)]
+        plans[sql] = plan
         # "SCAN t" reads a whole table (or index); "SEARCH t USING INDEX" does not.
-        scans = {row["detail"].split()[1] for row in plan if row["detail"].startswith("SCAN ")}
+        scans = {
+            detail.split()[1]
+            for detail in plan
+            if detail.startswith("SCAN ") and detail.split()[-1] not in partial
+        }
         if scans - MAY_SCAN:
             scanned[sql[:120]] = sorted(scans)
     assert scanned == {}
+    # The quiet sweep's summary query reads only the rounds waiting for a summary; on
+    # rounds_open it read every closed round ever (18 ms at 100,000, 49 ms at 300,000).
+    summaries = [plan for sql, plan in plans.items() if "summary_to FROM rounds" in sql]
+    assert summaries
+    for plan in summaries:
+        assert any("rounds_unsummarized" in detail for detail in plan), plan
     assert len(queries) > 20  # the tick, reminders, closing and escalation all ran
