@@ -233,3 +233,19 @@ async def test_asking_for_delivery_during_a_drain_starts_no_second_one_and_loses
     assert asked == [False]  # the running drain takes it
     assert stats.sent == 2
     assert [text for _, text, _ in notifier.sent] == ["first", "queued by a press"]
+
+
+async def test_a_delivered_message_keeps_its_key_not_its_text(repos: Repositories) -> None:
+    """What is left of a sent row is enough to refuse a second send (its key) and to audit it
+    (chat, Telegram's message id, times), without its text and buttons."""
+    clock, notifier = FakeClock(NOW), ScriptedNotifier()
+    button = OutgoingButton("✅", "pb:ok:1")
+    message = OutgoingMessage("card:1", 1, "a long card " * 100, buttons=((button,),))
+    await repos.outbox.enqueue([message], NOW)
+    await sender(repos, clock, notifier).drain()
+    row = await repos.db.fetchone("SELECT * FROM outbox WHERE dedupe_key = 'card:1'")
+    assert row is not None and row["status"] == "sent" and row["message_id"] == 1
+    assert row["text"] == "" and row["buttons"] is None
+    assert await repos.outbox.enqueue([message], NOW) == 0  # still refused a second time
+    await sender(repos, clock, notifier).drain()
+    assert len(notifier.sent) == 1
