@@ -27,6 +27,7 @@ from handlers.ratelimit import PriorityRateLimiter
 from handlers.request import RecordingRequest
 from handlers.updates import UpdateProcessor
 from storage import Database, Repositories, StorageError
+from storage.backup import integrity_problem
 
 log = logging.getLogger(__name__)
 
@@ -297,10 +298,26 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
             poll_interval=POLL_PAUSE.total_seconds(),
         )
     application.create_task(services.outbox.drain(), name="outbox-startup")
+    if services.repos.db.check_deferred:
+        application.create_task(check_integrity(services), name="integrity")
     if settings.metrics_port is not None:
         health = health_server(application)
         application.bot_data.health = health
         await health.start(settings.metrics_listen, settings.metrics_port)
+
+
+async def check_integrity(services: Services) -> None:
+    """The integrity check a clean start left for later: the admins hear of a damaged file."""
+    problem = await integrity_problem(services.repos.db)
+    if problem is None:
+        log.info("database integrity check: ok")
+        return
+    log.error("database integrity check failed: %s", problem)
+    now = services.clock.now()
+    await services.registry.notify_admins(
+        f"damaged:{now.isoformat()}", "report.damaged", problem=problem[:500]
+    )
+    await _deliver(services)
 
 
 def health_server(application: App) -> HealthServer:

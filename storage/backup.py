@@ -32,6 +32,27 @@ async def backup_live(db: Database, target: Path) -> None:
     await asyncio.to_thread(backup_file, db.path, target)
 
 
+async def integrity_problem(db: Database) -> str | None:
+    """The integrity check a clean start left for later (``db.check_deferred``), on a
+    connection of its own in a worker thread, so the bot's queries go on meanwhile: None when
+    the file is sound, else what SQLite found."""
+    if db.path is None:
+        return None
+    return await asyncio.to_thread(_quick_check_file, db.path)
+
+
+def _quick_check_file(path: Path) -> str | None:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.Error as exc:
+        return str(exc)
+    finally:
+        conn.close()
+    found = "; ".join(str(row[0]) for row in rows)
+    return None if found == "ok" else found
+
+
 def backup_file(source: Path, target: Path) -> None:
     """Copy the database at ``source`` (a bot may be running on it) into ``target``."""
     if target.exists():

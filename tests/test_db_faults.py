@@ -154,12 +154,42 @@ async def test_damaged_or_foreign_files_are_refused_at_start(tmp_path: Path) -> 
     garbage.write_bytes(b"this is not a database, just some text" * 200)
     assert "not a database" in await _refused(garbage)
 
+    # Damaged after a crash (no clean stop recorded): refused before the first update.
     damaged = tmp_path / "damaged.db"
     db = await Database.open(damaged)
     await db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
-    await db.close()
+    await db._conn.close()  # as a crash leaves it: no clean stop
     await asyncio.to_thread(_damage, damaged)
     assert "damaged" in await _refused(damaged)
+
+
+async def test_after_a_clean_stop_the_integrity_check_runs_after_start_and_tells_the_admins(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The check grows with the file (6.6 s at 2 GB), so after a clean stop it does not stand
+    between a start and the first answer: it runs in a worker, and a damaged file is reported
+    to the admins while the bot goes on."""
+    from storage.backup import integrity_problem
+
+    path = tmp_path / "b.db"
+    db = await Database.open(path)
+    assert not db.check_deferred  # a new file: checked at once
+    await db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+    await db.close()
+    db = await Database.open(path)
+    assert db.check_deferred and await integrity_problem(db) is None
+    await db.fetchone("PRAGMA wal_checkpoint(TRUNCATE)")
+    await db.close()
+    await asyncio.to_thread(_damage, path)
+
+    api.known_chats.add(ADMIN.id)
+    bot = await start_harness(api, clock, path)
+    assert bot.db.check_deferred
+    told = await api.wait_for(  # in DEFAULT_LANGUAGE: the admin never wrote to the bot yet
+        lambda c: c.params.get("chat_id") == ADMIN.id and "完整性检查" in c.params["text"]
+    )
+    assert "freelist" in told.params["text"].lower()
+    assert "No projects yet" in (await bot.send(ADMIN, "/projects")).params["text"]  # goes on
 
 
 def test_a_damaged_file_stops_the_bot_with_one_line(tmp_path: Path) -> None:
