@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import cast
 
 import aiosqlite
 
 from storage.access import Access, Need
 from storage.attachments import IncomingFile, Owner, insert_files
-from storage.db import Database, first_row, from_db, to_db
+from storage.db import Database, first_row, from_db, insert_id, to_db
 from storage.events import append_event
 from storage.models import person_label
 from storage.pending import clear_pending
@@ -87,7 +86,8 @@ class ContactRepo:
                 (leader_id, project_id),
             )
             checkin_id = int(checkin["id"]) if checkin else None
-            cursor = await conn.execute(
+            contact_id = await insert_id(
+                conn,
                 "INSERT INTO contacts (project_id, leader_id, checkin_id, how, held_on, text,"
                 " message_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -101,7 +101,7 @@ class ContactRepo:
                     to_db(now),
                 ),
             )
-            contact_id = cast(int, cursor.lastrowid)
+            assert contact_id is not None
             if checkin_id is not None:
                 await conn.execute(
                     "UPDATE checkins SET status = 'answered', outcome = 'contact',"

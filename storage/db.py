@@ -123,6 +123,14 @@ def opt_from_db(value: str | None) -> datetime | None:
     return None if value is None else from_db(value)
 
 
+async def insert_id(conn: Tx, sql: str, params: Params = ()) -> int | None:
+    """Run one INSERT and return the id of the row it added (None: it added none, as after ON
+    CONFLICT DO NOTHING). ``RETURNING id`` works on both engines, where a cursor's lastrowid
+    exists only on SQLite's."""
+    row = await first_row(conn, sql + " RETURNING id", params)
+    return None if row is None else int(row[0])
+
+
 async def first_row(conn: Tx, sql: str, params: Params = ()) -> sqlite3.Row | None:
     """The first row of a query inside a transaction, in one round trip to the database
     thread (a cursor's execute, fetchone and close would be three)."""
@@ -275,7 +283,7 @@ class Database:
             await conn.execute("PRAGMA foreign_keys=ON")
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def write(self) -> AsyncIterator[Tx]:
         """One explicit write transaction; concurrent writers in this process queue here.
 
         If another process holds the database, SQLite waits BUSY_TIMEOUT; we then try again

@@ -110,9 +110,11 @@ class DigestRepo:
                     week.missed[who] = week.missed.get(who, 0) + 1
         span = {"s": to_db(start), "e": to_db(end), "o": to_db(overdue_at or end)}
         problems = await self._db.fetchall(
-            "SELECT project_id, sum(created_at >= :s AND created_at < :e) AS new,"
-            " sum(resolved_at >= :s AND resolved_at < :e) AS resolved,"
-            " sum(status IN ('open', 'in_progress') AND deadline <= :o) AS overdue"
+            "SELECT project_id,"
+            " sum(CASE WHEN created_at >= :s AND created_at < :e THEN 1 ELSE 0 END) AS new,"
+            " sum(CASE WHEN resolved_at >= :s AND resolved_at < :e THEN 1 ELSE 0 END)"
+            " AS resolved, sum(CASE WHEN status IN ('open', 'in_progress') AND deadline <= :o"
+            " THEN 1 ELSE 0 END) AS overdue"
             " FROM problems GROUP BY project_id",
             span,
         )
@@ -215,7 +217,7 @@ class DigestRepo:
         (None if the period was recorded before, or there is no notice)."""
         async with self._db.write() as conn:
             cursor = await conn.execute(
-                "INSERT OR IGNORE INTO digests (period, sent_at) VALUES (?, ?)",
+                "INSERT INTO digests (period, sent_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 (period, to_db(now)),
             )
             if cursor.rowcount == 0:

@@ -80,11 +80,12 @@ class EscalationRepo:
             # Only while the problem is as it was read: unresolved, with this deadline, in an
             # active project. Resolved or extended a moment ago, it gets no card.
             cursor = await conn.execute(
-                "INSERT OR IGNORE INTO escalations (problem_id, level, deadline, created_at)"
-                " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM problems pb"
+                "INSERT INTO escalations (problem_id, level, deadline, created_at)"
+                " SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT)"
+                " WHERE EXISTS (SELECT 1 FROM problems pb"
                 "   JOIN projects pr ON pr.id = pb.project_id WHERE pb.id = ?"
                 "   AND pb.status IN ('open', 'in_progress') AND pb.deadline = ?"
-                "   AND pr.status = 'active')",
+                "   AND pr.status = 'active') ON CONFLICT DO NOTHING",
                 (
                     problem.id,
                     level,

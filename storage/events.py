@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from storage.db import Database, Tx, from_db, to_db
+from storage.db import Database, Tx, from_db, insert_id, to_db
 from storage.models import (
     Event,
 )
@@ -22,12 +22,14 @@ async def append_event(
     **detail: Any,
 ) -> int:
     """Add one row to the append-only event log inside the caller's transaction; its id."""
-    cursor = await conn.execute(
+    event_id = await insert_id(
+        conn,
         "INSERT INTO events (at, actor_id, kind, project_id, subject_id, detail)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         (to_db(at), actor_id, kind, project_id, subject_id, json.dumps(detail, ensure_ascii=False)),
     )
-    return cast(int, cursor.lastrowid)
+    assert event_id is not None
+    return event_id
 
 
 class EventRepo:

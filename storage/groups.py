@@ -43,7 +43,7 @@ class GroupRepo:
             "SELECT g.*, l.language, b.status AS bot_status FROM group_bindings g"
             " LEFT JOIN chat_languages l ON l.chat_id = g.chat_id"
             " LEFT JOIN bot_chats b ON b.chat_id = g.chat_id"
-            " WHERE g.project_id IS ? OR g.project_id IS NULL"
+            " WHERE g.project_id IS NOT DISTINCT FROM ? OR g.project_id IS NULL"
             " ORDER BY g.project_id IS NULL LIMIT 1",
             (project_id,),
         )
@@ -142,7 +142,14 @@ class GroupRepo:
     async def migrate_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         async with self._db.write() as conn:
             for table in ("group_bindings", "chat_languages", "bot_chats"):
+                # What the new id already has gives way to what the group had (as SQLite's
+                # UPDATE OR REPLACE did), on either engine.
                 await conn.execute(
-                    f"UPDATE OR REPLACE {table} SET chat_id = ? WHERE chat_id = ?",
+                    f"DELETE FROM {table} WHERE chat_id = ?"
+                    f" AND EXISTS (SELECT 1 FROM {table} WHERE chat_id = ?)",
+                    (new_chat_id, old_chat_id),
+                )
+                await conn.execute(
+                    f"UPDATE {table} SET chat_id = ? WHERE chat_id = ?",
                     (new_chat_id, old_chat_id),
                 )

@@ -11,7 +11,7 @@ from typing import cast
 import aiosqlite
 
 from storage.access import Access, Need
-from storage.db import Database, first_row, from_db, opt_from_db, to_db
+from storage.db import Database, first_row, from_db, insert_id, opt_from_db, to_db
 from storage.events import append_event
 from storage.models import (
     Invite,
@@ -59,13 +59,14 @@ class InviteRepo:
         project_id, actor_id = need.project_id, need.user_id
         async with self._db.write() as conn:
             await self._access.require(conn, need)
-            cursor = await conn.execute(
+            invite_id = await insert_id(
+                conn,
                 "INSERT INTO invites (token_hash, project_id, role, created_at, created_by,"
                 " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (token_hash, project_id, role, to_db(now), actor_id, to_db(expires_at)),
             )
             await append_event(
-                conn, now, actor_id, "invite.created", project_id, cursor.lastrowid, role=role
+                conn, now, actor_id, "invite.created", project_id, invite_id, role=role
             )
 
     async def peek(self, token_hash: str) -> Invite | None:
@@ -104,15 +105,16 @@ class InviteRepo:
                 return Redeemed(RedeemResult.ALREADY, invite)
             if invite.role == "admin":
                 cursor = await conn.execute(
-                    "INSERT OR IGNORE INTO admins (user_id, added_at, added_by)"
-                    " SELECT ?, ?, created_by FROM invites WHERE id = ?",
+                    "INSERT INTO admins (user_id, added_at, added_by)"
+                    " SELECT CAST(? AS BIGINT), CAST(? AS TEXT), created_by FROM invites"
+                    " WHERE id = ? ON CONFLICT DO NOTHING",
                     (user_id, to_db(now), invite.id),
                 )
             else:
                 cursor = await conn.execute(
-                    "INSERT OR IGNORE INTO memberships (project_id, user_id, role, added_at,"
-                    " added_by) SELECT project_id, ?, role, ?, created_by FROM invites"
-                    " WHERE id = ?",
+                    "INSERT INTO memberships (project_id, user_id, role, added_at,"
+                    " added_by) SELECT project_id, CAST(? AS BIGINT), role, CAST(? AS TEXT),"
+                    " created_by FROM invites WHERE id = ? ON CONFLICT DO NOTHING",
                     (user_id, to_db(now), invite.id),
                 )
             if cursor.rowcount == 0:

@@ -95,8 +95,8 @@ class MemberRepo:
             for user_id, name, username, language in people:
                 await upsert_person(conn, user_id, name, username, language, now)
             await conn.executemany(
-                "INSERT OR IGNORE INTO memberships (project_id, user_id, role, added_at, added_by)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO memberships (project_id, user_id, role, added_at, added_by)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(project_id, p[0], role, to_db(now), actor_id) for p in people],
             )
             await append_event(

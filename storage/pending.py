@@ -95,8 +95,12 @@ class PendingRepo:
     ) -> None:
         """Wait for ``kind`` from the user, replacing whatever was awaited before."""
         await self._db.execute(
-            "INSERT OR REPLACE INTO pending_inputs (user_id, kind, checkin_id, project_id, text,"
-            " problem_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO pending_inputs (user_id, kind, checkin_id, project_id, text,"
+            " problem_id, detail, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET kind = excluded.kind,"
+            " checkin_id = excluded.checkin_id, project_id = excluded.project_id,"
+            " text = excluded.text, problem_id = excluded.problem_id,"
+            " detail = excluded.detail, created_at = excluded.created_at",
             (
                 user_id,
                 kind,

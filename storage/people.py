@@ -52,11 +52,11 @@ class PersonRepo:
         """Everything an update needs to know about its sender, in one round trip."""
         row = await self._db.fetchone(
             "SELECT p.*, EXISTS (SELECT 1 FROM admins a WHERE a.user_id = q.uid) AS is_admin,"
-            " (SELECT group_concat(DISTINCT m.role) FROM memberships m"
-            "  WHERE m.user_id = q.uid AND m.removed_at IS NULL) AS roles,"
+            " (SELECT group_concat(d.role, ',') FROM (SELECT DISTINCT m.role FROM memberships m"
+            "  WHERE m.user_id = q.uid AND m.removed_at IS NULL) d) AS roles,"
             " w.kind AS w_kind, w.checkin_id AS w_checkin_id, w.project_id AS w_project_id,"
             " w.text AS w_text, w.problem_id AS w_problem_id, w.detail AS w_detail"
-            " FROM (SELECT ? AS uid) q LEFT JOIN people p ON p.user_id = q.uid"
+            " FROM (SELECT CAST(? AS BIGINT) AS uid) q LEFT JOIN people p ON p.user_id = q.uid"
             " LEFT JOIN pending_inputs w ON w.user_id = q.uid AND w.created_at > ?",
             (user_id, to_db(pending_since)),
         )
@@ -92,7 +92,7 @@ class PersonRepo:
         """Keep name and username of a known person current; unknown people are not created."""
         await self._db.execute(
             "UPDATE people SET display_name = ?, username = ?, updated_at = ?"
-            " WHERE user_id = ? AND (display_name != ? OR username IS NOT ?)"
+            " WHERE user_id = ? AND (display_name != ? OR username IS DISTINCT FROM ?)"
             " AND forgotten_at IS NULL",
             (display_name, username, to_db(now), user_id, display_name, username),
         )
@@ -166,9 +166,9 @@ async def upsert_person(
         "INSERT INTO people (user_id, display_name, username, language, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(user_id) DO UPDATE SET"
-        " display_name = iif(people.forgotten_at IS NULL, excluded.display_name,"
-        "   people.display_name),"
-        " username = iif(people.forgotten_at IS NULL, excluded.username, NULL),"
+        " display_name = CASE WHEN people.forgotten_at IS NULL THEN excluded.display_name"
+        "   ELSE people.display_name END,"
+        " username = CASE WHEN people.forgotten_at IS NULL THEN excluded.username END,"
         " reachable = 1, updated_at = excluded.updated_at,"
         " language = coalesce(people.language, excluded.language)",
         (user_id, display_name, username, language, to_db(now), to_db(now)),

@@ -6,13 +6,13 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import aiosqlite
 
 from storage.access import Access, Denied, Need
 from storage.attachments import IncomingFile, Owner, insert_files
-from storage.db import Database, Tx, first_row, from_db, opt_from_db, to_db
+from storage.db import Database, Tx, first_row, from_db, insert_id, opt_from_db, to_db
 from storage.events import append_event
 from storage.outbox import OutgoingMessage, enqueue
 from storage.pending import clear_pending
@@ -117,12 +117,13 @@ async def insert_problem(
 ) -> int:
     """Add a problem and its 'reported' event inside the caller's transaction, and queue the
     messages that ``announce`` makes for it (its leaders hear of it at once)."""
-    cursor = await conn.execute(
+    problem_id = await insert_id(
+        conn,
         "INSERT INTO problems (project_id, reporter_id, checkin_id, text, created_at, deadline)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         (project_id, reporter_id, checkin_id, text, to_db(now), to_db(deadline)),
     )
-    problem_id = cast(int, cursor.lastrowid)
+    assert problem_id is not None
     await append_event(
         conn,
         now,

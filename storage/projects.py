@@ -8,7 +8,7 @@ from typing import cast
 import aiosqlite
 
 from storage.access import Access, Need
-from storage.db import Database, Tx, first_row, from_db, to_db
+from storage.db import Database, Tx, first_row, from_db, insert_id, to_db
 from storage.events import append_event
 from storage.models import (
     Project,
@@ -45,7 +45,7 @@ class ProjectRepo:
     async def _same_name(conn: Tx, name: str, other_than: int | None = None) -> Project | None:
         row = await first_row(
             conn,
-            "SELECT * FROM projects WHERE lower(name) = lower(?) AND id IS NOT ? LIMIT 1",
+            "SELECT * FROM projects WHERE lower(name) = lower(?) AND id IS DISTINCT FROM ? LIMIT 1",
             (name, other_than),
         )
         return _project(row) if row else None
@@ -57,11 +57,12 @@ class ProjectRepo:
             existing = await self._same_name(conn, name)
             if existing is not None:
                 raise NameTaken(existing)
-            cursor = await conn.execute(
+            project_id = await insert_id(
+                conn,
                 "INSERT INTO projects (name, timezone, created_at, created_by) VALUES (?, ?, ?, ?)",
                 (name, timezone, to_db(now), need.user_id),
             )
-            project_id = cast(int, cursor.lastrowid)
+            assert project_id is not None
             await append_event(conn, now, need.user_id, "project.created", project_id, name=name)
         project = await self.get(project_id)
         assert project is not None

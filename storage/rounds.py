@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import cast
 
 import aiosqlite
 
 from storage.access import Access, Need
-from storage.db import Database, first_row, from_db, to_db
+from storage.db import Database, first_row, from_db, insert_id, to_db
 from storage.events import append_event
 from storage.schedules import NEVER, Audience
 
@@ -116,11 +115,13 @@ class RoundRepo:
                 ],
             )
             await conn.execute(
-                "INSERT OR IGNORE INTO rounds (project_id, audience, slot_at, local_date,"
+                "INSERT INTO rounds (project_id, audience, slot_at, local_date,"
                 " closes_at, status, origin, opened_at, closed_at) SELECT project_id, audience,"
                 " slot_at, local_date, closes_at,"
-                " CASE WHEN skip THEN 'skipped' ELSE 'open' END, 'schedule', :now,"
-                " CASE WHEN skip THEN :now END FROM temp.due_slots",
+                " CASE WHEN skip = 1 THEN 'skipped' ELSE 'open' END, 'schedule', :now,"
+                " CASE WHEN skip = 1 THEN :now END FROM temp.due_slots"
+                # SQLite reads ON CONFLICT after a bare FROM as a join: WHERE true parts them.
+                " WHERE true ON CONFLICT DO NOTHING",
                 {"now": stamp},
             )
             # The rounds made just now: those of these slots opened at this instant.
@@ -152,8 +153,8 @@ class RoundRepo:
             )
             counts = await first_row(
                 conn,
-                "SELECT sum(r.status = 'open') AS opened, sum(r.status = 'skipped') AS skipped"
-                + new,
+                "SELECT sum(CASE WHEN r.status = 'open' THEN 1 ELSE 0 END) AS opened,"
+                " sum(CASE WHEN r.status = 'skipped' THEN 1 ELSE 0 END) AS skipped" + new,
                 {"now": stamp},
             )
             await conn.executemany(
@@ -195,9 +196,11 @@ class RoundRepo:
                 )
                 if already is not None:
                     raise RoundOpen(round_from_row(already))
-            cursor = await conn.execute(
-                "INSERT OR IGNORE INTO rounds (project_id, audience, slot_at, local_date,"
-                " closes_at, status, origin, opened_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
+            round_id = await insert_id(
+                conn,
+                "INSERT INTO rounds (project_id, audience, slot_at, local_date,"
+                " closes_at, status, origin, opened_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (
                     project_id,
                     audience,
@@ -208,9 +211,8 @@ class RoundRepo:
                     to_db(now),
                 ),
             )
-            if cursor.rowcount == 0:
+            if round_id is None:  # that slot's round exists already
                 return None
-            round_id = cast(int, cursor.lastrowid)
             await conn.execute(
                 "INSERT INTO checkins (round_id, user_id, status, outcome)"
                 " SELECT ?, m.user_id,"

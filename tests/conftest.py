@@ -1,8 +1,10 @@
-"""Fixtures: a fake clock, a real SQLite file, the fake Bot API and the real Application."""
+"""Fixtures: a fake clock, real databases (an SQLite file; PostgreSQL in a throwaway cluster),
+the fake Bot API and the real Application."""
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from bot.app import App, build_application, services_of, start, stop
@@ -17,6 +20,8 @@ from bot.config import Settings
 from bot.services import Services
 from handlers.updates import UpdateProcessor
 from storage import Database, Repositories
+from storage.pg import PgDatabase
+from tests import pgcluster
 from tests.fakebot import ApiCall, FakeBotAPI, FakeClock, FakeUser
 
 ADMIN = FakeUser(1001, "Ada", "ada_admin", "en")
@@ -44,11 +49,71 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 3, 2, 0, 30, tzinfo=UTC))
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "bangban.db")
-    yield database
-    await database.close()
+# The end-to-end leg's engine: BANGBAN_TEST_ENGINE=postgres runs every harness on PostgreSQL
+# (one database per file path, so a restart in a test finds its data again).
+ENGINE = os.environ.get("BANGBAN_TEST_ENGINE", "sqlite")
+_shared_cluster: list[pgcluster.Cluster] = []
+_pg_names: dict[Path, str] = {}
+
+
+def _cluster() -> pgcluster.Cluster:
+    if not _shared_cluster:
+        _shared_cluster.append(pgcluster.start())
+    return _shared_cluster[0]
+
+
+def pytest_sessionfinish() -> None:
+    while _shared_cluster:
+        _shared_cluster.pop().stop()
+
+
+async def _pg_database_for(path: Path) -> PgDatabase:
+    cluster = _cluster()
+    name = _pg_names.get(path)
+    if name is None:
+        name = _pg_names[path] = f"h{len(_pg_names) + 1}"
+        admin = await asyncpg.connect(cluster.url)
+        try:
+            await admin.execute(f"CREATE DATABASE {name}")
+        finally:
+            await admin.close()
+    return await PgDatabase.connect(cluster.url_of(name))
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> pgcluster.Cluster:
+    """One throwaway PostgreSQL cluster for the run; a test that needs it is skipped, with the
+    reason, only when no server can be started here."""
+    try:
+        cluster = _cluster()
+    except pgcluster.NoServer as exc:
+        pytest.skip(f"PostgreSQL: {exc}")
+    return cluster
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """The same repository tests on both engines: an SQLite file, and a fresh database in the
+    run's PostgreSQL cluster."""
+    if request.param == "sqlite":
+        database = await Database.open(tmp_path / "bangban.db")
+        yield database
+        await database.close()
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    name = f"t{next(_databases)}"
+    admin = await asyncpg.connect(cluster.url)
+    await admin.execute(f"CREATE DATABASE {name}")
+    try:
+        pg = await PgDatabase.connect(cluster.url_of(name))
+        yield pg
+        await pg.close()
+    finally:
+        await admin.execute(f"DROP DATABASE {name}")
+        await admin.close()
 
 
 @pytest.fixture
@@ -155,7 +220,10 @@ async def start_harness(
     """Start the real bot on a database file; ``database`` goes to ``Database.open`` (busy
     timeout, patience), everything else into the settings."""
     settings = make_settings(api, path, **overrides)
-    database_ = await Database.open(settings.database_path, **(database or {}))
+    if ENGINE == "postgres":
+        database_: Database = await _pg_database_for(settings.database_path)
+    else:
+        database_ = await Database.open(settings.database_path, **(database or {}))
     application = build_application(settings, database_, clock)
     api._released.clear()
     harness = Harness(application, api, clock, database_)

@@ -1,0 +1,227 @@
+"""The PostgreSQL engine: the same repositories over asyncpg.
+
+The repositories' SQL is written once, for both engines; what PostgreSQL spells differently is
+translated here, in one place: ``?`` and ``:name`` parameters become ``$n``, and a few SQLite
+functions become PostgreSQL's (``group_concat`` → ``string_agg``, ``json_extract`` → ``->>``,
+``json_object`` → ``json_build_object``, ``julianday`` → epoch days), while SQLite's planner hints
+(``INDEXED BY``) and the ``temp.`` schema prefix are dropped. Timestamps stay fixed-width UTC text
+(``to_db``), so comparisons and ordering read the same on both engines.
+
+Like the SQLite engine, one connection and one lock per process: every statement of a
+transaction goes through it, so a read never sees another coroutine's uncommitted rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from importlib import resources
+from typing import Any, cast
+
+import asyncpg
+
+from storage.db import PATIENCE, Body, Database, Params, StorageError, T, Tx, Written
+
+log = logging.getLogger(__name__)
+
+_NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
+# One pass over the SQL: string literals are kept whole, parameters are numbered.
+_TOKENS = re.compile(r"'(?:[^']|'')*'|::|\?|:[A-Za-z_][A-Za-z0-9_]*")
+_REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bINDEXED BY \w+", re.IGNORECASE), ""),
+    (re.compile(r"\btemp\.(?=\w)"), ""),
+    (re.compile(r"\bgroup_concat\("), "string_agg("),
+    (re.compile(r"\bifnull\("), "coalesce("),
+    (re.compile(r"\bjson_object\("), "json_build_object("),
+    (re.compile(r"\bjson_extract\(([\w.]+), '\$\.(\w+)'\)"), r"(\1::json ->> '\2')"),
+    (re.compile(r"\bjulianday\(([\w.]+)\)"), r"(extract(epoch from \1::timestamptz) / 86400.0)"),
+)
+
+
+def translate(sql: str, params: Params) -> tuple[str, list[Any]]:
+    """SQLite-flavoured SQL and its parameters as asyncpg takes them."""
+    for pattern, replacement in _REWRITES:
+        sql = pattern.sub(replacement, sql)
+    values: list[Any] = []
+    named: dict[str, int] = {}
+    positional = iter(params) if not isinstance(params, dict) else iter(())
+
+    def number(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token.startswith("'") or token == "::":
+            return token
+        if token == "?":
+            values.append(next(positional))
+            return f"${len(values)}"
+        name = token[1:]
+        if name not in named:
+            assert isinstance(params, dict), f"named parameter {token} without a mapping"
+            values.append(params[name])
+            named[name] = len(values)
+        return f"${named[name]}"
+
+    return _TOKENS.sub(number, sql), values
+
+
+class _Status:
+    """What a write statement tells, from asyncpg's command tag (``UPDATE 3``)."""
+
+    def __init__(self, tag: str) -> None:
+        last = tag.rsplit(" ", 1)[-1]
+        self.rowcount = int(last) if last.isdigit() else -1
+        self.lastrowid: int | None = None  # use RETURNING id (storage.db.insert_id)
+
+
+class _PgTx:
+    """A :class:`storage.db.Tx` on an asyncpg connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, parameters: Params = ()) -> Written:
+        query, values = translate(sql, parameters)
+        return _Status(await self._conn.execute(query, *values))
+
+    async def executemany(self, sql: str, parameters: Iterable[Params]) -> Written:
+        # asyncpg's executemany reports no row counts; callers count new rows (the outbox), so
+        # each row runs on its own, inside the caller's transaction.
+        changed = 0
+        for params in parameters:
+            query, values = translate(sql, params)
+            changed += _Status(await self._conn.execute(query, *values)).rowcount
+        written = _Status("")
+        written.rowcount = changed
+        return written
+
+    async def execute_fetchall(self, sql: str, parameters: Params = ()) -> list[Any]:
+        query, values = translate(sql, parameters)
+        return list(await self._conn.fetch(query, *values))
+
+
+def pg_migrations() -> tuple[str, ...]:
+    """The PostgreSQL migrations, ``storage/schema/postgres/NNNN_what.sql``, in order."""
+    folder = resources.files("storage") / "schema" / "postgres"
+    found = sorted(
+        (int(match.group(1)), entry)
+        for entry in folder.iterdir()
+        if (match := _NAME.fullmatch(entry.name)) is not None
+    )
+    numbers = [number for number, _ in found]
+    if numbers != list(range(1, len(found) + 1)):
+        raise RuntimeError(f"storage/schema/postgres: must be numbered 1..N, found {numbers}")
+    return tuple(entry.read_text(encoding="utf-8") for _, entry in found)
+
+
+class PgDatabase(Database):
+    """:class:`storage.db.Database` on PostgreSQL (``DATABASE_URL``)."""
+
+    def __init__(self, conn: asyncpg.Connection, patience: timedelta) -> None:
+        # Not Database.__init__: there is no SQLite connection. The same attributes, though.
+        self._pg = conn
+        self._patience = patience
+        self._lock = asyncio.Lock()
+        self.path = None
+        self.check_deferred = False
+
+    @classmethod
+    async def connect(cls, url: str, *, patience: timedelta = PATIENCE) -> PgDatabase:
+        """Connect, and bring the schema up to date; one :class:`StorageError` line if not."""
+        try:
+            conn = await asyncpg.connect(url, timeout=10)
+        except (TimeoutError, OSError, asyncpg.PostgresError, ValueError) as exc:
+            raise StorageError(f"cannot connect to the database: {exc}") from exc
+        db = cls(conn, patience)
+        try:
+            await db._migrate()
+        except (asyncpg.PostgresError, StorageError) as exc:
+            await conn.close()
+            raise StorageError(f"cannot use the database: {exc}") from exc
+        return db
+
+    async def schema_version(self) -> int:
+        exists = await self._pg.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
+        if not exists:
+            return 0
+        return int(await self._pg.fetchval("SELECT coalesce(max(version), 0) FROM schema_version"))
+
+    async def _migrate(self) -> None:
+        scripts = await asyncio.to_thread(pg_migrations)
+        async with self._lock:
+            # One migrating process at a time, whatever the number of replicas starting.
+            await self._pg.execute("SELECT pg_advisory_lock(7000001)")
+            try:
+                current = await self.schema_version()
+                if current > len(scripts):
+                    raise StorageError(
+                        f"the database comes from a newer Bangban (migration {current}, this"
+                        f" one knows {len(scripts)})"
+                    )
+                for version, script in enumerate(scripts, start=1):
+                    if version <= current:
+                        continue
+                    log.info("applying PostgreSQL migration %d", version)
+                    async with self._pg.transaction():
+                        await self._pg.execute(script)
+                        await self._pg.execute(
+                            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)"
+                        )
+                        await self._pg.execute(
+                            "INSERT INTO schema_version (version) VALUES ($1)", version
+                        )
+            finally:
+                await self._pg.execute("SELECT pg_advisory_unlock(7000001)")
+
+    async def close(self) -> None:
+        await self._pg.close()
+
+    async def trace(self, callback: Any) -> None:
+        """Statement tracing is SQLite's (the hot-query plans are checked there)."""
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Tx]:
+        async with self._lock, self._pg.transaction():
+            yield cast(Tx, _PgTx(self._pg))
+
+    async def at_once(self, body: Body[T]) -> T:
+        async with self._lock, self._pg.transaction():
+            return await body(cast(Tx, _PgTx(self._pg)))
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
+        async with self._lock:
+            return await _PgTx(self._pg).execute_fetchall(sql, params)
+
+    async def fetch_with_columns(
+        self, sql: str, params: Params = ()
+    ) -> tuple[list[str], list[Any]]:
+        query, values = translate(sql, params)
+        async with self._lock:
+            statement = await self._pg.prepare(query)
+            rows = list(await statement.fetch(*values))
+            return [attribute.name for attribute in statement.get_attributes()], rows
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Any:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self._lock:
+            return (await _PgTx(self._pg).execute(sql, params)).rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self.write() as conn:
+            await conn.executemany(sql, rows)
+
+    async def ping(self) -> None:
+        async with self._lock:
+            await self._pg.fetchval("SELECT 1")
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+__all__: Sequence[str] = ("PgDatabase", "is_postgres_url", "translate")
