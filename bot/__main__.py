@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import signal
@@ -26,6 +27,7 @@ from bot.config import (
 from bot.logs import configure_logging
 from storage import Database, StorageError
 from storage.backup import backup_file, check_file, restore_file, running_lock
+from storage.pg import PgDatabase
 
 log = logging.getLogger("bot")
 TOKEN_MISSING = "Setting BOT_TOKEN is required"
@@ -33,6 +35,8 @@ TOKEN_MISSING = "Setting BOT_TOKEN is required"
 
 async def run(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM; returns the process exit code."""
+    if settings.database_url is not None:
+        return await _serve(settings)
     try:
         with running_lock(settings.database_path):
             return await _serve(settings)
@@ -41,11 +45,26 @@ async def run(settings: Settings) -> int:
         return 2
 
 
+async def open_database(settings: StorageSettings, *, only_bot: bool = False) -> Database:
+    """The database the settings name: PostgreSQL at DATABASE_URL, else the SQLite file at
+    DATABASE_PATH. ``only_bot``: on PostgreSQL, refuse while another bot runs on it (the
+    scheduler and the outbox are not shared between processes yet)."""
+    if settings.database_url is not None:
+        return await PgDatabase.connect(
+            settings.database_url.get_secret_value(), exclusive=only_bot
+        )
+    return await Database.open(settings.database_path)
+
+
+def _setting(settings: StorageSettings) -> str:
+    return "DATABASE_URL" if settings.database_url is not None else "DATABASE_PATH"
+
+
 async def _serve(settings: Settings) -> int:
     try:
-        db = await Database.open(settings.database_path)
+        db = await open_database(settings, only_bot=True)
     except StorageError as exc:
-        log.error("Setting DATABASE_PATH: %s", exc)
+        log.error("Setting %s: %s", _setting(settings), exc)
         return 2
     stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -81,11 +100,26 @@ USAGE = (
 )
 
 
+async def _check_postgres(settings: Settings) -> int:
+    try:
+        db = await open_database(settings)
+    except StorageError as exc:
+        print(f"DATABASE_URL: {exc}")
+        return 1
+    try:
+        print(f"DATABASE_URL: reached (PostgreSQL migration {await db.schema_version()}) ok")
+    finally:
+        await db.close()
+    return 0
+
+
 async def check_config(settings: Settings, *, token: bool = True) -> int:
     """Every setting is valid by now; check the database file and ask Telegram who we are
     (``token``: BOT_TOKEN is set; without it, everything else is still checked)."""
     problems = 0
-    if settings.database_path.exists():
+    if settings.database_url is not None:
+        problems += await _check_postgres(settings)
+    elif settings.database_path.exists():
         try:
             version = check_file(settings.database_path)
             print(f"DATABASE_PATH: {settings.database_path} (migration {version}) ok")
@@ -113,9 +147,12 @@ async def check_config(settings: Settings, *, token: bool = True) -> int:
 
 async def migrate(settings: StorageSettings) -> int:
     """Bring the database to this version's schema without starting the bot."""
+    where = "PostgreSQL" if settings.database_url is not None else str(settings.database_path)
     try:
-        with running_lock(settings.database_path):
-            db = await Database.open(settings.database_path)
+        with contextlib.ExitStack() as held:
+            if settings.database_url is None:
+                held.enter_context(running_lock(settings.database_path))
+            db = await open_database(settings)
             try:
                 version = await db.schema_version()
             finally:
@@ -123,7 +160,7 @@ async def migrate(settings: StorageSettings) -> int:
     except StorageError as exc:
         print(f"bangban migrate: {exc}", file=sys.stderr)
         return 1
-    print(f"{settings.database_path}: migration {version}, up to date")
+    print(f"{where}: migration {version}, up to date")
     return 0
 
 
@@ -132,6 +169,13 @@ def command(args: list[str], settings: StorageSettings) -> int:
     name = args[0]
     if name == "migrate" and len(args) == 1:
         return asyncio.run(migrate(settings))
+    if name in {"backup", "restore"} and settings.database_url is not None:
+        print(
+            f"bangban {name}: DATABASE_URL is PostgreSQL: use its own tools"
+            " (pg_dump, pg_restore); this command copies the SQLite file",
+            file=sys.stderr,
+        )
+        return 2
     if name in {"backup", "restore"} and len(args) == 2:
         path = Path(args[1])
         try:
@@ -194,6 +238,8 @@ def main() -> int:
             return 2
         return asyncio.run(check_config(settings, token=token))
     secrets = [settings.bot_token.get_secret_value()]
+    if settings.database_url is not None:
+        secrets.append(settings.database_url.get_secret_value())
     if settings.webhook_secret is not None:
         secrets.append(settings.webhook_secret.get_secret_value())
     configure_logging(settings.log_level, secrets, settings.log_format)

@@ -6,6 +6,7 @@ import re
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -67,6 +68,25 @@ class StorageSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_path: Path = Path("bangban.db")
+    # PostgreSQL instead of the SQLite file: postgresql://user:password@host:port/database.
+    database_url: SecretStr | None = None
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _postgres_url(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        text = str(value.get_secret_value() if isinstance(value, SecretStr) else value)
+        parts = urlsplit(text)
+        if parts.scheme not in ("postgresql", "postgres") or not parts.hostname:
+            raise ValueError("must be postgresql://user:password@host[:port]/database")
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError("has a port that is not a number") from None
+        if not parts.path.strip("/"):
+            raise ValueError("must name the database (postgresql://…/bangban)")
+        return value
 
 
 class Settings(StorageSettings):

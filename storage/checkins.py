@@ -124,7 +124,7 @@ class CheckinRepo:
         """Check-ins of open rounds of projects the user serves as secretary now."""
         rows = await self._db.fetchall(
             "SELECT * FROM (" + _CHECKIN_SELECT + " WHERE c.user_id = ? AND r.status = 'open'"
-            " AND c.status != 'removed') WHERE serving ORDER BY r_slot_at, r_project_id",
+            " AND c.status != 'removed') AS found WHERE serving ORDER BY r_slot_at, r_project_id",
             (user_id,),
         )
         return [_checkin(row) for row in rows]
@@ -147,7 +147,7 @@ class CheckinRepo:
     async def _latest_closed(self, user_id: int, window: str, *params: str) -> CheckinRow | None:
         row = await self._db.fetchone(
             "SELECT * FROM (" + _CHECKIN_SELECT + " WHERE c.user_id = ? AND r.status = 'closed'"
-            " AND r.audience = 'secretary' AND c.status != 'removed' AND " + window + ")"
+            " AND r.audience = 'secretary' AND c.status != 'removed' AND " + window + ") AS found"
             " WHERE serving ORDER BY r_closes_at DESC LIMIT 1",
             (user_id, *params),
         )

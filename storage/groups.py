@@ -90,7 +90,8 @@ class GroupRepo:
             await conn.execute(
                 "INSERT INTO bot_chats (chat_id, status, title, changed_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(chat_id) DO UPDATE SET status = excluded.status,"
-                " title = coalesce(excluded.title, title), changed_at = excluded.changed_at",
+                " title = coalesce(excluded.title, bot_chats.title),"
+                " changed_at = excluded.changed_at",
                 (chat_id, status, title, to_db(now)),
             )
             await append_event(

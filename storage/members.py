@@ -71,7 +71,7 @@ class MemberRepo:
             " WHERE m.project_id = ? AND m.removed_at IS NOT NULL AND NOT EXISTS ("
             "   SELECT 1 FROM memberships c WHERE c.project_id = m.project_id"
             "   AND c.user_id = m.user_id AND c.removed_at IS NULL)"
-            " GROUP BY m.user_id ORDER BY m.user_id",
+            " GROUP BY m.user_id, p.user_id ORDER BY m.user_id",
             (project_id,),
         )
         return [(person_from_row(row), from_db(row["stopped_at"])) for row in rows]

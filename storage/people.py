@@ -118,7 +118,7 @@ class PersonRepo:
                 if old and old != placeholder:
                     await conn.execute(
                         "UPDATE outbox SET text = replace(text, ?, ?)"
-                        " WHERE status = 'pending' AND instr(text, ?) > 0",
+                        " WHERE status = 'pending' AND replace(text, ?, '') != text",
                         (old, placeholder, old),
                     )
             await append_event(conn, now, need.user_id, "person.forgotten", None, user_id)

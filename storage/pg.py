@@ -29,6 +29,8 @@ from storage.db import PATIENCE, Body, Database, Params, StorageError, T, Tx, Wr
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
+BOT_LOCK = 7_000_002  # held by the one bot on a database
+MIGRATION_LOCK = 7_000_001
 # One pass over the SQL: string literals are kept whole, parameters are numbered.
 _TOKENS = re.compile(r"'(?:[^']|'')*'|::|\?|:[A-Za-z_][A-Za-z0-9_]*")
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -128,14 +130,20 @@ class PgDatabase(Database):
         self.check_deferred = False
 
     @classmethod
-    async def connect(cls, url: str, *, patience: timedelta = PATIENCE) -> PgDatabase:
-        """Connect, and bring the schema up to date; one :class:`StorageError` line if not."""
+    async def connect(
+        cls, url: str, *, patience: timedelta = PATIENCE, exclusive: bool = False
+    ) -> PgDatabase:
+        """Connect, and bring the schema up to date; one :class:`StorageError` line if not.
+        ``exclusive``: hold a lock for as long as the connection lives, refusing a second bot
+        on the same database (as the SQLite file's lock does), until replicas share the work."""
         try:
             conn = await asyncpg.connect(url, timeout=10)
         except (TimeoutError, OSError, asyncpg.PostgresError, ValueError) as exc:
-            raise StorageError(f"cannot connect to the database: {exc}") from exc
+            raise StorageError(f"cannot connect to the database: {_without_password(exc)}") from exc
         db = cls(conn, patience)
         try:
+            if exclusive and not await conn.fetchval("SELECT pg_try_advisory_lock($1)", BOT_LOCK):
+                raise StorageError("a bot is running on this database")
             await db._migrate()
         except (asyncpg.PostgresError, StorageError) as exc:
             await conn.close()
@@ -152,7 +160,7 @@ class PgDatabase(Database):
         scripts = await asyncio.to_thread(pg_migrations)
         async with self._lock:
             # One migrating process at a time, whatever the number of replicas starting.
-            await self._pg.execute("SELECT pg_advisory_lock(7000001)")
+            await self._pg.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
             try:
                 current = await self.schema_version()
                 if current > len(scripts):
@@ -173,7 +181,7 @@ class PgDatabase(Database):
                             "INSERT INTO schema_version (version) VALUES ($1)", version
                         )
             finally:
-                await self._pg.execute("SELECT pg_advisory_unlock(7000001)")
+                await self._pg.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
 
     async def close(self) -> None:
         await self._pg.close()
@@ -216,8 +224,16 @@ class PgDatabase(Database):
             await conn.executemany(sql, rows)
 
     async def ping(self) -> None:
-        async with self._lock:
-            await self._pg.fetchval("SELECT 1")
+        """A trivial read: raises StorageError when the server cannot be reached."""
+        try:
+            await self.fetchone("SELECT 1")
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            raise StorageError(str(exc)) from exc
+
+
+def _without_password(exc: BaseException) -> str:
+    """An error's text without anything that looks like a URL's password."""
+    return re.sub(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", r"\1***@", str(exc))
 
 
 def is_postgres_url(url: str) -> bool:

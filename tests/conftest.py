@@ -56,6 +56,14 @@ _shared_cluster: list[pgcluster.Cluster] = []
 _pg_names: dict[Path, str] = {}
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if ENGINE != "postgres":
+        return
+    for item in items:
+        if item.get_closest_marker("sqlite_only") is not None:
+            item.add_marker(pytest.mark.skip(reason="about SQLite itself: the SQLite leg runs it"))
+
+
 def _cluster() -> pgcluster.Cluster:
     if not _shared_cluster:
         _shared_cluster.append(pgcluster.start())
@@ -221,7 +229,10 @@ async def start_harness(
     timeout, patience), everything else into the settings."""
     settings = make_settings(api, path, **overrides)
     if ENGINE == "postgres":
-        database_: Database = await _pg_database_for(settings.database_path)
+        try:
+            database_: Database = await _pg_database_for(settings.database_path)
+        except pgcluster.NoServer as exc:
+            pytest.skip(f"PostgreSQL: {exc}")
     else:
         database_ = await Database.open(settings.database_path, **(database or {}))
     application = build_application(settings, database_, clock)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SEARCHED = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+PASSWORD_ROLE = "with_password"
 
 
 class NoServer(Exception):
@@ -88,6 +89,10 @@ def start() -> Cluster:
     if made.returncode != 0:
         shutil.rmtree(folder, ignore_errors=True)
         raise NoServer(f"initdb failed: {made.stderr.strip()[-500:]}")
+    # One role that must give its password (PASSWORD_ROLE), for the wrong-password test;
+    # everyone else is trusted.
+    hba = data / "pg_hba.conf"
+    hba.write_text(f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
     options = (
         f"-p {cluster.port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
         " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"

@@ -22,6 +22,9 @@ from tests.e2e_helpers import project_with
 from tests.fakebot import BOT_USERNAME, FakeBotAPI, FakeClock
 from tests.test_e2e_ledger import SECRETARY
 
+# About SQLite itself (its file, locks and planner): the SQLite leg runs it.
+pytestmark = pytest.mark.sqlite_only
+
 
 async def test_a_backup_taken_during_a_burst_of_writes_restores(
     api: FakeBotAPI, clock: FakeClock, tmp_path: Path

@@ -36,9 +36,11 @@ async def seed(path: Path, count: int = SECRETARIES) -> None:
         await db.close()
 
 
-async def start_bot(api: FakeBotAPI, path: Path, rate: int = 1000) -> asyncio.subprocess.Process:
+async def start_bot(
+    api: FakeBotAPI, path: Path, rate: int = 1000, **settings: str
+) -> asyncio.subprocess.Process:
     """``python -m bot`` on ``path`` against the fake API; returns once it has started."""
-    env = process_env(api, path, RATE_LIMIT_PER_SECOND=str(rate))
+    env = process_env(api, path, RATE_LIMIT_PER_SECOND=str(rate), **settings)
     mark = len(api.calls)
     process = await asyncio.create_subprocess_exec(
         sys.executable,

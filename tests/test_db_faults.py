@@ -21,6 +21,9 @@ from tests.fakebot import FakeBotAPI, FakeClock, FakeUser
 from tests.test_config import _run_bot
 from tests.test_e2e_checkins import SLOT
 
+# About SQLite itself (its file, locks and planner): the SQLite leg runs it.
+pytestmark = pytest.mark.sqlite_only
+
 S1 = FakeUser(2001, "Li Wei", "liwei", "en")
 
 

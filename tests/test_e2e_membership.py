@@ -239,6 +239,7 @@ async def test_the_last_admin_stays(api: FakeBotAPI, clock: FakeClock, tmp_path:
     assert await bot.services.registry.is_admin(SECOND_ADMIN.id)
 
 
+@pytest.mark.sqlite_only  # reads the file's bytes; PostgreSQL's storage is the server's
 async def test_invite_tokens_are_never_stored_in_clear(bot: Harness, tmp_path: Path) -> None:
     await project_with(bot, "Plant", [])
     text = (await bot.send(ADMIN, "/invite 1 secretary")).params["text"]

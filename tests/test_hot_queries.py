@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from storage import Database
 from storage.access import ADMIN as ADMIN_ROLE
 from storage.access import MEMBER, Need
@@ -16,6 +18,9 @@ from tests.conftest import ADMIN, Harness
 from tests.e2e_helpers import project_with, run_jobs
 from tests.fakebot import buttons_of
 from tests.test_e2e_checkins import S1, SLOT, last_prompt
+
+# About SQLite itself (its file, locks and planner): the SQLite leg runs it.
+pytestmark = pytest.mark.sqlite_only
 
 # Tables a hot query may read whole: temporary ones, and the admins' small configuration.
 MAY_SCAN = {"d", "temp.due_slots", "CONSTANT", "calendar_days", "admins"}

@@ -1,0 +1,116 @@
+"""PostgreSQL as an operator meets it: ``python -m bot`` with DATABASE_URL serves, and a bad URL,
+a wrong password, an unreachable server, a database of a newer schema or a second bot each stop
+it with one clear line, a non-zero exit, and nothing written."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from tests import pgcluster
+from tests.conftest import ADMIN, process_env
+from tests.fakebot import FakeBotAPI
+from tests.test_config import _run_bot
+from tests.test_crash import start_bot
+
+
+async def _fresh(cluster: pgcluster.Cluster, name: str) -> str:
+    admin = await asyncpg.connect(cluster.url)
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    return cluster.url_of(name)
+
+
+async def _tables(url: str) -> list[str]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+        )
+        return [row[0] for row in rows]
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("mysql://db/bangban", "Setting DATABASE_URL must be postgresql://"),
+        ("postgresql://", "Setting DATABASE_URL must be postgresql://"),
+        ("postgresql://db:port/bangban", "Setting DATABASE_URL has a port that is not a number"),
+        ("postgresql://db:5432", "Setting DATABASE_URL must name the database"),
+    ],
+)
+def test_a_malformed_database_url_stops_with_one_line(
+    url: str, expected: str, tmp_path: Path
+) -> None:
+    result = _run_bot({"BOT_TOKEN": "1:x", "DATABASE_URL": url}, tmp_path)
+    assert result.returncode == 2 and expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+async def test_a_server_that_refuses_stops_the_bot_with_one_line_and_writes_nothing(
+    api: FakeBotAPI, pg_cluster: pgcluster.Cluster, tmp_path: Path
+) -> None:
+    url = await _fresh(pg_cluster, "refusals")
+    admin = await asyncpg.connect(url)
+    await admin.execute(f"CREATE ROLE {pgcluster.PASSWORD_ROLE} LOGIN PASSWORD 'right'")
+    await admin.close()
+    env = process_env(api, tmp_path / "unused.db")
+    port = pg_cluster.port
+    cases = {
+        f"postgresql://{pgcluster.PASSWORD_ROLE}:wrong@127.0.0.1:{port}/refusals": "password",
+        "postgresql://postgres@127.0.0.1:1/refusals": "cannot connect",
+    }
+    for url_, expected in cases.items():
+        result = await asyncio.to_thread(_run_bot, {**env, "DATABASE_URL": url_}, tmp_path)
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Setting DATABASE_URL" in lines[0], lines
+        assert expected in lines[0] and "wrong" not in lines[0], lines  # no password shown
+    assert await _tables(url) == []
+
+
+async def test_a_newer_schema_is_refused(
+    api: FakeBotAPI, pg_cluster: pgcluster.Cluster, tmp_path: Path
+) -> None:
+    url = await _fresh(pg_cluster, "newer")
+    conn = await asyncpg.connect(url)
+    await conn.execute("CREATE TABLE schema_version (version INTEGER)")
+    await conn.execute("INSERT INTO schema_version VALUES (999)")
+    await conn.close()
+    env = {**process_env(api, tmp_path / "unused.db"), "DATABASE_URL": url}
+    result = await asyncio.to_thread(_run_bot, env, tmp_path)
+    assert result.returncode == 2
+    assert "comes from a newer Bangban (migration 999" in result.stderr
+    assert await _tables(url) == ["schema_version"]
+
+
+async def test_python_m_bot_serves_on_postgres_and_refuses_a_second_bot(
+    api: FakeBotAPI, pg_cluster: pgcluster.Cluster, tmp_path: Path
+) -> None:
+    url = await _fresh(pg_cluster, "served")
+    env = {"DATABASE_URL": url}
+    first = await start_bot(api, tmp_path / "unused.db", DATABASE_URL=url)
+    try:
+        mark = len(api.calls)
+        await api.send_text(ADMIN, "/newproject Plant")
+        reply = await api.reply_to(ADMIN.id, after=mark, timeout=30)
+        assert "Project 1 “Plant” created" in reply.params["text"]
+        second = await asyncio.to_thread(
+            _run_bot, {**process_env(api, tmp_path / "unused.db"), **env}, tmp_path
+        )
+        assert second.returncode == 2 and "a bot is running on this database" in second.stderr
+    finally:
+        first.terminate()
+        await api.release_polls()
+        await asyncio.wait_for(first.wait(), 30)
+    assert first.returncode == 0
+    conn = await asyncpg.connect(url)
+    assert await conn.fetchval("SELECT name FROM projects") == "Plant"
+    await conn.close()
