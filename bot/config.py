@@ -164,6 +164,13 @@ class Settings(StorageSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    @field_validator("backup_dir")
+    @classmethod
+    def _backups_copy_the_sqlite_file(cls, value: Path | None, info: ValidationInfo) -> object:
+        if value is not None and info.data.get("database_url") is not None:
+            raise ValueError("copies the SQLite file; with DATABASE_URL back up with pg_dump")
+        return value
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:

@@ -92,6 +92,10 @@ def _run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]
             {"BOT_TOKEN": "1:x", "DATABASE_PATH": "/nonexistent/dir/bangban.db"},
             "Setting DATABASE_PATH",
         ),
+        (
+            {"BOT_TOKEN": "1:x", "DATABASE_URL": "postgresql://db/b", "BACKUP_DIR": "/backups"},
+            "Setting BACKUP_DIR copies the SQLite file",
+        ),
     ],
 )
 def test_bad_configuration_stops_with_one_line(
