@@ -14,7 +14,7 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
-from bot import i18n
+from bot import i18n, moving
 from bot.app import build_application, run_until
 from bot.clock import SystemClock
 from bot.config import (
@@ -31,6 +31,9 @@ from storage.pg import PgDatabase
 
 log = logging.getLogger("bot")
 TOKEN_MISSING = "Setting BOT_TOKEN is required"
+MAINTENANCE = frozenset(
+    {"check-config", "backup", "restore", "migrate", "migrate-to-postgres", "export-sqlite"}
+)
 
 
 async def run(settings: Settings) -> int:
@@ -96,7 +99,7 @@ async def _serve(settings: Settings) -> int:
 
 USAGE = (
     "usage: python -m bot [--version | check-config | backup <file> | restore <file>"
-    " | migrate | demo [folder]]"
+    " | migrate | migrate-to-postgres <sqlite file> | export-sqlite <file> | demo [folder]]"
 )
 
 
@@ -165,10 +168,15 @@ async def migrate(settings: StorageSettings) -> int:
 
 
 def command(args: list[str], settings: StorageSettings) -> int:
-    """The maintenance commands that never talk to Telegram: backup, restore, migrate."""
+    """The maintenance commands that never talk to Telegram: backup, restore, migrate, and
+    moving between engines."""
     name = args[0]
     if name == "migrate" and len(args) == 1:
         return asyncio.run(migrate(settings))
+    if name == "migrate-to-postgres" and len(args) == 2:
+        return asyncio.run(moving.migrate_to_postgres(settings, Path(args[1])))
+    if name == "export-sqlite" and len(args) == 2:
+        return asyncio.run(moving.export_sqlite(settings, Path(args[1])))
     if name in {"backup", "restore"} and settings.database_url is not None:
         print(
             f"bangban {name}: DATABASE_URL is PostgreSQL: use its own tools"
@@ -208,7 +216,7 @@ def main() -> int:
     if args[:1] in (["--version"], ["-V"]):
         print(f"bangban {version('bangban')}")
         return 0
-    if args and args[0] not in {"check-config", "backup", "restore", "migrate"}:
+    if args and args[0] not in MAINTENANCE:
         print(USAGE, file=sys.stderr)
         return 2
     if args and args[0] != "check-config":

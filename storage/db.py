@@ -367,3 +367,15 @@ class Database:
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.write() as conn:
             await conn.executemany(sql, rows)
+
+    async def bulk_insert(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Rows into a table as they are, in one transaction (copying between engines)."""
+        marks = ", ".join("?" * len(columns))
+        await self.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", [tuple(r) for r in rows]
+        )
+
+    async def after_copy(self, tables_with_ids: Sequence[str]) -> None:
+        """After rows were copied in with their ids: SQLite picks the next id by itself."""

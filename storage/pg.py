@@ -223,6 +223,23 @@ class PgDatabase(Database):
         async with self.write() as conn:
             await conn.executemany(sql, rows)
 
+    async def bulk_insert(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        async with self._lock, self._pg.transaction():
+            await self._pg.copy_records_to_table(
+                table, records=[tuple(row) for row in rows], columns=list(columns)
+            )
+
+    async def after_copy(self, tables_with_ids: Sequence[str]) -> None:
+        """Move each identity past the copied ids, so new rows do not collide with them."""
+        async with self._lock:
+            for table in tables_with_ids:
+                await self._pg.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
+                )
+
     async def ping(self) -> None:
         """A trivial read: raises StorageError when the server cannot be reached."""
         try:

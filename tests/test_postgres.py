@@ -5,6 +5,9 @@ it with one clear line, a non-zero exit, and nothing written."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import asyncpg
@@ -114,3 +117,77 @@ async def test_python_m_bot_serves_on_postgres_and_refuses_a_second_bot(
     conn = await asyncpg.connect(url)
     assert await conn.fetchval("SELECT name FROM projects") == "Plant"
     await conn.close()
+
+
+async def test_a_deployment_moves_to_postgres_and_back_whole(
+    pg_cluster: pgcluster.Cluster, tmp_path: Path
+) -> None:
+    """migrate-to-postgres copies every table (history, outbox, events, attachments' ids) and
+    checks rows and digests; it refuses a target that holds anything; new rows get new ids;
+    export-sqlite brings it all back into a new file, checked the same way."""
+    from datetime import UTC, datetime, timedelta
+
+    from storage import Database, Repositories
+    from storage.access import ADMIN as ADMIN_ROLE
+    from storage.access import MEMBER, Need
+    from storage.outbox import OutgoingMessage
+    from storage.pg import PgDatabase
+    from storage.transfer import TABLES, check
+
+    now = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+    source = tmp_path / "live.db"
+    db = await Database.open(source)
+    repos = Repositories(db, [ADMIN.id])
+    for n in range(3):
+        project = await repos.projects.create(Need(ADMIN.id, ADMIN_ROLE), f"P{n}", "UTC", now)
+        people = [(2000 + 10 * n + k, f"S{n}{k}", None, "zh-CN") for k in range(2)]
+        await repos.members.import_members(project.id, "secretary", people, ADMIN.id, now)
+        await repos.problems.create(
+            Need(ADMIN.id, MEMBER, project.id), f"问题 {n} 😀", now, now, timedelta(days=1)
+        )
+    await repos.outbox.enqueue([OutgoingMessage("k1", 2000, "你好")], now)
+    before = {table: await check(db, table) for table in TABLES}
+    await db.close()
+
+    url = await _fresh(pg_cluster, "moved")
+    env = {"DATABASE_URL": url}
+    moved = await asyncio.to_thread(_maintenance, tmp_path, env, "migrate-to-postgres", source)
+    assert moved.returncode == 0, moved.stderr
+    assert "every table checked" in moved.stdout and "problems" in moved.stdout
+    again = await asyncio.to_thread(_maintenance, tmp_path, env, "migrate-to-postgres", source)
+    assert again.returncode == 1 and "the target is not empty" in again.stderr
+
+    pg = await PgDatabase.connect(url)
+    try:
+        assert {table: await check(pg, table) for table in TABLES} == before
+        fresh = await Repositories(pg, [ADMIN.id]).projects.create(
+            Need(ADMIN.id, ADMIN_ROLE), "After the move", "UTC", now
+        )
+        assert fresh.id == 4  # past the copied ids
+    finally:
+        await pg.close()
+
+    back = tmp_path / "back.db"
+    exported = await asyncio.to_thread(_maintenance, tmp_path, env, "export-sqlite", back)
+    assert exported.returncode == 0, exported.stderr
+    db = await Database.open(back)
+    try:
+        assert (await check(db, "problems")) == before["problems"]
+        assert (await db.fetchone("SELECT count(*) FROM projects"))[0] == 4  # type: ignore[index]
+    finally:
+        await db.close()
+
+
+def _maintenance(
+    folder: Path, env: dict[str, str], *args: object
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.isupper() or k in {"PATH", "HOME"}}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *map(str, args)],
+        env={**clean, **env, "PYTHONPATH": str(Path(__file__).parent.parent)},
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
