@@ -7,6 +7,7 @@ Everything talks to 127.0.0.1 only.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import statistics
 import sys
@@ -17,14 +18,46 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
+
 from storage import Database, Repositories
 from storage.access import ADMIN as ADMIN_ROLE
 from storage.access import Need
+from storage.pg import PgDatabase
+from tests import pgcluster
 from tests.conftest import ADMIN, TOKEN
 from tests.fakebot import FakeBotAPI
 
 ROOT = Path(__file__).parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
+# BENCH_ENGINE=postgres: the bot under measurement runs on PostgreSQL, a fresh database per
+# database file a benchmark names, in a throwaway cluster on 127.0.0.1 (tests/pgcluster.py).
+ENGINE = os.environ.get("BENCH_ENGINE", "sqlite")
+_cluster: list[pgcluster.Cluster] = []
+_databases: dict[Path, str] = {}
+
+
+async def database_url(path: Path) -> str | None:
+    """The PostgreSQL database standing for ``path`` (made on first use); None on SQLite."""
+    if ENGINE != "postgres":
+        return None
+    if not _cluster:
+        _cluster.append(pgcluster.start())
+        atexit.register(_cluster[0].stop)
+    name = _databases.get(path)
+    if name is None:
+        name = _databases[path] = f"bench{len(_databases) + 1}"
+        admin = await asyncpg.connect(_cluster[0].url)
+        try:
+            await admin.execute(f"CREATE DATABASE {name}")
+        finally:
+            await admin.close()
+    return _cluster[0].url_of(name)
+
+
+async def open_database(path: Path) -> Database:
+    url = await database_url(path)
+    return await Database.open(path) if url is None else await PgDatabase.connect(url)
 
 
 @dataclass
@@ -85,6 +118,9 @@ async def bangban(api: FakeBotAPI, path: Path, rate: float, **env: str) -> Async
     """``python -m bot`` on ``path`` against ``api``; stopped with SIGTERM afterwards."""
     profile = os.environ.get("BENCH_PROFILE")  # a file: run the bot under cProfile into it
     args = ["-m", "cProfile", "-o", profile, "-m", "bot"] if profile else ["-m", "bot"]
+    url = await database_url(path)
+    if url is not None:
+        env = {**env, "DATABASE_URL": url}
     process = await spawn(
         args,
         path.parent,
@@ -126,7 +162,7 @@ async def stop(api: FakeBotAPI, process: Process) -> None:
 
 async def seed_project(path: Path, secretaries: Sequence[int], name: str = "Bench") -> int:
     """A project with these secretaries, written before the bot starts; returns its id."""
-    db = await Database.open(path)
+    db = await open_database(path)
     try:
         repos = Repositories(db, [ADMIN.id])
         now = datetime.now(UTC)

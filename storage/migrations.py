@@ -14,9 +14,12 @@ _NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
 
 
 @functools.cache
-def migrations() -> tuple[str, ...]:
-    """Every migration's script, in order; read once from the package's files."""
+def migrations(engine: str = "") -> tuple[str, ...]:
+    """Every migration's script, in order; read once from the package's files: SQLite's in
+    ``storage/schema/``, another engine's (``postgres``) in a folder of its own below it."""
     folder = resources.files("storage") / "schema"
+    if engine:
+        folder = folder / engine
     found = sorted(
         (int(match.group(1)), entry)
         for entry in folder.iterdir()
@@ -24,5 +27,5 @@ def migrations() -> tuple[str, ...]:
     )
     numbers = [number for number, _ in found]
     if numbers != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"storage/schema: migrations must be numbered 1..N, found {numbers}")
+        raise RuntimeError(f"{folder}: migrations must be numbered 1..N, found {numbers}")
     return tuple(entry.read_text(encoding="utf-8") for _, entry in found)

@@ -19,16 +19,15 @@ import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from importlib import resources
 from typing import Any, cast
 
 import asyncpg
 
 from storage.db import PATIENCE, Body, Database, Params, StorageError, T, Tx, Written
+from storage.migrations import migrations
 
 log = logging.getLogger(__name__)
 
-_NAME = re.compile(r"(\d{4})_[a-z0-9_]+\.sql")
 BOT_LOCK = 7_000_002  # held by the one bot on a database
 MIGRATION_LOCK = 7_000_001
 # One pass over the SQL: string literals are kept whole, parameters are numbered.
@@ -106,16 +105,7 @@ class _PgTx:
 
 def pg_migrations() -> tuple[str, ...]:
     """The PostgreSQL migrations, ``storage/schema/postgres/NNNN_what.sql``, in order."""
-    folder = resources.files("storage") / "schema" / "postgres"
-    found = sorted(
-        (int(match.group(1)), entry)
-        for entry in folder.iterdir()
-        if (match := _NAME.fullmatch(entry.name)) is not None
-    )
-    numbers = [number for number, _ in found]
-    if numbers != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"storage/schema/postgres: must be numbered 1..N, found {numbers}")
-    return tuple(entry.read_text(encoding="utf-8") for _, entry in found)
+    return migrations("postgres")
 
 
 class PgDatabase(Database):

@@ -20,6 +20,7 @@ from storage.backup import backup_live, check_file, restore_file, running_lock
 from tests.conftest import ADMIN, TOKEN, process_env, start_harness, stop_harness
 from tests.e2e_helpers import project_with
 from tests.fakebot import BOT_USERNAME, FakeBotAPI, FakeClock
+from tests.test_config import _run_bot
 from tests.test_e2e_ledger import SECRETARY
 
 # About SQLite itself (its file, locks and planner): the SQLite leg runs it.
@@ -200,15 +201,7 @@ async def test_commands_that_never_talk_to_telegram_need_no_token(
     }
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=50,
-            check=False,
-        )
+        return _run_bot(env, tmp_path, *args)
 
     backup = await asyncio.to_thread(cli, "backup", str(tmp_path / "b.db"))
     assert backup.returncode == 0, backup.stderr

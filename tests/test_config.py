@@ -66,10 +66,11 @@ def test_env_example_documents_every_setting() -> None:
         assert f"`{name.upper()}`" in readme, name
 
 
-def _run_bot(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _run_bot(env: dict[str, str], cwd: Path, *args: object) -> subprocess.CompletedProcess[str]:
+    """``python -m bot [args]`` with only ``env`` of this machine's settings."""
     clean = {k: v for k, v in os.environ.items() if not k.isupper() or k in {"PATH", "HOME"}}
     return subprocess.run(
-        [sys.executable, "-m", "bot"],
+        [sys.executable, "-m", "bot", *map(str, args)],
         env={**clean, **env, "PYTHONPATH": str(Path(__file__).parent.parent)},
         cwd=cwd,
         capture_output=True,

@@ -5,9 +5,6 @@ it with one clear line, a non-zero exit, and nothing written."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
@@ -151,10 +148,10 @@ async def test_a_deployment_moves_to_postgres_and_back_whole(
 
     url = await _fresh(pg_cluster, "moved")
     env = {"DATABASE_URL": url}
-    moved = await asyncio.to_thread(_maintenance, tmp_path, env, "migrate-to-postgres", source)
+    moved = await asyncio.to_thread(_run_bot, env, tmp_path, "migrate-to-postgres", source)
     assert moved.returncode == 0, moved.stderr
     assert "every table checked" in moved.stdout and "problems" in moved.stdout
-    again = await asyncio.to_thread(_maintenance, tmp_path, env, "migrate-to-postgres", source)
+    again = await asyncio.to_thread(_run_bot, env, tmp_path, "migrate-to-postgres", source)
     assert again.returncode == 1 and "the target is not empty" in again.stderr
 
     pg = await PgDatabase.connect(url)
@@ -168,7 +165,7 @@ async def test_a_deployment_moves_to_postgres_and_back_whole(
         await pg.close()
 
     back = tmp_path / "back.db"
-    exported = await asyncio.to_thread(_maintenance, tmp_path, env, "export-sqlite", back)
+    exported = await asyncio.to_thread(_run_bot, env, tmp_path, "export-sqlite", back)
     assert exported.returncode == 0, exported.stderr
     db = await Database.open(back)
     try:
@@ -176,18 +173,3 @@ async def test_a_deployment_moves_to_postgres_and_back_whole(
         assert (await db.fetchone("SELECT count(*) FROM projects"))[0] == 4  # type: ignore[index]
     finally:
         await db.close()
-
-
-def _maintenance(
-    folder: Path, env: dict[str, str], *args: object
-) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.isupper() or k in {"PATH", "HOME"}}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *map(str, args)],
-        env={**clean, **env, "PYTHONPATH": str(Path(__file__).parent.parent)},
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
