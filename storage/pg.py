@@ -28,6 +28,14 @@ from storage.migrations import migrations
 
 log = logging.getLogger(__name__)
 
+# What a connection that broke raises: it is dropped and opened again on the next use.
+LOST = (
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    OSError,
+)
 BOT_LOCK = 7_000_002  # held by the one bot on a database
 MIGRATION_LOCK = 7_000_001
 # One pass over the SQL: string literals are kept whole, parameters are numbered.
@@ -109,12 +117,19 @@ def pg_migrations() -> tuple[str, ...]:
 
 
 class PgDatabase(Database):
-    """:class:`storage.db.Database` on PostgreSQL (``DATABASE_URL``)."""
+    """:class:`storage.db.Database` on PostgreSQL (``DATABASE_URL``).
 
-    def __init__(self, conn: asyncpg.Connection, patience: timedelta) -> None:
+    A lost connection (the server restarted, a network blip) is opened again on the next use:
+    the statement in flight fails, the ones after it work. With ``exclusive`` the bot's lock is
+    taken again with it; if another bot took it meanwhile, every use fails until a restart.
+    """
+
+    def __init__(self, url: str, patience: timedelta, exclusive: bool) -> None:
         # Not Database.__init__: there is no SQLite connection. The same attributes, though.
-        self._pg = conn
+        self._url = url
+        self._pg: asyncpg.Connection | None = None
         self._patience = patience
+        self._exclusive = exclusive
         self._lock = asyncio.Lock()
         self.path = None
         self.check_deferred = False
@@ -126,31 +141,56 @@ class PgDatabase(Database):
         """Connect, and bring the schema up to date; one :class:`StorageError` line if not.
         ``exclusive``: hold a lock for as long as the connection lives, refusing a second bot
         on the same database (as the SQLite file's lock does), until replicas share the work."""
+        db = cls(url, patience, exclusive)
+        await db._live()
         try:
-            conn = await asyncpg.connect(url, timeout=10)
-        except (TimeoutError, OSError, asyncpg.PostgresError, ValueError) as exc:
-            raise StorageError(f"cannot connect to the database: {_without_password(exc)}") from exc
-        db = cls(conn, patience)
-        try:
-            if exclusive and not await conn.fetchval("SELECT pg_try_advisory_lock($1)", BOT_LOCK):
-                raise StorageError("a bot is running on this database")
             await db._migrate()
         except (asyncpg.PostgresError, StorageError) as exc:
-            await conn.close()
+            await db.close()
             raise StorageError(f"cannot use the database: {exc}") from exc
         return db
 
+    async def _live(self) -> asyncpg.Connection:
+        """The connection, opened again if it was lost."""
+        if self._pg is not None and not self._pg.is_closed():
+            return self._pg
+        try:
+            conn = await asyncpg.connect(self._url, timeout=10)
+        except (TimeoutError, OSError, asyncpg.PostgresError, ValueError) as exc:
+            raise StorageError(f"cannot connect to the database: {_without_password(exc)}") from exc
+        if self._exclusive and not await conn.fetchval("SELECT pg_try_advisory_lock($1)", BOT_LOCK):
+            await conn.close()
+            raise StorageError("a bot is running on this database")
+        if self._pg is not None:
+            log.warning("the connection to PostgreSQL was lost; connected again")
+        self._pg = conn
+        return conn
+
+    @asynccontextmanager
+    async def _using(self) -> AsyncIterator[asyncpg.Connection]:
+        """The live connection, under the lock. One that breaks on the way is dropped, so the
+        next use connects again, and the failure reads as the storage error it is."""
+        async with self._lock:
+            conn = await self._live()
+            try:
+                yield conn
+            except LOST as exc:
+                conn.terminate()
+                raise StorageError(f"the connection to the database was lost: {exc}") from exc
+
     async def schema_version(self) -> int:
-        exists = await self._pg.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
+        conn = await self._live()
+        exists = await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
         if not exists:
             return 0
-        return int(await self._pg.fetchval("SELECT coalesce(max(version), 0) FROM schema_version"))
+        return int(await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_version"))
 
     async def _migrate(self) -> None:
         scripts = await asyncio.to_thread(pg_migrations)
         async with self._lock:
+            conn = await self._live()
             # One migrating process at a time, whatever the number of replicas starting.
-            await self._pg.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+            await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
             try:
                 current = await self.schema_version()
                 if current > len(scripts):
@@ -162,42 +202,43 @@ class PgDatabase(Database):
                     if version <= current:
                         continue
                     log.info("applying PostgreSQL migration %d", version)
-                    async with self._pg.transaction():
-                        await self._pg.execute(script)
-                        await self._pg.execute(
+                    async with conn.transaction():
+                        await conn.execute(script)
+                        await conn.execute(
                             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)"
                         )
-                        await self._pg.execute(
+                        await conn.execute(
                             "INSERT INTO schema_version (version) VALUES ($1)", version
                         )
             finally:
-                await self._pg.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
 
     async def close(self) -> None:
-        await self._pg.close()
+        if self._pg is not None:
+            await self._pg.close()
 
     async def trace(self, callback: Any) -> None:
         """Statement tracing is SQLite's (the hot-query plans are checked there)."""
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
-        async with self._lock, self._pg.transaction():
-            yield cast(Tx, _PgTx(self._pg))
+        async with self._using() as conn, conn.transaction():
+            yield cast(Tx, _PgTx(conn))
 
     async def at_once(self, body: Body[T]) -> T:
-        async with self._lock, self._pg.transaction():
-            return await body(cast(Tx, _PgTx(self._pg)))
+        async with self._using() as conn, conn.transaction():
+            return await body(cast(Tx, _PgTx(conn)))
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
-        async with self._lock:
-            return await _PgTx(self._pg).execute_fetchall(sql, params)
+        async with self._using() as conn:
+            return await _PgTx(conn).execute_fetchall(sql, params)
 
     async def fetch_with_columns(
         self, sql: str, params: Params = ()
     ) -> tuple[list[str], list[Any]]:
         query, values = translate(sql, params)
-        async with self._lock:
-            statement = await self._pg.prepare(query)
+        async with self._using() as conn:
+            statement = await conn.prepare(query)
             rows = list(await statement.fetch(*values))
             return [attribute.name for attribute in statement.get_attributes()], rows
 
@@ -206,8 +247,8 @@ class PgDatabase(Database):
         return rows[0] if rows else None
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self._lock:
-            return (await _PgTx(self._pg).execute(sql, params)).rowcount
+        async with self._using() as conn:
+            return (await _PgTx(conn).execute(sql, params)).rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.write() as conn:
@@ -216,16 +257,16 @@ class PgDatabase(Database):
     async def bulk_insert(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
-        async with self._lock, self._pg.transaction():
-            await self._pg.copy_records_to_table(
+        async with self._using() as conn, conn.transaction():
+            await conn.copy_records_to_table(
                 table, records=[tuple(row) for row in rows], columns=list(columns)
             )
 
     async def after_copy(self, tables_with_ids: Sequence[str]) -> None:
         """Move each identity past the copied ids, so new rows do not collide with them."""
-        async with self._lock:
+        async with self._using() as conn:
             for table in tables_with_ids:
-                await self._pg.execute(
+                await conn.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                     f" coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
                 )
@@ -234,7 +275,7 @@ class PgDatabase(Database):
         """A trivial read: raises StorageError when the server cannot be reached."""
         try:
             await self.fetchone("SELECT 1")
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except asyncpg.PostgresError as exc:
             raise StorageError(str(exc)) from exc
 
 

@@ -5,6 +5,7 @@ it with one clear line, a non-zero exit, and nothing written."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import asyncpg
@@ -172,4 +173,30 @@ async def test_a_deployment_moves_to_postgres_and_back_whole(
         assert (await check(db, "problems")) == before["problems"]
         assert (await db.fetchone("SELECT count(*) FROM projects"))[0] == 4  # type: ignore[index]
     finally:
+        await db.close()
+
+
+async def test_a_lost_connection_is_opened_again_and_the_bot_lock_taken_again(
+    pg_cluster: pgcluster.Cluster,
+) -> None:
+    """The server drops the bot's connection (a restart, a blip): the statement in flight may
+    fail, the next one reconnects, and the one-bot lock is held again."""
+    from storage import StorageError
+    from storage.pg import BOT_LOCK, PgDatabase
+
+    url = await _fresh(pg_cluster, "dropped")
+    db = await PgDatabase.connect(url, exclusive=True)
+    admin = await asyncpg.connect(url)
+    try:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = 'dropped' AND pid != pg_backend_pid()"
+        )
+        with contextlib.suppress(StorageError):
+            await db.ping()  # the statement that met the drop
+        await db.ping()
+        assert (await db.fetchone("SELECT count(*) FROM projects"))[0] == 0
+        assert not await admin.fetchval("SELECT pg_try_advisory_lock($1)", BOT_LOCK)
+    finally:
+        await admin.close()
         await db.close()
