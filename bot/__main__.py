@@ -48,14 +48,11 @@ async def run(settings: Settings) -> int:
         return 2
 
 
-async def open_database(settings: StorageSettings, *, only_bot: bool = False) -> Database:
-    """The database the settings name: PostgreSQL at DATABASE_URL, else the SQLite file at
-    DATABASE_PATH. ``only_bot``: on PostgreSQL, refuse while another bot runs on it (the
-    scheduler and the outbox are not shared between processes yet)."""
+async def open_database(settings: StorageSettings) -> Database:
+    """The database the settings name: PostgreSQL at DATABASE_URL (several replicas may share
+    it: one leads, bot/leadership.py), else the SQLite file at DATABASE_PATH."""
     if settings.database_url is not None:
-        return await PgDatabase.connect(
-            settings.database_url.get_secret_value(), exclusive=only_bot
-        )
+        return await PgDatabase.connect(settings.database_url.get_secret_value())
     return await Database.open(settings.database_path)
 
 
@@ -65,7 +62,7 @@ def _setting(settings: StorageSettings) -> str:
 
 async def _serve(settings: Settings) -> int:
     try:
-        db = await open_database(settings, only_bot=True)
+        db = await open_database(settings)
     except StorageError as exc:
         log.error("Setting %s: %s", _setting(settings), exc)
         return 2

@@ -5,23 +5,33 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import ApplicationBuilder, Defaults
 
 import handlers
 from bot import commands, i18n
 from bot.clock import Clock
 from bot.config import Settings
 from bot.health import HealthServer
+from bot.jobs import (
+    App,
+    deliver,
+    follow,
+    lead,
+    nudged,
+    plan_escalations,
+    plan_slots,
+    schedule_jobs,
+    services_of,
+)
+from bot.leadership import Leadership
 from bot.metrics import Metrics
 from bot.services import Services, build_services
-from handlers.common import CONTEXT_TYPES, BotData, Context
+from handlers.common import CONTEXT_TYPES
 from handlers.notifier import TelegramNotifier
 from handlers.ratelimit import PriorityRateLimiter
 from handlers.request import RecordingRequest
@@ -30,20 +40,6 @@ from storage import Database, Repositories, StorageError
 from storage.backup import integrity_problem
 
 log = logging.getLogger(__name__)
-
-OUTBOX_INTERVAL = timedelta(seconds=15)
-SLOTS_JOB = "slots"
-ESCALATION_JOB = "escalate"
-PRUNE_INTERVAL = timedelta(days=1)
-# Delivered outbox rows are kept this long (longer than any round stays open), then pruned.
-OUTBOX_KEEP = timedelta(days=14)
-SWEEP_INTERVAL = timedelta(seconds=60)
-# A job that starts late (busy loop, suspended VM) still runs within this window; coalesce
-# folds a backlog of runs into one, since every job re-reads the database anyway.
-JOB_DEFAULTS = {"misfire_grace_time": 300, "coalesce": True, "replace_existing": True}
-
-# Typed where it matters here, its bot_data; PTB's other parameters vary with the builder.
-App = Application[Any, Any, Any, Any, BotData, Any]
 
 
 def build_application(settings: Settings, db: Database, clock: Clock) -> App:
@@ -93,10 +89,6 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
     return application
 
 
-def services_of(application: App) -> Services:
-    return application.bot_data.services
-
-
 def _menu(language: str, audiences: set[commands.Audience]) -> list[BotCommand]:
     return [
         BotCommand(command.name, commands.about(command.name, language))
@@ -132,131 +124,6 @@ async def publish_default_menus(application: App, services: Services) -> None:
         await publish_menu(application, services, admin_id)
 
 
-async def _deliver(services: Services) -> None:
-    # A running drain loops until nothing is due, so a second one would only queue behind it.
-    if services.outbox.wanted():
-        await services.outbox.drain()
-
-
-async def _drain_outbox(context: Context) -> None:
-    await _deliver(services_of(context.application))
-
-
-async def _sweep(context: Context) -> None:
-    """Reminders, closing windows, anything a slot job missed; then deliver."""
-    services = services_of(context.application)
-    await services.rounds.tick()
-    await services.escalation.tick()
-    await services.digest.tick()
-    await _deliver(services)
-
-
-async def _slots(context: Context) -> None:
-    """The earliest project slot has come: open every due round, deliver, plan the next."""
-    services = services_of(context.application)
-    await services.rounds.tick()
-    await plan_slots(context.application)
-    await _deliver(services)
-
-
-async def plan_slots(application: App) -> None:
-    """One job, at the earliest next slot of any project (the database decides when); a
-    project whose next slot is not worked out yet makes it run at once."""
-    await _plan_once(application, SLOTS_JOB, _slots, services_of(application).rounds.next_wakeup)
-
-
-async def _plan_once(
-    application: App,
-    name: str,
-    callback: Callable[[Context], Coroutine[Any, Any, None]],
-    when_due: Callable[[], Awaitable[datetime | None]],
-) -> None:
-    """(Re)plan the one job ``name`` at the moment ``when_due`` gives; none when it gives none."""
-    job_queue = application.job_queue
-    if job_queue is None:
-        return
-    when = await when_due()
-    if when is None:
-        if job_queue.scheduler.get_job(name) is not None:
-            job_queue.scheduler.remove_job(name)
-        return
-    job_queue.run_once(
-        callback,
-        when=max(when, services_of(application).clock.now()),
-        name=name,
-        job_kwargs={"id": name, **JOB_DEFAULTS},
-    )
-
-
-async def _escalate(context: Context) -> None:
-    """A deadline (or a level-2 wait) has passed: escalate, deliver, plan the next."""
-    services = services_of(context.application)
-    await services.escalation.tick()
-    await plan_escalations(context.application)
-    await _deliver(services)
-
-
-async def plan_escalations(application: App) -> None:
-    """One job, at the moment the next escalation falls due, so a card goes out within
-    seconds of a deadline rather than at the next sweep."""
-    services = services_of(application)
-    await _plan_once(application, ESCALATION_JOB, _escalate, services.escalation.next_due)
-
-
-async def _prune(context: Context) -> None:
-    """Keep the database bounded: delivered messages and stale bad-token records go."""
-    services = services_of(context.application)
-    now = services.clock.now()
-    pruned = await services.repos.outbox.prune(now - OUTBOX_KEEP)
-    await services.repos.invites.forget_failures(now - timedelta(days=1))
-    log.info("pruned %d delivered outbox messages", pruned)
-
-
-async def _backup(context: Context) -> None:
-    """The daily backup (BACKUP_DIR), taken while the bot runs."""
-    services = services_of(context.application)
-    if services.backups is not None:
-        await services.backups.run()
-
-
-async def schedule_jobs(application: App) -> None:
-    """(Re)create every job from the database, with deterministic ids."""
-    job_queue = application.job_queue
-    assert job_queue is not None, "python-telegram-bot[job-queue] is required"
-    services = services_of(application)
-    job_queue.run_repeating(
-        _drain_outbox,
-        interval=OUTBOX_INTERVAL,
-        first=OUTBOX_INTERVAL,
-        name="outbox",
-        job_kwargs={"id": "outbox", **JOB_DEFAULTS},
-    )
-    job_queue.run_repeating(
-        _sweep,
-        interval=SWEEP_INTERVAL,
-        first=SWEEP_INTERVAL,
-        name="sweep",
-        job_kwargs={"id": "sweep", **JOB_DEFAULTS},
-    )
-    if services.settings.backup_dir is not None:
-        job_queue.run_repeating(
-            _backup,
-            interval=timedelta(days=1),
-            first=timedelta(minutes=5),
-            name="backup",
-            job_kwargs={"id": "backup", **JOB_DEFAULTS},
-        )
-    job_queue.run_repeating(
-        _prune,
-        interval=PRUNE_INTERVAL,
-        first=timedelta(minutes=10),
-        name="prune",
-        job_kwargs={"id": "prune", **JOB_DEFAULTS},
-    )
-    await plan_slots(application)
-    await plan_escalations(application)
-
-
 # A short pause between one getUpdates and the next lets a busy bot fetch the updates of
 # Without a successful Bot API call for this long, /healthz asks Telegram itself.
 API_FRESH = timedelta(minutes=5)
@@ -272,12 +139,22 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
     services = services_of(application)
     services.bot_username = application.bot.username
     await publish_default_menus(application, services)
-    # Catch up on slots and escalations that fell due while the bot was down.
-    await services.rounds.tick()
-    await services.escalation.tick()
-    await services.digest.tick()
+    db = services.repos.db
+    lock = db.leader_lock()
+    leadership = Leadership(lock, lambda: lead(application), lambda: follow(application))
+    application.bot_data.leadership = leadership
+    services.outbox.active = False  # until this process leads
+    services.outbox.nudge = db.nudge_leader
+
+    def on_nudge() -> None:
+        application.create_task(nudged(application), name="nudged")
+
+    lock.on_nudge(on_nudge)
+    # Leading (on SQLite, always): catch up on what fell due while the bot was down.
+    await leadership.check()
     await application.start()
-    await schedule_jobs(application)
+    if leadership.leading:
+        await schedule_jobs(application)
     assert application.updater is not None
     settings = services.settings
     if settings.webhook_url is not None and settings.webhook_secret is not None:
@@ -297,7 +174,9 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
             allowed_updates=Update.ALL_TYPES,
             poll_interval=POLL_PAUSE.total_seconds(),
         )
-    application.create_task(services.outbox.drain(), name="outbox-startup")
+    if leadership.leading:
+        application.create_task(services.outbox.drain(), name="outbox-startup")
+    leadership.start()
     if services.repos.db.check_deferred:
         application.create_task(check_integrity(services), name="integrity")
     if settings.metrics_port is not None:
@@ -317,7 +196,7 @@ async def check_integrity(services: Services) -> None:
     await services.registry.notify_admins(
         f"damaged:{now.isoformat()}", "report.damaged", problem=problem[:500]
     )
-    await _deliver(services)
+    await deliver(services)
 
 
 def health_server(application: App) -> HealthServer:
@@ -357,6 +236,9 @@ async def stop(application: App) -> None:
     the outbox for the next start), then release the HTTP client."""
     if application.bot_data.has_services:
         services_of(application).outbox.stopping = True
+    leadership, application.bot_data.leadership = application.bot_data.leadership, None
+    if leadership is not None:
+        await leadership.stop()
     health, application.bot_data.health = application.bot_data.health, None
     if health is not None:
         await health.stop()

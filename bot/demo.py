@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
-from bot.app import App, build_application, services_of, start, stop
+from bot.app import build_application, start, stop
 from bot.clock import format_local
 from bot.config import Settings
 from bot.fakeapi import ApiCall, FakeBotAPI, FakeClock, FakeGroup, FakeUser, buttons_of
+from bot.jobs import App, services_of
 from bot.services import Services
 from handlers.updates import UpdateProcessor
 from storage import Database

@@ -71,6 +71,9 @@ class OutboxSender:
         # Set on shutdown: sends in flight finish, the rest stay queued for the next start.
         self.stopping = False
         self._again = False  # something was queued while a drain ran: it looks once more
+        # Only the leading process sends (bot/leadership.py); a follower nudges the leader.
+        self.active = True
+        self.nudge: Callable[[], Awaitable[None]] | None = None
 
     @property
     def busy(self) -> bool:
@@ -80,11 +83,19 @@ class OutboxSender:
     def wanted(self) -> bool:
         """Ask for what was just queued to be delivered now. True: start a drain. False: one
         is running, and it looks again before it stops, so what was queued after its last look
-        is not left for the next outbox job (one task per press only queued behind it)."""
+        is not left for the next outbox job (one task per press only queued behind it); or
+        another process leads and sends (nudge it)."""
+        if not self.active:
+            return False
         if self.busy:
             self._again = True
             return False
         return True
+
+    async def nudge_leader(self) -> None:
+        """Another process leads: tell it that messages were queued."""
+        if self.nudge is not None:
+            await self.nudge()
 
     async def drain(self) -> DrainStats:
         """Send everything due now; returns when nothing due is left.
@@ -94,11 +105,13 @@ class OutboxSender:
         recipient that keeps failing cannot keep a drain going: the next drain tries again.
         """
         stats = DrainStats()
+        if not self.active:
+            return stats  # another process leads: it sends
         tries: dict[int, int] = {}
         pace = timedelta(seconds=PER_CHAT_INTERVAL)
         written: dict[int, datetime] = {}  # chat → when it last got a message in this drain
         async with self._lock:
-            while not self.stopping:
+            while not self.stopping and self.active:
                 self._again = False
                 now = self._clock.now()
                 heads = [

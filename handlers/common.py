@@ -26,6 +26,7 @@ from bot import commands
 from bot.errors import UsageError, UserError, refusal
 from bot.health import HealthServer
 from bot.i18n import t
+from bot.leadership import Leadership
 from bot.registry import Caller, UserRef
 from bot.replies import Buttons, Reply, clip, in_parts
 from bot.services import Services
@@ -47,6 +48,7 @@ class BotData:
         self._services: Services | None = None
         self.last_error_report: datetime | None = None  # the admins hear of errors rarely
         self.health: HealthServer | None = None
+        self.leadership: Leadership | None = None
 
     @property
     def services(self) -> Services:
@@ -75,8 +77,12 @@ def kick_outbox(context: Context) -> None:
     """Deliver queued messages now rather than at the next outbox job (a running drain takes
     them instead of a new one queueing behind it)."""
     outbox = services(context).outbox
-    if context.application.running and outbox.wanted():
+    if not context.application.running:
+        return
+    if outbox.wanted():
         context.application.create_task(outbox.drain(), name="outbox-kick")
+    elif not outbox.active:  # another replica leads: it sends
+        context.application.create_task(outbox.nudge_leader(), name="outbox-nudge")
 
 
 def user_ref(user: User) -> UserRef:

@@ -90,6 +90,25 @@ def _transaction_in_thread(raw: sqlite3.Connection, body: Body[T]) -> T:
     return result
 
 
+class LeaderLock:
+    """Held by at most one process of a deployment at a time. This one, SQLite's, is always
+    held: one process runs on a file. PostgreSQL's is an advisory lock (storage/pg.py)."""
+
+    async def take(self) -> bool:
+        """Try to become the leader; True if this process now is."""
+        return True
+
+    async def held(self) -> bool:
+        """Whether this process still leads (its hold on the lock is alive)."""
+        return True
+
+    async def release(self) -> None:
+        """Stop leading (shutting down)."""
+
+    def on_nudge(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` when another process queued messages for the leader to send."""
+
+
 class StorageError(Exception):
     """The database cannot be opened or migrated."""
 
@@ -376,6 +395,14 @@ class Database:
         await self.executemany(
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", [tuple(r) for r in rows]
         )
+
+    def leader_lock(self) -> LeaderLock:
+        """Who runs the scheduler and sends the outbox: on SQLite the process is alone on its
+        file (the running lock), so it always leads."""
+        return LeaderLock()
+
+    async def nudge_leader(self) -> None:
+        """Tell the process that leads that messages were queued (no-op: this one leads)."""
 
     async def after_copy(self, tables_with_ids: Sequence[str]) -> None:
         """After rows were copied in with their ids: SQLite picks the next id by itself."""

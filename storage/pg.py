@@ -16,14 +16,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any, cast
 
 import asyncpg
 
-from storage.db import PATIENCE, Body, Database, Params, StorageError, T, Tx, Written
+from storage.db import (
+    PATIENCE,
+    Body,
+    Database,
+    LeaderLock,
+    Params,
+    StorageError,
+    T,
+    Tx,
+    Written,
+)
 from storage.migrations import migrations
 
 log = logging.getLogger(__name__)
@@ -36,7 +46,9 @@ LOST = (
     asyncpg.exceptions.OperatorInterventionError,
     OSError,
 )
-BOT_LOCK = 7_000_002  # held by the one bot on a database
+BOT_LOCK = 7_000_002  # held by the one bot on a database (before replicas)
+LEADER_LOCK = 7_000_003  # held by the replica that runs the scheduler and sends the outbox
+NUDGE = "bangban_outbox"  # NOTIFY channel: messages were queued for the leader to send
 MIGRATION_LOCK = 7_000_001
 # One pass over the SQL: string literals are kept whole, parameters are numbered.
 _TOKENS = re.compile(r"'(?:[^']|'')*'|::|\?|:[A-Za-z_][A-Za-z0-9_]*")
@@ -271,12 +283,72 @@ class PgDatabase(Database):
                     f" coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
                 )
 
+    def leader_lock(self) -> LeaderLock:
+        return PgLeaderLock(self._url)
+
+    async def nudge_leader(self) -> None:
+        await self.execute(f"NOTIFY {NUDGE}")
+
     async def ping(self) -> None:
         """A trivial read: raises StorageError when the server cannot be reached."""
         try:
             await self.fetchone("SELECT 1")
         except asyncpg.PostgresError as exc:
             raise StorageError(str(exc)) from exc
+
+
+class PgLeaderLock(LeaderLock):
+    """An advisory lock on a connection of its own: held while that connection lives, so a
+    leader that dies (or loses the server) lets another replica take over at its next try."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._conn: asyncpg.Connection | None = None
+        self._callbacks: list[Callable[[], None]] = []
+
+    async def take(self) -> bool:
+        if await self.held():
+            return True
+        try:
+            conn = await asyncpg.connect(self._url, timeout=5)
+        except (TimeoutError, *LOST, asyncpg.PostgresError) as exc:
+            log.warning("leader lock: cannot connect: %s", _without_password(exc))
+            return False
+        try:
+            if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
+                await conn.close()
+                return False
+            await conn.add_listener(NUDGE, self._nudged)
+        except (*LOST, asyncpg.PostgresError):
+            conn.terminate()
+            return False
+        self._conn = conn
+        return True
+
+    async def held(self) -> bool:
+        conn = self._conn
+        if conn is None or conn.is_closed():
+            self._conn = None
+            return False
+        try:
+            await asyncio.wait_for(conn.fetchval("SELECT 1"), 5)
+        except (TimeoutError, *LOST, asyncpg.PostgresError):
+            conn.terminate()
+            self._conn = None
+            return False
+        return True
+
+    async def release(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            await conn.close()
+
+    def on_nudge(self, callback: Callable[[], None]) -> None:
+        self._callbacks.append(callback)
+
+    def _nudged(self, *_: object) -> None:
+        for callback in self._callbacks:
+            callback()
 
 
 def _without_password(exc: BaseException) -> str:

@@ -15,8 +15,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from bot.app import App, build_application, services_of, start, stop
+from bot.app import build_application, start, stop
 from bot.config import Settings
+from bot.jobs import App, services_of
 from bot.services import Services
 from handlers.updates import UpdateProcessor
 from storage import Database, Repositories

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.app import OUTBOX_KEEP
+from bot.jobs import OUTBOX_KEEP
 from storage.outbox import OutgoingMessage
 from tests.conftest import ADMIN, Harness
 from tests.e2e_helpers import invite_and_join, project_with

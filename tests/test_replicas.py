@@ -1,0 +1,142 @@
+"""Two replicas on one PostgreSQL behind webhooks: either takes any update, one leads (runs the
+scheduler, sends the outbox); killed with SIGKILL in the middle of a fan-out, the leader is
+replaced within 10 s, no prompt is lost and at most the few in flight are sent twice."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from storage import Repositories
+from storage.access import ADMIN as ADMIN_ROLE
+from storage.access import Need
+from storage.pg import PgDatabase
+from tests import pgcluster
+from tests.conftest import ADMIN, process_env
+from tests.fakebot import FakeBotAPI
+from tests.test_webhook import SECRET, _free_port, _update
+
+PROMPTS = 1000
+FIRST = 40_000
+MOST_DUPLICATES = 5  # in flight at the kill (docs/reliability.md)
+TAKEOVER = 10.0  # seconds
+
+
+async def _seed(url: str) -> None:
+    db = await PgDatabase.connect(url)
+    try:
+        repos = Repositories(db, [ADMIN.id])
+        now = datetime.now(UTC)
+        project = await repos.projects.create(
+            Need(ADMIN.id, ADMIN_ROLE), "Plant", "Asia/Shanghai", now
+        )
+        people = [(FIRST + n, f"Secretary {n}", None, "en") for n in range(PROMPTS)]
+        await repos.members.import_members(project.id, "secretary", people, ADMIN.id, now)
+    finally:
+        await db.close()
+
+
+async def _replica(
+    api: FakeBotAPI, folder: Path, url: str, port: int
+) -> asyncio.subprocess.Process:
+    env = process_env(
+        api,
+        folder / "unused.db",
+        DATABASE_URL=url,
+        RATE_LIMIT_PER_SECOND="300",
+        WEBHOOK_URL="https://bot.example.org/hook",
+        WEBHOOK_PORT=str(port),
+        WEBHOOK_SECRET=SECRET,
+    )
+    mark = len(api.calls)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=folder,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    await api.wait_for(lambda c: c.method == "setWebhook", after=mark, timeout=30)
+    return process
+
+
+def _prompts(api: FakeBotAPI) -> Counter[int]:
+    return Counter(
+        c.params["chat_id"]
+        for c in api.calls
+        if c.method == "sendMessage" and FIRST <= c.params["chat_id"] < FIRST + PROMPTS
+    )
+
+
+async def _post(port: int, update: dict[str, object]) -> int:
+    async with httpx.AsyncClient() as client:
+        sent = await client.post(
+            f"http://127.0.0.1:{port}/hook",
+            content=json.dumps(update),
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+        )
+    return sent.status_code
+
+
+async def test_the_leader_killed_mid_fan_out_is_replaced_and_nothing_is_lost(
+    api: FakeBotAPI, pg_cluster: pgcluster.Cluster, tmp_path: Path
+) -> None:
+    admin = await asyncpg.connect(pg_cluster.url)
+    await admin.execute("CREATE DATABASE replicas")
+    await admin.close()
+    url = pg_cluster.url_of("replicas")
+    await _seed(url)
+    api.known_chats.update(range(FIRST, FIRST + PROMPTS))
+    api.known_chats.add(ADMIN.id)
+    first_port, second_port = _free_port(), _free_port()
+    leader = await _replica(api, tmp_path, url, first_port)
+    follower = await _replica(api, tmp_path, url, second_port)
+    try:
+        # The follower takes the command and sends nothing itself: while the leader is paused,
+        # no prompt goes out; resumed, the leader (told through the database) sends them.
+        leader.send_signal(signal.SIGSTOP)
+        try:
+            assert await _post(second_port, _update(1, "/checkinnow 1")) == 200
+            await asyncio.sleep(1.5)
+            assert sum(_prompts(api).values()) == 0
+        finally:
+            leader.send_signal(signal.SIGCONT)
+        await api.wait_for(lambda c: sum(_prompts(api).values()) >= 200, timeout=30)
+        leader.kill()
+        killed = time.monotonic()
+        await leader.wait()
+        before = sum(_prompts(api).values())
+        assert before < PROMPTS, "the fan-out ended before the kill; nothing was tested"
+        mark = len(api.calls)
+        resumed = await api.wait_for(
+            lambda c: c.method == "sendMessage" and c.params.get("chat_id", 0) >= FIRST,
+            after=mark,
+            timeout=30,
+        )
+        assert resumed.at - killed < TAKEOVER, resumed.at - killed
+        await api.wait_for(lambda c: len(_prompts(api)) == PROMPTS, timeout=60)
+        # Either replica still takes any update.
+        mark = len(api.calls)
+        assert await _post(second_port, _update(2, "/projects")) == 200
+        assert "Plant" in (await api.reply_to(ADMIN.id, after=mark, timeout=30)).params["text"]
+    finally:
+        for process in (leader, follower):
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(follower.communicate(), 30)
+        await leader.wait()
+    received = _prompts(api)
+    assert len(received) == PROMPTS  # none lost
+    assert sum(n - 1 for n in received.values()) <= MOST_DUPLICATES, received.most_common(8)
+    assert b"Traceback" not in stderr, stderr.decode()[-3000:]
