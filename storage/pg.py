@@ -108,14 +108,18 @@ class _PgTx:
         return _Status(await self._conn.execute(query, *values))
 
     async def executemany(self, sql: str, parameters: Iterable[Params]) -> Written:
-        # asyncpg's executemany reports no row counts; callers count new rows (the outbox), so
-        # each row runs on its own, inside the caller's transaction.
-        changed = 0
-        for params in parameters:
-            query, values = translate(sql, params)
-            changed += _Status(await self._conn.execute(query, *values)).rowcount
+        # asyncpg's executemany reports no row counts, and callers count new rows (the outbox):
+        # fetchmany sends every row in one pipeline and RETURNING 1 counts the rows changed.
+        batch = [translate(sql, params) for params in parameters]
         written = _Status("")
-        written.rowcount = changed
+        written.rowcount = 0
+        if not batch:
+            return written
+        query = batch[0][0]
+        if " RETURNING " not in query.upper():
+            query += " RETURNING 1"
+        rows = await self._conn.fetchmany(query, [values for _, values in batch])
+        written.rowcount = len(rows)
         return written
 
     async def execute_fetchall(self, sql: str, parameters: Params = ()) -> list[Any]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import pytest
 
 from storage import Repositories
 from storage.access import ADMIN as ADMIN_ROLE
@@ -89,6 +90,7 @@ async def _post(port: int, update: dict[str, object]) -> int:
     return sent.status_code
 
 
+@pytest.mark.timeout(180)  # two processes, a fan-out and a takeover: longer than most
 async def test_the_leader_killed_mid_fan_out_is_replaced_and_nothing_is_lost(
     api: FakeBotAPI, pg_cluster: pgcluster.Cluster, tmp_path: Path
 ) -> None:
@@ -125,7 +127,7 @@ async def test_the_leader_killed_mid_fan_out_is_replaced_and_nothing_is_lost(
             timeout=30,
         )
         assert resumed.at - killed < TAKEOVER, resumed.at - killed
-        await api.wait_for(lambda c: len(_prompts(api)) == PROMPTS, timeout=60)
+        await api.wait_for(lambda c: len(_prompts(api)) == PROMPTS, timeout=120)
         # Either replica still takes any update.
         mark = len(api.calls)
         assert await _post(second_port, _update(2, "/projects")) == 200
