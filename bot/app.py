@@ -233,12 +233,11 @@ def health_server(application: App) -> HealthServer:
 
 async def stop(application: App) -> None:
     """Stop taking updates, then jobs and handlers (sends in flight finish, the rest stay in
-    the outbox for the next start), then release the HTTP client."""
+    the outbox for the next start), then hand the lead on, then release the HTTP client. The
+    lead goes last: another replica taking over while sends were still in flight here would
+    send them again."""
     if application.bot_data.has_services:
         services_of(application).outbox.stopping = True
-    leadership, application.bot_data.leadership = application.bot_data.leadership, None
-    if leadership is not None:
-        await leadership.stop()
     health, application.bot_data.health = application.bot_data.health, None
     if health is not None:
         await health.stop()
@@ -246,6 +245,9 @@ async def stop(application: App) -> None:
         await application.updater.stop()
     if application.running:
         await application.stop()
+    leadership, application.bot_data.leadership = application.bot_data.leadership, None
+    if leadership is not None:
+        await leadership.stop()
     await application.shutdown()
 
 
