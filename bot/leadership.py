@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from storage.db import LeaderLock
+from storage.leader import LeaderLock
 
 log = logging.getLogger(__name__)
 

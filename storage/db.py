@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import aiosqlite
 
+from storage.leader import LeaderLock
 from storage.migrations import migrations
 
 if TYPE_CHECKING:  # only types: sqlite3 itself runs in aiosqlite's thread, never on the loop
@@ -88,25 +89,6 @@ def _transaction_in_thread(raw: sqlite3.Connection, body: Body[T]) -> T:
             raw.execute("ROLLBACK")
         raise
     return result
-
-
-class LeaderLock:
-    """Held by at most one process of a deployment at a time. This one, SQLite's, is always
-    held: one process runs on a file. PostgreSQL's is an advisory lock (storage/pg.py)."""
-
-    async def take(self) -> bool:
-        """Try to become the leader; True if this process now is."""
-        return True
-
-    async def held(self) -> bool:
-        """Whether this process still leads (its hold on the lock is alive)."""
-        return True
-
-    async def release(self) -> None:
-        """Stop leading (shutting down)."""
-
-    def on_nudge(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` when another process queued messages for the leader to send."""
 
 
 class StorageError(Exception):

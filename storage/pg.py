@@ -27,13 +27,13 @@ from storage.db import (
     PATIENCE,
     Body,
     Database,
-    LeaderLock,
     Params,
     StorageError,
     T,
     Tx,
     Written,
 )
+from storage.leader import LeaderLock
 from storage.migrations import migrations
 
 log = logging.getLogger(__name__)

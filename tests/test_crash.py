@@ -23,14 +23,18 @@ MOST_DUPLICATES = 5  # the target at 1,000 messages/s (docs/reliability.md)
 
 async def seed(path: Path, count: int = SECRETARIES) -> None:
     """A project with ``count`` secretaries, written before the bot starts."""
-    db = await Database.open(path)
+    await seed_into(await Database.open(path), count, FIRST)
+
+
+async def seed_into(db: Database, count: int, first: int) -> None:
+    """Project 1 “Plant” with ``count`` secretaries from user id ``first``; closes ``db``."""
     try:
         repos = Repositories(db, [ADMIN.id])
         now = datetime.now(UTC)
         project = await repos.projects.create(
             Need(ADMIN.id, ADMIN_ROLE), "Plant", "Asia/Shanghai", now
         )
-        people = [(FIRST + n, f"Secretary {n}", None, "en") for n in range(count)]
+        people = [(first + n, f"Secretary {n}", None, "en") for n in range(count)]
         await repos.members.import_members(project.id, "secretary", people, ADMIN.id, now)
     finally:
         await db.close()

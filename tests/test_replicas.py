@@ -10,40 +10,23 @@ import signal
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 
-from storage import Repositories
-from storage.access import ADMIN as ADMIN_ROLE
-from storage.access import Need
 from storage.pg import PgDatabase
 from tests import pgcluster
 from tests.conftest import ADMIN, process_env
 from tests.fakebot import FakeBotAPI
+from tests.test_crash import seed_into
 from tests.test_webhook import SECRET, _free_port, _update
 
 PROMPTS = 1000
 FIRST = 40_000
 MOST_DUPLICATES = 5  # in flight at the kill (docs/reliability.md)
 TAKEOVER = 10.0  # seconds
-
-
-async def _seed(url: str) -> None:
-    db = await PgDatabase.connect(url)
-    try:
-        repos = Repositories(db, [ADMIN.id])
-        now = datetime.now(UTC)
-        project = await repos.projects.create(
-            Need(ADMIN.id, ADMIN_ROLE), "Plant", "Asia/Shanghai", now
-        )
-        people = [(FIRST + n, f"Secretary {n}", None, "en") for n in range(PROMPTS)]
-        await repos.members.import_members(project.id, "secretary", people, ADMIN.id, now)
-    finally:
-        await db.close()
 
 
 async def _replica(
@@ -98,7 +81,7 @@ async def test_the_leader_killed_mid_fan_out_is_replaced_and_nothing_is_lost(
     await admin.execute("CREATE DATABASE replicas")
     await admin.close()
     url = pg_cluster.url_of("replicas")
-    await _seed(url)
+    await seed_into(await PgDatabase.connect(url), PROMPTS, FIRST)
     api.known_chats.update(range(FIRST, FIRST + PROMPTS))
     api.known_chats.add(ADMIN.id)
     first_port, second_port = _free_port(), _free_port()
