@@ -47,10 +47,22 @@ async def _drain_outbox(context: Context) -> None:
     await deliver(services_of(context.application))
 
 
+def sending(application: App) -> Callable[[], None]:
+    """What a tick calls after each batch of prompts: start sending (a large slot's first
+    prompts leave while the rest are still being queued)."""
+    outbox = services_of(application).outbox
+
+    def start() -> None:
+        if application.running and outbox.wanted():
+            application.create_task(outbox.drain(), name="outbox-prompts")
+
+    return start
+
+
 async def _sweep(context: Context) -> None:
     """Reminders, closing windows, anything a slot job missed; then deliver."""
     services = services_of(context.application)
-    await services.rounds.tick()
+    await services.rounds.tick(sending(context.application))
     await services.escalation.tick()
     await services.digest.tick()
     await deliver(services)
@@ -59,7 +71,7 @@ async def _sweep(context: Context) -> None:
 async def _slots(context: Context) -> None:
     """The earliest project slot has come: open every due round, deliver, plan the next."""
     services = services_of(context.application)
-    await services.rounds.tick()
+    await services.rounds.tick(sending(context.application))
     await plan_slots(context.application)
     await deliver(services)
 
@@ -171,7 +183,7 @@ async def lead(application: App) -> None:
     jobs and sends the outbox (before the application starts, the jobs wait for start())."""
     services = services_of(application)
     services.outbox.active = True
-    await services.rounds.tick()
+    await services.rounds.tick(sending(application))
     await services.escalation.tick()
     await services.digest.tick()
     if application.running:

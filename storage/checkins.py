@@ -191,14 +191,15 @@ class CheckinRepo:
 
         return await self._db.at_once(write)
 
-    async def needing_prompt(self, now: datetime) -> list[CheckinRow]:
-        """Pending check-ins of open, due rounds whose prompt is not in the outbox yet."""
+    async def needing_prompt(self, now: datetime, limit: int) -> list[CheckinRow]:
+        """Pending check-ins of open, due rounds whose prompt is not in the outbox yet; the
+        first ``limit`` of them (once queued, they are not among the next ones)."""
         rows = await self._db.fetchall(
             _CHECKIN_SELECT + " WHERE r.status = 'open' AND r.slot_at <= ? AND c.status = 'pending'"
             " AND pr.status = 'active'"
             " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'prompt:' || c.id)"
-            " ORDER BY c.id",
-            (to_db(now),),
+            " ORDER BY c.id LIMIT ?",
+            (to_db(now), limit),
         )
         return [_checkin(row) for row in rows]
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.jobs import OUTBOX_KEEP
 from storage.outbox import OutgoingMessage
 from tests.conftest import ADMIN, Harness
@@ -58,3 +60,32 @@ async def test_old_delivered_messages_are_pruned_and_pending_ones_kept(bot: Harn
     rows = await bot.db.fetchall("SELECT dedupe_key, status FROM outbox ORDER BY id")
     keys = [row["dedupe_key"] for row in rows]
     assert "old" not in keys and "new" in keys and "waiting" in keys
+
+
+async def test_a_large_slot_is_queued_in_bounded_batches_and_sending_starts_after_the_first(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prompts are rendered and queued a batch at a time (memory stays bounded however large
+    the slot) and the outbox is asked to send after each batch, not only after the last."""
+    from bot.checkins import rounds
+    from tests.test_e2e_checkins import SLOT
+
+    monkeypatch.setattr(rounds, "PROMPT_BATCH", 2)
+    secretaries = [FakeUser(6000 + n, f"S{n}", f"s{n}", "en") for n in range(5)]
+    await project_with(bot, "Plant", secretaries, "daily 09:00")
+    fetched: list[int] = []
+    needing = bot.services.repos.checkins.needing_prompt
+
+    async def counted(now: datetime, limit: int) -> list[object]:
+        found = await needing(now, limit)
+        fetched.append(len(found))
+        return list(found)
+
+    monkeypatch.setattr(bot.services.repos.checkins, "needing_prompt", counted)
+    asked: list[int] = []
+    bot.clock.set(SLOT)
+    report = await bot.services.rounds.tick(lambda: asked.append(1))
+    assert report.prompts == 5
+    assert fetched == [2, 2, 1] and len(asked) == 3
+    await bot.services.outbox.drain()
+    assert all(bot.api.sent_to(s.id) for s in secretaries)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from storage.access import ADMIN, Need
 from storage.checkins import CheckinRow
 from storage.models import Project
 from storage.outbox import OutgoingMessage
+from storage.problems import OpenProblem
 from storage.repos import Repositories
 from storage.rounds import RoundOpen, RoundRow, SlotPlan
 from storage.schedules import Audience
@@ -31,6 +33,7 @@ from storage.schedules import Audience
 log = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=31)
+PROMPT_BATCH = 2_000  # prompts rendered and queued per transaction
 
 
 @dataclass(slots=True)
@@ -123,13 +126,14 @@ class RoundService:
 
     # --- time -------------------------------------------------------------------------------
 
-    async def tick(self) -> TickReport:
-        """Open due rounds (or record them skipped), queue prompts and reminders, close rounds."""
+    async def tick(self, on_prompts_queued: Callable[[], None] | None = None) -> TickReport:
+        """Open due rounds (or record them skipped), queue prompts and reminders, close rounds.
+        ``on_prompts_queued`` is called after each batch of prompts (the jobs start sending)."""
         report = TickReport()
         async with self._tick_lock:
             now = self._clock.now()
             await self._open_due_rounds(now, report)
-            report.prompts = await self._queue_prompts(now)
+            report.prompts = await self._queue_prompts(now, on_prompts_queued)
             report.reminders = await self._queue_reminders(now)
             report.closed = len(await self._repos.rounds.close_due(now))
             if self._summaries is not None:
@@ -179,13 +183,36 @@ class RoundService:
         """When the tick next has a slot to open (None: no project has a schedule)."""
         return await self._repos.schedules.next_wakeup()
 
-    async def _queue_prompts(self, now: datetime) -> int:
-        """Prompts of every check-in that has none yet, rendered and queued in one go."""
-        due = await self._repos.checkins.needing_prompt(now)
-        if not due:
-            return 0
-        questions = await self._repos.schedules.questions_of_open_rounds()
-        problems = await self._repos.problems.open_in_open_rounds()
+    async def _queue_prompts(
+        self, now: datetime, on_prompts_queued: Callable[[], None] | None
+    ) -> int:
+        """Prompts of every check-in that has none yet, rendered and queued PROMPT_BATCH at a
+        time: memory stays bounded however large the slot (100,000 prompts rendered at once
+        peaked at 421 MB), and the outbox starts sending after the first batch
+        (``on_prompts_queued``) rather than after the last."""
+        queued = 0
+        questions: dict[int, list[str]] | None = None
+        problems: dict[int, list[OpenProblem]] | None = None
+        while True:
+            due = await self._repos.checkins.needing_prompt(now, PROMPT_BATCH)
+            if not due:
+                return queued
+            if questions is None or problems is None:
+                questions = await self._repos.schedules.questions_of_open_rounds()
+                problems = await self._repos.problems.open_in_open_rounds()
+            queued += await self._queue_batch(due, questions, problems, now)
+            if on_prompts_queued is not None:
+                on_prompts_queued()
+            if len(due) < PROMPT_BATCH:
+                return queued
+
+    async def _queue_batch(
+        self,
+        due: list[CheckinRow],
+        questions: dict[int, list[str]],
+        problems: dict[int, list[OpenProblem]],
+        now: datetime,
+    ) -> int:
         messages = []
         for checkin in due:
             project_id = checkin.round.project_id
