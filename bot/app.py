@@ -124,9 +124,9 @@ async def publish_default_menus(application: App, services: Services) -> None:
         await publish_menu(application, services, admin_id)
 
 
-# A short pause between one getUpdates and the next lets a busy bot fetch the updates of
 # Without a successful Bot API call for this long, /healthz asks Telegram itself.
 API_FRESH = timedelta(minutes=5)
+# A short pause between one getUpdates and the next lets a busy bot fetch the updates of
 # several people in one request instead of one request per update (the update benchmark:
 # 1.0 -> 4 updates per request, replies/s up by half); an idle bot's long poll is unaffected.
 POLL_PAUSE = timedelta(milliseconds=10)

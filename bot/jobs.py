@@ -53,8 +53,8 @@ def sending(application: App) -> Callable[[], None]:
     outbox = services_of(application).outbox
 
     def start() -> None:
-        if application.running and outbox.wanted():
-            application.create_task(outbox.drain(), name="outbox-prompts")
+        if application.running:
+            outbox.request(lambda work: application.create_task(work, name="outbox"))
 
     return start
 

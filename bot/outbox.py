@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.clock import Clock
 from bot.metrics import Metrics
@@ -97,6 +98,14 @@ class OutboxSender:
         if self.nudge is not None:
             await self.nudge()
 
+    def request(self, spawn: Callable[[Coroutine[Any, Any, Any]], object]) -> None:
+        """What was just queued should go now: ``spawn`` a drain here, or, where another
+        process leads, a nudge to it; nothing while a drain runs (it looks once more)."""
+        if self.wanted():
+            spawn(self.drain())
+        elif not self.active:
+            spawn(self.nudge_leader())
+
     async def drain(self) -> DrainStats:
         """Send everything due now; returns when nothing due is left.
 
@@ -105,8 +114,6 @@ class OutboxSender:
         recipient that keeps failing cannot keep a drain going: the next drain tries again.
         """
         stats = DrainStats()
-        if not self.active:
-            return stats  # another process leads: it sends
         tries: dict[int, int] = {}
         pace = timedelta(seconds=PER_CHAT_INTERVAL)
         written: dict[int, datetime] = {}  # chat → when it last got a message in this drain

@@ -76,13 +76,9 @@ def services(context: Context) -> Services:
 def kick_outbox(context: Context) -> None:
     """Deliver queued messages now rather than at the next outbox job (a running drain takes
     them instead of a new one queueing behind it)."""
-    outbox = services(context).outbox
-    if not context.application.running:
-        return
-    if outbox.wanted():
-        context.application.create_task(outbox.drain(), name="outbox-kick")
-    elif not outbox.active:  # another replica leads: it sends
-        context.application.create_task(outbox.nudge_leader(), name="outbox-nudge")
+    application = context.application
+    if application.running:
+        services(context).outbox.request(lambda work: application.create_task(work, name="outbox"))
 
 
 def user_ref(user: User) -> UserRef:

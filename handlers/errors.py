@@ -13,7 +13,8 @@ from telegram import Update
 from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.i18n import t
-from handlers.common import Context, kick_outbox, services
+from bot.replies import clip
+from handlers.common import ALERT_LIMIT, Context, kick_outbox, services
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ async def _apologise(update: Update, context: Context) -> None:
     text = t(lang, "error.reply_lost" if lost else "error.generic")
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text[:200], show_alert=True)
+            await update.callback_query.answer(clip(text, ALERT_LIMIT), show_alert=True)
         elif update.effective_message is not None:
             # A reply keeps a forum group's topic; a bare send would land in General.
             await update.effective_message.reply_text(text)
