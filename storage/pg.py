@@ -266,10 +266,6 @@ class PgDatabase(Database):
         async with self._using() as conn:
             return (await _PgTx(conn).execute(sql, params)).rowcount
 
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        async with self.write() as conn:
-            await conn.executemany(sql, rows)
-
     async def bulk_insert(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
@@ -358,10 +354,3 @@ class PgLeaderLock(LeaderLock):
 def _without_password(exc: BaseException) -> str:
     """An error's text without anything that looks like a URL's password."""
     return re.sub(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", r"\1***@", str(exc))
-
-
-def is_postgres_url(url: str) -> bool:
-    return url.startswith(("postgresql://", "postgres://"))
-
-
-__all__: Sequence[str] = ("PgDatabase", "is_postgres_url", "translate")
