@@ -51,6 +51,7 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
     metrics = Metrics()
     limiter = PriorityRateLimiter(settings.rate_limit_per_second)
     limiter.metrics = metrics
+    processor = UpdateProcessor(metrics=metrics)
     application: App = (
         ApplicationBuilder()
         .context_types(CONTEXT_TYPES)
@@ -63,12 +64,13 @@ def build_application(settings: Settings, db: Database, clock: Clock) -> App:
         .request(RecordingRequest(metrics, connection_pool_size=256))
         .get_updates_request(RecordingRequest(metrics, connection_pool_size=1))
         .rate_limiter(limiter)
-        .concurrent_updates(UpdateProcessor(metrics=metrics))
+        .concurrent_updates(processor)
         .build()
     )
     repos = Repositories(db, settings.admin_ids)
     notifier = TelegramNotifier(application.bot, settings.send_timeout.total_seconds())
     services = build_services(settings, repos, clock, notifier, metrics)
+    processor.turns = services.turns
 
     async def reschedule() -> None:
         await plan_slots(application)
@@ -141,7 +143,14 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
     await publish_default_menus(application, services)
     db = services.repos.db
     lock = db.leader_lock()
-    leadership = Leadership(lock, lambda: lead(application), lambda: follow(application))
+    limiter = application.bot.rate_limiter
+    leadership = Leadership(
+        lock,
+        lambda: lead(application),
+        lambda: follow(application),
+        # Replicas share the bot's rate limits: each keeps to its share.
+        on_count=limiter.share_among if isinstance(limiter, PriorityRateLimiter) else None,
+    )
     application.bot_data.leadership = leadership
     services.outbox.active = False  # until this process leads
     services.outbox.nudge = db.nudge_leader

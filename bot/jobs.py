@@ -130,6 +130,8 @@ async def _prune(context: Context) -> None:
     now = services.clock.now()
     pruned = await services.repos.outbox.prune(now - OUTBOX_KEEP)
     await services.repos.invites.forget_failures(now - timedelta(days=1))
+    if services.turns is not None:
+        await services.turns.prune()
     log.info("pruned %d delivered outbox messages", pruned)
 
 

@@ -1,4 +1,5 @@
-"""Which process of a deployment leads: the one that runs the scheduler and sends the outbox.
+"""Which process of a deployment leads: the one that runs the scheduler and sends the outbox;
+and how many are alive, to share the bot's rate limits among them.
 
 Every replica takes updates; exactly one leads at a time. It holds the database's leader lock
 (on PostgreSQL an advisory lock on a connection of its own; on SQLite the process is alone), and
@@ -29,16 +30,21 @@ class Leadership:
         on_gain: Callable[[], Awaitable[None]],
         on_loss: Callable[[], Awaitable[None]],
         interval: float = INTERVAL,
+        on_count: Callable[[int, bool], None] | None = None,
     ) -> None:
         self._lock = lock
         self._on_gain = on_gain
         self._on_loss = on_loss
         self._interval = interval
+        self._on_count = on_count
         self._task: asyncio.Task[None] | None = None
         self.leading = False
+        self.alive = 1  # processes of the deployment seen alive at the last check
 
     async def check(self) -> bool:
-        """Take the lead if it is free, or notice it was lost; True while this process leads."""
+        """Note this process alive (and count the others); take the lead if it is free, or
+        notice it was lost. True while this process leads."""
+        self.alive = await self._lock.beat()
         if not self.leading:
             if await self._lock.take():
                 self.leading = True
@@ -48,6 +54,8 @@ class Leadership:
             self.leading = False
             log.warning("no longer leading: the scheduler and the outbox stop here")
             await self._on_loss()
+        if self._on_count is not None:
+            self._on_count(self.alive, self.leading)
         return self.leading
 
     def start(self) -> None:

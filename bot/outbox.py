@@ -21,6 +21,11 @@ MAX_BACKOFF = timedelta(minutes=10)
 BATCH = 500
 PER_CHAT_INTERVAL = 1.0  # Telegram: about one message per second in one chat
 TRIES_PER_DRAIN = 3
+# A message is claimed for this long before it is sent (storage/outbox.py), so another process
+# that takes the lead meanwhile skips it; a dead sender's claims run out after it. A pass claims
+# what leaves within CLAIMED_SECONDS at the rate limit, well within the lease.
+CLAIM_LEASE = timedelta(seconds=15)
+CLAIMED_SECONDS = 5
 # Messages sent but not yet marked sent: after a crash these are the ones sent twice, so few
 # are in flight at a time, and each is marked the moment Telegram accepts it.
 IN_FLIGHT = 4
@@ -57,6 +62,7 @@ class OutboxSender:
         instead: Instead | None = None,
         in_flight: int = IN_FLIGHT,
         metrics: Metrics | None = None,
+        per_second: float = 30,
     ) -> None:
         self._repo = repo
         self._groups = groups
@@ -65,6 +71,7 @@ class OutboxSender:
         self._on_recipient_gone = on_recipient_gone
         self._instead = instead
         self._slots = asyncio.Semaphore(in_flight)
+        self._per_pass = max(20, min(BATCH, int(per_second * CLAIMED_SECONDS)))
         self._metrics = metrics
         # Sends that got no answer in time: each may have been delivered and sent again.
         self.timeouts = 0
@@ -132,9 +139,19 @@ class OutboxSender:
                     return stats
                 # When each chat written to in the last second may have its next message.
                 free = {m.chat_id: written[m.chat_id] + pace for m in heads if m.chat_id in written}
-                batch = [m for m in heads if free.get(m.chat_id, now) <= now]
-                if not batch:
+                ready = [m for m in heads if free.get(m.chat_id, now) <= now]
+                if not ready:
                     await self._clock.sleep((min(free.values()) - now).total_seconds())
+                    continue
+                ready = ready[: self._per_pass]
+                claimed = await self._repo.claim([m.id for m in ready], now, CLAIM_LEASE)
+                # What another process claimed it sends; this one leaves it (it stays due
+                # here only if that process dies and its claim runs out).
+                batch = [m for m in ready if m.id in claimed]
+                for message in ready:
+                    if message.id not in claimed:
+                        tries[message.id] = TRIES_PER_DRAIN
+                if not batch:
                     continue
                 outcomes = await asyncio.gather(*(self._deliver(m) for m in batch))
                 done = self._clock.now()

@@ -33,6 +33,7 @@ from bot.notifier import Notifier
 from bot.outbox import OutboxSender
 from bot.projects import ProjectService
 from bot.registry import Registry
+from bot.turns import ChatTurns
 from storage.repos import Repositories
 
 
@@ -68,6 +69,8 @@ class Services:
     membership: MembershipService | None = None
     # Daily backups into BACKUP_DIR; None when it is not set.
     backups: BackupService | None = None
+    # A chat's updates in order across replicas; None on SQLite (one process).
+    turns: ChatTurns | None = None
     bot_username: str = ""
     # Republishes one user's command menu; set by the composition root (it needs telegram).
     publish_menu: Callable[[int], Awaitable[None]] = _no_menu
@@ -103,6 +106,7 @@ def build_services(
         on_recipient_gone=registry.mark_unreachable,
         instead=registry.deliver_instead,
         metrics=metrics,
+        per_second=settings.rate_limit_per_second,
     )
     cards = CardRenderer(clock, max_extensions=settings.max_extensions)
     ledger = LedgerService(
@@ -186,4 +190,5 @@ def build_services(
             quiet=settings.quiet_hours,
             metrics=metrics,
         ),
+        turns=ChatTurns(turns) if (turns := repos.db.update_turns()) is not None else None,
     )

@@ -43,6 +43,8 @@ class _Bucket:
     def __init__(self, rate: float, burst: float) -> None:
         self._rate = rate
         self._burst = max(burst, 1.0)
+        self._full_rate = rate
+        self._full_burst = self._burst
         self._tokens = self._burst
         self._loop = asyncio.get_running_loop()
         self._stamp = self._loop.time()
@@ -59,6 +61,13 @@ class _Bucket:
         (self._low if low else self._high).append(turn)
         self._wake_later()
         await turn
+
+    def share(self, fraction: float) -> None:
+        """Keep to ``fraction`` of the full rate (and burst): the rest is other processes'."""
+        self._refill()
+        self._rate = self._full_rate * fraction
+        self._burst = max(self._full_burst * fraction, 1.0)
+        self._tokens = min(self._tokens, self._burst)
 
     @property
     def idle(self) -> bool:
@@ -100,9 +109,33 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
         self._groups: dict[int | str, _Bucket] = {}
         self._prune_at = GROUPS_KEPT
         self._closed_until = 0.0  # after a 429, nobody sends before this (loop time)
+        self._among = 1  # processes sharing the bot's limits (replicas on PostgreSQL)
+        self._leading = True
 
     async def initialize(self) -> None:
         self._overall = _Bucket(self._per_second, self._per_second)
+
+    def share_among(self, processes: int, leading: bool) -> None:
+        """Telegram's limits are the bot's, whichever replica sends: with ``processes`` alive,
+        they share them. The leader sends the outbox (the bulk: prompts, cards, digests), so it
+        keeps the larger part of the overall rate; each other replica, which only replies,
+        keeps 1/(2n) of it (a quarter with two). A group's 20 a minute is split evenly."""
+        processes = max(processes, 1)
+        if (processes, leading) == (self._among, self._leading):
+            return
+        self._among, self._leading = processes, leading
+        follower = 1 / (2 * processes)
+        overall = 1 - (processes - 1) * follower if leading else follower
+        log.info(
+            "%d processes send for this bot: this one (%s) takes %.0f %% of its rate",
+            processes,
+            "leading" if leading else "following",
+            overall * 100 if processes > 1 else 100,
+        )
+        if self._overall is not None:
+            self._overall.share(overall if processes > 1 else 1.0)
+        for bucket in self._groups.values():
+            bucket.share(1 / processes)
 
     async def shutdown(self) -> None:
         self._groups.clear()
@@ -172,6 +205,7 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
                 self._forget_idle_groups()
             rate = self._group_per_minute / 60
             bucket = self._groups[chat_id] = _Bucket(rate, self._group_per_minute)
+            bucket.share(1 / self._among)
         return bucket
 
     def _forget_idle_groups(self) -> None:

@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.ext import SimpleUpdateProcessor
 
 from bot.metrics import Metrics
+from bot.turns import ChatTurns
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,13 @@ def _keys(update: object) -> list[tuple[str, int]]:
     if update.effective_user is not None:
         keys.append(("user", update.effective_user.id))
     return keys
+
+
+def _chat_turn(update: object) -> tuple[int, int] | None:
+    """(update id, chat id) of an update that takes its chat's turn across replicas."""
+    if isinstance(update, Update) and update.effective_chat is not None:
+        return update.update_id, update.effective_chat.id
+    return None
 
 
 def _kind(update: object) -> str:
@@ -78,6 +86,8 @@ class UpdateProcessor(SimpleUpdateProcessor):
         self._done = asyncio.Condition()
         self._flooded: set[tuple[str, int]] = set()  # chats told about in the log already
         self.dropped = 0
+        # Across replicas (PostgreSQL), a chat's updates also take turns in the database.
+        self.turns: ChatTurns | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         # Updates get here in the order they came (PTB starts a task per update and its gate
@@ -96,9 +106,23 @@ class UpdateProcessor(SimpleUpdateProcessor):
             self._tails[key] = mine
             self._waiting[key] = self._waiting.get(key, 0) + 1
         started = False
+        turns, turn_of = self.turns, _chat_turn(update)
+        taken = False
         try:
+            # Its place among the chat's updates is kept while this process's go first.
+            if (
+                turns is not None
+                and turn_of is not None
+                and earlier
+                and not await turns.arrive(*turn_of)
+            ):
+                return
             for turn in earlier:
                 await turn
+            if turns is not None and turn_of is not None:
+                if not await turns.begin(*turn_of, noted=bool(earlier)):
+                    return
+                taken = True
             async with self._running:
                 started = True
                 began = time.perf_counter()
@@ -109,6 +133,8 @@ class UpdateProcessor(SimpleUpdateProcessor):
                 finally:
                     self._record(update, time.perf_counter() - began, outcome)
         finally:
+            if taken and turns is not None and turn_of is not None:
+                await turns.end(turn_of[0])
             if not started and inspect.iscoroutine(coroutine):
                 coroutine.close()
             mine.set_result(None)

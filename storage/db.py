@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import aiosqlite
 
-from storage.leader import LeaderLock
+from storage.leader import LeaderLock, UpdateTurns, new_replica_id
 from storage.migrations import migrations
+from storage.sqlite_thread import transaction_in_thread
 
 if TYPE_CHECKING:  # only types: sqlite3 itself runs in aiosqlite's thread, never on the loop
     import sqlite3
@@ -47,48 +48,7 @@ class Tx(Protocol):
     ) -> Awaitable[Iterable[sqlite3.Row]]: ...
 
 
-class _InThread:
-    """A :class:`Tx` on the sqlite3 connection itself, for code already running in the database
-    thread: every await completes at once."""
-
-    def __init__(self, raw: sqlite3.Connection) -> None:
-        self._raw = raw
-
-    async def execute(self, sql: str, parameters: Params = ()) -> Written:
-        return self._raw.execute(sql, parameters)
-
-    async def executemany(self, sql: str, parameters: Iterable[Params]) -> Written:
-        return self._raw.executemany(sql, parameters)
-
-    async def execute_fetchall(self, sql: str, parameters: Params = ()) -> Iterable[sqlite3.Row]:
-        return self._raw.execute(sql, parameters).fetchall()
-
-
 Body = Callable[[Tx], Coroutine[Any, Any, T]]
-
-
-def _transaction_in_thread(raw: sqlite3.Connection, body: Body[T]) -> T:
-    """BEGIN, the body, COMMIT (or ROLLBACK), all in the database thread. The body is a
-    coroutine whose awaits are all :class:`_InThread` statements, so one ``send`` runs it to
-    the end; one that waits for anything else is a bug, and is rolled back."""
-    raw.execute("BEGIN IMMEDIATE")
-    try:
-        coroutine = body(_InThread(raw))
-        try:
-            coroutine.send(None)
-        except StopIteration as finished:
-            result = cast(T, finished.value)
-        else:
-            coroutine.close()
-            raise RuntimeError("a transaction run at once waited for something else")
-        raw.execute("COMMIT")
-    except BaseException:
-        # SQLite has already rolled back after some errors; a failed COMMIT (a full disk, a
-        # deferred constraint) leaves the transaction open, and every later BEGIN would fail.
-        if raw.in_transaction:
-            raw.execute("ROLLBACK")
-        raise
-    return result
 
 
 class StorageError(Exception):
@@ -147,6 +107,10 @@ class Database:
     uncommitted rows (and act on them even if it then rolls back).
     """
 
+    # Appended to a SELECT that claims rows: PostgreSQL's replicas skip each other's claims;
+    # SQLite has one writer at a time and no such clause.
+    skip_locked = ""
+
     def __init__(
         self, conn: aiosqlite.Connection, patience: timedelta, path: Path | None = None
     ) -> None:
@@ -156,6 +120,7 @@ class Database:
         self._lock = asyncio.Lock()
         # The integrity check was left for a worker (the last stop was clean).
         self.check_deferred = False
+        self.replica_id = new_replica_id()
 
     @classmethod
     async def open(
@@ -208,8 +173,15 @@ class Database:
         return row is not None
 
     async def _note_running(self) -> None:
-        """Until close() says otherwise, a stop counts as a crash."""
-        await self.execute("DELETE FROM meta WHERE key = 'clean_stop'")
+        """Until close() says otherwise, a stop counts as a crash. The file is this process's
+        alone, so claims on outbox rows an earlier process left are void: sent at once, not
+        after their lease."""
+        async with self.write() as conn:
+            await conn.execute("DELETE FROM meta WHERE key = 'clean_stop'")
+            await conn.execute(
+                "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL"
+                " WHERE claimed_by IS NOT NULL AND status = 'pending'"
+            )
 
     async def _check_integrity(self) -> None:
         row = await self.fetchone("PRAGMA quick_check")
@@ -310,7 +282,7 @@ class Database:
         connection; it runs again from the start if another process held the database."""
         async with self._lock:
             raw = self._conn._conn  # the sqlite3 connection, used only in its own thread
-            return await self._patiently(lambda: self._in_thread(_transaction_in_thread, raw, body))
+            return await self._patiently(lambda: self._in_thread(transaction_in_thread, raw, body))
 
     async def _in_thread(self, function: Callable[..., T], *args: Any) -> T:
         # aiosqlite's way to run a call in its thread; it has no public one.
@@ -382,6 +354,11 @@ class Database:
         """Who runs the scheduler and sends the outbox: on SQLite the process is alone on its
         file (the running lock), so it always leads."""
         return LeaderLock()
+
+    def update_turns(self) -> UpdateTurns | None:
+        """Whose turn among a chat's updates across processes: none here, one process orders
+        its own (handlers/updates.py)."""
+        return None
 
     async def nudge_leader(self) -> None:
         """Tell the process that leads that messages were queued (no-op: this one leads)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from storage.db import Database, Tx, from_db, to_db
@@ -142,11 +142,12 @@ class OutboxRepo:
         behind it), and a long backlog to one chat cannot hide the messages to every other."""
         rows = await self._db.fetchall(
             "SELECT * FROM outbox AS o WHERE status = 'pending' AND next_attempt_at <= ?"
+            " AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until <= ?)"
             " AND NOT EXISTS (SELECT 1 FROM outbox AS e WHERE e.status = 'pending'"
             " AND e.chat_id = o.chat_id AND (e.queued_for < o.queued_for"
             " OR (e.queued_for = o.queued_for AND e.id < o.id)))"
             " ORDER BY next_attempt_at, id LIMIT ?",
-            (to_db(now), limit),
+            (to_db(now), self._db.replica_id, to_db(now), limit),
         )
         return [
             PendingMessage(
@@ -165,6 +166,23 @@ class OutboxRepo:
             for row in rows
         ]
 
+    async def claim(self, ids: Sequence[int], now: datetime, lease: timedelta) -> set[int]:
+        """Claim these rows for this process to send, for ``lease``; the ones it got. A row
+        another process claimed (and still may be sending) is skipped, not waited for."""
+        if not ids:
+            return set()
+        me = self._db.replica_id
+        async with self._db.write() as conn:
+            rows = await conn.execute_fetchall(
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN"
+                f" (SELECT id FROM outbox WHERE id IN ({','.join('?' * len(ids))})"
+                " AND status = 'pending'"
+                " AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until <= ?)"
+                f"{self._db.skip_locked}) RETURNING id",
+                (me, to_db(now + lease), *ids, me, to_db(now)),
+            )
+        return {int(row["id"]) for row in rows}
+
     async def mark_sent(self, message_id: int, telegram_message_id: int, now: datetime) -> None:
         # A delivered row keeps what exactly-once and the audit need (its key, chat, Telegram's
         # message id, the times), not its text and keyboard: those were 70 % of a year-old
@@ -177,8 +195,8 @@ class OutboxRepo:
 
     async def mark_retry(self, message_id: int, next_attempt_at: datetime, error: str) -> None:
         await self._db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ?"
-            " WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ?,"
+            " claimed_by = NULL, claimed_until = NULL WHERE id = ?",
             (to_db(next_attempt_at), error[:500], message_id),
         )
 
@@ -201,7 +219,8 @@ class OutboxRepo:
     async def drop_thread(self, message_id: int, error: str) -> None:
         """Send to the chat's general stream instead of a topic that no longer exists."""
         await self._db.execute(
-            "UPDATE outbox SET thread_id = NULL, attempts = attempts + 1, error = ? WHERE id = ?",
+            "UPDATE outbox SET thread_id = NULL, attempts = attempts + 1, error = ?,"
+            " claimed_by = NULL, claimed_until = NULL WHERE id = ?",
             (error[:500], message_id),
         )
 

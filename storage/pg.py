@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any, cast
@@ -33,22 +33,14 @@ from storage.db import (
     Tx,
     Written,
 )
-from storage.leader import LeaderLock
+from storage.leader import LeaderLock, UpdateTurns, new_replica_id
 from storage.migrations import migrations
+from storage.pg_replicas import LOST, NUDGE, PgLeaderLock, PgUpdateTurns
+from storage.pg_replicas import without_password as _without_password
 
 log = logging.getLogger(__name__)
 
-# What a connection that broke raises: it is dropped and opened again on the next use.
-LOST = (
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
-    OSError,
-)
 BOT_LOCK = 7_000_002  # held by the one bot on a database (before replicas)
-LEADER_LOCK = 7_000_003  # held by the replica that runs the scheduler and sends the outbox
-NUDGE = "bangban_outbox"  # NOTIFY channel: messages were queued for the leader to send
 MIGRATION_LOCK = 7_000_001
 # One pass over the SQL: string literals are kept whole, parameters are numbered.
 _TOKENS = re.compile(r"'(?:[^']|'')*'|::|\?|:[A-Za-z_][A-Za-z0-9_]*")
@@ -140,6 +132,8 @@ class PgDatabase(Database):
     taken again with it; if another bot took it meanwhile, every use fails until a restart.
     """
 
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+
     def __init__(self, url: str, patience: timedelta, exclusive: bool) -> None:
         # Not Database.__init__: there is no SQLite connection. The same attributes, though.
         self._url = url
@@ -149,6 +143,7 @@ class PgDatabase(Database):
         self._lock = asyncio.Lock()
         self.path = None
         self.check_deferred = False
+        self.replica_id = new_replica_id()
 
     @classmethod
     async def connect(
@@ -284,7 +279,22 @@ class PgDatabase(Database):
                 )
 
     def leader_lock(self) -> LeaderLock:
-        return PgLeaderLock(self._url)
+        return PgLeaderLock(self._url, self.replica_id)
+
+    def update_turns(self) -> UpdateTurns | None:
+        return PgUpdateTurns(self, self.replica_id)
+
+    async def with_chat_locked(
+        self, lock_class: int, key: int, body: Callable[[asyncpg.Connection], Awaitable[T]]
+    ) -> T:
+        """``body`` in a transaction that first takes a two-key advisory lock, held until the
+        transaction ends: replicas deciding about one chat decide one after the other."""
+        try:
+            async with self._using() as conn, conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", lock_class, key)
+                return await body(conn)
+        except asyncpg.PostgresError as exc:
+            raise StorageError(str(exc)) from exc
 
     async def nudge_leader(self) -> None:
         await self.execute(f"NOTIFY {NUDGE}")
@@ -295,62 +305,3 @@ class PgDatabase(Database):
             await self.fetchone("SELECT 1")
         except asyncpg.PostgresError as exc:
             raise StorageError(str(exc)) from exc
-
-
-class PgLeaderLock(LeaderLock):
-    """An advisory lock on a connection of its own: held while that connection lives, so a
-    leader that dies (or loses the server) lets another replica take over at its next try."""
-
-    def __init__(self, url: str) -> None:
-        self._url = url
-        self._conn: asyncpg.Connection | None = None
-        self._callbacks: list[Callable[[], None]] = []
-
-    async def take(self) -> bool:
-        if await self.held():
-            return True
-        try:
-            conn = await asyncpg.connect(self._url, timeout=5)
-        except (TimeoutError, *LOST, asyncpg.PostgresError) as exc:
-            log.warning("leader lock: cannot connect: %s", _without_password(exc))
-            return False
-        try:
-            if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEADER_LOCK):
-                await conn.close()
-                return False
-            await conn.add_listener(NUDGE, self._nudged)
-        except (*LOST, asyncpg.PostgresError):
-            conn.terminate()
-            return False
-        self._conn = conn
-        return True
-
-    async def held(self) -> bool:
-        conn = self._conn
-        if conn is None or conn.is_closed():
-            self._conn = None
-            return False
-        try:
-            await asyncio.wait_for(conn.fetchval("SELECT 1"), 5)
-        except (TimeoutError, *LOST, asyncpg.PostgresError):
-            conn.terminate()
-            self._conn = None
-            return False
-        return True
-
-    async def release(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await conn.close()
-
-    def on_nudge(self, callback: Callable[[], None]) -> None:
-        self._callbacks.append(callback)
-
-    def _nudged(self, *_: object) -> None:
-        for callback in self._callbacks:
-            callback()
-
-
-def _without_password(exc: BaseException) -> str:
-    """An error's text without anything that looks like a URL's password."""
-    return re.sub(r"(postgres(?:ql)?://[^:/@\s]+:)[^@\s]+@", r"\1***@", str(exc))

@@ -125,3 +125,43 @@ async def test_the_leader_killed_mid_fan_out_is_replaced_and_nothing_is_lost(
     assert len(received) == PROMPTS  # none lost
     assert sum(n - 1 for n in received.values()) <= MOST_DUPLICATES, received.most_common(8)
     assert b"Traceback" not in stderr, stderr.decode()[-3000:]
+
+
+@pytest.mark.timeout(120)
+async def test_one_chats_updates_are_answered_in_order_whichever_replica_each_reaches(
+    api: FakeBotAPI, pg_cluster: pgcluster.Cluster, tmp_path: Path
+) -> None:
+    admin = await asyncpg.connect(pg_cluster.url)
+    await admin.execute("CREATE DATABASE ordered")
+    await admin.close()
+    url = pg_cluster.url_of("ordered")
+    await seed_into(await PgDatabase.connect(url), 1, FIRST)
+    api.known_chats.add(ADMIN.id)
+    ports = [_free_port(), _free_port()]
+    replicas = [await _replica(api, tmp_path, url, port) for port in ports]
+    try:
+        mark = len(api.calls)
+        asked = list(range(9001, 9021))
+        for n, problem in enumerate(asked):  # in order, each to the other replica
+            assert await _post(ports[n % 2], _update(100 + n, f"/problem {problem}")) == 200
+        # The same update posted to both (a retried webhook): answered once.
+        for port in ports:
+            assert await _post(port, _update(200, "/problem 9999")) == 200
+        await api.wait_for(
+            lambda c: "9999" in str(c.params.get("text", "")), after=mark, timeout=30
+        )
+        await asyncio.sleep(1)  # a second answer to the update posted twice would come now
+    finally:
+        for process in replicas:
+            process.send_signal(signal.SIGTERM)
+        stderrs = [(await asyncio.wait_for(p.communicate(), 30))[1] for p in replicas]
+    answers = [
+        int(word.strip("#.。"))
+        for c in api.calls[mark:]
+        if c.method == "sendMessage" and c.params.get("chat_id") == ADMIN.id
+        for word in str(c.params["text"]).split()
+        if word.strip("#.。").isdigit() and int(word.strip("#.。")) >= 9001
+    ]
+    assert answers == [*asked, 9999]
+    for stderr in stderrs:
+        assert b"Traceback" not in stderr, stderr.decode()[-3000:]
