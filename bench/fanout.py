@@ -8,6 +8,10 @@ Bot API in this process, in the same run.
 
     python -m bench.fanout                        # 1,000 secretaries at 30/s
     python -m bench.fanout --count 10000 --rate 1000
+    BENCH_ENGINE=postgres python -m bench.fanout --count 100000 --rate 1000 --replicas 2
+
+With ``--replicas 2`` (PostgreSQL only) two bots share the database behind webhooks, as in
+production; the command reaches the follower, which tells the leader to send (``NOTIFY``).
 """
 
 from __future__ import annotations
@@ -17,12 +21,16 @@ import asyncio
 import tempfile
 import time
 from collections import Counter
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-from bench.harness import bangban, baseline, seed_project, started
+from bench.harness import ENGINE, bangban, baseline, post_update, seed_project, started
 from tests.conftest import ADMIN
 from tests.fakebot import FakeBotAPI
+from tests.test_webhook import SECRET
+from tests.test_webhook import _free_port as free_port
+from tests.test_webhook import _update as update
 
 FIRST = 100_000
 
@@ -56,7 +64,7 @@ class Deliveries:
             await asyncio.sleep(0.1)
 
 
-async def run_bangban(count: int, rate: float) -> dict[str, Any]:
+async def run_bangban(count: int, rate: float, replicas: int = 1) -> dict[str, Any]:
     api = FakeBotAPI()
     await api.start()
     try:
@@ -65,28 +73,49 @@ async def run_bangban(count: int, rate: float) -> dict[str, Any]:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "bench.db"
             await seed_project(path, range(FIRST, FIRST + count))
-            async with bangban(api, path, rate) as process:
-                await started(api)
-                await asyncio.sleep(1)  # start-up work done
-                cpu = process.cpu_seconds()
+            async with AsyncExitStack() as stack:
+                ports = [free_port() for _ in range(replicas)] if replicas > 1 else []
+                processes = []
+                targets: list[int | None] = [*ports] or [None]  # None: polling
+                for port in targets:
+                    mark = len(api.calls)
+                    webhook = {} if port is None else _webhook(port)
+                    processes.append(
+                        await stack.enter_async_context(bangban(api, path, rate, **webhook))
+                    )
+                    await started(api, mark)
+                await asyncio.sleep(3)  # start-up work done; the replicas see each other
+                cpu = [process.cpu_seconds() for process in processes]
                 deliveries = Deliveries(api, count)
                 began = time.monotonic()
-                await api.send_text(ADMIN, "/checkinnow 1")
+                if ports:  # to the last replica started: a follower
+                    await post_update(ports[-1], update(1, "/checkinnow 1"))
+                else:
+                    await api.send_text(ADMIN, "/checkinnow 1")
                 await deliveries.all_in(timeout=count / rate * 3 + 60)
-                cpu = process.cpu_seconds() - cpu
-                rss = process.rss_mb()
+                cpu = [p.cpu_seconds() - c for p, c in zip(processes, cpu, strict=True)]
+                peak = [process.peak_rss_mb() for process in processes]
         received = deliveries.per_chat
         elapsed = deliveries.last - began
         return {
             "prompts/s": sum(received.values()) / elapsed,
             "seconds": elapsed,
-            "cpu s": cpu,
-            "rss MB": rss,
+            "first s": deliveries.first - began,
+            "cpu s": sum(cpu),
+            "peak RSS MB": max(peak),
             "lost": count - len(received),
             "duplicated": sum(n - 1 for n in received.values()),
         }
     finally:
         await api.stop()
+
+
+def _webhook(port: int) -> dict[str, str]:
+    return {
+        "WEBHOOK_URL": "https://bot.example.org/hook",
+        "WEBHOOK_PORT": str(port),
+        "WEBHOOK_SECRET": SECRET,
+    }
 
 
 async def run_baseline(count: int, rate: float) -> dict[str, Any]:
@@ -112,13 +141,16 @@ async def run_baseline(count: int, rate: float) -> dict[str, Any]:
         await api.stop()
 
 
-async def main(count: int, rate: float, runs: int) -> None:
+async def main(count: int, rate: float, runs: int, replicas: int) -> None:
+    if replicas > 1 and ENGINE != "postgres":
+        raise SystemExit("several replicas need PostgreSQL: BENCH_ENGINE=postgres")
     for run in range(1, runs + 1):
-        ours = await run_bangban(count, rate)
+        ours = await run_bangban(count, rate, replicas)
         limited = await run_baseline(count, rate)
         unthrottled = await run_baseline(count, 0)
         print(
-            f"run {run}: {count} prompts at {rate:g}/s; bangban / bare PTB at the same limit"
+            f"run {run}: {count} prompts at {rate:g}/s, {ENGINE}, {replicas} replica(s);"
+            " bangban / bare PTB at the same limit"
             f" {ours['prompts/s'] / limited['prompts/s']:.2f},"
             f" / bare PTB unthrottled {ours['prompts/s'] / unthrottled['prompts/s']:.2f}"
         )
@@ -140,5 +172,6 @@ if __name__ == "__main__":
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--rate", type=float, default=30.0)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--replicas", type=int, default=1)
     args = parser.parse_args()
-    asyncio.run(main(args.count, args.rate, args.runs))
+    asyncio.run(main(args.count, args.rate, args.runs, args.replicas))

@@ -34,9 +34,12 @@ class _NoNotifier:
         raise AssertionError("the tick benchmark sends nothing")
 
 
-async def seed(db: Database, projects: int, history: int, slot: datetime = SLOT) -> None:
-    """Projects with two secretaries each and a daily schedule whose next slot is ``slot``,
-    then about ``history`` rows of past rounds (rounds, check-ins, answers, events)."""
+async def seed(
+    db: Database, projects: int, history: int, slot: datetime = SLOT, secretaries: int = 2
+) -> None:
+    """Projects with ``secretaries`` each (user ids from 10,000) and a daily schedule whose next
+    slot is ``slot``, then about ``history`` rows of past rounds (rounds, check-ins, answers,
+    events; two check-ins a round)."""
     at_time = slot.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
     now = slot - timedelta(days=30)
     stamp = to_db(now)
@@ -45,7 +48,7 @@ async def seed(db: Database, projects: int, history: int, slot: datetime = SLOT)
             "INSERT INTO projects (id, name, timezone, created_at) VALUES (?, ?, ?, ?)",
             [(p, f"Project {p}", "Asia/Shanghai", stamp) for p in range(1, projects + 1)],
         )
-        people = [(10_000 + n, f"S{n}", stamp, stamp) for n in range(projects * 2)]
+        people = [(10_000 + n, f"S{n}", stamp, stamp) for n in range(projects * secretaries)]
         await conn.executemany(
             "INSERT INTO people (user_id, display_name, created_at, updated_at)"
             " VALUES (?, ?, ?, ?)",
@@ -54,7 +57,7 @@ async def seed(db: Database, projects: int, history: int, slot: datetime = SLOT)
         await conn.executemany(
             "INSERT INTO memberships (project_id, user_id, role, added_at)"
             " VALUES (?, ?, 'secretary', ?)",
-            [(1 + n // 2, 10_000 + n, stamp) for n in range(projects * 2)],
+            [(1 + n // secretaries, 10_000 + n, stamp) for n in range(projects * secretaries)],
         )
         await conn.executemany(
             "INSERT INTO schedules (project_id, kind, at_time, weekdays, timezone, active_since,"
@@ -77,7 +80,7 @@ async def seed(db: Database, projects: int, history: int, slot: datetime = SLOT)
             for k in range(2):
                 checkin = await conn.execute(
                     "INSERT INTO checkins (round_id, user_id, status) VALUES (?, ?, 'answered')",
-                    (round_id, 10_000 + 2 * (project - 1) + k),
+                    (round_id, 10_000 + secretaries * (project - 1) + k),
                 )
                 await conn.execute(
                     "INSERT INTO answers (checkin_id, kind, text, at) VALUES (?, 'progress', ?, ?)",
