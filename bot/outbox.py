@@ -12,6 +12,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.metrics import Metrics
 from bot.notifier import ChatMoved, Notifier, RecipientGone, RetryLater, Undeliverable
+from storage import StorageError
 from storage.groups import GroupRepo
 from storage.outbox import OutboxRepo, OutgoingMessage, PendingMessage
 
@@ -26,6 +27,10 @@ TRIES_PER_DRAIN = 3
 # what leaves within CLAIMED_SECONDS at the rate limit, well within the lease.
 CLAIM_LEASE = timedelta(seconds=15)
 CLAIMED_SECONDS = 5
+# A message sent while the database is away is marked sent once it is back: tried again after
+# these pauses (seconds), doubling.
+FIRST_PAUSE = 0.5
+LONGEST_PAUSE = 5.0
 # Messages sent but not yet marked sent: after a crash these are the ones sent twice, so few
 # are in flight at a time, and each is marked the moment Telegram accepts it.
 IN_FLIGHT = 4
@@ -244,8 +249,24 @@ class OutboxSender:
                 log.error("outbox %s to %s refused: %s", message.key, message.chat_id, exc)
                 await self._give_up(message, str(exc), gone=False)
                 return "failed"
-            await self._repo.mark_sent(message.id, telegram_id, self._clock.now())
+            await self._note_sent(message, telegram_id)
             return "sent"
+
+    async def _note_sent(self, message: PendingMessage, telegram_id: int) -> None:
+        """Mark a message Telegram accepted as sent, however long the database is away: a
+        sent message left pending would be sent again when it is back. Only a stop gives up
+        (the message is then one of the few in flight, sent again at the next start)."""
+        pause = FIRST_PAUSE
+        while True:
+            try:
+                await self._repo.mark_sent(message.id, telegram_id, self._clock.now())
+                return
+            except StorageError as exc:
+                if self.stopping:
+                    raise
+                log.warning("outbox %s sent, not yet marked (%s): trying again", message.key, exc)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, LONGEST_PAUSE)
 
     async def _give_up(self, message: PendingMessage, error: str, *, gone: bool) -> None:
         """Mark the message failed; one that must reach someone goes to the admins instead,

@@ -5,17 +5,20 @@ replaced within 10 s, no prompt is lost and at most the few in flight are sent t
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import signal
 import sys
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 
+from bot.outbox import IN_FLIGHT
 from storage.pg import PgDatabase
 from tests import pgcluster
 from tests.conftest import ADMIN, process_env
@@ -30,16 +33,19 @@ TAKEOVER = 10.0  # seconds
 
 
 async def _replica(
-    api: FakeBotAPI, folder: Path, url: str, port: int
+    api: FakeBotAPI, folder: Path, url: str, port: int, **settings: str
 ) -> asyncio.subprocess.Process:
     env = process_env(
         api,
         folder / "unused.db",
-        DATABASE_URL=url,
-        RATE_LIMIT_PER_SECOND="300",
-        WEBHOOK_URL="https://bot.example.org/hook",
-        WEBHOOK_PORT=str(port),
-        WEBHOOK_SECRET=SECRET,
+        **{
+            "DATABASE_URL": url,
+            "RATE_LIMIT_PER_SECOND": "300",
+            "WEBHOOK_URL": "https://bot.example.org/hook",
+            "WEBHOOK_PORT": str(port),
+            "WEBHOOK_SECRET": SECRET,
+            **settings,
+        },
     )
     mark = len(api.calls)
     process = await asyncio.create_subprocess_exec(
@@ -55,11 +61,11 @@ async def _replica(
     return process
 
 
-def _prompts(api: FakeBotAPI) -> Counter[int]:
+def _prompts(api: FakeBotAPI, count: int = PROMPTS) -> Counter[int]:
     return Counter(
         c.params["chat_id"]
         for c in api.calls
-        if c.method == "sendMessage" and FIRST <= c.params["chat_id"] < FIRST + PROMPTS
+        if c.method == "sendMessage" and FIRST <= c.params["chat_id"] < FIRST + count
     )
 
 
@@ -165,3 +171,64 @@ async def test_one_chats_updates_are_answered_in_order_whichever_replica_each_re
     assert answers == [*asked, 9999]
     for stderr in stderrs:
         assert b"Traceback" not in stderr, stderr.decode()[-3000:]
+
+
+async def _health(port: int) -> int:
+    async with httpx.AsyncClient() as client:
+        try:
+            return (await client.get(f"http://127.0.0.1:{port}/healthz", timeout=15)).status_code
+        except httpx.HTTPError:
+            return 0
+
+
+async def _until(predicate: Callable[[], Awaitable[bool]]) -> None:
+    """Ask until ``predicate`` holds (the caller bounds the wait)."""
+    for _ in itertools.count():
+        if await predicate():
+            return
+        await asyncio.sleep(0.2)
+
+
+@pytest.mark.timeout(150)
+async def test_a_replica_that_loses_its_database_says_so_and_sends_the_rest_once_it_is_back(
+    api: FakeBotAPI, pg_cluster: pgcluster.Cluster, tmp_path: Path
+) -> None:
+    count = 400
+    admin = await asyncpg.connect(pg_cluster.url)
+    await admin.execute("CREATE DATABASE cut")
+    url = pg_cluster.url_of("cut")
+    await seed_into(await PgDatabase.connect(url), count, FIRST)
+    api.known_chats.update(range(FIRST, FIRST + count))
+    api.known_chats.add(ADMIN.id)
+    port, health = _free_port(), _free_port()
+    replica = await _replica(
+        api, tmp_path, url, port, RATE_LIMIT_PER_SECOND="50", METRICS_PORT=str(health)
+    )
+    try:
+        assert await _health(health) == 200
+        assert await _post(port, _update(1, "/checkinnow 1")) == 200
+        await api.wait_for(lambda c: sum(_prompts(api, count).values()) >= 40, timeout=30)
+        await admin.execute("ALTER DATABASE cut ALLOW_CONNECTIONS false")
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'cut'"
+        )
+        await asyncio.wait_for(_until(lambda: _healthy(health, 503)), 20)
+        during = sum(_prompts(api, count).values())
+        await asyncio.sleep(2)
+        assert sum(_prompts(api, count).values()) - during <= IN_FLIGHT  # it stopped sending
+        await admin.execute("ALTER DATABASE cut ALLOW_CONNECTIONS true")
+        await asyncio.wait_for(_until(lambda: _healthy(health, 200)), 20)
+        await api.wait_for(lambda c: len(_prompts(api, count)) == count, timeout=60)
+        await asyncio.sleep(1)  # a second copy of any would come now
+    finally:
+        await admin.close()
+        replica.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(replica.communicate(), 30)
+    received = _prompts(api, count)
+    assert len(received) == count  # none lost
+    assert received.most_common(1)[0][1] == 1, received.most_common(4)  # none twice
+    assert b"Traceback" not in stderr, stderr.decode()[-3000:]
+
+
+async def _healthy(port: int, status: int) -> bool:
+    return await _health(port) == status
