@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any, cast
@@ -144,6 +144,7 @@ class PgDatabase(Database):
         self.path = None
         self.check_deferred = False
         self.replica_id = new_replica_id()
+        self._turns: PgUpdateTurns | None = None
 
     @classmethod
     async def connect(
@@ -225,6 +226,8 @@ class PgDatabase(Database):
                 await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
 
     async def close(self) -> None:
+        if self._turns is not None:
+            await self._turns.close()
         if self._pg is not None:
             await self._pg.close()
 
@@ -282,19 +285,9 @@ class PgDatabase(Database):
         return PgLeaderLock(self._url, self.replica_id)
 
     def update_turns(self) -> UpdateTurns | None:
-        return PgUpdateTurns(self, self.replica_id)
-
-    async def with_chat_locked(
-        self, lock_class: int, key: int, body: Callable[[asyncpg.Connection], Awaitable[T]]
-    ) -> T:
-        """``body`` in a transaction that first takes a two-key advisory lock, held until the
-        transaction ends: replicas deciding about one chat decide one after the other."""
-        try:
-            async with self._using() as conn, conn.transaction():
-                await conn.execute("SELECT pg_advisory_xact_lock($1, $2)", lock_class, key)
-                return await body(conn)
-        except asyncpg.PostgresError as exc:
-            raise StorageError(str(exc)) from exc
+        if self._turns is None:
+            self._turns = PgUpdateTurns(self._url, self.replica_id)
+        return self._turns
 
     async def nudge_leader(self) -> None:
         await self.execute(f"NOTIFY {NUDGE}")

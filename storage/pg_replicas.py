@@ -15,19 +15,16 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import asyncpg
 
+from storage.db import StorageError
 from storage.leader import LeaderLock, Turn, UpdateTurns
-
-if TYPE_CHECKING:
-    from storage.pg import PgDatabase
 
 log = logging.getLogger(__name__)
 
 LEADER_LOCK = 7_000_003  # held by the replica that runs the scheduler and sends the outbox
-TURN_LOCKS = 7_000_004  # with a chat: held while a replica decides whose turn it is there
+TURN_CONNECTIONS = 4  # a replica's pool for turns, beside its main connection
 NUDGE = "bangban_outbox"  # NOTIFY channel: messages were queued for the leader to send
 # A replica not seen for this long is taken for dead (it notes itself every two seconds).
 ALIVE_WITHIN = timedelta(seconds=6)
@@ -142,73 +139,73 @@ class PgLeaderLock(LeaderLock):
             callback()
 
 
-def _chat_lock(chat_id: int) -> int:
-    """A chat id folded into the second key of a two-key advisory lock (32 bits)."""
-    return chat_id % 2_147_483_647
-
-
 class PgUpdateTurns(UpdateTurns):
-    def __init__(self, db: PgDatabase, replica_id: str) -> None:
-        self._db = db
-        self._replica_id = replica_id
+    """Turns decided by ``bangban_turn`` (migration 2), one round trip each, over a small pool
+    of connections of their own: the turns of one update never wait behind another update's
+    work on the replica's main connection."""
 
-    async def arrive(self, update_id: int, chat_id: int, *, take: bool = True) -> Turn:
-        async def note_and_take(conn: asyncpg.Connection) -> Turn:
-            await conn.execute(
-                "INSERT INTO update_turns (update_id, chat_id, received_at) VALUES ($1, $2, now())"
-                " ON CONFLICT (update_id) DO NOTHING",
+    def __init__(self, url: str, replica_id: str) -> None:
+        self._url = url
+        self._replica_id = replica_id
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+
+    async def _connections(self) -> asyncpg.Pool:
+        async with self._opening:
+            if self._pool is None:
+                try:
+                    self._pool = await asyncpg.create_pool(
+                        self._url, min_size=0, max_size=TURN_CONNECTIONS, timeout=10
+                    )
+                except (TimeoutError, *LOST, asyncpg.PostgresError) as exc:
+                    raise StorageError(f"turns: {without_password(exc)}") from exc
+            return self._pool
+
+    async def _turn(self, update_id: int, chat_id: int, *, note: bool, take: bool) -> Turn:
+        pool = await self._connections()
+        try:
+            answer = await pool.fetchval(
+                "SELECT bangban_turn($1, $2, $3, $4, $5, $6)",
                 update_id,
                 chat_id,
+                self._replica_id,
+                TURN_LEASE,
+                note,
+                take,
             )
-            if take:
-                return await self._take(conn, update_id, chat_id)
-            return await self._state(conn, update_id)
+        except (TimeoutError, *LOST, asyncpg.PostgresError) as exc:
+            raise StorageError(f"turns: {without_password(exc)}") from exc
+        return Turn(answer)
 
-        return await self._db.with_chat_locked(TURN_LOCKS, _chat_lock(chat_id), note_and_take)
+    async def arrive(self, update_id: int, chat_id: int, *, take: bool = True) -> Turn:
+        return await self._turn(update_id, chat_id, note=True, take=take)
 
     async def take(self, update_id: int, chat_id: int) -> Turn:
-        async def take(conn: asyncpg.Connection) -> Turn:
-            return await self._take(conn, update_id, chat_id)
-
-        return await self._db.with_chat_locked(TURN_LOCKS, _chat_lock(chat_id), take)
-
-    async def _take(self, conn: asyncpg.Connection, update_id: int, chat_id: int) -> Turn:
-        # Under the chat's lock, so two replicas never both see the chat free.
-        taken = await conn.fetchval(
-            "UPDATE update_turns AS u SET holder = $1, taken_until = now() + $4::interval"
-            " WHERE u.update_id = $2 AND u.done_at IS NULL"
-            " AND (u.holder IS NULL OR u.taken_until < now())"
-            " AND NOT EXISTS (SELECT 1 FROM update_turns AS e WHERE e.chat_id = $3"
-            " AND e.done_at IS NULL AND e.update_id <> u.update_id"
-            " AND ((e.holder IS NOT NULL AND e.taken_until > now())"
-            " OR (e.holder IS NULL AND e.update_id < u.update_id"
-            " AND e.received_at > now() - $4::interval)))"
-            " RETURNING 1",
-            self._replica_id,
-            update_id,
-            chat_id,
-            TURN_LEASE,
-        )
-        return Turn.GO if taken else await self._state(conn, update_id)
-
-    async def _state(self, conn: asyncpg.Connection, update_id: int) -> Turn:
-        done = await conn.fetchval(
-            "SELECT done_at IS NOT NULL FROM update_turns WHERE update_id = $1", update_id
-        )
-        return Turn.DONE if done else Turn.WAIT
+        return await self._turn(update_id, chat_id, note=False, take=True)
 
     async def finish(self, update_id: int) -> None:
-        await self._db.execute(
-            "UPDATE update_turns SET done_at = now(), holder = NULL, taken_until = NULL"
-            " WHERE update_id = ?",
-            (update_id,),
-        )
+        pool = await self._connections()
+        try:
+            await pool.execute(
+                "UPDATE update_turns SET done_at = now(), holder = NULL, taken_until = NULL"
+                " WHERE update_id = $1",
+                update_id,
+            )
+        except (TimeoutError, *LOST, asyncpg.PostgresError) as exc:
+            raise StorageError(f"turns: {without_password(exc)}") from exc
 
     async def prune(self) -> int:
-        return await self._db.execute(
-            "DELETE FROM update_turns WHERE coalesce(done_at, received_at) < now() - ?::interval",
-            (KEPT,),
+        pool = await self._connections()
+        tag = await pool.execute(
+            "DELETE FROM update_turns WHERE coalesce(done_at, received_at) < now() - $1::interval",
+            KEPT,
         )
+        return int(tag.rsplit(" ", 1)[-1])
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
 
 
 def without_password(exc: BaseException) -> str:

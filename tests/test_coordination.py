@@ -81,6 +81,16 @@ async def pg_url(pg_cluster: pgcluster.Cluster) -> AsyncIterator[str]:
 
 
 @pytest.fixture
+async def turns(pg_url: str) -> AsyncIterator[tuple[PgUpdateTurns, PgUpdateTurns]]:
+    """Two replicas' turns on one database."""
+    await (await PgDatabase.connect(pg_url)).close()  # the schema
+    first, second = PgUpdateTurns(pg_url, "a"), PgUpdateTurns(pg_url, "b")
+    yield first, second
+    await first.close()
+    await second.close()
+
+
+@pytest.fixture
 async def two(pg_url: str) -> AsyncIterator[tuple[PgDatabase, PgDatabase]]:
     """Two replicas' connections to one database."""
     first = await PgDatabase.connect(pg_url)
@@ -106,9 +116,9 @@ async def test_a_claim_skips_rows_another_replica_is_claiming_instead_of_waiting
 
 
 async def test_a_chats_updates_take_turns_across_replicas_in_update_order(
-    two: tuple[PgDatabase, PgDatabase],
+    turns: tuple[PgUpdateTurns, PgUpdateTurns],
 ) -> None:
-    a, b = PgUpdateTurns(two[0], "a"), PgUpdateTurns(two[1], "b")
+    a, b = turns
     assert await a.arrive(10, 7) is Turn.GO
     assert await b.arrive(11, 7) is Turn.WAIT  # 10 is being handled
     assert await b.arrive(50, 8) is Turn.GO  # another chat goes at once
@@ -123,12 +133,14 @@ async def test_a_chats_updates_take_turns_across_replicas_in_update_order(
 
 
 async def test_a_replica_that_died_holding_a_turn_holds_the_chat_no_longer_than_its_lease(
-    two: tuple[PgDatabase, PgDatabase],
+    turns: tuple[PgUpdateTurns, PgUpdateTurns], pg_url: str
 ) -> None:
-    a, b = PgUpdateTurns(two[0], "a"), PgUpdateTurns(two[1], "b")
+    a, b = turns
     assert await a.arrive(20, 7) is Turn.GO  # and a dies
     assert await b.arrive(21, 7) is Turn.WAIT
-    await two[1].execute("UPDATE update_turns SET taken_until = now() - interval '1 second'")
+    expire = await asyncpg.connect(pg_url)
+    await expire.execute("UPDATE update_turns SET taken_until = now() - interval '1 second'")
+    await expire.close()
     assert await b.take(21, 7) is Turn.GO
     # The dead replica's update, posted to b again, is handled there (it never was).
     await b.finish(21)
@@ -136,9 +148,9 @@ async def test_a_replica_that_died_holding_a_turn_holds_the_chat_no_longer_than_
 
 
 async def test_two_replicas_handle_one_chats_updates_one_at_a_time_in_order(
-    two: tuple[PgDatabase, PgDatabase],
+    turns: tuple[PgUpdateTurns, PgUpdateTurns],
 ) -> None:
-    replicas = [ChatTurns(PgUpdateTurns(db, name)) for db, name in zip(two, "ab", strict=True)]
+    replicas = [ChatTurns(replica) for replica in turns]
     handled: list[int] = []
     running = 0
     most = 0
