@@ -66,12 +66,14 @@ async def test_a_large_slot_is_queued_in_bounded_batches_and_sending_starts_afte
     bot: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Prompts are rendered and queued a batch at a time (memory stays bounded however large
-    the slot) and the outbox is asked to send after each batch, not only after the last."""
+    the slot), the first a small one, and the outbox is asked to send after each batch, not
+    only after the last."""
     from bot.checkins import rounds
     from tests.test_e2e_checkins import SLOT
 
     monkeypatch.setattr(rounds, "PROMPT_BATCH", 2)
-    secretaries = [FakeUser(6000 + n, f"S{n}", f"s{n}", "en") for n in range(5)]
+    monkeypatch.setattr(rounds, "FIRST_BATCH", 1)
+    secretaries = [FakeUser(6000 + n, f"S{n}", f"s{n}", "en") for n in range(6)]
     await project_with(bot, "Plant", secretaries, "daily 09:00")
     fetched: list[int] = []
     needing = bot.services.repos.checkins.needing_prompt
@@ -85,7 +87,8 @@ async def test_a_large_slot_is_queued_in_bounded_batches_and_sending_starts_afte
     asked: list[int] = []
     bot.clock.set(SLOT)
     report = await bot.services.rounds.tick(lambda: asked.append(1))
-    assert report.prompts == 5
-    assert fetched == [2, 2, 1] and len(asked) == 3
+    assert report.prompts == 6
+    # A small first batch (its prompts leave while the rest are rendered), then full ones.
+    assert fetched == [1, 2, 2, 1] and len(asked) == 4
     await bot.services.outbox.drain()
     assert all(bot.api.sent_to(s.id) for s in secretaries)

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(days=31)
 PROMPT_BATCH = 2_000  # prompts rendered and queued per transaction
+# The first batch is small: its prompts leave while the next, larger ones are rendered.
+FIRST_BATCH = 200
 
 
 @dataclass(slots=True)
@@ -189,12 +191,13 @@ class RoundService:
         """Prompts of every check-in that has none yet, rendered and queued PROMPT_BATCH at a
         time: memory stays bounded however large the slot (100,000 prompts rendered at once
         peaked at 421 MB), and the outbox starts sending after the first batch
-        (``on_prompts_queued``) rather than after the last."""
+        (``on_prompts_queued``) rather than after the last, the first batch a small one."""
         queued = 0
         questions: dict[int, list[str]] | None = None
         problems: dict[int, list[OpenProblem]] | None = None
         while True:
-            due = await self._repos.checkins.needing_prompt(now, PROMPT_BATCH)
+            size = PROMPT_BATCH if queued else min(FIRST_BATCH, PROMPT_BATCH)
+            due = await self._repos.checkins.needing_prompt(now, size)
             if not due:
                 return queued
             if questions is None or problems is None:
@@ -203,7 +206,8 @@ class RoundService:
             queued += await self._queue_batch(due, questions, problems, now)
             if on_prompts_queued is not None:
                 on_prompts_queued()
-            if len(due) < PROMPT_BATCH:
+                await asyncio.sleep(0)  # the drain it started begins before the next batch
+            if len(due) < size:
                 return queued
 
     async def _queue_batch(
