@@ -25,9 +25,10 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-from bench.harness import ENGINE, bangban, baseline, post_update, seed_project, started
+from bench.harness import ENGINE, bangban, baseline, seed_project, started
 from tests.conftest import ADMIN
 from tests.fakebot import FakeBotAPI
+from tests.test_replicas import _post
 from tests.test_webhook import SECRET
 from tests.test_webhook import _free_port as free_port
 from tests.test_webhook import _update as update
@@ -89,7 +90,7 @@ async def run_bangban(count: int, rate: float, replicas: int = 1) -> dict[str, A
                 deliveries = Deliveries(api, count)
                 began = time.monotonic()
                 if ports:  # to the last replica started: a follower
-                    await post_update(ports[-1], update(1, "/checkinnow 1"))
+                    assert await _post(ports[-1], update(1, "/checkinnow 1")) == 200
                 else:
                     await api.send_text(ADMIN, "/checkinnow 1")
                 await deliveries.all_in(timeout=count / rate * 3 + 60)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import json
 import os
 import statistics
 import sys
@@ -20,7 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-import httpx
 
 from storage import Database, Repositories
 from storage.access import ADMIN as ADMIN_ROLE
@@ -29,7 +27,6 @@ from storage.pg import PgDatabase
 from tests import pgcluster
 from tests.conftest import ADMIN, TOKEN
 from tests.fakebot import FakeBotAPI
-from tests.test_webhook import SECRET
 
 ROOT = Path(__file__).parent.parent
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -191,14 +188,3 @@ async def started(api: FakeBotAPI, mark: int = 0, timeout: float = 120) -> float
     """Wait until a bot has announced its commands (it is ready); the time it did."""
     call = await api.wait_for(lambda c: c.method == "setMyCommands", after=mark, timeout=timeout)
     return call.at
-
-
-async def post_update(port: int, body: dict[str, object]) -> None:
-    """Post an update to a bot's webhook, as Telegram does (tests/test_webhook.py's form)."""
-    async with httpx.AsyncClient() as client:
-        answer = await client.post(
-            f"http://127.0.0.1:{port}/hook",
-            content=json.dumps(body),
-            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
-        )
-    answer.raise_for_status()

@@ -79,17 +79,24 @@ async def _post(port: int, update: dict[str, object]) -> int:
     return sent.status_code
 
 
+async def _seeded(api: FakeBotAPI, cluster: pgcluster.Cluster, name: str, secretaries: int) -> str:
+    """A new database ``name`` with project 1 and its secretaries, who (and the admin) can be
+    written to; its URL."""
+    admin = await asyncpg.connect(cluster.url)
+    await admin.execute(f"CREATE DATABASE {name}")
+    await admin.close()
+    url = cluster.url_of(name)
+    await seed_into(await PgDatabase.connect(url), secretaries, FIRST)
+    api.known_chats.update(range(FIRST, FIRST + secretaries))
+    api.known_chats.add(ADMIN.id)
+    return url
+
+
 @pytest.mark.timeout(180)  # two processes, a fan-out and a takeover: longer than most
 async def test_the_leader_killed_mid_fan_out_is_replaced_and_nothing_is_lost(
     api: FakeBotAPI, pg_cluster: pgcluster.Cluster, tmp_path: Path
 ) -> None:
-    admin = await asyncpg.connect(pg_cluster.url)
-    await admin.execute("CREATE DATABASE replicas")
-    await admin.close()
-    url = pg_cluster.url_of("replicas")
-    await seed_into(await PgDatabase.connect(url), PROMPTS, FIRST)
-    api.known_chats.update(range(FIRST, FIRST + PROMPTS))
-    api.known_chats.add(ADMIN.id)
+    url = await _seeded(api, pg_cluster, "replicas", PROMPTS)
     first_port, second_port = _free_port(), _free_port()
     leader = await _replica(api, tmp_path, url, first_port)
     follower = await _replica(api, tmp_path, url, second_port)
@@ -137,12 +144,7 @@ async def test_the_leader_killed_mid_fan_out_is_replaced_and_nothing_is_lost(
 async def test_one_chats_updates_are_answered_in_order_whichever_replica_each_reaches(
     api: FakeBotAPI, pg_cluster: pgcluster.Cluster, tmp_path: Path
 ) -> None:
-    admin = await asyncpg.connect(pg_cluster.url)
-    await admin.execute("CREATE DATABASE ordered")
-    await admin.close()
-    url = pg_cluster.url_of("ordered")
-    await seed_into(await PgDatabase.connect(url), 1, FIRST)
-    api.known_chats.add(ADMIN.id)
+    url = await _seeded(api, pg_cluster, "ordered", 1)
     ports = [_free_port(), _free_port()]
     replicas = [await _replica(api, tmp_path, url, port) for port in ports]
     try:
@@ -194,12 +196,8 @@ async def test_a_replica_that_loses_its_database_says_so_and_sends_the_rest_once
     api: FakeBotAPI, pg_cluster: pgcluster.Cluster, tmp_path: Path
 ) -> None:
     count = 400
+    url = await _seeded(api, pg_cluster, "cut", count)
     admin = await asyncpg.connect(pg_cluster.url)
-    await admin.execute("CREATE DATABASE cut")
-    url = pg_cluster.url_of("cut")
-    await seed_into(await PgDatabase.connect(url), count, FIRST)
-    api.known_chats.update(range(FIRST, FIRST + count))
-    api.known_chats.add(ADMIN.id)
     port, health = _free_port(), _free_port()
     replica = await _replica(
         api, tmp_path, url, port, RATE_LIMIT_PER_SECOND="50", METRICS_PORT=str(health)
