@@ -39,12 +39,11 @@ class Leadership:
         self._on_count = on_count
         self._task: asyncio.Task[None] | None = None
         self.leading = False
-        self.alive = 1  # processes of the deployment seen alive at the last check
 
     async def check(self) -> bool:
         """Note this process alive (and count the others); take the lead if it is free, or
         notice it was lost. True while this process leads."""
-        self.alive = await self._lock.beat()
+        alive = await self._lock.beat()
         if not self.leading:
             if await self._lock.take():
                 self.leading = True
@@ -55,7 +54,7 @@ class Leadership:
             log.warning("no longer leading: the scheduler and the outbox stop here")
             await self._on_loss()
         if self._on_count is not None:
-            self._on_count(self.alive, self.leading)
+            self._on_count(alive, self.leading)
         return self.leading
 
     def start(self) -> None:

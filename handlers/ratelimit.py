@@ -125,15 +125,17 @@ class PriorityRateLimiter(BaseRateLimiter[str]):
             return
         self._among, self._leading = processes, leading
         follower = 1 / (2 * processes)
-        overall = 1 - (processes - 1) * follower if leading else follower
+        leader = 1 - (processes - 1) * follower  # the whole rate when alone
+        # Alone, a process keeps the whole rate whether it leads yet or not.
+        overall = leader if leading or processes == 1 else follower
         log.info(
             "%d processes send for this bot: this one (%s) takes %.0f %% of its rate",
             processes,
             "leading" if leading else "following",
-            overall * 100 if processes > 1 else 100,
+            overall * 100,
         )
         if self._overall is not None:
-            self._overall.share(overall if processes > 1 else 1.0)
+            self._overall.share(overall)
         for bucket in self._groups.values():
             bucket.share(1 / processes)
 

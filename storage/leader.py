@@ -1,7 +1,7 @@
 """How the processes of a deployment coordinate: who leads (runs the scheduler and sends the
 outbox), how many are alive (they share the send rate), and whose turn it is to handle a chat's
-next update. These, SQLite's, are trivial: one process runs on a file. PostgreSQL's, for
-several replicas on one database, are in ``storage/pg_replicas.py``."""
+next update. SQLite's lock and count are trivial (one process runs on a file), and it has no
+turns; PostgreSQL's, for several replicas on one database, are in ``storage/pg_replicas.py``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import os
 import secrets
 import socket
 from collections.abc import Callable
+from typing import Protocol
 
 
 def new_replica_id() -> str:
@@ -45,21 +46,23 @@ class Turn(enum.Enum):
     DONE = "done"  # handled already (the same update posted twice): skip it
 
 
-class UpdateTurns:
-    """Whose turn it is among the updates of one chat, across processes. One process orders
-    its own updates (``handlers/updates.py``), so here every update may go at once."""
+class UpdateTurns(Protocol):
+    """Whose turn it is among the updates of one chat, across processes (PostgreSQL's replicas,
+    ``storage/pg_replicas.py``). SQLite has none: one process orders its own updates
+    (``handlers/updates.py``)."""
 
     async def arrive(self, update_id: int, chat_id: int, *, take: bool = True) -> Turn:
         """An update came in: note it, and (``take``) take its turn if it has come."""
-        return Turn.GO
+        ...
 
     async def take(self, update_id: int, chat_id: int) -> Turn:
         """Ask again whether it is this update's turn (after WAIT)."""
-        return Turn.GO
+        ...
 
     async def finish(self, update_id: int) -> None:
         """The update was handled: the next one of its chat may go."""
+        ...
 
     async def prune(self) -> int:
         """Forget updates handled long ago; how many."""
-        return 0
+        ...

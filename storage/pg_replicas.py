@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import asyncpg
@@ -150,20 +151,21 @@ class PgUpdateTurns(UpdateTurns):
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
 
-    async def _connections(self) -> asyncpg.Pool:
-        async with self._opening:
-            if self._pool is None:
-                try:
+    @asynccontextmanager
+    async def _pool_of_turns(self) -> AsyncIterator[asyncpg.Pool]:
+        """The pool, opened on first use; whatever fails on the way reads as a StorageError."""
+        try:
+            async with self._opening:
+                if self._pool is None:
                     self._pool = await asyncpg.create_pool(
                         self._url, min_size=0, max_size=TURN_CONNECTIONS, timeout=10
                     )
-                except (TimeoutError, *LOST, asyncpg.PostgresError) as exc:
-                    raise StorageError(f"turns: {without_password(exc)}") from exc
-            return self._pool
+            yield self._pool
+        except (TimeoutError, *LOST, asyncpg.PostgresError) as exc:
+            raise StorageError(f"turns: {without_password(exc)}") from exc
 
     async def _turn(self, update_id: int, chat_id: int, *, note: bool, take: bool) -> Turn:
-        pool = await self._connections()
-        try:
+        async with self._pool_of_turns() as pool:
             answer = await pool.fetchval(
                 "SELECT bangban_turn($1, $2, $3, $4, $5, $6)",
                 update_id,
@@ -173,8 +175,6 @@ class PgUpdateTurns(UpdateTurns):
                 note,
                 take,
             )
-        except (TimeoutError, *LOST, asyncpg.PostgresError) as exc:
-            raise StorageError(f"turns: {without_password(exc)}") from exc
         return Turn(answer)
 
     async def arrive(self, update_id: int, chat_id: int, *, take: bool = True) -> Turn:
@@ -184,22 +184,20 @@ class PgUpdateTurns(UpdateTurns):
         return await self._turn(update_id, chat_id, note=False, take=True)
 
     async def finish(self, update_id: int) -> None:
-        pool = await self._connections()
-        try:
+        async with self._pool_of_turns() as pool:
             await pool.execute(
                 "UPDATE update_turns SET done_at = now(), holder = NULL, taken_until = NULL"
                 " WHERE update_id = $1",
                 update_id,
             )
-        except (TimeoutError, *LOST, asyncpg.PostgresError) as exc:
-            raise StorageError(f"turns: {without_password(exc)}") from exc
 
     async def prune(self) -> int:
-        pool = await self._connections()
-        tag = await pool.execute(
-            "DELETE FROM update_turns WHERE coalesce(done_at, received_at) < now() - $1::interval",
-            KEPT,
-        )
+        async with self._pool_of_turns() as pool:
+            tag = await pool.execute(
+                "DELETE FROM update_turns"
+                " WHERE coalesce(done_at, received_at) < now() - $1::interval",
+                KEPT,
+            )
         return int(tag.rsplit(" ", 1)[-1])
 
     async def close(self) -> None:
