@@ -102,6 +102,8 @@ async def publish_menu(application: App, services: Services, user_id: int) -> No
     """Set one user's command menu to the commands of their roles, in their language."""
     is_admin, memberships = await services.registry.roles(user_id)
     audiences: set[commands.Audience] = {"everyone", *(m.role for m in memberships)}
+    if await services.departments.served_by(user_id):
+        audiences.add("department")
     if is_admin:
         audiences.add("admin")
     language = await services.registry.language_of(user_id)

@@ -11,8 +11,8 @@ from typing import Literal
 
 from bot.i18n import t
 
-Audience = Literal["everyone", "secretary", "leader", "admin"]
-AUDIENCES: tuple[Audience, ...] = ("everyone", "secretary", "leader", "admin")
+Audience = Literal["everyone", "secretary", "leader", "department", "admin"]
+AUDIENCES: tuple[Audience, ...] = ("everyone", "secretary", "leader", "department", "admin")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +61,21 @@ COMMANDS: tuple[Command, ...] = (
     Command("chart", ("leader", "admin")),
     Command("board", ("leader", "admin")),
     Command("newproblem", ("secretary", "leader", "admin")),
-    Command("problems", ("secretary", "leader", "admin")),
-    Command("problem", ("secretary", "leader", "admin")),
-    Command("note", ("secretary", "leader", "admin")),
+    Command("problems", ("secretary", "leader", "department", "admin")),
+    Command("problem", ("secretary", "leader", "department", "admin")),
+    Command("note", ("secretary", "leader", "department", "admin")),
     Command("resolve", ("secretary", "leader", "admin")),
     Command("reopen", ("leader", "admin")),
     Command("extend", ("leader", "admin")),
     Command("assign", ("leader", "admin")),
     Command("deadline", ("leader", "admin")),
+    Command("recall", ("leader", "admin")),
+    Command("newdept", ("admin",)),
+    Command("depts", ("leader", "admin")),
+    Command("dept", ("department", "admin")),
+    Command("renamedept", ("admin",)),
+    Command("archivedept", ("admin",)),
+    Command("sitin", ("admin",)),
 )
 
 BY_NAME: dict[str, Command] = {command.name: command for command in COMMANDS}

@@ -19,6 +19,12 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.departments.workhours import (
+    OfficeLocation,
+    WorkHours,
+    parse_office_location,
+    parse_work_hours,
+)
 from bot.digest import DigestSlot, parse_digest_schedule
 from bot.parsing import duration
 from bot.quiet import QuietHours, parse_quiet_hours
@@ -48,6 +54,18 @@ def _admin_ids(value: object) -> object:
 def _quiet_hours(value: object) -> object:
     if isinstance(value, str):
         return parse_quiet_hours(value)
+    return value
+
+
+def _work_hours(value: object) -> object:
+    if isinstance(value, str):
+        return parse_work_hours(value)
+    return value
+
+
+def _office_location(value: object) -> object:
+    if isinstance(value, str):
+        return parse_office_location(value)
     return value
 
 
@@ -106,6 +124,12 @@ class Settings(StorageSettings):
     rate_limit_per_second: float = Field(default=30, gt=0, le=1000)
     problem_deadline_default: Duration = timedelta(days=3)
     escalate_l2_after: Duration = timedelta(days=2)
+    dept_deadline_default: Duration = timedelta(days=3)
+    dept_sign_within: Duration = timedelta(hours=4)
+    work_hours: Annotated[WorkHours, BeforeValidator(_work_hours)] = WorkHours(
+        time(8, 30), time(17, 30)
+    )
+    office_location: Annotated[OfficeLocation | None, BeforeValidator(_office_location)] = None
     pending_input_ttl: Duration = timedelta(minutes=15)
     send_timeout: Duration = timedelta(seconds=30)
     texts_override: Path | None = None

@@ -31,6 +31,7 @@ ADMIN = FakeUser(1001, "王主任", "wang_office", "zh-CN")
 LI = FakeUser(2001, "李伟", "liwei", "zh-CN")
 ZHAO = FakeUser(2002, "赵敏", "zhaomin", "zh-CN")
 ZHANG = FakeUser(3001, "张书记", "zhangsj", "zh-CN")
+LIU = FakeUser(4001, "刘工", "liugong", "zh-CN")  # the power company's liaison
 GROUP = FakeGroup(-100365, "重大项目建设领导小组")
 WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
 MONDAY = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai, a Monday
@@ -46,7 +47,7 @@ class Demo:
     ) -> None:
         self.api, self.clock, self.app, self._out = api, clock, app, out
         self._seen = 0
-        self._names = {u.id: u.first_name for u in (ADMIN, LI, ZHAO, ZHANG)}
+        self._names = {u.id: u.first_name for u in (ADMIN, LI, ZHAO, ZHANG, LIU)}
         self._names[GROUP.id] = GROUP.title
 
     @property
@@ -129,6 +130,8 @@ class Demo:
         services = self.services
         await services.rounds.tick()
         await services.escalation.tick()
+        await services.chasing.tick()
+        await services.sitins.tick()
         await services.digest.tick()
         await services.outbox.drain()
         self._flush()
@@ -136,7 +139,7 @@ class Demo:
     def last_to(self, user: FakeUser | FakeGroup, containing: str) -> ApiCall:
         return [c for c in self.api.sent_to(user.id) if containing in c.params.get("text", "")][-1]
 
-    async def invite(self, project: int, role: str, user: FakeUser) -> None:
+    async def invite(self, project: int | str, role: str, user: FakeUser) -> None:
         text = (await self.say(ADMIN, f"/invite {project} {role}")).params["text"]
         await self.say(user, f"/start {text.rsplit('start=', 1)[1].split()[0]}")
 
@@ -169,7 +172,20 @@ async def script(demo: Demo) -> None:
     await demo.say(LI, "需供电公司本周内迁改线路")
     await demo.say(LI, "先施工南段，北段待迁改后跟进")
     await demo.at(day(1, 11, 1))  # a reminder to 赵敏
+
+    await demo.stage("交办：帮办办公室把问题交办供电公司，部门联络员签收", day(1, 14))
+    await demo.say(ADMIN, "/newdept 县供电公司")
+    await demo.invite("d1", "联络员", LIU)
+    await demo.say(ADMIN, "/project 1 dept d1")
+    await demo.say(ADMIN, "/sitin d1 工作日 08:30")
+    await demo.say(ADMIN, "/assign 1 d1 7天")
+    await demo.services.outbox.drain()
+    handed = demo.last_to(LIU, "交办县供电公司")
+    await demo.press(LIU, handed, "dp:sg:1")
     await demo.at(day(2, 0))
+
+    await demo.stage("坐班：供电公司联络员到365帮办办公室坐班签到", day(2, 8, 31))
+    await demo.press(LIU, demo.last_to(LIU, "坐班：到达"), "si:1")
 
     await demo.stage("帮办时限已过：一级督办送首席负责人，仍未办结则二级督办送领导小组")
     for n in (2, 3):
@@ -192,8 +208,12 @@ async def script(demo: Demo) -> None:
     await demo.at(day(7, 9, 1))
     await demo.at(day(8, 0))
 
-    await demo.stage("第二周：秘书申请销号，首席负责人确认销号", day(8, 9))
-    await demo.say(LI, "/resolve 1 线路已迁改，北段恢复开挖")
+    await demo.stage("第二周：供电公司报送办理进展并办结，首席负责人确认销号", day(8, 9))
+    handed = demo.last_to(LIU, "交办县供电公司")
+    await demo.press(LIU, handed, "dp:nt:1")
+    await demo.photo(LIU, "新杆塔已立，线路切改完成")
+    await demo.press(LIU, handed, "dp:dn:1")
+    await demo.say(LIU, "线路已迁改，北段可恢复开挖")
     await demo.services.outbox.drain()
     card = demo.last_to(ZHANG, "申请销号")
     await demo.press(ZHANG, card, "pb:ok:1")
@@ -209,6 +229,7 @@ async def script(demo: Demo) -> None:
     await demo.say(ADMIN, "/export csv")
     await demo.say(ZHANG, "/chart 1 2w")
     await demo.say(ZHANG, "/board 2026-03-01 2026-03-13")
+    await demo.say(ADMIN, "/depts")
 
 
 def _forget_last_run(database: Path) -> None:

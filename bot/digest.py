@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
+from bot.departments.figures import DepartmentFigures, department_lines
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import duration_text, t
 from bot.notice import notice_drafts, notice_parts
@@ -81,6 +83,10 @@ class DigestService:
         self._clock = clock
         self._schedule = schedule
         self._approval = approval
+        # The departments' figures for a period; set by the composition root.
+        self.department_figures: (
+            Callable[[datetime, datetime], Awaitable[list[DepartmentFigures]]] | None
+        ) = None
 
     # --- the weekly run -----------------------------------------------------------------------
 
@@ -118,8 +124,9 @@ class DigestService:
             scheduled_globally=project_id is None,
             overdue_at=min(period.end, now),  # a week not over yet: overdue by now
         )
+        departments = await self._department_figures(period, now) if project_id is None else []
         messages, notice, drafts = (
-            await self._messages(key, period, weeks) if weeks else ([], [], [])
+            await self._messages(key, period, weeks, departments) if weeks else ([], [], [])
         )
         notice_id = await self._repos.digests.record(key, messages, notice, drafts, now)
         log.info("weekly digest %s queued (notice %s)", key, notice_id)
@@ -154,8 +161,17 @@ class DigestService:
             raise refusal(exc) from None
         return project.id, slot or "default"
 
+    async def _department_figures(self, period: Period, now: datetime) -> list[DepartmentFigures]:
+        if self.department_figures is None:
+            return []
+        return await self.department_figures(period.start, min(period.end, now))
+
     async def _messages(
-        self, key: str, period: Period, weeks: list[ProjectWeek]
+        self,
+        key: str,
+        period: Period,
+        weeks: list[ProjectWeek],
+        departments: Sequence[DepartmentFigures] = (),
     ) -> tuple[list[OutgoingMessage], list[OutgoingMessage], list[OutgoingMessage]]:
         """The digest for each group and admin, the notice for each group, and its drafts;
         message keys start with the digest's ``key``, so each goes once."""
@@ -170,10 +186,11 @@ class DigestService:
             lang = group.language or self._registry.default_language
             audiences.setdefault((group.chat_id, group.thread_id), (lang, []))[1].append(week)
         for (chat_id, thread_id), (lang, scope) in audiences.items():
-            for number, text in enumerate(self.digest_parts(period, scope, lang), start=1):
+            parts = self.digest_parts(period, scope, lang, departments)
+            for number, text in enumerate(parts, start=1):
                 name = f"digest:{key}:{chat_id}:{thread_id or 0}:{number}"
                 messages.append(OutgoingMessage(name, chat_id, text, thread_id=thread_id))
-            for number, text in enumerate(notice_parts(period, scope, lang), start=1):
+            for number, text in enumerate(notice_parts(period, scope, lang, departments), start=1):
                 name = f"notice:{key}:{chat_id}:{thread_id or 0}:{number}"
                 notice.append(OutgoingMessage(name, chat_id, text, thread_id=thread_id))
         drafts: list[OutgoingMessage] = []
@@ -182,18 +199,28 @@ class DigestService:
         wording = next(iter(audiences.values()))[0] if audiences else ""
         for admin_id in await self._repos.admins.ids():
             lang = await self._registry.language_of(admin_id)
-            for number, text in enumerate(self.digest_parts(period, weeks, lang), start=1):
+            parts = self.digest_parts(period, weeks, lang, departments)
+            for number, text in enumerate(parts, start=1):
                 name = f"digest:{key}:{admin_id}:0:{number}"
                 messages.append(OutgoingMessage(name, admin_id, text, user_id=admin_id))
             if notice and self._approval:
                 groups_named = len({(m.chat_id, m.thread_id) for m in notice})
-                drafts += notice_drafts(admin_id, lang, period, posted, groups_named, wording)
+                drafts += notice_drafts(
+                    admin_id, lang, period, posted, groups_named, wording, departments
+                )
         return messages, notice, drafts
 
     # --- rendering ----------------------------------------------------------------------------
 
-    def digest_parts(self, period: Period, weeks: list[ProjectWeek], lang: str) -> list[str]:
-        """The digest, in parts that each fit one message."""
+    def digest_parts(
+        self,
+        period: Period,
+        weeks: list[ProjectWeek],
+        lang: str,
+        departments: Sequence[DepartmentFigures] = (),
+    ) -> list[str]:
+        """The digest, in parts that each fit one message; with the departments' table when
+        ``departments`` (the county-wide digest)."""
         lines = [t(lang, "digest.title", first=period.first, last=period.last, week=period.key)]
         if not weeks:  # only on demand: a scheduled digest of no project is not sent
             lines.append(t(lang, "digest.empty"))
@@ -250,6 +277,7 @@ class DigestService:
                 )
         if len(weeks) > 1:
             lines += self._rankings(weeks, lang)
+        lines += department_lines(departments, lang)
         return in_parts(lines)
 
     @staticmethod
@@ -302,4 +330,7 @@ class DigestService:
             project_ids,
             overdue_at=min(period.end, self._clock.now()),  # this week so far
         )
-        return self.digest_parts(period, weeks, lang)
+        departments = []
+        if project_ids is None:  # the office's view: the departments too
+            departments = await self._department_figures(period, self._clock.now())
+        return self.digest_parts(period, weeks, lang, departments)

@@ -11,13 +11,14 @@ import asyncio
 import csv
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot.clock import Clock, format_local
+from bot.departments.figures import DepartmentFigures
 from bot.errors import UsageError
 from bot.i18n import t
 from bot.parsing import keyword, parse_project_id
@@ -49,6 +50,10 @@ class ExportService:
         self._registry = registry
         self._projects = projects
         self._clock = clock
+        # Every department's figures (from, to; None: all time); set by the composition root.
+        self.department_figures: (
+            Callable[[datetime | None, datetime | None], Awaitable[list[DepartmentFigures]]] | None
+        ) = None
 
     async def request(self, user_id: int, args: list[str]) -> ExportRequest:
         """``/export [csv|xlsx] [project id]``: what may be exported for this person."""
@@ -69,7 +74,7 @@ class ExportService:
 
     async def build(self, request: ExportRequest, lang: str, directory: Path) -> Path:
         """Write the export into ``directory``; returns the file."""
-        tables = await self._tables(request.project_ids, lang)
+        tables = await self._tables(request.project_ids, lang, request.label == "all")
         stamp = format_local(self._clock.now(), self._projects.default_timezone)
         stem = f"bangban-{request.label}-{stamp[:10]}"
         if request.kind == "csv":
@@ -80,13 +85,16 @@ class ExportService:
             await asyncio.to_thread(write_xlsx, path, tables)
         return path
 
-    async def _tables(self, project_ids: Sequence[int], lang: str) -> list[Table]:
-        _, projects = await self._repos.exports.table("projects", project_ids)
+    async def _tables(
+        self, project_ids: Sequence[int], lang: str, every_project: bool = False
+    ) -> list[Table]:
+        now = self._clock.now()
+        _, projects = await self._repos.exports.table("projects", project_ids, now)
         zones = {row["project_id"]: row["timezone"] for row in projects}
         default = self._projects.default_timezone
         tables = []
         for name in TABLES:
-            names, rows = await self._repos.exports.table(name, project_ids)
+            names, rows = await self._repos.exports.table(name, project_ids, now)
             columns = [c for c in names if c not in HIDDEN]
             headers = [t(lang, f"export.column.{c}") for c in columns]
             values = [
@@ -94,7 +102,34 @@ class ExportService:
                 for row in rows
             ]
             tables.append((t(lang, f"export.sheet.{name}"), headers, values))
+        if every_project and self.department_figures is not None:
+            tables.append(await self._departments_table(lang, now))
         return tables
+
+    async def _departments_table(self, lang: str, now: datetime) -> Table:
+        """The 部门 sheet: each department's figures from the start (the office's export)."""
+        assert self.department_figures is not None
+        columns = DEPARTMENT_COLUMNS
+        rows = [
+            [
+                f.department.id,
+                f.department.name,
+                f.received,
+                f.signed_in_time,
+                f.done,
+                f.done_on_time,
+                f.open,
+                f.overdue,
+                f.returned,
+                _hours(f.median_sign),
+                _hours(f.median_finish),
+                f.sitins_present,
+                f.sitins_due,
+            ]
+            for f in await self.department_figures(None, None)
+        ]
+        headers = [t(lang, f"export.column.{c}") for c in columns]
+        return (t(lang, "export.sheet.departments"), headers, rows)
 
 
 # Stored codes shown in the reader's words (status, role, how a contact was made …).
@@ -110,7 +145,30 @@ VALUES = frozenset(
 )  # fmt: skip
 
 
+DEPARTMENT_COLUMNS = (
+    "department_id",
+    "department",
+    "received",
+    "signed_in_time",
+    "done",
+    "done_on_time",
+    "open",
+    "overdue",
+    "returned",
+    "median_sign_hours",
+    "median_finish_hours",
+    "sitins_present",
+    "sitins_due",
+)
+
+
+def _hours(value: timedelta | None) -> float | None:
+    return round(value.total_seconds() / 3600, 1) if value is not None else None
+
+
 def _cell(value: Any, zone: str, lang: str, column: str) -> Any:
+    if column == "dept_overdue" and value is not None:
+        return t(lang, "export.value.yes" if value else "export.value.no")
     if isinstance(value, datetime):
         return format_local(value, zone)
     if isinstance(value, date):

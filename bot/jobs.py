@@ -64,6 +64,8 @@ async def _sweep(context: Context) -> None:
     services = services_of(context.application)
     await services.rounds.tick(sending(context.application))
     await services.escalation.tick()
+    await services.chasing.tick()
+    await services.sitins.tick()
     await services.digest.tick()
     await deliver(services)
 
@@ -113,6 +115,7 @@ async def _escalate(context: Context) -> None:
     """A deadline (or a level-2 wait) has passed: escalate, deliver, plan the next."""
     services = services_of(context.application)
     await services.escalation.tick()
+    await services.chasing.tick()
     await plan_escalations(context.application)
     await deliver(services)
 
@@ -121,7 +124,12 @@ async def plan_escalations(application: App) -> None:
     """One job, at the moment the next escalation falls due, so a card goes out within
     seconds of a deadline rather than at the next sweep."""
     services = services_of(application)
-    await _plan_once(application, ESCALATION_JOB, _escalate, services.escalation.next_due)
+
+    async def next_due() -> datetime | None:
+        times = [await services.escalation.next_due(), await services.chasing.next_due()]
+        return min((when for when in times if when is not None), default=None)
+
+    await _plan_once(application, ESCALATION_JOB, _escalate, next_due)
 
 
 async def _prune(context: Context) -> None:
@@ -187,6 +195,8 @@ async def lead(application: App) -> None:
     services.outbox.active = True
     await services.rounds.tick(sending(application))
     await services.escalation.tick()
+    await services.chasing.tick()
+    await services.sitins.tick()
     await services.digest.tick()
     if application.running:
         await schedule_jobs(application)

@@ -8,8 +8,10 @@ Every name is in it, over as many messages as it takes: a notice is never cut sh
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.clock import Clock
+from bot.departments.figures import DepartmentFigures, late_departments
 from bot.errors import UserError, refusal
 from bot.i18n import t
 from bot.periods import Period
@@ -22,7 +24,12 @@ from storage.repos import Repositories
 CALLBACK = re.compile(r"^nt:(pub|del):([0-9]{1,12})$")
 
 
-def notice_parts(period: Period, weeks: list[ProjectWeek], lang: str) -> list[str]:
+def notice_parts(
+    period: Period,
+    weeks: list[ProjectWeek],
+    lang: str,
+    departments: Sequence[DepartmentFigures] = (),
+) -> list[str]:
     """The notice (通报): who missed, which problems are overdue, which leaders made no
     contact — every one named, over as many messages as it takes (never cut short). None
     when there is no one to name."""
@@ -50,7 +57,8 @@ def notice_parts(period: Period, weeks: list[ProjectWeek], lang: str) -> list[st
         for w in weeks
         for who in w.contact_missed
     ]
-    if not (missed or overdue or contacts):
+    late = late_departments(departments, lang)
+    if not (missed or overdue or contacts or late):
         return []
     title = t(lang, "notice.title", first=period.first, last=period.last)
     lines = [title]
@@ -60,6 +68,8 @@ def notice_parts(period: Period, weeks: list[ProjectWeek], lang: str) -> list[st
         lines.append(t(lang, "notice.overdue", items=joiner.join(overdue)))
     if contacts:
         lines.append(t(lang, "notice.contacts", names=joiner.join(contacts)))
+    if late:
+        lines.append(t(lang, "notice.departments", names=joiner.join(late)))
     lines.append(t(lang, "notice.closing"))
     return in_parts(lines, continued=t(lang, "notice.continued", title=title))
 
@@ -71,10 +81,11 @@ def notice_drafts(
     posted: list[ProjectWeek],
     groups: int,
     wording: str,
+    departments: Sequence[DepartmentFigures] = (),
 ) -> list[OutgoingMessage]:
     """The whole notice for an admin to check, in the groups' language (``wording``) and
     as many parts as it takes; the Publish / Discard buttons under the last."""
-    parts = notice_parts(period, posted, wording)
+    parts = notice_parts(period, posted, wording, departments)
     parts[0] = t(lang, "notice.draft", count=groups) + "\n\n" + parts[0]
     buttons = (
         (

@@ -17,6 +17,7 @@ from bot.i18n import normalize_language, t
 from bot.parsing import clean_name
 from bot.registry import Registry, UserRef
 from storage.access import ADMIN, LEAD, Need
+from storage.departments import Department
 from storage.invites import RedeemResult
 from storage.models import GroupBinding, Invite, InviteRole, Member, Person, Project, Role
 from storage.outbox import OutgoingMessage
@@ -44,6 +45,7 @@ class RedeemOutcome:
     result: RedeemResult
     role: InviteRole | None = None
     project: Project | None = None
+    department: Department | None = None
 
 
 class ProjectService:
@@ -61,6 +63,10 @@ class ProjectService:
         self._clock = clock
         self.default_timezone = default_timezone
         self._invite_ttl = invite_ttl
+
+    @property
+    def invite_ttl(self) -> timedelta:
+        return self._invite_ttl
 
     # --- projects ---------------------------------------------------------------------------
 
@@ -167,10 +173,12 @@ class ProjectService:
             return RedeemOutcome(RedeemResult.THROTTLED)
         token_hash = hash_token(token)
         invite = await self._repos.invites.peek(token_hash)
-        project = None
+        project = department = None
         if invite is not None and invite.project_id is not None:
             project = await self._repos.projects.get(invite.project_id)
-        notices = await self._join_notices(user, invite, project) if invite else []
+        if invite is not None and invite.department_id is not None:
+            department = await self._repos.departments.get(invite.department_id)
+        notices = await self._join_notices(user, invite, project, department) if invite else []
         redeemed = await self._repos.invites.redeem(
             token_hash,
             user.id,
@@ -183,10 +191,14 @@ class ProjectService:
         if redeemed.result in {RedeemResult.UNKNOWN, RedeemResult.USED, RedeemResult.EXPIRED}:
             await self._repos.invites.record_failure(user.id, now)
         role = redeemed.invite.role if redeemed.invite else None
-        return RedeemOutcome(redeemed.result, role, project)
+        return RedeemOutcome(redeemed.result, role, project, department)
 
     async def _join_notices(
-        self, user: UserRef, invite: Invite, project: Project | None
+        self,
+        user: UserRef,
+        invite: Invite,
+        project: Project | None,
+        department: Department | None = None,
     ) -> list[OutgoingMessage]:
         """What the admins are told if the invite is used: queued with the redemption."""
         messages = []
@@ -195,7 +207,16 @@ class ProjectService:
             if admin_id == user.id:
                 continue
             lang = await self._registry.language_of(admin_id)
-            if project is None:
+            if department is not None:
+                text = t(
+                    lang,
+                    "invite.notify_admins_dept",
+                    name=user.display_name,
+                    id=department.id,
+                    dept=department.name,
+                    role=t(lang, f"role.{invite.role}"),
+                )
+            elif project is None:
                 text = t(lang, "invite.notify_admins_admin", name=user.display_name)
             else:
                 text = t(

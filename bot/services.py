@@ -18,6 +18,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.contacts import ContactService
 from bot.conversation import Conversation
+from bot.departments.chasing import DepartmentChasing
+from bot.departments.handover import HandoverService
+from bot.departments.service import DepartmentService
+from bot.departments.sitin import SitinService
 from bot.digest import DigestService
 from bot.export import ExportService
 from bot.ledger.cards import CardRenderer
@@ -65,6 +69,10 @@ class Services:
     decisions: Decisions
     presses: CardPresses
     escalation: EscalationService
+    departments: DepartmentService
+    handovers: HandoverService
+    chasing: DepartmentChasing
+    sitins: SitinService
     metrics: Metrics | None = None
     membership: MembershipService | None = None
     # Daily backups into BACKUP_DIR; None when it is not set.
@@ -145,6 +153,34 @@ def build_services(
         quiet=settings.quiet_hours,
         summaries=summaries,
     )
+    departments = DepartmentService(repos, registry, projects, clock)
+    handovers = HandoverService(
+        repos,
+        registry,
+        departments,
+        ledger,
+        decisions,
+        schedules,
+        conversation,
+        clock,
+        deadline_default=settings.dept_deadline_default,
+        sign_within=settings.dept_sign_within,
+        work_hours=settings.work_hours,
+    )
+    inputs.handovers = handovers
+    digest = DigestService(
+        repos,
+        registry,
+        projects,
+        clock,
+        schedule=settings.digest_schedule,
+        approval=settings.notice_approval,
+    )
+    digest.department_figures = departments.figures
+    exports = ExportService(repos, registry, projects, clock)
+    exports.department_figures = departments.figures
+    presses = CardPresses(repos, ledger, decisions, inputs, conversation, clock)
+    presses.handovers = handovers
     return Services(
         settings=settings,
         clock=clock,
@@ -162,25 +198,18 @@ def build_services(
         answer_files=AnswerFiles(repos, clock, ledger),
         contacts=contacts,
         summaries=summaries,
-        exports=ExportService(repos, registry, projects, clock),
+        exports=exports,
         board=BoardService(repos, registry, projects, clock),
         metrics=metrics,
         membership=MembershipService(repos, registry, clock, timezone=settings.default_timezone),
         backups=BackupService(repos.db, clock, settings.backup_dir, settings.backup_keep)
         if settings.backup_dir is not None
         else None,
-        digest=DigestService(
-            repos,
-            registry,
-            projects,
-            clock,
-            schedule=settings.digest_schedule,
-            approval=settings.notice_approval,
-        ),
+        digest=digest,
         notices=NoticeDecisions(repos, clock),
         ledger=ledger,
         decisions=decisions,
-        presses=CardPresses(repos, ledger, decisions, inputs, conversation, clock),
+        presses=presses,
         escalation=EscalationService(
             repos,
             registry,
@@ -189,6 +218,26 @@ def build_services(
             level2_after=settings.escalate_l2_after,
             quiet=settings.quiet_hours,
             metrics=metrics,
+        ),
+        departments=departments,
+        handovers=handovers,
+        chasing=DepartmentChasing(
+            repos,
+            registry,
+            handovers,
+            clock,
+            level2_after=settings.escalate_l2_after,
+            quiet=settings.quiet_hours,
+        ),
+        sitins=SitinService(
+            repos,
+            registry,
+            departments,
+            schedules,
+            clock,
+            timezone=settings.default_timezone,
+            work_hours=settings.work_hours,
+            office=settings.office_location,
         ),
         turns=ChatTurns(turns) if (turns := repos.db.update_turns()) is not None else None,
     )

@@ -20,6 +20,7 @@ from handlers import (
     board,
     checkin,
     contact,
+    departments,
     digest,
     errors,
     export,
@@ -102,6 +103,14 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("extend", problems.extend),
     ("assign", problems.assign),
     ("deadline", problems.deadline),
+    ("recall", departments.recall),
+    # 5. Departments (职能部门).
+    ("newdept", departments.new_department),
+    ("depts", departments.list_departments),
+    ("dept", departments.show_department),
+    ("renamedept", departments.rename_department),
+    ("archivedept", departments.archive_department),
+    ("sitin", departments.sitin),
 )
 
 
@@ -119,6 +128,9 @@ def register(application: Application[Any, Context, Any, Any, Any, Any]) -> None
     application.add_handler(CallbackQueryHandler(summaries.full_answers, pattern=r"^ans:"))
     application.add_handler(CallbackQueryHandler(summaries.answers_page, pattern=r"^aw:"))
     application.add_handler(CallbackQueryHandler(digest.notice_button, pattern=r"^nt:"))
+    application.add_handler(CallbackQueryHandler(departments.card_button, pattern=r"^dp:"))
+    application.add_handler(CallbackQueryHandler(departments.pick_button, pattern=r"^dh:"))
+    application.add_handler(CallbackQueryHandler(departments.sitin_button, pattern=r"^si:"))
     listings = {
         "members": admin.MEMBERS,
         "status": checkin.STATUS,
@@ -149,6 +161,10 @@ def register(application: Application[Any, Context, Any, Any, Any, Any]) -> None
     )
     # 9. Photos, files and voice notes in private chats: attachments of what the bot waits for
     #    or of a progress report; stickers and the like get a word on what it takes.
+    #    A shared location first: it may be a 坐班 sign-in.
+    application.add_handler(
+        MessageHandler(NEW & filters.LOCATION & PRIVATE, departments.location), group=0
+    )
     application.add_handler(MessageHandler(NEW & MEDIA & PRIVATE, files.media))
     # 10. The bot's own membership of groups (added, removed, muted).
     application.add_handler(

@@ -8,10 +8,12 @@ import re
 from telegram.constants import ChatType
 
 from bot.clock import format_local
+from bot.departments.service import is_department_ref
 from bot.errors import UsageError, UserError
 from bot.parsing import keyword, parse_project_id
 from bot.projects import ProjectOverview
 from bot.replies import clip
+from handlers import departments
 from handlers.common import Call, answer_press, edit_pressed, guarded
 from handlers.paging import Listing, show
 from storage.models import GroupBinding, Member, Role
@@ -108,7 +110,10 @@ async def projects_page(call: Call) -> None:
 
 @guarded(admin=True, private=True)
 async def show_project(call: Call) -> None:
-    """/project <id>"""
+    """/project <id>, or /project <id> dept d<id> (a supporting department)"""
+    if len(call.args) > 1 and keyword(call.args[1]) in {"dept", "部门", "帮扶部门"}:
+        await departments.support(call)
+        return
     project_id = _project_arg(call, "project")
     projects = call.services.projects
     project = await projects.project(project_id)
@@ -130,6 +135,9 @@ async def show_project(call: Call) -> None:
         secretaries=_names(call, [m for m in members if m.role == "secretary"], project.id),
         leaders=_names(call, [m for m in members if m.role == "leader"], project.id),
         group=_group_line(call, group),
+        departments=departments.supporting_line(
+            call, (await call.services.departments.supporting([project.id]))[project.id]
+        ),
     )
 
 
@@ -170,7 +178,10 @@ async def unarchive(call: Call) -> None:
 
 @guarded(admin=True, private=True)
 async def invite(call: Call) -> None:
-    """/invite <id> secretary|leader, or /invite admin"""
+    """/invite <id> secretary|leader, /invite d<id> liaison|head, or /invite admin"""
+    if call.args and is_department_ref(call.args[0]):
+        await departments.invite(call)
+        return
     args = [keyword(a) for a in call.args]
     projects = call.services.projects
     if args == ["admin"]:
@@ -230,9 +241,12 @@ async def members(call: Call) -> None:
 
 @guarded(admin=True, private=True)
 async def remove(call: Call) -> None:
-    """/remove <id> <user id or @username>"""
+    """/remove <id> <user id or @username>, or /remove d<id> <who>"""
     if len(call.args) != 2:
         raise UsageError("remove")
+    if is_department_ref(call.args[0]):
+        await departments.remove(call)
+        return
     project_id = parse_project_id(call.args[0])
     person, count = await call.services.projects.remove_member(
         call.user.id, project_id, call.args[1]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from bot.clock import format_local
+from bot.departments.service import is_department_ref
 from bot.errors import UsageError
 from bot.parsing import parse_problem_id, parse_project_id
+from handlers import departments
 from handlers.checkin import press_handler
 from handlers.common import Call, guarded, kick_outbox
 from handlers.paging import Listing, show
@@ -115,10 +117,14 @@ async def extend(call: Call) -> None:
 
 @guarded(private=True)
 async def assign(call: Call) -> None:
-    """/assign <problem id> <department or person>"""
+    """/assign <problem id> <department or person>, or /assign <problem id> d<id> [time limit]"""
     args = _rest(call, 2)
     if len(args) != 2:
         raise UsageError("assign")
+    words = args[1].split()
+    if words and is_department_ref(words[0]):
+        await departments.assign(call, parse_problem_id(args[0]), words)
+        return
     problem = await call.services.decisions.assign(call.user.id, parse_problem_id(args[0]), args[1])
     await call.say("problem.assigned", id=problem.id, assignee=problem.assignee)
 

@@ -58,6 +58,23 @@ async def _redeem(call: Call, token: str) -> None:
         await call.say(_REFUSALS[outcome.result])
         return
     project = outcome.project
+    department = outcome.department
+    if department is not None:
+        role = call.t(f"role.{outcome.role}")
+        if outcome.result is RedeemResult.ALREADY:
+            await call.say("invite.already_dept", role=role, id=department.id, dept=department.name)
+            return
+        text = call.t(
+            "invite.redeemed_dept",
+            name=call.user.full_name,
+            role=role,
+            id=department.id,
+            dept=department.name,
+        )
+        await call.reply(text + "\n" + call.t("invite.next_dept", id=department.id))
+        await call.services.publish_menu(call.user.id)
+        kick_outbox(call.context)
+        return
     if outcome.result is RedeemResult.ALREADY:
         if project is None:
             await call.say("invite.already_admin")

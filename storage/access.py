@@ -20,6 +20,7 @@ ADMIN = frozenset({"admin"})
 SECRETARY = frozenset({"secretary"})
 MEMBER = frozenset({"secretary", "leader", "admin"})
 LEAD = frozenset({"leader", "admin"})
+DEPT = frozenset({"liaison", "head"})  # a department's people (部门联络员, 部门负责人)
 
 
 class Denied(Exception):
@@ -37,13 +38,17 @@ class Need:
 
     ``admin`` in ``roles`` admits admins whatever the project; ``secretary`` and ``leader``
     need a current membership in that role (in any project when ``project_id`` is None).
-    ``active`` also requires the project not to be archived.
+    ``active`` also requires the project not to be archived. ``liaison`` and ``head`` need
+    a current role in a department: ``department_id`` if given, else one the problem
+    ``problem_id`` is handed to (and not handed back).
     """
 
     user_id: int
     roles: frozenset[str]
     project_id: int | None = None
     active: bool = True
+    department_id: int | None = None
+    problem_id: int | None = None
 
 
 class Access:
@@ -65,26 +70,35 @@ class Access:
         To anyone but an admin, a project that does not exist and one they do not serve look
         the same, so project ids cannot be probed.
         """
-        member_roles = sorted(need.roles - ADMIN)
+        member_roles = sorted(need.roles - ADMIN - DEPT)
+        dept_roles = sorted(need.roles & DEPT)
         marks = ",".join("?" * len(member_roles)) or "NULL"
         in_project = "" if need.project_id is None else " AND project_id = ?"
+        in_department, department_params = _department_scope(need)
+        dept_marks = ",".join("?" * len(dept_roles)) or "NULL"
         row = await first_row(
             conn,
             "SELECT (SELECT status FROM projects WHERE id = ?) AS status,"
             " EXISTS (SELECT 1 FROM admins WHERE user_id = ?) AS admin,"
             " EXISTS (SELECT 1 FROM memberships WHERE user_id = ? AND removed_at IS NULL"
-            f" AND role IN ({marks}){in_project}) AS serves",
+            f" AND role IN ({marks}){in_project}) AS serves,"
+            " EXISTS (SELECT 1 FROM department_members WHERE user_id = ? AND removed_at IS NULL"
+            f" AND role IN ({dept_marks}){in_department}) AS in_department",
             [
                 need.project_id,
                 need.user_id,
                 need.user_id,
                 *member_roles,
                 *([] if need.project_id is None else [need.project_id]),
+                need.user_id,
+                *dept_roles,
+                *department_params,
             ],
         )
         assert row is not None
         admin = "admin" in need.roles and (need.user_id in self.config_admins or bool(row["admin"]))
-        if not admin and not (member_roles and row["serves"]):
+        department = bool(dept_roles) and bool(row["in_department"])
+        if not admin and not (member_roles and row["serves"]) and not department:
             only_admins = not member_roles and need.project_id is None
             raise Denied("not_admin" if only_admins else "not_member", need.project_id)
         if need.project_id is None:
@@ -93,3 +107,17 @@ class Access:
             raise Denied("unknown_project", need.project_id)
         if need.active and row["status"] != "active":
             raise Denied("archived", need.project_id)
+
+
+def _department_scope(need: Need) -> tuple[str, list[int]]:
+    """Which departments count for a department role: the one named, or those the problem is
+    handed to now (a department person acts only on what their department holds)."""
+    if need.department_id is not None:
+        return " AND department_id = ?", [need.department_id]
+    if need.problem_id is not None:
+        return (
+            " AND department_id IN (SELECT department_id FROM handovers WHERE problem_id = ?"
+            " AND status IN ('handed', 'signed', 'done'))",
+            [need.problem_id],
+        )
+    return "", []

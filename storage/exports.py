@@ -7,12 +7,12 @@ stay ``date``. Each table is one query, whatever the number of projects.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import aiosqlite
 
-from storage.db import Database, opt_from_db
+from storage.db import Database, opt_from_db, to_db
 
 Row = dict[str, Any]
 
@@ -27,6 +27,10 @@ TIME_COLUMNS = frozenset(
         "resolved_at",
         "claimed_at",
         "at",
+        "handed_at",
+        "dept_deadline",
+        "signed_at",
+        "done_at",
     }
 )
 
@@ -57,11 +61,22 @@ _QUERIES: dict[str, str] = {
         " rp.display_name AS reporter, pb.text, pb.coordination, pb.proposal, pb.created_at,"
         " pb.deadline, pb.status, pb.assignee, pb.extensions, cl.display_name AS claimed_by,"
         " pb.claimed_at, rs.display_name AS resolved_by, pb.resolved_at,"
-        " (SELECT count(*) FROM attachments f WHERE f.problem_id = pb.id) AS attachments"
+        " (SELECT count(*) FROM attachments f WHERE f.problem_id = pb.id) AS attachments,"
+        " d.name AS department, h.handed_at, h.deadline AS dept_deadline,"
+        " sg.display_name AS signed_by, h.signed_at, h.done_at,"
+        " CASE WHEN h.id IS NULL THEN NULL"
+        "   WHEN h.done_at IS NOT NULL THEN CASE WHEN h.done_at > h.deadline THEN 1 ELSE 0 END"
+        "   WHEN h.status IN ('handed', 'signed') AND h.deadline <= {now} THEN 1"
+        "   ELSE 0 END AS dept_overdue"
         " FROM problems pb JOIN projects pr ON pr.id = pb.project_id"
         " LEFT JOIN people rp ON rp.user_id = pb.reporter_id"
         " LEFT JOIN people cl ON cl.user_id = pb.claimed_by"
         " LEFT JOIN people rs ON rs.user_id = pb.resolved_by"
+        # The department leading it (the latest, if it was handed more than once).
+        " LEFT JOIN handovers h ON h.id = (SELECT max(x.id) FROM handovers x"
+        "   WHERE x.problem_id = pb.id AND x.lead = 1)"
+        " LEFT JOIN departments d ON d.id = h.department_id"
+        " LEFT JOIN people sg ON sg.user_id = h.signed_by"
         " WHERE pb.project_id IN ({ids}) ORDER BY pb.id"
     ),
     "history": (
@@ -121,8 +136,13 @@ class ExportRepo:
         rows = await self._db.fetchall("SELECT id FROM projects ORDER BY id")
         return [int(row["id"]) for row in rows]
 
-    async def table(self, name: str, project_ids: Sequence[int]) -> tuple[list[str], list[Row]]:
-        """One table of the export, for these projects: its columns and rows."""
-        sql = _QUERIES[name].format(ids=",".join("?" * len(project_ids)) or "NULL")
+    async def table(
+        self, name: str, project_ids: Sequence[int], now: datetime
+    ) -> tuple[list[str], list[Row]]:
+        """One table of the export, for these projects (as at ``now``): its columns and
+        rows."""
+        marks = ",".join("?" * len(project_ids)) or "NULL"
+        # A fixed-width UTC text (storage.db.to_db), safe to inline.
+        sql = _QUERIES[name].format(ids=marks, now=f"'{to_db(now)}'")
         columns, rows = await self._db.fetch_with_columns(sql, list(project_ids))
         return columns, [_row(row) for row in rows]

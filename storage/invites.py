@@ -45,6 +45,7 @@ def _invite(row: aiosqlite.Row) -> Invite:
         expires_at=from_db(row["expires_at"]),
         used_by=row["used_by"],
         used_at=opt_from_db(row["used_at"]),
+        department_id=row["department_id"],
     )
 
 
@@ -54,19 +55,41 @@ class InviteRepo:
         self._access = access
 
     async def create(
-        self, need: Need, token_hash: str, role: InviteRole, now: datetime, expires_at: datetime
+        self,
+        need: Need,
+        token_hash: str,
+        role: InviteRole,
+        now: datetime,
+        expires_at: datetime,
+        department_id: int | None = None,
     ) -> None:
+        """An invite to a project role, to a department (``department_id``) or as an admin."""
         project_id, actor_id = need.project_id, need.user_id
         async with self._db.write() as conn:
             await self._access.require(conn, need)
             invite_id = await insert_id(
                 conn,
-                "INSERT INTO invites (token_hash, project_id, role, created_at, created_by,"
-                " expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (token_hash, project_id, role, to_db(now), actor_id, to_db(expires_at)),
+                "INSERT INTO invites (token_hash, project_id, department_id, role, created_at,"
+                " created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    token_hash,
+                    project_id,
+                    department_id,
+                    role,
+                    to_db(now),
+                    actor_id,
+                    to_db(expires_at),
+                ),
             )
             await append_event(
-                conn, now, actor_id, "invite.created", project_id, invite_id, role=role
+                conn,
+                now,
+                actor_id,
+                "invite.created",
+                project_id,
+                invite_id,
+                role=role,
+                department_id=department_id,
             )
 
     async def peek(self, token_hash: str) -> Invite | None:
@@ -100,6 +123,12 @@ class InviteRepo:
                 )
                 if status is None or status["status"] != "active":
                     return Redeemed(RedeemResult.ARCHIVED, invite)
+            if invite.department_id is not None:
+                status = await first_row(
+                    conn, "SELECT status FROM departments WHERE id = ?", (invite.department_id,)
+                )
+                if status is None or status["status"] != "active":
+                    return Redeemed(RedeemResult.ARCHIVED, invite)
             await upsert_person(conn, user_id, display_name, username, language, now)
             if invite.role == "admin" and await self._access.is_admin(conn, user_id):
                 return Redeemed(RedeemResult.ALREADY, invite)
@@ -108,6 +137,13 @@ class InviteRepo:
                     "INSERT INTO admins (user_id, added_at, added_by)"
                     " SELECT CAST(? AS BIGINT), CAST(? AS TEXT), created_by FROM invites"
                     " WHERE id = ? ON CONFLICT DO NOTHING",
+                    (user_id, to_db(now), invite.id),
+                )
+            elif invite.department_id is not None:
+                cursor = await conn.execute(
+                    "INSERT INTO department_members (department_id, user_id, role, added_at,"
+                    " added_by) SELECT department_id, CAST(? AS BIGINT), role, CAST(? AS TEXT),"
+                    " created_by FROM invites WHERE id = ? ON CONFLICT DO NOTHING",
                     (user_id, to_db(now), invite.id),
                 )
             else:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 Role = Literal["secretary", "leader"]
-InviteRole = Literal["secretary", "leader", "admin"]
+InviteRole = Literal["secretary", "leader", "admin", "liaison", "head"]
 ProjectStatus = Literal["active", "archived"]
 
 
@@ -54,6 +54,7 @@ class Invite:
     expires_at: datetime
     used_by: int | None
     used_at: datetime | None
+    department_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

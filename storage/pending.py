@@ -24,6 +24,8 @@ PendingKind = Literal[
     "proposal",
     "contact",
     "deadline",
+    "dept_return",
+    "dept_done",
 ]
 
 

@@ -53,7 +53,9 @@ class PersonRepo:
         row = await self._db.fetchone(
             "SELECT p.*, EXISTS (SELECT 1 FROM admins a WHERE a.user_id = q.uid) AS is_admin,"
             " (SELECT group_concat(d.role, ',') FROM (SELECT DISTINCT m.role FROM memberships m"
-            "  WHERE m.user_id = q.uid AND m.removed_at IS NULL) d) AS roles,"
+            "  WHERE m.user_id = q.uid AND m.removed_at IS NULL UNION SELECT 'department'"
+            "  FROM department_members dm WHERE dm.user_id = q.uid AND dm.removed_at IS NULL) d)"
+            " AS roles,"
             " w.kind AS w_kind, w.checkin_id AS w_checkin_id, w.project_id AS w_project_id,"
             " w.text AS w_text, w.problem_id AS w_problem_id, w.detail AS w_detail"
             " FROM (SELECT CAST(? AS BIGINT) AS uid) q LEFT JOIN people p ON p.user_id = q.uid"

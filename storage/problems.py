@@ -14,6 +14,7 @@ from storage.access import Access, Denied, Need
 from storage.attachments import IncomingFile, Owner, insert_files
 from storage.db import Database, Tx, first_row, from_db, insert_id, opt_from_db, to_db
 from storage.events import append_event
+from storage.handovers import reset_done
 from storage.outbox import OutgoingMessage, enqueue
 from storage.pending import clear_pending
 
@@ -248,6 +249,20 @@ class ProblemRepo:
         rows = await self._db.fetchall(sql + " ORDER BY pb.deadline, pb.id", params)
         return [problem_from_row(row) for row in rows]
 
+    async def handed_to(self, department_ids: Sequence[int]) -> list[Problem]:
+        """Problems not crossed off that are handed to any of these departments now."""
+        if not department_ids:
+            return []
+        marks = ",".join("?" * len(department_ids))
+        rows = await self._db.fetchall(
+            PROBLEM_SELECT + " WHERE pb.status IN ('open', 'in_progress', 'awaiting')"
+            " AND pb.id IN (SELECT problem_id FROM handovers WHERE status IN"
+            f" ('handed', 'signed', 'done') AND department_id IN ({marks}))"
+            " ORDER BY pb.deadline, pb.id",
+            list(department_ids),
+        )
+        return [problem_from_row(row) for row in rows]
+
     async def history(self, problem_id: int) -> list[ProblemEvent]:
         rows = await self._db.fetchall(
             "SELECT e.at, e.actor_id, e.kind, e.detail, p.display_name FROM events e"
@@ -293,7 +308,9 @@ class ProblemRepo:
             )
             if row is None:
                 return False
-            await self._access.require(conn, Need(actor_id, change.roles, row["project_id"]))
+            await self._access.require(
+                conn, Need(actor_id, change.roles, row["project_id"], problem_id=problem_id)
+            )
             if used_input:
                 await clear_pending(conn, actor_id)
             if row["status"] not in change.only_if:
@@ -344,6 +361,8 @@ class ProblemRepo:
                 await conn.execute(
                     f"UPDATE problems SET {', '.join(sets)} WHERE id = ?", (*params, problem_id)
                 )
+            if row["status"] in ("awaiting", "resolved") and change.status == "open":
+                await reset_done(conn, problem_id)
             event_id = await append_event(
                 conn,
                 now,

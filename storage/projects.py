@@ -18,7 +18,7 @@ from storage.outbox import cancel
 from storage.pending import clear_pending_of_project
 
 
-def _project(row: aiosqlite.Row) -> Project:
+def project_from_row(row: aiosqlite.Row) -> Project:
     return Project(
         id=row["id"],
         name=row["name"],
@@ -48,7 +48,7 @@ class ProjectRepo:
             "SELECT * FROM projects WHERE lower(name) = lower(?) AND id IS DISTINCT FROM ? LIMIT 1",
             (name, other_than),
         )
-        return _project(row) if row else None
+        return project_from_row(row) if row else None
 
     async def create(self, need: Need, name: str, timezone: str, now: datetime) -> Project:
         """A new project; :class:`NameTaken` if one has the name (so a retry creates nothing)."""
@@ -70,14 +70,14 @@ class ProjectRepo:
 
     async def get(self, project_id: int) -> Project | None:
         row = await self._db.fetchone("SELECT * FROM projects WHERE id = ?", (project_id,))
-        return _project(row) if row else None
+        return project_from_row(row) if row else None
 
     async def list(self, *, offset: int = 0, limit: int = 1000) -> list[Project]:
         rows = await self._db.fetchall(
             "SELECT * FROM projects ORDER BY status = 'archived', id LIMIT ? OFFSET ?",
             (limit, offset),
         )
-        return [_project(row) for row in rows]
+        return [project_from_row(row) for row in rows]
 
     async def count(self) -> int:
         row = await self._db.fetchone("SELECT count(*) FROM projects")

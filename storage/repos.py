@@ -9,11 +9,13 @@ from storage.attachments import AttachmentRepo
 from storage.checkins import CheckinRepo
 from storage.contacts import ContactRepo
 from storage.db import Database
+from storage.departments import DepartmentRepo
 from storage.digests import DigestRepo
 from storage.escalations import EscalationRepo
 from storage.events import EventRepo
 from storage.exports import ExportRepo
 from storage.groups import GroupRepo
+from storage.handovers import HandoverRepo
 from storage.invites import InviteRepo
 from storage.members import MemberRepo
 from storage.outbox import OutboxRepo
@@ -51,3 +53,5 @@ class Repositories:
         self.summaries = SummaryRepo(db, access)
         self.exports = ExportRepo(db)
         self.digests = DigestRepo(db, access)
+        self.departments = DepartmentRepo(db, access)
+        self.handovers = HandoverRepo(db, access)

@@ -57,6 +57,7 @@ async def test_the_workbook_has_every_table_with_local_times(bot: Harness) -> No
         "Problem history",
         "Leaders' contacts",
         "Attachments",
+        "Departments",
     ]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref, sheet.title

@@ -67,6 +67,7 @@ async def test_the_whole_escalation_chain_survives_restarts(
         "✅ Resolved",
         "⏳ Extend +1d",
         "⏳ Extend +3d",
+        "🏢 Hand to a department (交办)",
     ]
     await stop_harness(bot)  # restart: the card must not come again
     bot = await start_harness(api, clock, path)

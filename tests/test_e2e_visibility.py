@@ -32,7 +32,13 @@ async def test_a_new_problem_reaches_each_leader_at_once(bot: Harness) -> None:
         assert "Problem #1: Power line blocks the excavation" in text
         assert "Reported by Li Wei" in text and "(less than a minute ago)" in text
         assert "Deadline (帮办时限): 2026-03-05 08:30" in text
-        assert [d for _, d in buttons_of(got[0])] == ["pb:ack:1", "pb:res:1", "pb:x1:1", "pb:x3:1"]
+        assert [d for _, d in buttons_of(got[0])] == [
+            "pb:ack:1",
+            "pb:res:1",
+            "pb:x1:1",
+            "pb:x3:1",
+            "pb:hd:1",
+        ]
     mark = len(bot.api.calls)
     await bot.press(LEADER, _new_cards(bot, LEADER)[0], "pb:ack:1")
     assert (await bot.services.ledger.problem(1)).status == "in_progress"

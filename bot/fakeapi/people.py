@@ -123,6 +123,19 @@ class People(Telegram):
         message["edit_date"] = int(time.time())
         return await self._push({"edited_message": message})
 
+    async def send_location(
+        self, user: FakeUser, latitude: float, longitude: float
+    ) -> dict[str, Any]:
+        """The user shares a location (📎 → Location) in the private chat."""
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+            "from": user.as_dict(),
+            "location": {"latitude": latitude, "longitude": longitude},
+        }
+        return await self._push({"message": message})
+
     async def send_media(
         self,
         user: FakeUser,

@@ -196,6 +196,7 @@ class CardRenderer:
                     OutgoingButton(t(lang, "button.extend1"), f"pb:x1:{problem.id}"),
                     OutgoingButton(t(lang, "button.extend3"), f"pb:x3:{problem.id}"),
                 ),
+                (OutgoingButton(t(lang, "button.hand_over"), f"pb:hd:{problem.id}"),),
             ]
         if problem.attachments:
             label = t(lang, "attachment.button", count=problem.attachments)
@@ -233,15 +234,20 @@ class CardRenderer:
             else "",
             "assignee": detail.get("assignee", ""),
             "count": detail.get("count", ""),
+            "department": detail.get("department", ""),
         }
         for key in ("old_deadline", "new_deadline", "deadline"):
             if detail.get(key):
                 params[key] = format_local(from_db(str(detail[key])), tz)
             else:
                 params[key] = ""
-        if kind == "escalated":
+        if kind in {"escalated", "dept_chased"}:
             params["recipients"] = t(lang, f"recipients.{detail.get('recipients', 'admins')}")
+        if kind == "dept_chased":
+            params["chase"] = t(lang, f"chase.{detail.get('chase', 'sign')}")
         key = f"history.{kind}"
+        if kind == "handed" and detail.get("lead"):
+            key = "history.handed_lead"
         if kind in {"resolved", "claimed"} and params["text"]:
             key += "_with"  # the words said with it, after a colon
         what = t(lang, key, **params).strip() if key in _HISTORY_KEYS else kind
@@ -270,5 +276,12 @@ _HISTORY_KEYS = {
         "sent_back",
         "coordination",
         "proposal",
+        "handed",
+        "handed_lead",
+        "dept_signed",
+        "dept_returned",
+        "dept_recalled",
+        "dept_done",
+        "dept_chased",
     )
 }

@@ -127,7 +127,7 @@ class Decisions:
             claimed_at=now,
             claimed_by_name=claimer.display_name if claimer else str(user_id),
         )
-        cards = await self._confirmation_cards(claimed, user_id, text, now)
+        cards = await self.confirmation_cards(claimed, user_id, text, now)
         if not cards:
             log.error("problem %s: nobody to confirm its crossing-off (no admins)", problem.id)
         change = Change("claimed", OPEN, MEMBER, status="awaiting", text=text)
@@ -138,7 +138,7 @@ class Decisions:
             raise self.already_resolved(problem.id, fresh)
         return await self._ledger.problem(problem.id)
 
-    async def _confirmation_cards(
+    async def confirmation_cards(
         self, problem: Problem, claimer_id: int, text: str | None, now: datetime
     ) -> list[OutgoingMessage]:
         """Cards asking the project's leaders (else the admins) to confirm or send back."""

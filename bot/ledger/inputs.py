@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.clock import format_local
 from bot.conversation import Conversation
@@ -23,7 +24,12 @@ from storage.outbox import OutgoingButton
 from storage.pending import PendingInput
 from storage.problems import Problem
 
+if TYPE_CHECKING:
+    from bot.departments.handover import HandoverService
+
 KINDS = frozenset({"note", "extend", "sendback", "coordination", "proposal", "deadline"})
+# What a department's card asked for: the reason to hand back, the account with 办结.
+DEPARTMENT_KINDS = frozenset({"dept_return", "dept_done"})
 FOLLOW_UPS = frozenset({"coordination", "proposal"})
 
 
@@ -34,9 +40,15 @@ class LedgerInputs:
         self._ledger = ledger
         self._decisions = decisions
         self._conversation = conversation
+        # Set by the composition root (departments are built after the ledger).
+        self.handovers: HandoverService | None = None
 
     def wants(self, pending: PendingInput | None) -> bool:
-        return pending is not None and pending.kind in KINDS and pending.problem_id is not None
+        return (
+            pending is not None
+            and pending.kind in KINDS | DEPARTMENT_KINDS
+            and pending.problem_id is not None
+        )
 
     async def take(
         self,
@@ -48,6 +60,11 @@ class LedgerInputs:
     ) -> Reply:
         """Apply the message the bot waited for (``wants`` said yes)."""
         assert pending.problem_id is not None
+        if pending.kind in DEPARTMENT_KINDS and self.handovers is not None:
+            handover_id = int(pending.detail.get("handover", 0))
+            return await self.handovers.take(
+                user_id, pending.kind, pending.problem_id, handover_id, text, lang
+            )
         if pending.kind == "note":
             problem = await self._ledger.note(
                 user_id, pending.problem_id, text, used_input=True, files=files

@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, format_local
 from bot.conversation import Conversation
@@ -19,10 +20,13 @@ from storage.access import LEAD, MEMBER
 from storage.problems import Problem
 from storage.repos import Repositories
 
+if TYPE_CHECKING:
+    from bot.departments.handover import HandoverService
+
 log = logging.getLogger(__name__)
 
 
-CALLBACK = re.compile(r"^pb:(ack|res|x1|x3|ok|sb|nt|rs|sc|sp|d1|d3|d7|dx):([0-9]{1,12})$")
+CALLBACK = re.compile(r"^pb:(ack|res|x1|x3|ok|sb|nt|rs|sc|sp|d1|d3|d7|dx|hd):([0-9]{1,12})$")
 CHOICES = {"d1": timedelta(days=1), "d3": timedelta(days=3), "d7": timedelta(days=7)}
 EXTENSIONS = {"x1": timedelta(days=1), "x3": timedelta(days=3)}
 
@@ -45,6 +49,8 @@ class CardPresses:
         self._inputs = inputs
         self._conversation = conversation
         self._clock = clock
+        # Set by the composition root: the 交办部门 button lists the departments.
+        self.handovers: HandoverService | None = None
 
     async def press(
         self, user_id: int, data: str, lang: str, pressed: str | None = None
@@ -60,6 +66,10 @@ class CardPresses:
             log.warning("callback for unknown problem %s from %s", problem_id, user_id)
             raise UserError("error.stale_button")
         roles = await self._ledger.roles_on(user_id, problem.project_id)
+        if action == "hd" and self.handovers is not None:
+            if not roles & LEAD:
+                return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
+            return await self.handovers.picker(user_id, problem.id, lang)
         if action in {"ack", "res", "x1", "x3", "ok", "sb"}:
             if not roles & LEAD:
                 return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)

@@ -25,7 +25,7 @@ from bot.parsing import (
 from bot.projects import ProjectService
 from bot.registry import Registry
 from bot.replies import Reply, shorten
-from storage.access import MEMBER, Denied, Need
+from storage.access import DEPT, MEMBER, Denied, Need
 from storage.attachments import Attachment, IncomingFile
 from storage.outbox import OutgoingButton, OutgoingMessage
 from storage.problems import Announce, Change, Problem
@@ -86,15 +86,32 @@ class LedgerService:
         problem = await self._repos.problems.get(problem_id)
         if problem is None and await self._registry.is_admin(user_id):
             raise UserError("error.unknown_problem", id=problem_id)
-        if problem is None or not await self.roles_on(user_id, problem.project_id) & MEMBER:
+        if problem is None or not (
+            await self.roles_on(user_id, problem.project_id) & MEMBER
+            or await self.department_roles_on(user_id, problem.id)
+        ):
             raise UserError("error.problem_unseen", id=problem_id)
         return problem
 
+    async def department_roles_on(self, user_id: int, problem_id: int) -> set[str]:
+        """The person's roles in the departments the problem is handed to now: a department
+        sees (and works on) only what it holds."""
+        held = {h.department_id for h in await self._repos.handovers.of_problem(problem_id)}
+        if not held:
+            return set()
+        return {
+            m.role
+            for m in await self._repos.departments.of_user(user_id)
+            if m.department_id in held
+        }
+
     async def allowed(self, user_id: int, problem_id: int, roles: frozenset[str]) -> Problem:
         problem = await self.visible(user_id, problem_id)
-        if not (await self.roles_on(user_id, problem.project_id)) & roles:
-            raise UserError("error.problem_forbidden", id=problem.id)
-        return problem
+        if (await self.roles_on(user_id, problem.project_id)) & roles:
+            return problem
+        if roles & DEPT and await self.department_roles_on(user_id, problem.id) & roles:
+            return problem
+        raise UserError("error.problem_forbidden", id=problem.id)
 
     async def deadline_for(self, project_id: int) -> timedelta:
         return await self._repos.problems.deadline_default(project_id) or self._deadline_default
@@ -264,9 +281,15 @@ class LedgerService:
         if await self._registry.is_admin(user_id):
             return await self._repos.problems.unresolved(None, active_only=True)
         projects = sorted({m.project_id for m in await self._repos.members.of_user(user_id)})
-        if not projects:
+        departments = sorted(
+            {m.department_id for m in await self._repos.departments.of_user(user_id)}
+        )
+        if not projects and not departments:
             raise UserError("error.no_projects")
-        return await self._repos.problems.unresolved(projects, active_only=True)
+        found = {p.id: p for p in await self._repos.problems.unresolved(projects, active_only=True)}
+        for problem in await self._repos.problems.handed_to(departments):
+            found.setdefault(problem.id, problem)
+        return sorted(found.values(), key=lambda p: (p.deadline, p.id))
 
     async def show(self, user_id: int, problem_arg: str, lang: str) -> list[Reply]:
         """/problem: the problem with its whole history, to whoever may see it."""
@@ -362,13 +385,13 @@ class LedgerService:
         used_input: bool = False,
         files: Sequence[IncomingFile] = (),
     ) -> Problem:
-        problem = await self.allowed(user_id, problem_id, MEMBER)
+        problem = await self.allowed(user_id, problem_id, MEMBER | DEPT)
         text = clean_text(raw, MAX_TEXT)
         if not await self.repeated(user_id, problem.id, "note", text=text):
             await self.apply_change(
                 user_id,
                 problem,
-                Change("note", ANY, MEMBER, text=text),
+                Change("note", ANY, MEMBER | DEPT, text=text),
                 [],
                 used_input=used_input,
                 files=files,

@@ -1,0 +1,1 @@
+"""Functional departments (职能部门) as participants: handed problems, chased, counted."""
