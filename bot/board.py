@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.chartdata import ChartLabels, WeekPoint
 from bot.clock import Clock, local_date
+from bot.departments.figures import DepartmentFigures, department_lines
 from bot.errors import UsageError, UserError
 from bot.i18n import t
 from bot.parsing import parse_date, parse_project_id
@@ -37,6 +39,10 @@ class BoardService:
         self._registry = registry
         self._projects = projects
         self._clock = clock
+        # The departments' figures for a period; set by the composition root.
+        self.department_figures: (
+            Callable[[datetime, datetime], Awaitable[list[DepartmentFigures]]] | None
+        ) = None
 
     async def scope(self, user_id: int, project_arg: str | None) -> tuple[list[int] | None, str]:
         """The projects this person may see figures of (None: all, for admins), and a name."""
@@ -140,6 +146,11 @@ class BoardService:
             )
         if not rows:
             lines.append(t(lang, "board.empty"))
+        if project_ids is None and self.department_figures is not None:
+            # The office's board: the departments' work over the same period.
+            lines += department_lines(
+                await self.department_figures(start, min(end, self._clock.now())), lang
+            )
         names = [f.name for _, f, *_ in rows]
         rates = [max(rate, 0.0) for rate, *_ in rows]
         title = t(lang, "board.chart_title", first=first, last=last)

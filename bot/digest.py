@@ -228,6 +228,9 @@ class DigestService:
         for week in weeks:
             rate = f"{week.rate:.0%}" if week.rate is not None else "–"
             lines.append(t(lang, "digest.project", id=week.project_id, project=week.name))
+            if week.departments:
+                names = "、".join(week.departments)
+                lines.append(t(lang, "digest.supporting", departments=names))
             lines.append(
                 t(
                     lang,

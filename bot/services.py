@@ -22,6 +22,7 @@ from bot.departments.chasing import DepartmentChasing
 from bot.departments.handover import HandoverService
 from bot.departments.service import DepartmentService
 from bot.departments.sitin import SitinService
+from bot.departments.work import DepartmentWork
 from bot.digest import DigestService
 from bot.export import ExportService
 from bot.ledger.cards import CardRenderer
@@ -71,6 +72,7 @@ class Services:
     escalation: EscalationService
     departments: DepartmentService
     handovers: HandoverService
+    work: DepartmentWork
     chasing: DepartmentChasing
     sitins: SitinService
     metrics: Metrics | None = None
@@ -161,13 +163,15 @@ def build_services(
         ledger,
         decisions,
         schedules,
-        conversation,
         clock,
         deadline_default=settings.dept_deadline_default,
         sign_within=settings.dept_sign_within,
         work_hours=settings.work_hours,
     )
-    inputs.handovers = handovers
+    work = DepartmentWork(
+        repos, registry, departments, handovers, ledger, decisions, conversation, clock
+    )
+    inputs.departments = work
     digest = DigestService(
         repos,
         registry,
@@ -179,6 +183,8 @@ def build_services(
     digest.department_figures = departments.figures
     exports = ExportService(repos, registry, projects, clock)
     exports.department_figures = departments.figures
+    board = BoardService(repos, registry, projects, clock)
+    board.department_figures = departments.figures
     presses = CardPresses(repos, ledger, decisions, inputs, conversation, clock)
     presses.handovers = handovers
     return Services(
@@ -199,7 +205,7 @@ def build_services(
         contacts=contacts,
         summaries=summaries,
         exports=exports,
-        board=BoardService(repos, registry, projects, clock),
+        board=board,
         metrics=metrics,
         membership=MembershipService(repos, registry, clock, timezone=settings.default_timezone),
         backups=BackupService(repos.db, clock, settings.backup_dir, settings.backup_keep)
@@ -221,6 +227,7 @@ def build_services(
         ),
         departments=departments,
         handovers=handovers,
+        work=work,
         chasing=DepartmentChasing(
             repos,
             registry,

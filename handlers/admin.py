@@ -227,6 +227,11 @@ async def _members(call: Call, project_id: int) -> tuple[str, list[str]]:
         )
         for member in current
     ]
+    supporting = (await call.services.departments.supporting([project.id]))[project.id]
+    if supporting:
+        lines.append(
+            call.t("members.departments", departments=departments.supporting_line(call, supporting))
+        )
     return call.t("members.header", id=project.id, name=project.name), lines
 
 

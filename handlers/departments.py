@@ -193,13 +193,14 @@ def supporting_line(call: Call, departments: list[Department]) -> str:
 
 
 # The department's card (dp:), the problem card's list of departments (dh:), 坐班 (si:).
-card_button = guarded(private=True)(press_handler(lambda services: services.handovers))
+card_button = guarded(private=True)(press_handler(lambda services: services.work))
 sitin_button = guarded(private=True)(press_handler(lambda services: services.sitins))
 
 
-@guarded(private=True)
+@guarded()
 async def pick_button(call: Call) -> None:
-    """A department chosen from the problem card's 交办部门 list."""
+    """A department chosen from the problem card's 交办部门 list (also under a card in the
+    leadership group: the presser's role is checked, not the chat)."""
     query = call.update.callback_query
     assert query is not None
     result = await call.services.handovers.picked(call.user.id, query.data or "", call.lang)

@@ -35,6 +35,7 @@ class ProjectWeek:
     extended: dict[int, int] = field(default_factory=dict)  # problem → times extended
     oldest_overdue: tuple[int, str, datetime] | None = None  # id, text, deadline
     leaders: list[str] = field(default_factory=list)
+    departments: list[str] = field(default_factory=list)  # supporting (帮扶部门)
 
     @property
     def rate(self) -> float | None:
@@ -149,6 +150,13 @@ class DigestRepo:
         for row in leaders:
             if (week := weeks.get(row["project_id"])) is not None:
                 week.leaders.append(row["display_name"])
+        supporting = await self._db.fetchall(
+            "SELECT pd.project_id, d.name FROM project_departments pd"
+            " JOIN departments d ON d.id = pd.department_id ORDER BY pd.added_at, d.id"
+        )
+        for row in supporting:
+            if (week := weeks.get(row["project_id"])) is not None:
+                week.departments.append(row["name"])
         return list(weeks.values())
 
     async def open_at(self, moment: datetime, project_ids: Sequence[int] | None) -> int:

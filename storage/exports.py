@@ -36,7 +36,10 @@ TIME_COLUMNS = frozenset(
 
 _QUERIES: dict[str, str] = {
     "projects": (
-        "SELECT id AS project_id, name AS project, status, timezone, created_at"
+        "SELECT id AS project_id, name AS project, status, timezone, created_at,"
+        " (SELECT group_concat(d.name, '、') FROM project_departments pd"
+        "   JOIN departments d ON d.id = pd.department_id WHERE pd.project_id = projects.id)"
+        " AS supporting_departments"
         " FROM projects WHERE id IN ({ids}) ORDER BY id"
     ),
     "members": (

@@ -43,9 +43,10 @@ class GroupRepo:
             "SELECT g.*, l.language, b.status AS bot_status FROM group_bindings g"
             " LEFT JOIN chat_languages l ON l.chat_id = g.chat_id"
             " LEFT JOIN bot_chats b ON b.chat_id = g.chat_id"
-            " WHERE g.project_id IS NOT DISTINCT FROM ? OR g.project_id IS NULL"
+            # On the index of ifnull(project_id, 0): the project's own binding and the global one.
+            " WHERE ifnull(g.project_id, 0) IN (0, ?)"
             " ORDER BY g.project_id IS NULL LIMIT 1",
-            (project_id,),
+            (project_id or 0,),
         )
         if row is None:
             return None

@@ -43,6 +43,12 @@ TABLES = (
     "notices",
     "bot_chats",
     "attachments",
+    "departments",
+    "department_members",
+    "project_departments",
+    "handovers",
+    "handover_chases",
+    "sitins",
 )
 # Tables whose rows carry a generated id: its sequence moves past the copied ids.
 WITH_ID = frozenset(
@@ -62,6 +68,10 @@ WITH_ID = frozenset(
         "contacts",
         "notices",
         "attachments",
+        "departments",
+        "department_members",
+        "handovers",
+        "sitins",
     }
 )
 BATCH = 5_000

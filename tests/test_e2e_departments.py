@@ -63,6 +63,8 @@ async def test_a_department_signs_works_and_finishes_and_the_leader_crosses_off(
     assert "Housing Bureau is now a supporting department" in supported
     card = (await bot.send(ADMIN, "/project 1")).params["text"]
     assert "Supporting departments (帮扶部门): d1 Housing Bureau" in card
+    members = (await bot.send(ADMIN, "/members 1")).params["text"]
+    assert "Supporting departments (帮扶部门): d1 Housing Bureau" in members
 
     handed = (await bot.send(ADMIN, "/assign 1 d1 2d")).params["text"]
     assert "handed (交办) to Housing Bureau, time limit 2026-03-04 08:30" in handed, handed
@@ -189,6 +191,14 @@ async def test_a_late_department_is_reminded_then_its_head_then_the_group(bot: H
     assert "Housing Bureau chased: 一级督办 to the department, to the department head" in history
     figures = (await bot.send(ADMIN, "/depts")).params["text"]
     assert "1 open, 1 overdue · 1 received, 0 signed in time" in figures
+    card = (await bot.send(HEAD, "/dept d1")).params["text"]
+    assert (
+        "Department d1 “Housing Bureau”" in card
+        and "Wang Fang (@wangfang) — department liaison" in card
+    )
+    assert "#1 awaiting signature (待签收), time limit 2026-03-03 08:30 ⏰" in card, card
+    refused = (await bot.send(SECRETARY, "/dept d1")).params["text"]
+    assert "not yours to see" in refused
 
 
 async def test_the_sign_time_counts_working_hours_only(bot: Harness) -> None:
@@ -202,6 +212,14 @@ async def test_the_sign_time_counts_working_hours_only(bot: Harness) -> None:
 
 async def test_bad_input_and_edge_cases_get_clear_answers(bot: Harness) -> None:
     await setup(bot)
+    renamed = (await bot.send(ADMIN, "/renamedept d1 Housing and Construction Bureau")).params
+    assert "renamed to “Housing and Construction Bureau”" in renamed["text"]
+    await bot.send(ADMIN, "/renamedept d1 Housing Bureau")
+    taken = (await bot.send(ADMIN, "/newdept housing bureau")).params["text"]
+    assert "exists already: d1" in taken
+    assert "Usage" in (await bot.send(ADMIN, "/invite d1 boss")).params["text"]
+    refused = (await bot.send(LEADER, "/newdept Tax Bureau")).params["text"]
+    assert refused == "Only admins can use this command."
     assert "no department d9" in (await bot.send(ADMIN, "/assign 1 d9")).params["text"]
     assert "not a department" in (await bot.send(ADMIN, "/dept x1")).params["text"]
     past = (await bot.send(ADMIN, "/assign 1 d1 2020-01-01")).params["text"]

@@ -22,8 +22,9 @@ from tests.test_e2e_checkins import S1, SLOT, last_prompt
 # About SQLite itself (its file, locks and planner): the SQLite leg runs it.
 pytestmark = pytest.mark.sqlite_only
 
-# Tables a hot query may read whole: temporary ones, and the admins' small configuration.
-MAY_SCAN = {"d", "temp.due_slots", "CONSTANT", "calendar_days", "admins"}
+# Tables a hot query may read whole: temporary ones, and the admins' small configuration (the
+# county's few dozen departments among it).
+MAY_SCAN = {"d", "temp.due_slots", "CONSTANT", "calendar_days", "admins", "departments"}
 
 
 async def _projects(bot: Harness, count: int, first: int) -> None:
@@ -109,6 +110,10 @@ async def test_an_answer_or_a_press_costs_three_round_trips(bot: Harness) -> Non
 async def test_every_hot_query_uses_an_index(bot: Harness) -> None:
     bot.clock.set(SLOT - timedelta(minutes=30))
     await _projects(bot, 3, 0)
+    await bot.send(ADMIN, "/newdept Housing Bureau")
+    await bot.send(ADMIN, "/sitin d1 workdays 09:00")
+    await bot.send(ADMIN, "/assign 1 d1 1d")
+    await bot.send(ADMIN, "/assign 2 d1 2d")
     statements: list[str] = []
     await bot.db.trace(statements.append)
     try:
@@ -120,6 +125,12 @@ async def test_every_hot_query_uses_an_index(bot: Harness) -> None:
         bot.clock.advance(timedelta(days=4))  # closing, skipped slots, escalations
         await bot.services.rounds.tick()
         await bot.services.escalation.tick()
+        await bot.services.chasing.tick()
+        await bot.services.chasing.next_due()
+        await bot.services.sitins.tick()
+        bot.clock.advance(timedelta(days=2))  # the departments' level 2
+        await bot.services.chasing.tick()
+        await bot.services.chasing.next_due()
         await bot.services.outbox.drain()
     finally:
         await bot.db.trace(None)

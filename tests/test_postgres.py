@@ -123,6 +123,7 @@ async def test_a_deployment_moves_to_postgres_and_back_whole(
     from storage import Database, Repositories
     from storage.access import ADMIN as ADMIN_ROLE
     from storage.access import MEMBER, Need
+    from storage.handovers import NewHandover
     from storage.outbox import OutgoingMessage
     from storage.pg import PgDatabase
     from storage.transfer import TABLES, check
@@ -139,7 +140,12 @@ async def test_a_deployment_moves_to_postgres_and_back_whole(
             Need(ADMIN.id, MEMBER, project.id), f"问题 {n} 😀", now, now, timedelta(days=1)
         )
     await repos.outbox.enqueue([OutgoingMessage("k1", 2000, "你好")], now)
+    department = await repos.departments.create(Need(ADMIN.id, ADMIN_ROLE), "住建局", now)
+    await repos.departments.support(Need(ADMIN.id, ADMIN_ROLE, 1), department.id, now)
+    handed = NewHandover(department.id, department.name, now, now)
+    await repos.handovers.hand(Need(ADMIN.id, ADMIN_ROLE, 1), 1, [handed], now, lambda *_: [])
     before = {table: await check(db, table) for table in TABLES}
+    assert before["handovers"].rows == 1 and before["project_departments"].rows == 1
     await db.close()
 
     url = await _fresh(pg_cluster, "moved")

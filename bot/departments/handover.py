@@ -1,9 +1,8 @@
-"""Handing a problem to departments (交办) and what they do with it: sign (签收), hand back as
-not theirs (退回), add progress, report it done (办结), which then awaits the verified
-crossing-off (销号) like any claim.
+"""Handing a problem to departments (交办), from /assign or the problem card's list; the office
+taking it back; and the department's card (its buttons are worked in ``bot.departments.work``).
 
-Every step is a conditional update of the handover plus the problem's history plus the notices,
-in one transaction (``HandoverRepo``), so a second press or a stale card changes nothing.
+A handover, its history entry and its cards are written in one transaction (``HandoverRepo``);
+a department already holding the problem gets no second one.
 """
 
 from __future__ import annotations
@@ -11,21 +10,19 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.checkins.schedules import ScheduleService
 from bot.clock import Clock, format_local
-from bot.conversation import Conversation
 from bot.departments.service import DepartmentService, is_department_ref, parse_department_ref
 from bot.departments.workhours import WorkHours
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import t
 from bot.ledger.decisions import MAX_DEADLINE, Decisions
 from bot.ledger.service import LedgerService
-from bot.parsing import clean_text, parse_deadline
+from bot.parsing import parse_deadline
 from bot.registry import Registry
-from bot.replies import PressResult, Reply, shorten
+from bot.replies import PressResult, Reply
 from storage.access import LEAD, Denied, Need
 from storage.departments import Department
 from storage.handovers import Handover, NewHandover
@@ -35,10 +32,8 @@ from storage.repos import Repositories
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 2000
 CALLBACK = re.compile(r"^dp:(sg|rt|nt|dn):([0-9]{1,12})$")
 PICK = re.compile(r"^dh:([0-9]{1,12}):([0-9]{1,12})$")
-INPUT_KINDS = frozenset({"dept_return", "dept_done"})
 
 
 class HandoverService:
@@ -50,7 +45,6 @@ class HandoverService:
         ledger: LedgerService,
         decisions: Decisions,
         schedules: ScheduleService,
-        conversation: Conversation,
         clock: Clock,
         *,
         deadline_default: timedelta,
@@ -63,7 +57,6 @@ class HandoverService:
         self._ledger = ledger
         self._decisions = decisions
         self._schedules = schedules
-        self._conversation = conversation
         self._clock = clock
         self.deadline_default = deadline_default
         self.sign_within = sign_within
@@ -234,160 +227,6 @@ class HandoverService:
         await self._ledger.on_deadlines_changed()
         return handover
 
-    # --- the department's side ----------------------------------------------------------------
-
-    async def press(
-        self, user_id: int, data: str, lang: str, pressed: str | None = None
-    ) -> PressResult:
-        match = CALLBACK.match(data)
-        if match is None:
-            raise UserError("error.stale_button")
-        action, handover_id = match[1], int(match[2])
-        handover = await self._repos.handovers.get(handover_id)
-        if handover is None:
-            raise UserError("error.stale_button")
-        if not await self._serves(user_id, handover):
-            return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
-        if handover.status in ("returned", "recalled"):
-            key = f"handover.already_{handover.status}"
-            return PressResult(
-                alert=t(lang, key, id=handover.problem_id),
-                edit=await self.card_of(handover.id, lang),
-                show_alert=True,
-            )
-        if action == "sg":
-            return await self._sign(user_id, handover, lang)
-        if action == "rt":
-            if handover.status != "handed":
-                return PressResult(
-                    alert=t(lang, "handover.return_too_late", id=handover.problem_id),
-                    show_alert=True,
-                )
-            await self._conversation.expect(
-                user_id,
-                "dept_return",
-                problem_id=handover.problem_id,
-                detail={"handover": handover.id},
-            )
-            return PressResult(
-                followups=[Reply(t(lang, "handover.ask_reason", id=handover.problem_id))]
-            )
-        if action == "nt":
-            await self._conversation.expect(user_id, "note", problem_id=handover.problem_id)
-            return PressResult(
-                followups=[Reply(t(lang, "problem.send_note", id=handover.problem_id))]
-            )
-        if handover.status != "signed":
-            key = "handover.sign_first" if handover.status == "handed" else "handover.already_done"
-            return PressResult(alert=t(lang, key, id=handover.problem_id), show_alert=True)
-        await self._conversation.expect(
-            user_id,
-            "dept_done",
-            problem_id=handover.problem_id,
-            detail={"handover": handover.id},
-        )
-        return PressResult(
-            followups=[Reply(t(lang, "handover.ask_account", id=handover.problem_id))]
-        )
-
-    async def _serves(self, user_id: int, handover: Handover) -> bool:
-        return handover.department_id in {
-            m.department_id for m in await self._repos.departments.of_user(user_id)
-        }
-
-    async def _sign(self, user_id: int, handover: Handover, lang: str) -> PressResult:
-        problem = await self._ledger.problem(handover.problem_id)
-        notices = await self._tell_project(problem, user_id, "told.dept_signed", handover)
-        signed = await self._repos.handovers.change(
-            handover, user_id, "signed", ("handed",), self._clock.now(), notices
-        )
-        fresh = await self.card_of(handover.id, lang)
-        if not signed:
-            again = await self._repos.handovers.get(handover.id)
-            who = (again.signed_by_name if again else None) or "?"
-            return PressResult(
-                alert=t(lang, "handover.already_signed", id=problem.id, who=who), edit=fresh
-            )
-        return PressResult(alert=t(lang, "handover.signed", id=problem.id), edit=fresh)
-
-    async def take(
-        self, user_id: int, kind: str, problem_id: int, handover_id: int, raw: str, lang: str
-    ) -> Reply:
-        """The reason for handing back, or the account with 办结, the bot asked for."""
-        handover = await self._repos.handovers.get(handover_id)
-        if handover is None or handover.problem_id != problem_id:
-            raise UserError("error.stale_button")
-        text = clean_text(raw, MAX_TEXT)
-        await self._conversation.drop(user_id)
-        if kind == "dept_return":
-            return await self.hand_back(user_id, handover, text, lang)
-        return await self.finish(user_id, handover, text, lang)
-
-    async def hand_back(self, user_id: int, handover: Handover, reason: str, lang: str) -> Reply:
-        problem = await self._ledger.problem(handover.problem_id)
-        now = self._clock.now()
-        department = await self._departments.department(handover.department_id)
-        notices = await self._registry.admin_messages(
-            f"deptback:{handover.id}",
-            "handover.returned_to_office",
-            {
-                "id": problem.id,
-                "text": shorten(problem.text),
-                "dept": department.name,
-                "reason": reason,
-            },
-        )
-        try:
-            returned = await self._repos.handovers.change(
-                handover, user_id, "returned", ("handed",), now, notices, text=reason
-            )
-        except Denied as exc:
-            raise refusal(exc) from None
-        if not returned:
-            fresh = await self._repos.handovers.get(handover.id)
-            status = fresh.status if fresh else "returned"
-            if status == "returned":
-                raise UserError("handover.already_returned", id=problem.id)
-            raise UserError("handover.return_too_late", id=problem.id)
-        await self._ledger.on_deadlines_changed()
-        return Reply(t(lang, "handover.returned", id=problem.id))
-
-    async def finish(self, user_id: int, handover: Handover, account: str, lang: str) -> Reply:
-        """办结: the department's part is done. Done by the leading department, the problem
-        awaits the crossing-off by the project's leaders (else the admins)."""
-        problem = await self._ledger.problem(handover.problem_id)
-        now = self._clock.now()
-        notices: list[OutgoingMessage] = []
-        claim = handover.lead and problem.status in ("open", "in_progress")
-        if claim:
-            claimer = await self._repos.people.get(user_id)
-            claimed = replace(
-                problem,
-                status="awaiting",
-                claimed_by=user_id,
-                claimed_at=now,
-                claimed_by_name=claimer.display_name if claimer else str(user_id),
-            )
-            title_extra = t(lang, "handover.by_dept", dept=handover.department_name)
-            notices += await self._decisions.confirmation_cards(
-                claimed, user_id, f"{title_extra} {account}", now
-            )
-        notices += await self._ledger.reporter_notice(
-            problem, user_id, "told.dept_done", dept=handover.department_name, account=account
-        )
-        try:
-            done = await self._repos.handovers.change(
-                handover, user_id, "done", ("signed",), now, notices, text=account, claim=claim
-            )
-        except Denied as exc:
-            raise refusal(exc) from None
-        if not done:
-            raise UserError("handover.already_done", id=problem.id)
-        await self._ledger.on_deadlines_changed()
-        return Reply(
-            t(lang, "handover.finished" if claim else "handover.finished_part", id=problem.id)
-        )
-
     # --- cards ------------------------------------------------------------------------------
 
     async def card_of(self, handover_id: int, lang: str) -> Reply | None:
@@ -457,21 +296,6 @@ class HandoverService:
         return Reply(card.text, tuple(buttons))
 
     # --- who is told ------------------------------------------------------------------------
-
-    async def _tell_project(
-        self, problem: Problem, actor_id: int, key: str, handover: Handover
-    ) -> list[OutgoingMessage]:
-        """The reporter and the project's leaders hear what the department did."""
-        people = {problem.reporter_id}
-        for leader in await self._repos.members.of_project(problem.project_id, "leader"):
-            if leader.person.reachable:
-                people.add(leader.person.user_id)
-        notices = []
-        for person_id in sorted(people):
-            notices += await self._ledger.notice_to(
-                person_id, problem, actor_id, key, dept=handover.department_name
-            )
-        return notices
 
     async def _tell_department(
         self, handover: Handover, actor_id: int, key: str

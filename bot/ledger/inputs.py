@@ -25,7 +25,7 @@ from storage.pending import PendingInput
 from storage.problems import Problem
 
 if TYPE_CHECKING:
-    from bot.departments.handover import HandoverService
+    from bot.departments.work import DepartmentWork
 
 KINDS = frozenset({"note", "extend", "sendback", "coordination", "proposal", "deadline"})
 # What a department's card asked for: the reason to hand back, the account with 办结.
@@ -41,7 +41,7 @@ class LedgerInputs:
         self._decisions = decisions
         self._conversation = conversation
         # Set by the composition root (departments are built after the ledger).
-        self.handovers: HandoverService | None = None
+        self.departments: DepartmentWork | None = None
 
     def wants(self, pending: PendingInput | None) -> bool:
         return (
@@ -60,9 +60,9 @@ class LedgerInputs:
     ) -> Reply:
         """Apply the message the bot waited for (``wants`` said yes)."""
         assert pending.problem_id is not None
-        if pending.kind in DEPARTMENT_KINDS and self.handovers is not None:
+        if pending.kind in DEPARTMENT_KINDS and self.departments is not None:
             handover_id = int(pending.detail.get("handover", 0))
-            return await self.handovers.take(
+            return await self.departments.take(
                 user_id, pending.kind, pending.problem_id, handover_id, text, lang
             )
         if pending.kind == "note":
