@@ -325,3 +325,17 @@ async def test_with_an_office_location_sign_in_is_by_location_near_it(
         assert "坐班 1/1" in figures, figures
     finally:
         await stop_harness(bot)
+
+
+async def test_a_department_escalation_due_at_night_waits_for_the_morning(bot: Harness) -> None:
+    await setup(bot)
+    await bot.send(ADMIN, "/assign 1 d1 14h")  # 08:30 + 14 h = 22:30, in QUIET_HOURS
+    got = await handed_card(bot)
+    await bot.press(LIAISON, got, "dp:sg:1")
+    bot.clock.advance(timedelta(hours=14, minutes=1))
+    assert (await bot.services.chasing.tick()).level1 == 1
+    await bot.services.outbox.drain()
+    assert texts_to(bot, HEAD, "一级督办 to the department") == []
+    bot.clock.advance(timedelta(hours=9))  # 07:31 the next morning
+    await bot.services.outbox.drain()
+    assert len(texts_to(bot, HEAD, "一级督办 to the department")) == 1
