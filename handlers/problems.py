@@ -53,8 +53,12 @@ async def show_problem(call: Call) -> None:
     """/problem <problem id>"""
     if len(call.args) != 1:
         raise UsageError("problem")
-    for reply in await call.services.ledger.show(call.user.id, call.args[0], call.lang):
+    replies = await call.services.ledger.show(call.user.id, call.args[0], call.lang)
+    for reply in replies:
         await call.send(reply)
+    problem_id = parse_problem_id(call.args[0])
+    for card in await call.services.handovers.cards_for(call.user.id, problem_id, call.lang):
+        await call.send(card)
 
 
 @guarded(private=True)

@@ -280,6 +280,10 @@ async def test_a_liaison_removed_after_signing_leaves_the_item_with_the_departme
     assert "not for you" in refused.params["text"]
     listing = (await bot.send(OTHER_LIAISON, "/problems")).params["text"]
     assert "#1 " in listing
+    # /problem gives the other liaison the department's card to act on.
+    await bot.send(OTHER_LIAISON, "/problem 1")
+    card = bot.api.sent_to(OTHER_LIAISON.id)[-1]
+    assert ("✅ Done (办结)", "dp:dn:1") in buttons_of(card)
 
 
 async def test_a_department_sits_in_the_office_and_an_absence_is_counted(bot: Harness) -> None:

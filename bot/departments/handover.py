@@ -229,6 +229,21 @@ class HandoverService:
 
     # --- cards ------------------------------------------------------------------------------
 
+    async def cards_for(self, user_id: int, problem_id: int, lang: str) -> list[Reply]:
+        """The cards, with their buttons, of the handovers of this problem held by departments
+        the person serves (/problem shows a liaison what to press, also for an item that
+        waited for them)."""
+        mine = {m.department_id for m in await self._repos.departments.of_user(user_id)}
+        if not mine:
+            return []
+        cards = []
+        for handover in await self._repos.handovers.of_problem(problem_id):
+            if handover.department_id in mine and handover.status in ("handed", "signed"):
+                card = await self.card_of(handover.id, lang)
+                if card is not None:
+                    cards.append(card)
+        return cards
+
     async def card_of(self, handover_id: int, lang: str) -> Reply | None:
         handover = await self._repos.handovers.get(handover_id)
         if handover is None:
