@@ -76,6 +76,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("renamedept", ("admin",)),
     Command("archivedept", ("admin",)),
     Command("sitin", ("admin",)),
+    Command("plan", ("secretary", "leader", "admin")),
+    Command("milestones", ("secretary", "leader", "admin")),
+    Command("done", ("secretary", "leader", "admin")),
+    Command("invest", ("secretary", "leader", "admin")),
+    Command("lines", ("admin",)),
 )
 
 BY_NAME: dict[str, Command] = {command.name: command for command in COMMANDS}

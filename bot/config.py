@@ -130,6 +130,8 @@ class Settings(StorageSettings):
         time(8, 30), time(17, 30)
     )
     office_location: Annotated[OfficeLocation | None, BeforeValidator(_office_location)] = None
+    stall_after: Duration = timedelta(days=14)
+    explain_within: Duration = timedelta(days=3)
     pending_input_ttl: Duration = timedelta(minutes=15)
     send_timeout: Duration = timedelta(seconds=30)
     texts_override: Path | None = None

@@ -66,6 +66,8 @@ async def _sweep(context: Context) -> None:
     await services.escalation.tick()
     await services.chasing.tick()
     await services.sitins.tick()
+    await services.investment.tick()
+    await services.explain.tick()
     await services.digest.tick()
     await deliver(services)
 
@@ -197,6 +199,8 @@ async def lead(application: App) -> None:
     await services.escalation.tick()
     await services.chasing.tick()
     await services.sitins.tick()
+    await services.investment.tick()
+    await services.explain.tick()
     await services.digest.tick()
     if application.running:
         await schedule_jobs(application)

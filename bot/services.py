@@ -36,6 +36,10 @@ from bot.metrics import Metrics
 from bot.notice import NoticeDecisions
 from bot.notifier import Notifier
 from bot.outbox import OutboxSender
+from bot.plans.explain import ExplainService
+from bot.plans.investment import InvestmentService
+from bot.plans.milestones import MilestoneService
+from bot.plans.service import PlanService
 from bot.projects import ProjectService
 from bot.registry import Registry
 from bot.turns import ChatTurns
@@ -75,6 +79,10 @@ class Services:
     work: DepartmentWork
     chasing: DepartmentChasing
     sitins: SitinService
+    plans: PlanService
+    milestones: MilestoneService
+    investment: InvestmentService
+    explain: ExplainService
     metrics: Metrics | None = None
     membership: MembershipService | None = None
     # Daily backups into BACKUP_DIR; None when it is not set.
@@ -172,6 +180,18 @@ def build_services(
         repos, registry, departments, handovers, ledger, decisions, conversation, clock
     )
     inputs.departments = work
+    plans = PlanService(repos, projects, clock)
+    investment = InvestmentService(repos, registry, projects, conversation, clock)
+    explain = ExplainService(
+        repos,
+        registry,
+        conversation,
+        clock,
+        stall_after=settings.stall_after,
+        explain_within=settings.explain_within,
+        quiet=settings.quiet_hours,
+    )
+    inputs.others = {"investment": investment.take, "explain": explain.take}
     digest = DigestService(
         repos,
         registry,
@@ -228,6 +248,10 @@ def build_services(
         departments=departments,
         handovers=handovers,
         work=work,
+        plans=plans,
+        milestones=MilestoneService(repos, registry, projects, plans, clock),
+        investment=investment,
+        explain=explain,
         chasing=DepartmentChasing(
             repos,
             registry,

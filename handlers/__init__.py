@@ -27,6 +27,7 @@ from handlers import (
     files,
     membership,
     paging,
+    plans,
     problems,
     start,
     summaries,
@@ -73,7 +74,7 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("admins", admin.list_admins),
     ("removeadmin", admin.remove_admin),
     ("forget", admin.forget),
-    ("schedule", checkin.schedule),
+    ("schedule", plans.schedule),
     ("window", checkin.window),
     ("questions", checkin.questions),
     ("checkinnow", checkin.checkin_now),
@@ -111,6 +112,12 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("renamedept", departments.rename_department),
     ("archivedept", departments.archive_department),
     ("sitin", departments.sitin),
+    # 6. Each project's plan (三明确).
+    ("plan", plans.plan),
+    ("milestones", plans.milestones),
+    ("done", plans.done),
+    ("invest", plans.invest),
+    ("lines", plans.lines),
 )
 
 
@@ -131,6 +138,8 @@ def register(application: Application[Any, Context, Any, Any, Any, Any]) -> None
     application.add_handler(CallbackQueryHandler(departments.card_button, pattern=r"^dp:"))
     application.add_handler(CallbackQueryHandler(departments.pick_button, pattern=r"^dh:"))
     application.add_handler(CallbackQueryHandler(departments.sitin_button, pattern=r"^si:"))
+    application.add_handler(CallbackQueryHandler(plans.investment_button, pattern=r"^iv:"))
+    application.add_handler(CallbackQueryHandler(plans.explain_button, pattern=r"^ex:"))
     listings = {
         "members": admin.MEMBERS,
         "status": checkin.STATUS,

@@ -124,7 +124,7 @@ async def show_project(call: Call) -> None:
     upcoming = await schedules.next_slot_of(project_id)
     if upcoming is not None:
         schedule += call.t("project.next_slot", next=format_local(upcoming, project.timezone))
-    await call.say(
+    card = call.t(
         "project.card",
         id=project.id,
         name=project.name,
@@ -139,6 +139,8 @@ async def show_project(call: Call) -> None:
             call, (await call.services.departments.supporting([project.id]))[project.id]
         ),
     )
+    plan = await call.services.plans.describe(project, call.lang)
+    await call.reply_lines([card, call.t("plan.header_short"), *plan])
 
 
 def _group_line(call: Call, group: GroupBinding | None) -> str:

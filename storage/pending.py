@@ -26,6 +26,8 @@ PendingKind = Literal[
     "deadline",
     "dept_return",
     "dept_done",
+    "investment",
+    "explain",
 ]
 
 

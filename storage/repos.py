@@ -13,6 +13,7 @@ from storage.departments import DepartmentRepo
 from storage.digests import DigestRepo
 from storage.escalations import EscalationRepo
 from storage.events import EventRepo
+from storage.explanations import ExplanationRepo
 from storage.exports import ExportRepo
 from storage.groups import GroupRepo
 from storage.handovers import HandoverRepo
@@ -21,6 +22,7 @@ from storage.members import MemberRepo
 from storage.outbox import OutboxRepo
 from storage.pending import PendingRepo
 from storage.people import AdminRepo, PersonRepo
+from storage.plans import PlanRepo
 from storage.problems import ProblemRepo
 from storage.projects import ProjectRepo
 from storage.rounds import RoundRepo
@@ -55,3 +57,5 @@ class Repositories:
         self.digests = DigestRepo(db, access)
         self.departments = DepartmentRepo(db, access)
         self.handovers = HandoverRepo(db, access)
+        self.plans = PlanRepo(db, access)
+        self.explanations = ExplanationRepo(db, access)

@@ -49,6 +49,12 @@ TABLES = (
     "handovers",
     "handover_chases",
     "sitins",
+    "project_plans",
+    "milestones",
+    "investments",
+    "investment_schedules",
+    "investment_prompts",
+    "explanations",
 )
 # Tables whose rows carry a generated id: its sequence moves past the copied ids.
 WITH_ID = frozenset(
@@ -72,6 +78,8 @@ WITH_ID = frozenset(
         "department_members",
         "handovers",
         "sitins",
+        "milestones",
+        "explanations",
     }
 )
 BATCH = 5_000

@@ -7,7 +7,7 @@ uses the wait up in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -31,6 +31,8 @@ KINDS = frozenset({"note", "extend", "sendback", "coordination", "proposal", "de
 # What a department's card asked for: the reason to hand back, the account with 办结.
 DEPARTMENT_KINDS = frozenset({"dept_return", "dept_done"})
 FOLLOW_UPS = frozenset({"coordination", "proposal"})
+# Takes the message another capability waited for: (user id, the wait, text, language).
+OtherInput = Callable[[int, PendingInput, str, str], Awaitable[Reply]]
 
 
 class LedgerInputs:
@@ -42,8 +44,12 @@ class LedgerInputs:
         self._conversation = conversation
         # Set by the composition root (departments are built after the ledger).
         self.departments: DepartmentWork | None = None
+        # Other capabilities' waits (a month's investment, an explanation), by kind.
+        self.others: dict[str, OtherInput] = {}
 
     def wants(self, pending: PendingInput | None) -> bool:
+        if pending is not None and pending.kind in self.others:
+            return True
         return (
             pending is not None
             and pending.kind in KINDS | DEPARTMENT_KINDS
@@ -59,6 +65,9 @@ class LedgerInputs:
         files: Sequence[IncomingFile] = (),
     ) -> Reply:
         """Apply the message the bot waited for (``wants`` said yes)."""
+        other = self.others.get(pending.kind)
+        if other is not None:
+            return await other(user_id, pending, text, lang)
         assert pending.problem_id is not None
         if pending.kind in DEPARTMENT_KINDS and self.departments is not None:
             handover_id = int(pending.detail.get("handover", 0))
