@@ -17,6 +17,7 @@ from bot.errors import UsageError, UserError
 from bot.i18n import t
 from bot.parsing import parse_date, parse_project_id
 from bot.periods import period_of
+from bot.plans.scoring import DEFAULT_WEIGHTS, weighted_score
 from bot.projects import ProjectService
 from bot.registry import Registry
 from storage.repos import Repositories
@@ -39,6 +40,7 @@ class BoardService:
         self._registry = registry
         self._projects = projects
         self._clock = clock
+        self.weights = dict(DEFAULT_WEIGHTS)  # BOARD_WEIGHTS
         # The departments' figures for a period; set by the composition root.
         self.department_figures: (
             Callable[[datetime, datetime], Awaitable[list[DepartmentFigures]]] | None
@@ -127,23 +129,42 @@ class BoardService:
             on_time = sum(resolved <= deadline for _, resolved, deadline in done)
             days = [(resolved - created).total_seconds() / 86400 for created, resolved, _ in done]
             median = f"{statistics.median(days):.1f}" if days else "–"
-            rows.append((f.rate if f.rate is not None else -1.0, f, on_time, len(done), median))
+            parts = {
+                "milestones": f.milestones_on_time / f.milestones_due if f.milestones_due else None,
+                "investment": min((f.investment_year or 0) / f.investment_plan, 1.0)
+                if f.investment_plan
+                else None,
+                "problems": on_time / len(done) if done else None,
+                "reporting": f.rate,
+            }
+            score = weighted_score(parts, self.weights)
+            rows.append(
+                (score if score is not None else -1.0, f, on_time, len(done), median, parts)
+            )
         rows.sort(key=lambda row: (-row[0], row[1].overdue, row[1].name))
         lines = [t(lang, "board.title", first=first, last=last)]
-        for rank, (rate, f, on_time, done_count, median) in enumerate(rows, start=1):
+        for rank, (score, f, on_time, done_count, median, parts) in enumerate(rows, start=1):
             lines.append(
                 t(
                     lang,
                     "board.line",
                     rank=rank,
                     project=f.name,
-                    rate=f"{rate:.0%}" if rate >= 0 else "–",
+                    score=_percent(score if score >= 0 else None),
+                    progress=_percent(parts["milestones"]),
+                    investment=_percent(parts["investment"]),
+                    rate=_percent(f.rate),
                     on_time=on_time,
                     resolved=done_count,
                     median=median,
                     overdue=f.overdue,
                 )
             )
+        weights = t(lang, "digest.joiner").join(
+            f"{t(lang, f'board.component.{name}')} {weight:g}"
+            for name, weight in self.weights.items()
+        )
+        lines.append(t(lang, "board.weights", weights=weights))
         if not rows:
             lines.append(t(lang, "board.empty"))
         if project_ids is None and self.department_figures is not None:
@@ -152,10 +173,14 @@ class BoardService:
                 await self.department_figures(start, min(end, self._clock.now())), lang
             )
         names = [f.name for _, f, *_ in rows]
-        rates = [max(rate, 0.0) for rate, *_ in rows]
+        rates = [max(score, 0.0) for score, *_ in rows]
         title = t(lang, "board.chart_title", first=first, last=last)
         png = await asyncio.to_thread(_ranking_png, names, rates, title, t(lang, "chart.rate"))
         return Picture("\n".join(lines), png)
+
+
+def _percent(value: float | None) -> str:
+    return f"{value:.0%}" if value is not None else "–"
 
 
 def _midnight(day: date, tz: ZoneInfo) -> datetime:

@@ -27,6 +27,7 @@ from bot.departments.workhours import (
 )
 from bot.digest import DigestSlot, parse_digest_schedule
 from bot.parsing import duration
+from bot.plans.scoring import parse_board_weights
 from bot.quiet import QuietHours, parse_quiet_hours
 
 TELEGRAM_API_BASE = "https://api.telegram.org/bot"
@@ -66,6 +67,12 @@ def _work_hours(value: object) -> object:
 def _office_location(value: object) -> object:
     if isinstance(value, str):
         return parse_office_location(value)
+    return value
+
+
+def _board_weights(value: object) -> object:
+    if isinstance(value, str):
+        return parse_board_weights(value)
     return value
 
 
@@ -132,6 +139,12 @@ class Settings(StorageSettings):
     office_location: Annotated[OfficeLocation | None, BeforeValidator(_office_location)] = None
     stall_after: Duration = timedelta(days=14)
     explain_within: Duration = timedelta(days=3)
+    board_weights: Annotated[dict[str, float], NoDecode, BeforeValidator(_board_weights)] = {
+        "milestones": 30.0,
+        "investment": 30.0,
+        "problems": 20.0,
+        "reporting": 20.0,
+    }
     pending_input_ttl: Duration = timedelta(minutes=15)
     send_timeout: Duration = timedelta(seconds=30)
     texts_override: Path | None = None

@@ -25,6 +25,7 @@ from bot.i18n import duration_text, t
 from bot.notice import notice_drafts, notice_parts
 from bot.parsing import keyword, parse_project_id
 from bot.periods import Period, period_of
+from bot.plans.report import plan_lines
 from bot.projects import ProjectService
 from bot.registry import Registry
 from bot.replies import in_parts, shorten
@@ -231,6 +232,7 @@ class DigestService:
             if week.departments:
                 names = "、".join(week.departments)
                 lines.append(t(lang, "digest.supporting", departments=names))
+            lines += plan_lines(week, lang)
             lines.append(
                 t(
                     lang,

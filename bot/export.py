@@ -167,6 +167,8 @@ def _hours(value: timedelta | None) -> float | None:
 
 
 def _cell(value: Any, zone: str, lang: str, column: str) -> Any:
+    if column == "stage" and value is not None:
+        return t(lang, f"stage.{value}")
     if column == "dept_overdue" and value is not None:
         return t(lang, "export.value.yes" if value else "export.value.no")
     if isinstance(value, datetime):

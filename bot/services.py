@@ -205,6 +205,7 @@ def build_services(
     exports.department_figures = departments.figures
     board = BoardService(repos, registry, projects, clock)
     board.department_figures = departments.figures
+    board.weights = dict(settings.board_weights)
     presses = CardPresses(repos, ledger, decisions, inputs, conversation, clock)
     presses.handovers = handovers
     return Services(

@@ -36,6 +36,13 @@ class ProjectWeek:
     oldest_overdue: tuple[int, str, datetime] | None = None  # id, text, deadline
     leaders: list[str] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)  # supporting (帮扶部门)
+    stage: str | None = None
+    milestones_on_time: int = 0  # of those due by the period's last day (形象进度)
+    milestones_due: int = 0
+    milestones_behind: list[tuple[str, date]] = field(default_factory=list)  # undone, past due
+    investment_year: int | None = None  # completed this year to the period's month, yuan
+    investment_plan: int | None = None  # this year's plan, yuan
+    explained: list[str] = field(default_factory=list)  # 说明原因 given in the period
 
     @property
     def rate(self) -> float | None:
@@ -157,7 +164,49 @@ class DigestRepo:
         for row in supporting:
             if (week := weeks.get(row["project_id"])) is not None:
                 week.departments.append(row["name"])
+        await self._plans(weeks, last, start, end)
         return list(weeks.values())
+
+    async def _plans(
+        self, weeks: dict[int, ProjectWeek], last: date, start: datetime, end: datetime
+    ) -> None:
+        """Each project's stage, 形象进度 and milestones behind as at ``last``, investment
+        completed this year, and the explanations given in the period."""
+        ids = list(weeks)
+        marks = ",".join("?" * len(ids))
+        for row in await self._db.fetchall(
+            f"SELECT project_id, stage, year_investment FROM project_plans"
+            f" WHERE project_id IN ({marks})",
+            ids,
+        ):
+            week = weeks[row["project_id"]]
+            week.stage, week.investment_plan = row["stage"], row["year_investment"]
+        for row in await self._db.fetchall(
+            "SELECT project_id, name, planned_on, done_on FROM milestones"
+            f" WHERE removed_at IS NULL AND planned_on <= ? AND project_id IN ({marks})"
+            " ORDER BY planned_on, id",
+            [last.isoformat(), *ids],
+        ):
+            week = weeks[row["project_id"]]
+            planned = date.fromisoformat(row["planned_on"])
+            done = date.fromisoformat(row["done_on"]) if row["done_on"] else None
+            week.milestones_due += 1
+            if done is not None and done <= planned:
+                week.milestones_on_time += 1
+            if (done is None or done > last) and planned < last:
+                week.milestones_behind.append((row["name"], planned))
+        for row in await self._db.fetchall(
+            "SELECT project_id, sum(amount) AS total FROM investments"
+            f" WHERE month >= ? AND month <= ? AND project_id IN ({marks}) GROUP BY project_id",
+            [f"{last.year}-01", f"{last:%Y-%m}", *ids],
+        ):
+            weeks[row["project_id"]].investment_year = int(row["total"])
+        for row in await self._db.fetchall(
+            "SELECT project_id, text FROM explanations WHERE answered_at >= ?"
+            f" AND answered_at < ? AND project_id IN ({marks}) ORDER BY answered_at",
+            [to_db(start), to_db(end), *ids],
+        ):
+            weeks[row["project_id"]].explained.append(row["text"])
 
     async def open_at(self, moment: datetime, project_ids: Sequence[int] | None) -> int:
         """Problems reported before ``moment`` and not crossed off by then."""

@@ -36,11 +36,25 @@ TIME_COLUMNS = frozenset(
 
 _QUERIES: dict[str, str] = {
     "projects": (
-        "SELECT id AS project_id, name AS project, status, timezone, created_at,"
+        "SELECT projects.id AS project_id, name AS project, status, timezone,"
+        " projects.created_at,"
         " (SELECT group_concat(d.name, '、') FROM project_departments pd"
         "   JOIN departments d ON d.id = pd.department_id WHERE pd.project_id = projects.id)"
-        " AS supporting_departments"
-        " FROM projects WHERE id IN ({ids}) ORDER BY id"
+        " AS supporting_departments,"
+        " pl.stage, pl.work_line, pl.locality, pl.total_investment / 10000.0 AS total_wan,"
+        " pl.year_investment / 10000.0 AS year_plan_wan,"
+        " (SELECT sum(i.amount) / 10000.0 FROM investments i WHERE i.project_id = projects.id"
+        "   AND i.month >= {year_start}) AS year_done_wan,"
+        " (SELECT count(*) FROM milestones m WHERE m.project_id = projects.id"
+        "   AND m.removed_at IS NULL AND m.planned_on <= {today}) AS milestones_due,"
+        " (SELECT count(*) FROM milestones m WHERE m.project_id = projects.id"
+        "   AND m.removed_at IS NULL AND m.planned_on <= {today}"
+        "   AND m.done_on IS NOT NULL AND m.done_on <= m.planned_on) AS milestones_on_time,"
+        " (SELECT count(*) FROM milestones m WHERE m.project_id = projects.id"
+        "   AND m.removed_at IS NULL AND m.planned_on < {today} AND m.done_on IS NULL)"
+        " AS milestones_overdue"
+        " FROM projects LEFT JOIN project_plans pl ON pl.project_id = projects.id"
+        " WHERE projects.id IN ({ids}) ORDER BY projects.id"
     ),
     "members": (
         "SELECT m.project_id, pr.name AS project, m.user_id, p.display_name AS name, p.username,"
@@ -146,6 +160,9 @@ class ExportRepo:
         rows."""
         marks = ",".join("?" * len(project_ids)) or "NULL"
         # A fixed-width UTC text (storage.db.to_db), safe to inline.
-        sql = _QUERIES[name].format(ids=marks, now=f"'{to_db(now)}'")
+        today = now.date().isoformat()
+        sql = _QUERIES[name].format(
+            ids=marks, now=f"'{to_db(now)}'", today=f"'{today}'", year_start=f"'{now.year}-01'"
+        )
         columns, rows = await self._db.fetch_with_columns(sql, list(project_ids))
         return columns, [_row(row) for row in rows]

@@ -3,10 +3,15 @@ report, and a project behind its plan asked to explain (说明原因), then the 
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
 
 from bot.errors import UserError
 from bot.plans.money import format_money, parse_money
+from bot.plans.scoring import parse_board_weights, weighted_score
 from tests.conftest import ADMIN, Harness
 from tests.e2e_helpers import invite_and_join, project_with
 from tests.fakebot import ApiCall, FakeGroup, FakeUser, buttons_of
@@ -97,6 +102,9 @@ async def test_milestones_make_the_visible_progress(bot: Harness) -> None:
         and "⚠️ #2 Pipes laid, 2026-03-05 (Li Wei) — ⚠️ 1 days overdue" in listing
     )
     assert "▓▓▓▓▓░░░░░ 50%" in listing
+    report = (await bot.send(ADMIN, "/report")).params["text"]
+    assert "形象进度 ▓▓▓▓▓░░░░░ 50%" in report
+    assert "Milestones behind (滞后节点): Pipes laid (planned 2026-03-05)" in report
     late = (await bot.send(SECRETARY, "/done 2")).params["text"]
     assert "after its planned day" in late
     stranger = FakeUser(5002, "Mallory", "mallory", "en")
@@ -121,8 +129,15 @@ async def test_the_monthly_investment_report(bot: Harness) -> None:
     assert "investment 250万元 recorded; completed this year 250万元 (25%)" in ok.params["text"]
     corrected = await bot.send(SECRETARY, "/invest 1 300 2026-03")
     assert "corrected to 300万元; completed this year 300万元 (30%)" in corrected.params["text"]
-    plan = "\n".join(c.params["text"] for c in [await bot.send(LEADER, "/plan 1")])
+    plan = (await bot.send(LEADER, "/plan 1")).params["text"]
     assert "completed this year 300万元 (30%)" in plan
+    report = (await bot.send(ADMIN, "/report")).params["text"]
+    assert "investment completed this year 300万元 (30%)" in report
+    await bot.send(ADMIN, "/export")
+    book = load_workbook(io.BytesIO(bot.api.uploads[-1].data))
+    values = list(book["Projects"].iter_rows(values_only=True))
+    row = dict(zip(values[0], values[1], strict=True))
+    assert row["Completed this year (万元)"] == 300 and row["Planned this year (万元)"] == 1000
 
 
 async def test_a_project_behind_plan_asks_its_leader_then_the_group(bot: Harness) -> None:
@@ -163,3 +178,35 @@ async def test_a_stalled_project_is_asked_to_explain(bot: Harness) -> None:
     assert (await bot.services.explain.tick())[0] == 1
     await bot.services.outbox.drain()
     assert len(texts_to(bot, LEADER.id, "has shown no progress for 14 days")) == 1
+
+
+async def test_the_board_ranks_by_progress_against_the_plan(bot: Harness) -> None:
+    await setup(bot)
+    await project_with(bot, "North Road", [])
+    for project in (1, 2):
+        await bot.send(ADMIN, f"/plan {project} year 1000")
+    before = (await bot.send(ADMIN, "/board")).params["text"]
+    assert before.index("1. North Road") < before.index("2. South Road")  # a tie: by name
+    await bot.send(SECRETARY, "/invest 1 800")
+    after = (await bot.send(ADMIN, "/board")).params["text"]
+    assert after.index("1. South Road") < after.index("2. North Road"), after
+    assert "investment against plan 80%" in after
+    assert "Score: milestones on time 30; investment 30; problems on time 20; reporting 20" in after
+
+
+def test_the_score_weighs_what_a_project_has_and_the_weights_are_checked() -> None:
+    weights = parse_board_weights("milestones=30,investment=30,problems=20,reporting=20")
+    full = {"milestones": 1.0, "investment": 0.5, "problems": 0.0, "reporting": 1.0}
+    assert weighted_score(full, weights) == (30 + 15 + 0 + 20) / 100
+    partial = {"milestones": None, "investment": None, "problems": 0.5, "reporting": 1.0}
+    assert weighted_score(partial, weights) == (10 + 20) / 40
+    assert weighted_score(dict.fromkeys(full), weights) is None
+    assert parse_board_weights("reporting=1") == {
+        "milestones": 0.0,
+        "investment": 0.0,
+        "problems": 0.0,
+        "reporting": 1.0,
+    }
+    for bad in ("speed=3", "milestones=x", "milestones=-1", "milestones=0"):
+        with pytest.raises(ValueError):
+            parse_board_weights(bad)

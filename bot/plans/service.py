@@ -11,6 +11,7 @@ from bot.errors import UsageError, UserError, refusal
 from bot.i18n import t
 from bot.parsing import clean_text, parse_date, parse_project_id
 from bot.plans.money import format_money, parse_money
+from bot.plans.report import progress_bar
 from bot.projects import ProjectService
 from storage.access import ADMIN, Denied, Need
 from storage.models import Project
@@ -53,7 +54,6 @@ STAGE_NAMES = {
     "投产": "operating",
     "竣工投产": "operating",
 }
-BAR = 10  # cells of the progress bar
 ABSURD = 10  # a year's plan above ten times the total is a typing error
 
 
@@ -70,11 +70,7 @@ class Progress:
         return self.on_time / self.due if self.due else None
 
     def bar(self) -> str:
-        share = self.share
-        if share is None:
-            return "–"
-        filled = round(share * BAR)
-        return "▓" * filled + "░" * (BAR - filled) + f" {share:.0%}"
+        return progress_bar(self.on_time, self.due)
 
 
 def progress_of(milestones: list[Milestone], today: date) -> Progress:
