@@ -81,6 +81,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("done", ("secretary", "leader", "admin")),
     Command("invest", ("secretary", "leader", "admin")),
     Command("lines", ("admin",)),
+    Command("template", ("admin",)),
 )
 
 BY_NAME: dict[str, Command] = {command.name: command for command in COMMANDS}

@@ -37,6 +37,7 @@ from bot.notice import NoticeDecisions
 from bot.notifier import Notifier
 from bot.outbox import OutboxSender
 from bot.plans.explain import ExplainService
+from bot.plans.importing import ImportService
 from bot.plans.investment import InvestmentService
 from bot.plans.milestones import MilestoneService
 from bot.plans.service import PlanService
@@ -83,6 +84,7 @@ class Services:
     milestones: MilestoneService
     investment: InvestmentService
     explain: ExplainService
+    imports: ImportService
     metrics: Metrics | None = None
     membership: MembershipService | None = None
     # Daily backups into BACKUP_DIR; None when it is not set.
@@ -253,6 +255,7 @@ def build_services(
         milestones=MilestoneService(repos, registry, projects, plans, clock),
         investment=investment,
         explain=explain,
+        imports=ImportService(repos, registry, clock, timezone=settings.default_timezone),
         chasing=DepartmentChasing(
             repos,
             registry,

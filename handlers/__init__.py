@@ -118,6 +118,7 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("done", plans.done),
     ("invest", plans.invest),
     ("lines", plans.lines),
+    ("template", plans.template),
 )
 
 
@@ -140,6 +141,7 @@ def register(application: Application[Any, Context, Any, Any, Any, Any]) -> None
     application.add_handler(CallbackQueryHandler(departments.sitin_button, pattern=r"^si:"))
     application.add_handler(CallbackQueryHandler(plans.investment_button, pattern=r"^iv:"))
     application.add_handler(CallbackQueryHandler(plans.explain_button, pattern=r"^ex:"))
+    application.add_handler(CallbackQueryHandler(plans.import_button, pattern=r"^im:"))
     listings = {
         "members": admin.MEMBERS,
         "status": checkin.STATUS,

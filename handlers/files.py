@@ -16,6 +16,7 @@ from telegram import (
 from telegram.error import BadRequest
 
 from bot.errors import UserError
+from handlers import plans
 from handlers.common import Call, answer_press, guarded
 from storage.attachments import Attachment, IncomingFile
 
@@ -49,6 +50,9 @@ def incoming_file(message: Message) -> IncomingFile | None:
 async def media(call: Call) -> None:
     """A photo, video, file or voice note in a private chat: part of what the bot waits for
     (a problem, a note) or of a progress report, the caption as its text."""
+    if plans.is_workbook(call):
+        await plans.import_workbook(call)
+        return
     file = incoming_file(call.message)
     if file is None:
         await call.say("media.not_accepted")

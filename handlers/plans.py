@@ -8,6 +8,7 @@ from telegram import Update
 from bot.errors import UsageError
 from bot.parsing import keyword, parse_project_id
 from bot.plans.money import format_money
+from bot.plans.workbook import MAX_BYTES
 from handlers import checkin
 from handlers.checkin import press_handler
 from handlers.common import Call, Context, guarded
@@ -121,5 +122,45 @@ async def schedule(update: Update, context: Context) -> None:
         await checkin.schedule(update, context)
 
 
+@guarded(admin=True, private=True)
+async def template(call: Call) -> None:
+    """/template: the plan workbook to fill in and send back."""
+    data = await call.services.imports.template(call.user.id)
+    await call.message.reply_document(
+        data, filename="bangban-plan-template.xlsx", caption=call.t("import.template_caption")
+    )
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xls", ".csv", ".xlsm")
+
+
+def is_workbook(call: Call) -> bool:
+    """A spreadsheet from an admin, with nothing else awaited of them: a plan to import."""
+    document = call.message.document
+    return bool(
+        document is not None
+        and call.caller.is_admin
+        and call.caller.pending is None
+        and (document.file_name or "").lower().endswith(WORKBOOK_SUFFIXES)
+    )
+
+
+async def import_workbook(call: Call) -> None:
+    """The filled template, sent back: checked and previewed, nothing written yet."""
+    document = call.message.document
+    assert document is not None
+    name = document.file_name or "plan.xlsx"
+    if not name.lower().endswith(".xlsx"):
+        await call.say("import.not_xlsx", name=name[:60])
+        return
+    if (document.file_size or 0) > MAX_BYTES:
+        await call.say("import.too_big", mb=MAX_BYTES // (1024 * 1024))
+        return
+    file = await document.get_file()
+    data = bytes(await file.download_as_bytearray())
+    await call.send(await call.services.imports.preview(call.user.id, name, data, call.lang))
+
+
 investment_button = guarded(private=True)(press_handler(lambda services: services.investment))
 explain_button = guarded(private=True)(press_handler(lambda services: services.explain))
+import_button = guarded(private=True)(press_handler(lambda services: services.imports))

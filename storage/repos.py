@@ -17,6 +17,7 @@ from storage.explanations import ExplanationRepo
 from storage.exports import ExportRepo
 from storage.groups import GroupRepo
 from storage.handovers import HandoverRepo
+from storage.imports import ImportRepo
 from storage.invites import InviteRepo
 from storage.members import MemberRepo
 from storage.outbox import OutboxRepo
@@ -59,3 +60,4 @@ class Repositories:
         self.handovers = HandoverRepo(db, access)
         self.plans = PlanRepo(db, access)
         self.explanations = ExplanationRepo(db, access)
+        self.imports = ImportRepo(db, access)

@@ -55,6 +55,7 @@ TABLES = (
     "investment_schedules",
     "investment_prompts",
     "explanations",
+    "plan_imports",
 )
 # Tables whose rows carry a generated id: its sequence moves past the copied ids.
 WITH_ID = frozenset(
@@ -80,6 +81,7 @@ WITH_ID = frozenset(
         "sitins",
         "milestones",
         "explanations",
+        "plan_imports",
     }
 )
 BATCH = 5_000

@@ -136,6 +136,30 @@ class People(Telegram):
         }
         return await self._push({"message": message})
 
+    async def send_document(
+        self, user: FakeUser, file_name: str, data: bytes, caption: str | None = None
+    ) -> dict[str, Any]:
+        """The user sends a file (📎 → File) whose contents the bot can download."""
+        number = next(self._message_ids)
+        file_id = f"D{number}"
+        self.files[file_id] = "document"
+        self.file_contents[f"documents/{file_id}"] = data
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+            "from": user.as_dict(),
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": f"U{number}",
+                "file_name": file_name,
+                "file_size": len(data),
+            },
+        }
+        if caption is not None:
+            message["caption"] = caption
+        return await self._push({"message": message})
+
     async def send_media(
         self,
         user: FakeUser,

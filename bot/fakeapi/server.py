@@ -77,10 +77,19 @@ class FakeBotAPI(People):
                         name, value = line.split(":", 1)
                         headers[name.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
-                status, payload = await self._dispatch(path, headers, body)
-                data = json.dumps(payload).encode()
+                if "/file/bot" in path:
+                    # A file's contents, as Telegram's file server gives them.
+                    content = self.file_contents.get(path.split("/", 3)[-1])
+                    status, data, kind = (
+                        (200, content, "application/octet-stream")
+                        if content is not None
+                        else (404, b"Not Found", "text/plain")
+                    )
+                else:
+                    status, payload = await self._dispatch(path, headers, body)
+                    data, kind = json.dumps(payload).encode(), "application/json"
                 writer.write(
-                    f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+                    f"HTTP/1.1 {status} X\r\nContent-Type: {kind}\r\n"
                     f"Content-Length: {len(data)}\r\n\r\n".encode()
                     + data
                 )

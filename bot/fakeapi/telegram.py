@@ -34,6 +34,8 @@ class Telegram:
         self._open_queries: set[str] = set()
         # File ids Telegram handed out (in users' messages) and the kind of each file.
         self.files: dict[str, str] = {}
+        # What a user's file holds (a document sent with ``send_document``), by its file_path.
+        self.file_contents: dict[str, bytes] = {}
         self.uploads: list[Upload] = []  # files the bot uploaded, in order
         self._message_ids = itertools.count(1000)
         self._callback_ids = itertools.count(1)
@@ -82,6 +84,18 @@ class Telegram:
             else:
                 message.pop("reply_markup", None)
             return message
+        if method == "getFile":
+            file_id = params.get("file_id")
+            if not isinstance(file_id, str) or file_id not in self.files:
+                raise Refused("Bad Request: invalid file_id")
+            path = f"documents/{file_id}"
+            size = len(self.file_contents.get(path, b""))
+            return {
+                "file_id": file_id,
+                "file_unique_id": f"U{file_id}",
+                "file_size": size,
+                "file_path": path,
+            }
         if method == "answerCallbackQuery":
             query_id = params.get("callback_query_id")
             if query_id not in self._open_queries:

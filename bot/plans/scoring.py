@@ -3,10 +3,12 @@ its plan, weighted as the office sets in ``BOARD_WEIGHTS``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 DEFAULT_WEIGHTS = {"milestones": 30.0, "investment": 30.0, "problems": 20.0, "reporting": 20.0}
 
 
-def weighted_score(parts: dict[str, float | None], weights: dict[str, float]) -> float | None:
+def weighted_score(parts: Mapping[str, float | None], weights: Mapping[str, float]) -> float | None:
     """The weighted mean of the components a project has (one without a plan is ranked on
     the rest); None when it has none."""
     present = [

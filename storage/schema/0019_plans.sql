@@ -75,3 +75,14 @@ CREATE TABLE explanations (
 );
 CREATE INDEX explanations_waiting ON explanations(asked_at)
     WHERE answered_at IS NULL AND escalated_at IS NULL;
+-- A workbook an admin sent (/template, filled): checked and previewed, applied on 导入 once.
+CREATE TABLE plan_imports (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL,
+    file_name   TEXT NOT NULL,
+    payload     TEXT NOT NULL,  -- the checked rows, JSON
+    status      TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'applied', 'cancelled')),
+    created_at  TEXT NOT NULL,
+    decided_at  TEXT
+);
