@@ -10,6 +10,7 @@ CSV) and a chart into a folder it names.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -124,6 +125,13 @@ class Demo:
         await self._settled()
         self._flush()
 
+    async def upload(self, user: FakeUser, name: str, data: bytes) -> None:
+        self._flush()
+        self._out(f"👤 {user.first_name}: 📎 {name}")
+        await self.api.send_document(user, name, data)
+        await self._settled()
+        self._flush()
+
     async def at(self, moment: datetime) -> None:
         """Time passes: whatever the scheduler would do by then happens."""
         self.clock.set(moment)
@@ -132,6 +140,7 @@ class Demo:
         await services.escalation.tick()
         await services.chasing.tick()
         await services.sitins.tick()
+        await services.explain.tick()
         await services.digest.tick()
         await services.outbox.drain()
         self._flush()
@@ -142,6 +151,30 @@ class Demo:
     async def invite(self, project: int | str, role: str, user: FakeUser) -> None:
         text = (await self.say(ADMIN, f"/invite {project} {role}")).params["text"]
         await self.say(user, f"/start {text.rsplit('start=', 1)[1].split()[0]}")
+
+
+def filled_template(template: bytes) -> bytes:
+    """The office fills the template: this project and another, with their milestones."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(template))
+    projects, milestones = book["项目 Projects"], book["节点 Milestones"]
+    projects.delete_rows(2)
+    milestones.delete_rows(2)
+    projects.append(
+        ["南环路污水管网", "在建", "3.2亿", 8000, "城建线", "城关镇", "2026-01-10", "2026-12-31",
+         "全线通水"]
+    )  # fmt: skip
+    projects.append(
+        ["北环路改造", "签约", "1.5亿", 3000, "交通线", "北关镇", "2026-04-01", "2027-06-30",
+         "开工建设"]
+    )  # fmt: skip
+    milestones.append(["南环路污水管网", "管网开挖完成", "2026-03-06"])
+    milestones.append(["南环路污水管网", "北段开挖完成", "2026-03-12"])
+    milestones.append(["北环路改造", "完成征地", "2026-03-10"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def day(n: int, hour: int, minute: int = 0) -> datetime:
@@ -159,6 +192,13 @@ async def script(demo: Demo) -> None:
     await demo.say(ADMIN, "/setgroup 1", group=GROUP)
     await demo.say(ADMIN, "/schedule 1 工作日 09:00")
     await demo.say(ADMIN, "/schedule 1 负责人 每周 周五 16:00")
+
+    await demo.stage("三明确：帮办办公室用模板导入项目计划和节点，查看形象进度")
+    await demo.say(ADMIN, "/template")
+    await demo.upload(ADMIN, "2026年重大项目计划.xlsx", filled_template(demo.api.uploads[-1].data))
+    await demo.press(ADMIN, demo.last_to(ADMIN, "已检查"), "im:ok:1")
+    await demo.say(ADMIN, "/plan 1")
+    await demo.say(ADMIN, "/milestones 1")
 
     await demo.stage("第一天：定时提醒报送，秘书报送进展（文字和照片）", day(0, 9))
     await demo.say(LI, "管网开挖完成 60%，3 号井已浇筑")
@@ -208,6 +248,10 @@ async def script(demo: Demo) -> None:
     await demo.at(day(7, 9, 1))
     await demo.at(day(8, 0))
 
+    await demo.stage("节点完成：秘书报节点完成，形象进度随之更新", day(4, 17))
+    await demo.say(LI, "/done 1 3 号、4 号井完工，管网开挖完成")
+    await demo.say(ZHANG, "/milestones 1")
+
     await demo.stage("第二周：供电公司报送办理进展并办结，首席负责人确认销号", day(8, 9))
     handed = demo.last_to(LIU, "交办县供电公司")
     await demo.press(LIU, handed, "dp:nt:1")
@@ -228,7 +272,8 @@ async def script(demo: Demo) -> None:
     await demo.say(ADMIN, "/export")
     await demo.say(ADMIN, "/export csv")
     await demo.say(ZHANG, "/chart 1 2w")
-    await demo.say(ZHANG, "/board 2026-03-01 2026-03-13")
+    await demo.say(ADMIN, "/invest 1 1500 2026-03")
+    await demo.say(ADMIN, "/board 2026-03-01 2026-03-13")
     await demo.say(ADMIN, "/depts")
 
 

@@ -26,6 +26,12 @@ STAGES = (
     "🤖 → 重大项目建设领导小组: 关于 2026-03-02 至 2026-03-08 重大项目帮办情况的通报",  # published
     "问题 #1 已销号",  # crossed off after confirmation
     "bangban-chart.png",
+    "已导入：新项目 1 个，变动 1 个",  # the plan imported from the template
+    "形象进度 ▓▓▓▓▓▓▓▓▓▓ 100%",  # a milestone done on time
+    "已代表县供电公司签收",  # a department signed for the problem handed to it
+    "坐班签到成功",  # and sat in the office
+    "说明原因",  # a project behind its plan asked to explain
+    "综合得分",  # the board ranks by progress against the plan
 )
 
 
@@ -48,6 +54,7 @@ async def test_the_demo_shows_every_stage_and_writes_its_files(tmp_path: Path) -
         "bangban-all-2026-03-14.zip",
         "bangban-board.png",
         "bangban-chart.png",
+        "bangban-plan-template.xlsx",
     ]
     book = load_workbook(tmp_path / "bangban-all-2026-03-14.xlsx")
     assert "问题台帐" in book.sheetnames

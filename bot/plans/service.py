@@ -176,7 +176,7 @@ class PlanService:
                 "plan.investment",
                 total=format_money(plan.total_investment, lang),
                 year=format_money(plan.year_investment, lang),
-                done=format_money(done, lang) + share,
+                done=format_money(done or 0 if plan.year_investment else done, lang) + share,
             ),
             t(
                 lang,
