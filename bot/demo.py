@@ -238,6 +238,11 @@ async def script(demo: Demo) -> None:
     contact = demo.last_to(ZHANG, "首席负责人每周对接")
     await demo.press(ZHANG, contact, "ct:v:1")
     await demo.say(ZHANG, "与供电公司现场对接，约定下周二前完成迁改")
+
+    await demo.stage("节点完成：秘书报节点完成，形象进度随之更新", day(4, 17))
+    await demo.say(LI, "/done 1 3 号、4 号井完工，管网开挖完成")
+    await demo.say(ZHANG, "/milestones 1")
+
     await demo.at(day(5, 0))
     await demo.at(day(6, 9, 2))
 
@@ -247,10 +252,6 @@ async def script(demo: Demo) -> None:
     await demo.press(ADMIN, draft, publish)
     await demo.at(day(7, 9, 1))
     await demo.at(day(8, 0))
-
-    await demo.stage("节点完成：秘书报节点完成，形象进度随之更新", day(4, 17))
-    await demo.say(LI, "/done 1 3 号、4 号井完工，管网开挖完成")
-    await demo.say(ZHANG, "/milestones 1")
 
     await demo.stage("第二周：供电公司报送办理进展并办结，首席负责人确认销号", day(8, 9))
     handed = demo.last_to(LIU, "交办县供电公司")
@@ -267,6 +268,11 @@ async def script(demo: Demo) -> None:
         await demo.say(LI, f"北段开挖完成 {20 * (n - 7)}%")
         await demo.say(ZHAO, "按计划推进")
         await demo.at(day(n + 1, 0))
+
+    await demo.stage("说明原因：首席负责人说明节点滞后的原因和赶进措施", day(12, 10))
+    card = demo.last_to(ZHANG, "滞后于序时进度")
+    await demo.press(ZHANG, card, next(d for _, d in buttons_of(card) if d.startswith("ex:")))
+    await demo.say(ZHANG, "北段待高压线迁改后开挖，已增加一个作业面，下周五前完成")
 
     await demo.stage("材料：管理员导出台帐（XLSX、CSV），首席负责人查看图表")
     await demo.say(ADMIN, "/export")
