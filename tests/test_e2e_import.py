@@ -92,7 +92,7 @@ async def test_a_wrong_workbook_is_named_by_place_and_imports_nothing(bot: Harne
     assert "is not an .xlsx workbook" in await _upload(bot, b"a,b\n1,2\n", "plan.csv")
     assert "could not be read" in await _upload(bot, b"not a zip at all", "plan.xlsx")
     headers = Workbook()
-    headers.active.title = "项目 Projects"  # type: ignore[union-attr]
+    headers.active.title = "项目 Projects"
     headers.create_sheet("节点 Milestones")
     assert "has no column" in await _upload(bot, _bytes(headers))
     # A secretary's spreadsheet is a progress attachment, not an import.
