@@ -131,22 +131,28 @@ async def test_a_deployment_moves_to_postgres_and_back_whole(
     now = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
     source = tmp_path / "live.db"
     db = await Database.open(source)
-    repos = Repositories(db, [ADMIN.id])
-    for n in range(3):
-        project = await repos.projects.create(Need(ADMIN.id, ADMIN_ROLE), f"P{n}", "UTC", now)
-        people = [(2000 + 10 * n + k, f"S{n}{k}", None, "zh-CN") for k in range(2)]
-        await repos.members.import_members(project.id, "secretary", people, ADMIN.id, now)
-        await repos.problems.create(
-            Need(ADMIN.id, MEMBER, project.id), f"问题 {n} 😀", now, now, timedelta(days=1)
-        )
-    await repos.outbox.enqueue([OutgoingMessage("k1", 2000, "你好")], now)
-    department = await repos.departments.create(Need(ADMIN.id, ADMIN_ROLE), "住建局", now)
-    await repos.departments.support(Need(ADMIN.id, ADMIN_ROLE, 1), department.id, now)
-    handed = NewHandover(department.id, department.name, now, now)
-    await repos.handovers.hand(Need(ADMIN.id, ADMIN_ROLE, 1), 1, [handed], now, lambda *_: [])
-    before = {table: await check(db, table) for table in TABLES}
-    assert before["handovers"].rows == 1 and before["project_departments"].rows == 1
-    await db.close()
+    try:  # a failure here must not leave the file's thread to hold the run open at exit
+        repos = Repositories(db, [ADMIN.id])
+        for n in range(3):
+            project = await repos.projects.create(Need(ADMIN.id, ADMIN_ROLE), f"P{n}", "UTC", now)
+            people = [(2000 + 10 * n + k, f"S{n}{k}", None, "zh-CN") for k in range(2)]
+            await repos.members.import_members(project.id, "secretary", people, ADMIN.id, now)
+            await repos.problems.create(
+                Need(ADMIN.id, MEMBER, project.id), f"问题 {n} 😀", now, now, timedelta(days=1)
+            )
+        await repos.outbox.enqueue([OutgoingMessage("k1", 2000, "你好")], now)
+        department = await repos.departments.create(Need(ADMIN.id, ADMIN_ROLE), "住建局", now)
+        await repos.departments.support(Need(ADMIN.id, ADMIN_ROLE, 1), department.id, now)
+        handed = NewHandover(department.id, department.name, now, now)
+        await repos.handovers.hand(Need(ADMIN.id, ADMIN_ROLE, 1), 1, [handed], now, lambda *_: [])
+        plan = Need(ADMIN.id, ADMIN_ROLE, 1)
+        await repos.plans.set_field(plan, "total_investment", 320_000_000, now.date(), now)
+        await repos.plans.add_milestone(plan, "管网开挖完成", now.date(), now)
+        before = {table: await check(db, table) for table in TABLES}
+        assert before["handovers"].rows == 1 and before["project_departments"].rows == 1
+        assert before["project_plans"].rows == 1 and before["milestones"].rows == 1
+    finally:
+        await db.close()
 
     url = await _fresh(pg_cluster, "moved")
     env = {"DATABASE_URL": url}
