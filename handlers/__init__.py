@@ -142,6 +142,7 @@ def register(application: Application[Any, Context, Any, Any, Any, Any]) -> None
     application.add_handler(CallbackQueryHandler(plans.investment_button, pattern=r"^iv:"))
     application.add_handler(CallbackQueryHandler(plans.explain_button, pattern=r"^ex:"))
     application.add_handler(CallbackQueryHandler(plans.import_button, pattern=r"^im:"))
+    application.add_handler(CallbackQueryHandler(plans.milestone_button, pattern=r"^ms:"))
     listings = {
         "members": admin.MEMBERS,
         "status": checkin.STATUS,

@@ -164,3 +164,4 @@ async def import_workbook(call: Call) -> None:
 investment_button = guarded(private=True)(press_handler(lambda services: services.investment))
 explain_button = guarded(private=True)(press_handler(lambda services: services.explain))
 import_button = guarded(private=True)(press_handler(lambda services: services.imports))
+milestone_button = guarded(private=True)(press_handler(lambda services: services.milestones))

@@ -13,8 +13,9 @@ from bot.errors import UserError
 from bot.plans.money import format_money, parse_money
 from bot.plans.scoring import parse_board_weights, weighted_score
 from tests.conftest import ADMIN, Harness
-from tests.e2e_helpers import invite_and_join, project_with
+from tests.e2e_helpers import invite_and_join, project_with, run_jobs
 from tests.fakebot import ApiCall, FakeGroup, FakeUser, buttons_of
+from tests.test_e2e_checkins import SLOT, last_prompt
 from tests.test_e2e_ledger import LEADER, SECRETARY
 
 GROUP = FakeGroup(-100999, "Leadership group")
@@ -210,3 +211,28 @@ def test_the_score_weighs_what_a_project_has_and_the_weights_are_checked() -> No
     for bad in ("speed=3", "milestones=x", "milestones=-1", "milestones=0"):
         with pytest.raises(ValueError):
             parse_board_weights(bad)
+
+
+async def test_a_secretary_marks_a_milestone_done_from_the_check_in_prompt(
+    bot: Harness,
+) -> None:
+    await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
+    await bot.send(ADMIN, "/milestones 1 add 2026-03-05 Excavation")
+    await bot.send(ADMIN, "/milestones 1 add 2026-05-01 Backfill")  # not due for weeks
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    prompt = last_prompt(bot, SECRETARY)
+    assert ("🏁 Milestone done (节点完成)", "ms:1") in buttons_of(prompt)
+    await bot.press(SECRETARY, prompt, "ms:1")
+    listing = bot.api.sent_to(SECRETARY.id)[-1]
+    assert [d for _, d in buttons_of(listing)] == ["ms:d:1"]  # Backfill is not due yet
+    done = await bot.press(SECRETARY, listing, "ms:d:1")
+    assert "done on 2026-03-02, on time" in done.params["text"]
+    again = await bot.press(SECRETARY, listing, "ms:d:1")
+    assert "already done" in again.params["text"]
+    stranger = await bot.press(LEADER, prompt, "ms:1")
+    assert "not for you" in stranger.params["text"]
+    # Next day's prompt: nothing due, no button.
+    bot.clock.set(SLOT + timedelta(days=1))
+    await run_jobs(bot)
+    assert all(d != "ms:1" for _, d in buttons_of(last_prompt(bot, SECRETARY)))

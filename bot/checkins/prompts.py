@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.clock import Clock, format_local
 from bot.contacts import contact_buttons
@@ -17,6 +18,10 @@ from storage.repos import Repositories
 log = logging.getLogger(__name__)
 
 PROBLEM_BUTTONS = 5
+
+
+# Milestones due this soon (or overdue) put a 节点完成 button on the check-in prompt.
+MILESTONES_AHEAD = timedelta(days=7)
 
 
 def skip_button(checkin_id: int, number: int, lang: str) -> OutgoingButton:
@@ -44,6 +49,7 @@ class PromptRenderer:
         *,
         skip: int | None = None,
         problems: list[OpenProblem] | None = None,
+        milestones_project: int | None = None,
     ) -> Buttons:
         """The prompt's buttons; ``skip``: the number of the question a Skip button skips."""
         rows = [
@@ -66,6 +72,9 @@ class PromptRenderer:
                     ),
                 )
             )
+        if milestones_project is not None:
+            label = t(lang, "button.milestone_done")
+            rows.append((OutgoingButton(label, f"ms:{milestones_project}"),))
         return tuple(rows)
 
     def render_prompt(
@@ -75,7 +84,10 @@ class PromptRenderer:
         questions: list[str],
         problems: list[OpenProblem],
         status_line: str = "",
+        milestones_due: int = 0,
     ) -> Reply:
+        """``milestones_due``: the project's milestones undone and due soon (a 节点完成
+        button)."""
         if checkin.round.audience == "leader":
             return self.contact_prompt(checkin, lang, status_line)
         tz = checkin.project_timezone
@@ -125,7 +137,13 @@ class PromptRenderer:
         parts.append(t(lang, "checkin.how_to_answer"))
         if status_line:
             parts.append(status_line)
-        buttons = self.buttons(checkin.id, lang, skip=number, problems=problems)
+        buttons = self.buttons(
+            checkin.id,
+            lang,
+            skip=number,
+            problems=problems,
+            milestones_project=checkin.round.project_id if milestones_due else None,
+        )
         return Reply("\n\n".join(parts), buttons)
 
     def contact_prompt(self, checkin: CheckinRow, lang: str, status_line: str = "") -> Reply:
@@ -149,7 +167,11 @@ class PromptRenderer:
         problems = []
         if checkin.open_problems:
             problems = await self._repos.problems.open_for_project(project_id)
-        return self.render_prompt(checkin, self.lang(checkin), questions, problems, status_line)
+        soon = checkin.round.local_date + MILESTONES_AHEAD
+        due = len(await self._repos.plans.due_of_project(project_id, soon))
+        return self.render_prompt(
+            checkin, self.lang(checkin), questions, problems, status_line, milestones_due=due
+        )
 
     def after_question(
         self, checkin: CheckinRow, lang: str, questions: list[str], answered: int

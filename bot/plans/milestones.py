@@ -3,6 +3,9 @@ project's people (or the responsible department)."""
 
 from __future__ import annotations
 
+import re
+
+from bot.checkins.prompts import MILESTONES_AHEAD
 from bot.clock import Clock
 from bot.departments.service import is_department_ref, parse_department_ref
 from bot.errors import UsageError, UserError, refusal
@@ -11,11 +14,14 @@ from bot.parsing import clean_name, clean_text, parse_date, parse_problem_id, pa
 from bot.plans.service import PlanService
 from bot.projects import ProjectService
 from bot.registry import Registry
+from bot.replies import PressResult, Reply
 from storage.access import ADMIN, DEPT, MEMBER, Denied, Need
+from storage.outbox import OutgoingButton
 from storage.plans import Milestone
 from storage.repos import Repositories
 
 MAX_EVIDENCE = 1000
+CALLBACK = re.compile(r"^ms:(d:)?([0-9]{1,12})$")
 
 
 class MilestoneService:
@@ -102,6 +108,35 @@ class MilestoneService:
                 )
             )
         return lines
+
+    async def press(
+        self, user_id: int, data: str, lang: str, pressed: str | None = None
+    ) -> PressResult:
+        """The check-in prompt's 节点完成 (``ms:<project>``): the project's milestones due soon,
+        a button each; one pressed (``ms:d:<milestone>``) is done today."""
+        match = CALLBACK.match(data)
+        if match is None:
+            raise UserError("error.stale_button")
+        if match[1] == "d:":
+            try:
+                milestone = await self.done(user_id, [match[2]])
+            except UserError as error:
+                return PressResult(alert=t(lang, error.key, **error.params), show_alert=True)
+            key = "milestone.marked" if milestone.on_time() else "milestone.marked_late"
+            text = t(lang, key, id=milestone.id, name=milestone.name, day=str(milestone.done_on))
+            return PressResult(alert=text, edit=Reply(text))
+        project = await self._projects.project(int(match[2]))
+        if not await self._registry.roles_on(user_id, project.id) & MEMBER:
+            return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
+        soon = self._plans.today(project) + MILESTONES_AHEAD
+        due = await self._repos.plans.due_of_project(project.id, soon)
+        if not due:
+            return PressResult(alert=t(lang, "milestone.none_due"), show_alert=True)
+        rows = tuple(
+            (OutgoingButton(f"#{m.id} {m.name} ({m.planned_on:%m-%d})"[:60], f"ms:d:{m.id}"),)
+            for m in due[:20]
+        )
+        return PressResult(followups=[Reply(t(lang, "milestone.pick", id=project.id), rows)])
 
     async def done(self, user_id: int, args: list[str]) -> Milestone:
         """``/done <milestone id> [evidence]``: by the project's people, or the responsible
