@@ -33,10 +33,13 @@ ARGS = [
     "off", "secretary", "leader", "admin", "@liwei", "@nobody", "2001", "to", "zh", "en", "fr",
     "default", "|", "a|b|c|d|e|f", "Asia/Shanghai", "Mars/Base", "../../etc", "\u202e", "😀",
     "=1+1", "-5%", "$x^$", "明天", "today", "工" * 200,
+    "d1", "d2", "d0", "D1", "d#1", "d99999999999999", "dept", "liaison", "head", "联络员",
+    "负责人", "investment", "monthly", "28", "29", "stage", "阶段", "在建", "1.2亿", "-3万",
+    "total", "year", "add", "line", "工业线", "completion", "1,234.5",
 ]  # fmt: skip
 ACTIONS = [
     "ok", "pb", "lv", "sk", "pk", "zz", "ack", "res", "x1", "x3", "nt", "rs", "d1", "dx", "sb",
-    "sc", "sp",
+    "sc", "sp", "hd",
 ]  # fmt: skip
 
 
@@ -54,7 +57,10 @@ def _command(rng: random.Random) -> str:
 
 
 def _callback(rng: random.Random) -> str:
-    prefix = rng.choice(["ci", "pb", "pj", "pg", "zz", "ct", "ans", "aw", "nt", "fl", ""])
+    prefix = rng.choice(
+        ["ci", "pb", "pj", "pg", "zz", "ct", "ans", "aw", "nt", "fl", "dp", "dh", "si", "iv", "ex",
+         "im", "ms", ""]
+    )  # fmt: skip
     number = rng.choice(["1", "2", "3", "99", "0", "²", "-1", "99999999999999999999", ""])
     if prefix in {"ci", "pb"}:
         action = rng.choice(ACTIONS)
@@ -66,6 +72,13 @@ def _callback(rng: random.Random) -> str:
     if prefix in {"ct", "nt", "fl"}:
         action = rng.choice({"ct": "vmcx", "nt": ["pub", "del", "x"], "fl": "apx"}[prefix])
         return f"{prefix}:{action}:{number}"
+    if prefix == "dp":
+        return f"dp:{rng.choice(['sg', 'rt', 'nt', 'dn', 'zz'])}:{number}"
+    if prefix == "dh":
+        return f"dh:{number}:{rng.choice(['1', '2', '99', '²'])}"
+    if prefix in {"im", "ms"}:
+        action = rng.choice({"im": ["ok:", "no:", "x:"], "ms": ["", "d:", "x:"]}[prefix])
+        return f"{prefix}:{action}{number}"
     if prefix == "aw":
         days = rng.choice(["20260301", "20261399", "00000000", "2026"])
         return f"aw:{number}:{days}:{days}:{rng.choice(['0', '2001', '9'])}:{number}"
@@ -83,6 +96,13 @@ async def setup_world(bot: Harness) -> None:
     bot.clock.set(SLOT)
     await run_jobs(bot)
     await bot.send(S1, "/newproblem 1 Crane broken")
+    # A department holding the problem, a plan with a milestone, a monthly report.
+    await bot.send(ADMIN, "/newdept Housing Bureau")
+    await bot.send(ADMIN, "/assign 1 d1")
+    await bot.send(ADMIN, "/sitin d1 workdays 09:00")
+    await bot.send(ADMIN, "/plan 1 stage 在建")
+    await bot.send(ADMIN, "/milestones 1 add 2026-03-04 Excavation")
+    await bot.send(ADMIN, "/schedule 1 investment monthly 2 09:00")
 
 
 @dataclass
