@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock
 from bot.departments.figures import DepartmentFigures, department_lines
 from bot.errors import UsageError, UserError, refusal
-from bot.i18n import duration_text, t
+from bot.i18n import duration_text, t, week_text
 from bot.notice import notice_drafts, notice_parts
 from bot.parsing import keyword, parse_project_id
 from bot.periods import Period, period_of
@@ -222,7 +222,7 @@ class DigestService:
     ) -> list[str]:
         """The digest, in parts that each fit one message; with the departments' table when
         ``departments`` (the county-wide digest)."""
-        lines = [t(lang, "digest.title", first=period.first, last=period.last, week=period.key)]
+        lines = [t(lang, "digest.title", week=week_text(period.first, period.last, lang))]
         if not weeks:  # only on demand: a scheduled digest of no project is not sent
             lines.append(t(lang, "digest.empty"))
         now = self._clock.now()
@@ -321,7 +321,9 @@ class DigestService:
                     raise UsageError("report") from None
                 period = period_of(monday, zone)
                 if period.start > self._clock.now():
-                    raise UserError("report.not_yet", week=period.key)
+                    raise UserError(
+                        "report.not_yet", n=monday.isocalendar()[1], first=monday.isoformat()
+                    )
             else:
                 project_id = parse_project_id(arg)
         project_ids, _ = await self._projects.readable(

@@ -140,7 +140,7 @@ VALUES = frozenset(
         "answered", "on_leave", "missed", "removed", "ok", "progress", "leave", "problem",
         "contact", "answer", "skip", "secretary", "leader", "visit", "meeting", "call",
         "reported", "note", "acknowledged", "reopened", "extended", "deadline", "assigned",
-        "escalated", "claimed", "confirmed", "sent_back", "coordination", "proposal",
+        "escalated", "claimed", "confirmed", "sent_back", "coordination", "proposal", "report",
     }
 )  # fmt: skip
 

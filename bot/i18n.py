@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from string import Formatter
@@ -159,3 +159,32 @@ def duration_text(value: timedelta, language: str) -> str:
 def placeholders(text: str) -> set[str]:
     """Names of the ``{placeholders}`` in a catalog entry."""
     return {name for _, name, _, _ in Formatter().parse(text) if name is not None}
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # fmt: skip
+
+
+def date_text(day: date, language: str) -> str:
+    """A date as an office writes it: 2027年3月9日; 9 March 2027."""
+    if language == "zh-CN":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def month_day_text(day: date, language: str) -> str:
+    """3月2日; 2 March."""
+    if language == "zh-CN":
+        return f"{day.month}月{day.day}日"
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+def week_text(first: date, last: date, language: str) -> str:
+    """第10周（3月2日—3月8日）; week 10 (2 March – 8 March): never 2026-W10."""
+    return t(
+        language,
+        "digest.week",
+        n=first.isocalendar()[1],
+        first=month_day_text(first, language),
+        last=month_day_text(last, language),
+    )

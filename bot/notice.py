@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date, timedelta
 
 from bot.clock import Clock
 from bot.departments.figures import DepartmentFigures, late_departments
 from bot.errors import UserError, refusal
-from bot.i18n import t
+from bot.i18n import date_text, t, week_text
 from bot.periods import Period
 from bot.replies import PressResult, Reply, clip, in_parts, shorten
 from storage.access import ADMIN, Denied, Need
@@ -29,6 +30,7 @@ def notice_parts(
     weeks: list[ProjectWeek],
     lang: str,
     departments: Sequence[DepartmentFigures] = (),
+    issued: date | None = None,
 ) -> list[str]:
     """The notice (通报): who missed, which problems are overdue, which leaders made no
     contact — every one named, over as many messages as it takes (never cut short). None
@@ -60,7 +62,7 @@ def notice_parts(
     late = late_departments(departments, lang)
     if not (missed or overdue or contacts or late):
         return []
-    title = t(lang, "notice.title", first=period.first, last=period.last)
+    title = t(lang, "notice.title", week=week_text(period.first, period.last, lang))
     lines = [title]
     if missed:
         lines.append(t(lang, "notice.missed", names=joiner.join(missed)))
@@ -70,7 +72,8 @@ def notice_parts(
         lines.append(t(lang, "notice.contacts", names=joiner.join(contacts)))
     if late:
         lines.append(t(lang, "notice.departments", names=joiner.join(late)))
-    lines.append(t(lang, "notice.closing"))
+    day = issued or period.last + timedelta(days=1)  # the Monday after, when it is drafted
+    lines.append(t(lang, "notice.closing", date=date_text(day, lang)))
     return in_parts(lines, continued=t(lang, "notice.continued", title=title))
 
 

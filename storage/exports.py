@@ -114,7 +114,7 @@ _QUERIES: dict[str, str] = {
     ),
     "attachments": (
         "SELECT f.id AS attachment_id, pr.id AS project_id, pr.name AS project,"
-        " CASE WHEN f.answer_id IS NOT NULL THEN 'answer'"
+        " CASE WHEN f.answer_id IS NOT NULL THEN 'report'"
         "   WHEN f.problem_id IS NOT NULL THEN 'problem' ELSE 'contact' END AS belongs_to,"
         " coalesce(f.answer_id, f.problem_id, f.contact_id) AS owner_id, f.kind, f.file_name,"
         " f.file_id, p.display_name AS sent_by, f.at"

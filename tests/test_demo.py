@@ -19,11 +19,11 @@ STAGES = (
     "⏰ 提醒",  # a reminder
     "未按时报送 1",  # a miss, in the round summary
     "📊 进展报送汇总",  # round summaries
-    "一级督办（首席负责人）",  # escalated to the leader
+    "提请首席负责人督办（一级督办）",  # escalated to the leader
     "二级督办（提请领导小组高位统筹）",  # and to the leadership group
     "已记录“南环路污水管网”与企业对接",  # the leader's weekly contact
     "📋 每周调度",  # the weekly digest
-    "🤖 → 重大项目建设领导小组: 关于 2026-03-02 至 2026-03-08 重大项目帮办情况的通报",  # published
+    "🤖 → 重大项目建设领导小组: 关于第10周（3月2日—3月8日）重大项目帮办情况的通报",  # published
     "问题 #1 已销号",  # crossed off after confirmation
     "bangban-chart.png",
     "已导入：新项目 1 个，变动 1 个",  # the plan imported from the template

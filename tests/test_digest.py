@@ -79,7 +79,7 @@ async def test_the_digest_names_figures_and_waits_for_publish(
         admin = _digests(bot, ADMIN.id)
         assert len(admin) == 1
         text = admin[0].params["text"]
-        assert "2026-W10: 2026-03-02 – 2026-03-08" in text
+        assert "Weekly dispatch (每周调度), week 10 (2 March – 8 March)" in text
         assert "【1 South Road】\nProgress reports on time: 12/14 (86%)" in text
         assert "Missed: Zhao Min (@zhaomin) ×2" in text
         assert "Problems: 1 new, 0 crossed off, 1 overdue, 2 extensions of 1" in text
@@ -109,7 +109,8 @@ async def test_the_digest_names_figures_and_waits_for_publish(
         assert "Notice published" in published.params["text"]
         # The draft now says what was decided, above the notice it showed.
         decided = bot.api.message_of(draft)["text"]
-        assert decided.startswith("Notice published.\n\n关于 2026-03-02")
+        assert decided.startswith("Notice published.\n\n关于第10周（3月2日—3月8日）")
+        assert decided.endswith("365 帮办办公室\n2026年3月9日")
         assert "Zhao Min (@zhaomin)" in decided and "Draft notice" not in decided
         again = await bot.press(ADMIN, draft, "nt:del:1")
         assert "already published" in again.params["text"]
@@ -122,7 +123,7 @@ async def test_the_digest_names_figures_and_waits_for_publish(
         )
         assert "逾期未办结的问题：South Road 1 个" in notices[0].params["text"]
         # Laid out like an office notice: the title, then one paragraph per fact.
-        assert notices[0].params["text"].split("\n")[0].startswith("关于 2026-03-02")
+        assert notices[0].params["text"].split("\n")[0].startswith("关于第10周（3月2日—3月8日）")
     finally:
         await stop_harness(bot)
 
@@ -206,14 +207,21 @@ async def test_the_week_so_far_counts_only_what_is_overdue_by_now(bot: Harness) 
         "Problem #1 recorded" in (await bot.send(SECRETARY, "/newproblem 1 Crane")).params["text"]
     )
     monday = (await bot.send(LEADER, "/report")).params["text"]
-    assert "2026-W10" in monday and "0 overdue" in monday and "Longest overdue" not in monday
+    assert (
+        "week 10 (2 March – 8 March)" in monday
+        and "0 overdue" in monday
+        and "Longest overdue" not in monday
+    )
     bot.clock.set(MONDAY + timedelta(days=3, hours=6))  # Thursday 15:00
     thursday = (await bot.send(LEADER, "/report")).params["text"]
     assert "1 overdue" in thursday and "Longest overdue: #1" in thursday
     later = (await bot.send(LEADER, "/report 2026-W12")).params["text"]
-    assert "Week 2026-W12 has not begun yet" in later
+    assert "Week 12 (from 2026-03-16) has not begun yet" in later
     before = (await bot.send(LEADER, "/report 2026-W09")).params["text"]
-    assert "2026-W09" in before and "No active project existed in that week" in before
+    assert (
+        "week 9 (23 February – 1 March)" in before
+        and "No active project existed in that week" in before
+    )
 
 
 async def test_a_friday_digest_counts_only_what_is_overdue_by_friday(bot: Harness) -> None:
@@ -227,7 +235,7 @@ async def test_a_friday_digest_counts_only_what_is_overdue_by_friday(bot: Harnes
     assert await bot.services.digest.tick()
     await bot.services.outbox.drain()
     friday = _digests(bot, ADMIN.id)[-1].params["text"]
-    assert "2026-W10" in friday and "1 new" in friday and "0 overdue" in friday
+    assert "week 10 (2 March – 8 March)" in friday and "1 new" in friday and "0 overdue" in friday
 
 
 async def test_a_project_with_its_own_digest_slot_is_sent_apart(bot: Harness) -> None:
@@ -248,7 +256,7 @@ async def test_a_project_with_its_own_digest_slot_is_sent_apart(bot: Harness) ->
     assert await bot.services.digest.tick()
     await bot.services.outbox.drain()
     own = _digests(bot, ADMIN.id)[-1].params["text"]
-    assert "2026-W11" in own and "North Road" in own and "South Road" not in own
+    assert "week 11 (9 March – 15 March)" in own and "North Road" in own and "South Road" not in own
     assert not await bot.services.digest.tick()
     await bot.send(ADMIN, "/digest 1 off")
     await bot.send(ADMIN, "/digest 2 default")

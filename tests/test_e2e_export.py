@@ -85,7 +85,7 @@ async def test_the_workbook_has_every_table_with_local_times(bot: Harness) -> No
     contact = rows("Leaders' contacts")[0]
     assert (contact["Leader"], contact["How"]) == ("Zhang San", "visit")
     attachment = rows("Attachments")[0]
-    assert attachment["Belongs to"] == "answer" and attachment["Kind"] == "photo"
+    assert attachment["Belongs to"] == "progress report" and attachment["Kind"] == "photo"
     assert str(attachment["Telegram file id"]).startswith("F")
 
 

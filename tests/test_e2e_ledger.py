@@ -25,7 +25,7 @@ async def tick(bot: Harness) -> None:
 def cards(bot: Harness, chat_id: int, level: int) -> list[ApiCall]:
     """Escalation cards in a chat: English for people, Chinese for groups (DEFAULT_LANGUAGE)."""
     markers = (
-        ("Level 1 (chief leader", "一级督办（首席负责人）")
+        ("Level 1 (chief leader", "提请首席负责人督办（一级督办）")
         if level == 1
         else ("Level 2 (leadership group", "二级督办（提请领导小组")
     )
@@ -317,7 +317,11 @@ async def test_chinese_users_see_the_reference_vocabulary(bot: Harness) -> None:
     await tick(bot)
     prompt = [c for c in bot.api.sent_to(secretary.id) if "进展报送：" in c.params["text"]][-1]
     assert "形象进度" in prompt.params["text"]
-    assert [label for label, _ in buttons_of(prompt)] == ["✅ 一切正常", "⚠️ 反映问题", "今日请假"]
+    assert [label for label, _ in buttons_of(prompt)] == [
+        "✅ 进展正常，无问题",
+        "⚠️ 反映问题",
+        "今日请假",
+    ]
     recorded = await bot.send(secretary, "/newproblem 1 征地拆迁受阻")
     assert "帮办台帐" in recorded.params["text"] and "帮办时限" in recorded.params["text"]
     bot.clock.advance(timedelta(days=3, minutes=1))
