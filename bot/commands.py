@@ -42,6 +42,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("admins", ("admin",)),
     Command("removeadmin", ("admin",)),
     Command("forget", ("admin",)),
+    Command("person", ("admin",)),
     Command("schedule", ("admin",)),
     Command("window", ("admin",)),
     Command("questions", ("admin",)),

@@ -186,17 +186,22 @@ class DigestService:
                 continue
             lang = group.language or self._registry.default_language
             audiences.setdefault((group.chat_id, group.thread_id), (lang, []))[1].append(week)
+        # The notice counts every project: those no leadership group covers are named in every
+        # group's notice (and the draft), not left out.
+        ungrouped = [w for w in weeks if w.project_id not in groups]
+        issued = self._clock.now().astimezone(ZoneInfo(self._projects.default_timezone)).date()
         for (chat_id, thread_id), (lang, scope) in audiences.items():
             parts = self.digest_parts(period, scope, lang, departments)
             for number, text in enumerate(parts, start=1):
                 name = f"digest:{key}:{chat_id}:{thread_id or 0}:{number}"
                 messages.append(OutgoingMessage(name, chat_id, text, thread_id=thread_id))
-            for number, text in enumerate(notice_parts(period, scope, lang, departments), start=1):
+            named = notice_parts(period, scope + ungrouped, lang, departments, issued)
+            for number, text in enumerate(named, start=1):
                 name = f"notice:{key}:{chat_id}:{thread_id or 0}:{number}"
                 notice.append(OutgoingMessage(name, chat_id, text, thread_id=thread_id))
         drafts: list[OutgoingMessage] = []
         # The draft names everyone the groups will read named, worded as they will read it.
-        posted = [w for w in weeks if w.project_id in groups]
+        posted = weeks
         wording = next(iter(audiences.values()))[0] if audiences else ""
         for admin_id in await self._repos.admins.ids():
             lang = await self._registry.language_of(admin_id)
@@ -207,7 +212,7 @@ class DigestService:
             if notice and self._approval:
                 groups_named = len({(m.chat_id, m.thread_id) for m in notice})
                 drafts += notice_drafts(
-                    admin_id, lang, period, posted, groups_named, wording, departments
+                    admin_id, lang, period, posted, groups_named, wording, departments, issued
                 )
         return messages, notice, drafts
 

@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from bot.clock import Clock
 from bot.departments.figures import DepartmentFigures, late_departments
 from bot.errors import UserError, refusal
-from bot.i18n import date_text, t, week_text
+from bot.i18n import date_text, month_day_text, t, week_text
 from bot.periods import Period
 from bot.replies import PressResult, Reply, clip, in_parts, shorten
 from storage.access import ADMIN, Denied, Need
-from storage.digests import ProjectWeek
+from storage.digests import NOTICE_NUMBER, ProjectWeek
 from storage.outbox import OutgoingButton, OutgoingMessage
 from storage.repos import Repositories
 
@@ -36,8 +36,9 @@ def notice_parts(
     contact — every one named, over as many messages as it takes (never cut short). None
     when there is no one to name."""
     joiner = t(lang, "digest.joiner")
+    # People as an official document names them (unit, title, name), never by @handle.
     missed = [
-        t(lang, "notice.missed_name", who=who, project=w.name, times=times)
+        t(lang, "notice.missed_name", who=w.official.get(who, who), project=w.name, times=times)
         for w in weeks
         for who, times in w.missed.items()
     ]
@@ -46,16 +47,16 @@ def notice_parts(
             lang,
             "notice.overdue_item",
             project=w.name,
-            id=w.oldest_overdue[0],
-            text=shorten(w.oldest_overdue[1], 60),
-            count=w.overdue,
-            leaders=joiner.join(w.leaders) or "–",
+            id=problem_id,
+            text=shorten(text, 60),
+            deadline=month_day_text(deadline.date(), lang),
+            leaders=joiner.join(w.leaders_official) or "–",
         )
         for w in weeks
-        if w.oldest_overdue is not None
+        for problem_id, text, deadline in w.overdue_items
     ]
     contacts = [
-        t(lang, "notice.contact_name", who=who, project=w.name)
+        t(lang, "notice.contact_name", who=w.official.get(who, who), project=w.name)
         for w in weeks
         for who in w.contact_missed
     ]
@@ -63,7 +64,7 @@ def notice_parts(
     if not (missed or overdue or contacts or late):
         return []
     title = t(lang, "notice.title", week=week_text(period.first, period.last, lang))
-    lines = [title]
+    lines = [t(lang, "notice.heading", number=NOTICE_NUMBER), title]
     if missed:
         lines.append(t(lang, "notice.missed", names=joiner.join(missed)))
     if overdue:
@@ -85,10 +86,11 @@ def notice_drafts(
     groups: int,
     wording: str,
     departments: Sequence[DepartmentFigures] = (),
+    issued: date | None = None,
 ) -> list[OutgoingMessage]:
     """The whole notice for an admin to check, in the groups' language (``wording``) and
     as many parts as it takes; the Publish / Discard buttons under the last."""
-    parts = notice_parts(period, posted, wording, departments)
+    parts = notice_parts(period, posted, wording, departments, issued)
     parts[0] = t(lang, "notice.draft", count=groups) + "\n\n" + parts[0]
     buttons = (
         (
@@ -133,6 +135,8 @@ class NoticeDecisions:
         notice = await self._repos.digests.notice(notice_id)
         if notice is None:
             raise UserError("error.stale_button")
+        if notice.number is not None and pressed:
+            pressed = pressed.replace(NOTICE_NUMBER, notice.number)
         if not decided:
             return PressResult(alert=t(lang, f"notice.already_{notice.status}"), show_alert=True)
         key = "notice.published" if publish else "notice.discarded"

@@ -9,14 +9,16 @@ from datetime import datetime, timedelta
 from bot.clock import Clock, as_of
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import normalize_language, t
-from bot.parsing import parse_user_id
+from bot.parsing import clean_name, parse_user_id
 from bot.replies import MESSAGE_LIMIT, units
 from storage.access import ADMIN, Denied, Need
-from storage.models import Admin, Member
+from storage.models import Admin, Member, Person
 from storage.outbox import OutgoingMessage, PendingMessage
 from storage.pending import PendingInput
 from storage.people import AdminRemoval, upsert_person
 from storage.repos import Repositories
+
+OFFICIAL_FIELDS = {"unit": "unit", "单位": "unit", "title": "title", "职务": "title"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,46 @@ class Registry:
             )
         except Denied as exc:
             raise refusal(exc) from None
+
+    async def set_official(self, actor_id: int, args: list[str]) -> Person:
+        """``/person <@user|user id> [单位|unit <text>] [职务|title <text>]``: how official
+        documents name them (县住建局局长张三); ``-`` clears a field. Without fields: shown."""
+        if not args:
+            raise UsageError("person")
+        ref = args[0].strip()
+        if ref.startswith("@"):
+            person = await self._repos.people.find_by_username(ref)
+        else:
+            person = await self._repos.people.get(parse_user_id(ref))
+        if person is None:
+            raise UserError("person.unknown", who=ref[:64])
+        fields: dict[str, list[str]] = {}
+        current: list[str] | None = None
+        for word in args[1:]:
+            key = OFFICIAL_FIELDS.get(word.strip().lower())
+            if key is not None:
+                current = fields.setdefault(key, [])
+            elif current is None:
+                raise UsageError("person")
+            else:
+                current.append(word)
+        if fields:
+            values = {
+                k: clean_name(" ".join(v)) if v and v != ["-"] else "" for k, v in fields.items()
+            }
+            try:
+                await self._repos.people.set_official(
+                    Need(actor_id, ADMIN),
+                    person.user_id,
+                    values.get("unit"),
+                    values.get("title"),
+                    self._clock.now(),
+                )
+            except Denied as exc:
+                raise refusal(exc) from None
+        found = await self._repos.people.get(person.user_id)
+        assert found is not None
+        return found
 
     # --- roles ------------------------------------------------------------------------------
 

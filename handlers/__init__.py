@@ -74,6 +74,7 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("admins", admin.list_admins),
     ("removeadmin", admin.remove_admin),
     ("forget", admin.forget),
+    ("person", admin.person),
     ("schedule", plans.schedule),
     ("window", checkin.window),
     ("questions", checkin.questions),

@@ -326,3 +326,16 @@ async def forget(call: Call) -> None:
     """/forget <user id>"""
     user_id, placeholder = await call.services.registry.forget(call.user.id, call.args)
     await call.say("forget.done", id=user_id, placeholder=placeholder)
+
+
+@guarded(admin=True, private=True)
+async def person(call: Call) -> None:
+    """/person <@user|user id> [单位 …] [职务 …]"""
+    found = await call.services.registry.set_official(call.user.id, call.args)
+    await call.say(
+        "person.shown",
+        label=found.label,
+        unit=found.unit or "–",
+        title=found.title or "–",
+        official=found.official,
+    )

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import cast
 
 from storage.access import Access, Need
-from storage.db import Database, first_row, from_db, to_db
+from storage.db import Database, Tx, first_row, from_db, to_db
 from storage.events import append_event
-from storage.models import person_label
+from storage.models import official_name, person_label
 from storage.outbox import OutgoingMessage, enqueue
 
 
@@ -36,6 +36,10 @@ class ProjectWeek:
     oldest_overdue: tuple[int, str, datetime] | None = None  # id, text, deadline
     leaders: list[str] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)  # supporting (帮扶部门)
+    # How the notice names people: label (with @handle) → unit, title and name.
+    official: dict[str, str] = field(default_factory=dict)
+    leaders_official: list[str] = field(default_factory=list)
+    overdue_items: list[tuple[int, str, datetime]] = field(default_factory=list)  # all of them
     stage: str | None = None
     milestones_on_time: int = 0  # of those due by the period's last day (形象进度)
     milestones_due: int = 0
@@ -49,12 +53,21 @@ class ProjectWeek:
         return self.answered / self.expected if self.expected else None
 
 
+# Where a draft notice's number goes; publishing puts the year's next one there (〔2027〕第3期).
+NOTICE_NUMBER = "〔____〕第__期"
+
+
+def notice_number(year: int, number: int) -> str:
+    return f"〔{year}〕第{number}期"
+
+
 @dataclass(frozen=True, slots=True)
 class Notice:
     id: int
     period: str
     status: str
     payload: list[OutgoingMessage]
+    number: str | None = None  # 〔2027〕第3期, once published
 
 
 def _in(column: str, ids: Sequence[int] | None) -> str:
@@ -94,7 +107,8 @@ class DigestRepo:
         if not weeks:
             return []
         checkins = await self._db.fetchall(
-            "SELECT r.project_id, r.audience, c.status, p.display_name, p.username"
+            "SELECT r.project_id, r.audience, c.status, p.display_name, p.username, p.unit,"
+            " p.title"
             " FROM rounds r JOIN checkins c ON c.round_id = r.id"
             " JOIN people p ON p.user_id = c.user_id"
             " WHERE r.status != 'skipped' AND r.local_date BETWEEN ? AND ?"
@@ -106,6 +120,7 @@ class DigestRepo:
             if week is None:
                 continue
             who = person_label(row["display_name"], row["username"])
+            week.official[who] = official_name(row["display_name"], row["unit"], row["title"])
             if row["audience"] == "leader":
                 week.contacts_expected += 1
                 week.contacts += row["status"] == "answered"
@@ -147,16 +162,21 @@ class DigestRepo:
         )
         for row in overdue:
             week = weeks.get(row["project_id"])
+            if week is not None:
+                week.overdue_items.append((row["id"], row["text"], from_db(row["deadline"])))
             if week is not None and week.oldest_overdue is None:
                 week.oldest_overdue = (row["id"], row["text"], from_db(row["deadline"]))
         leaders = await self._db.fetchall(
-            "SELECT m.project_id, p.display_name FROM memberships m"
+            "SELECT m.project_id, p.display_name, p.unit, p.title FROM memberships m"
             " JOIN people p ON p.user_id = m.user_id"
             " WHERE m.role = 'leader' AND m.removed_at IS NULL ORDER BY m.id"
         )
         for row in leaders:
             if (week := weeks.get(row["project_id"])) is not None:
                 week.leaders.append(row["display_name"])
+                week.leaders_official.append(
+                    official_name(row["display_name"], row["unit"], row["title"])
+                )
         supporting = await self._db.fetchall(
             "SELECT pd.project_id, d.name FROM project_departments pd"
             " JOIN departments d ON d.id = pd.department_id ORDER BY pd.added_at, d.id"
@@ -294,7 +314,7 @@ class DigestRepo:
             if drafts:
                 await enqueue(conn, [_with_notice_id(m, notice_id) for m in drafts], now)
             else:
-                await enqueue(conn, notice, now)
+                await enqueue(conn, await _numbered(conn, notice_id, notice, now), now)
             return notice_id
 
     async def notice(self, notice_id: int) -> Notice | None:
@@ -302,7 +322,8 @@ class DigestRepo:
         if row is None:
             return None
         payload = [_message_from_json(m) for m in json.loads(row["payload"])]
-        return Notice(row["id"], row["period"], row["status"], payload)
+        number = notice_number(row["year"], row["number"]) if row["number"] else None
+        return Notice(row["id"], row["period"], row["status"], payload, number)
 
     async def decide(self, need: Need, notice_id: int, publish: bool, now: datetime) -> bool:
         """Publish (queue what the draft fixed) or discard a draft notice, once; False if it
@@ -319,12 +340,27 @@ class DigestRepo:
             if row is None:
                 return False
             if publish:
-                messages = [_message_from_json(m) for m in json.loads(row["payload"])]
-                await enqueue(conn, messages, now)
+                messages = [_message_from_json(j) for j in json.loads(row["payload"])]
+                await enqueue(conn, await _numbered(conn, notice_id, messages, now), now)
             await append_event(
                 conn, now, need.user_id, f"notice.{status}", None, notice_id, period=row["period"]
             )
             return True
+
+
+async def _numbered(
+    conn: Tx, notice_id: int, messages: Sequence[OutgoingMessage], now: datetime
+) -> list[OutgoingMessage]:
+    """Give a notice being published the year's next number, in the transaction that
+    publishes it (two admins pressing at once publish one notice with one number), and put it
+    in the notice's text."""
+    last = await first_row(conn, "SELECT max(number) AS n FROM notices WHERE year = ?", (now.year,))
+    number = int(last["n"] or 0) + 1 if last is not None else 1
+    await conn.execute(
+        "UPDATE notices SET year = ?, number = ? WHERE id = ?", (now.year, number, notice_id)
+    )
+    label = notice_number(now.year, number)
+    return [replace(m, text=m.text.replace(NOTICE_NUMBER, label)) for m in messages]
 
 
 def _with_notice_id(message: OutgoingMessage, notice_id: int) -> OutgoingMessage:

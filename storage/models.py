@@ -16,6 +16,12 @@ def person_label(display_name: str, username: str | None) -> str:
     return f"{display_name} (@{username})" if username else display_name
 
 
+def official_name(display_name: str, unit: str | None, title: str | None) -> str:
+    """A person as an official document names them: unit, title, name (县住建局局长张三); the
+    name alone when neither is known. Never a Telegram handle."""
+    return f"{unit or ''}{title or ''}{display_name}"
+
+
 @dataclass(frozen=True, slots=True)
 class Project:
     id: int
@@ -32,10 +38,16 @@ class Person:
     username: str | None
     language: str | None
     reachable: bool
+    unit: str | None = None  # 单位
+    title: str | None = None  # 职务
 
     @property
     def label(self) -> str:
         return person_label(self.display_name, self.username)
+
+    @property
+    def official(self) -> str:
+        return official_name(self.display_name, self.unit, self.title)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,18 @@ def person_from_row(row: aiosqlite.Row, prefix: str = "") -> Person:
         username=row[f"{prefix}username"],
         language=row[f"{prefix}language"],
         reachable=bool(row[f"{prefix}reachable"]),
+        unit=_optional(row, f"{prefix}unit"),
+        title=_optional(row, f"{prefix}title"),
     )
+
+
+def _optional(row: aiosqlite.Row, key: str) -> str | None:
+    """A column some queries select and others do not."""
+    try:
+        value = row[key]
+    except (IndexError, KeyError):
+        return None
+    return str(value) if value is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,8 +122,8 @@ class PersonRepo:
             if row is None:
                 return False
             await conn.execute(
-                "UPDATE people SET display_name = ?, username = NULL, forgotten_at ="
-                " coalesce(forgotten_at, ?), updated_at = ? WHERE user_id = ?",
+                "UPDATE people SET display_name = ?, username = NULL, unit = NULL, title = NULL,"
+                " forgotten_at = coalesce(forgotten_at, ?), updated_at = ? WHERE user_id = ?",
                 (placeholder, to_db(now), to_db(now), user_id),
             )
             # Messages not yet sent that name them are reworded too.
@@ -124,6 +135,28 @@ class PersonRepo:
                         (old, placeholder, old),
                     )
             await append_event(conn, now, need.user_id, "person.forgotten", None, user_id)
+            return True
+
+    async def set_official(
+        self, need: Need, user_id: int, unit: str | None, title: str | None, now: datetime
+    ) -> bool:
+        """A person's unit and title (None: unchanged, "" clears); False if unknown."""
+        async with self._db.write() as conn:
+            await self._access.require(conn, need)
+            cursor = await conn.execute(
+                "UPDATE people SET"
+                " unit = CASE WHEN CAST(? AS TEXT) IS NULL THEN unit"
+                "   ELSE nullif(CAST(? AS TEXT), '') END,"
+                " title = CASE WHEN CAST(? AS TEXT) IS NULL THEN title"
+                "   ELSE nullif(CAST(? AS TEXT), '') END,"
+                " updated_at = ? WHERE user_id = ?",
+                (unit, unit, title, title, to_db(now), user_id),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await append_event(
+                conn, now, need.user_id, "person.official", None, user_id, unit=unit, title=title
+            )
             return True
 
     async def set_language(self, user_id: int, language: str, now: datetime) -> bool:

@@ -23,7 +23,8 @@ STAGES = (
     "二级督办（提请领导小组高位统筹）",  # and to the leadership group
     "已记录“南环路污水管网”与企业对接",  # the leader's weekly contact
     "📋 每周调度",  # the weekly digest
-    "🤖 → 重大项目建设领导小组: 关于第10周（3月2日—3月8日）重大项目帮办情况的通报",  # published
+    # published, numbered
+    "🤖 → 重大项目建设领导小组: 重大项目365帮办工作通报\n〔2026〕第1期\n关于第10周",
     "问题 #1 已销号",  # crossed off after confirmation
     "bangban-chart.png",
     "已导入：新项目 1 个，变动 1 个",  # the plan imported from the template

@@ -39,6 +39,7 @@ async def _week(bot: Harness) -> None:
     await project_with(bot, "North Road", [S3], "daily 09:00")
     await invite_and_join(bot, 1, "leader", LEADER)
     await bot.send(ADMIN, "/setgroup", group=GROUP)
+    await bot.send(ADMIN, "/person @zhangsan 单位 县住建局 职务 局长")
     for day in range(7):
         bot.clock.set(MONDAY + timedelta(days=day))
         await run_jobs(bot)
@@ -93,7 +94,10 @@ async def test_the_digest_names_figures_and_waits_for_publish(
         # The notice names people: a draft for the admins, nothing in the group yet.
         assert _notices(bot, GROUP.id) == []
         draft = next(c for c in bot.api.sent_to(ADMIN.id) if "Draft notice" in c.params["text"])
-        assert "Zhao Min (@zhaomin)（South Road，2 次）" in draft.params["text"]
+        # Named as an office names people: unit, title, name; never a Telegram handle.
+        assert "Zhao Min（South Road，2 次）" in draft.params["text"]
+        assert "首席负责人：县住建局局长Zhang San" in draft.params["text"]
+        assert "@" not in draft.params["text"] and "〔____〕第__期" in draft.params["text"]
         assert [d for _, d in buttons_of(draft)] == ["nt:pub:1", "nt:del:1"]
         refused = await bot.press(LEADER, draft, "nt:pub:1")
         assert "Only admins" in refused.params["text"]
@@ -109,21 +113,28 @@ async def test_the_digest_names_figures_and_waits_for_publish(
         assert "Notice published" in published.params["text"]
         # The draft now says what was decided, above the notice it showed.
         decided = bot.api.message_of(draft)["text"]
-        assert decided.startswith("Notice published.\n\n关于第10周（3月2日—3月8日）")
+        assert decided.startswith("Notice published.\n\n重大项目365帮办工作通报\n〔2026〕第1期\n")
+        assert "关于第10周（3月2日—3月8日）重大项目帮办情况的通报" in decided
         assert decided.endswith("365 帮办办公室\n2026年3月9日")
-        assert "Zhao Min (@zhaomin)" in decided and "Draft notice" not in decided
+        assert "Zhao Min（" in decided and "Draft notice" not in decided
         again = await bot.press(ADMIN, draft, "nt:del:1")
         assert "already published" in again.params["text"]
         await bot.services.outbox.drain()
         notices = _notices(bot, GROUP.id)
         assert len(notices) == 1
         assert (
-            "未按时报送进展的首办秘书：Zhao Min (@zhaomin)（South Road，2 次）"
+            "未按时报送进展的首办秘书：Zhao Min（South Road，2 次）" in (notices[0].params["text"])
+        )
+        assert (
+            "逾期未办结的问题：South Road #1“Power line blocks the excavation”"
             in (notices[0].params["text"])
         )
-        assert "逾期未办结的问题：South Road 1 个" in notices[0].params["text"]
-        # Laid out like an office notice: the title, then one paragraph per fact.
-        assert notices[0].params["text"].split("\n")[0].startswith("关于第10周（3月2日—3月8日）")
+        # Laid out like an office notice: its heading and number, the title, then one
+        # paragraph per fact; no Telegram handles.
+        head = notices[0].params["text"].split("\n")
+        assert head[:2] == ["重大项目365帮办工作通报", "〔2026〕第1期"]
+        assert head[2].startswith("关于第10周（3月2日—3月8日）")
+        assert "@" not in notices[0].params["text"]
     finally:
         await stop_harness(bot)
 
