@@ -7,12 +7,14 @@ Every name is in it, over as many messages as it takes: a notice is never cut sh
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
 from bot.clock import Clock
 from bot.departments.figures import DepartmentFigures, late_departments
+from bot.documents import official_document
 from bot.errors import UserError, refusal
 from bot.i18n import date_text, month_day_text, t, week_text
 from bot.periods import Period
@@ -110,12 +112,44 @@ def notice_drafts(
     ]
 
 
+def notice_document(texts: Sequence[str]) -> bytes:
+    """The published notice as a Word document, from the text a group received (its parts in
+    order; a later part's first line only says it continues)."""
+    lines = list(texts[0].split("\n"))
+    for part in texts[1:]:
+        lines += part.split("\n")[1:]
+    masthead, number, title, *rest = lines
+    while rest and not rest[-1].strip():
+        rest.pop()
+    blank = max((i for i, line in enumerate(rest) if not line.strip()), default=len(rest))
+    body = [line for line in rest[:blank] if line.strip()]
+    signature = [line for line in rest[blank:] if line.strip()]
+    return official_document(masthead, number, title, body, signature)
+
+
 class NoticeDecisions:
     """An admin's Publish or Discard under a draft notice."""
 
     def __init__(self, repos: Repositories, clock: Clock) -> None:
         self._repos = repos
         self._clock = clock
+
+    async def document(self, notice_id: int) -> tuple[str, bytes] | None:
+        """A published notice as DOCX (its file name, its bytes); None for one not published."""
+        notice = await self._repos.digests.notice(notice_id)
+        if notice is None or notice.status != "published" or not notice.payload:
+            return None
+        first = notice.payload[0]
+        texts = [
+            m.text
+            for m in notice.payload
+            if (m.chat_id, m.thread_id) == (first.chat_id, first.thread_id)
+        ]
+        if notice.number is not None:
+            texts = [text.replace(NOTICE_NUMBER, notice.number) for text in texts]
+        data = await asyncio.to_thread(notice_document, texts)
+        name = f"通报{notice.number or notice.period}.docx"
+        return name, data
 
     async def press(
         self, user_id: int, data: str, lang: str, pressed: str | None = None

@@ -16,7 +16,23 @@ async def report(call: Call) -> None:
 
 # nt:pub:<notice id> or nt:del:<notice id>, under a draft notice (admins); a published notice
 # goes out at once.
-notice_button = guarded(private=True)(press_handler(lambda services: services.notices))
+_decide = press_handler(lambda services: services.notices)
+
+
+@guarded(private=True)
+async def notice_button(call: Call) -> None:
+    """Publish / Discard under a draft notice; publishing also hands the admin the notice as
+    a Word document, to file and print."""
+    await _decide(call)
+    query = call.update.callback_query
+    assert query is not None
+    data = query.data or ""
+    if not data.startswith("nt:pub:") or not data[7:].isdigit():
+        return
+    document = await call.services.notices.document(int(data[7:]))
+    if document is not None:
+        name, content = document
+        await call.context.bot.send_document(call.user.id, content, filename=name)
 
 
 @guarded(admin=True, private=True)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from docx import Document
 
 from bot.digest import parse_digest_schedule
 from bot.periods import period_of
@@ -117,6 +120,20 @@ async def test_the_digest_names_figures_and_waits_for_publish(
         assert "关于第10周（3月2日—3月8日）重大项目帮办情况的通报" in decided
         assert decided.endswith("365 帮办办公室\n2026年3月9日")
         assert "Zhao Min（" in decided and "Draft notice" not in decided
+        # The admin also gets it as a Word document, laid out as an office issues it.
+        document = await bot.api.wait_for(lambda c: c.method == "sendDocument")
+        assert bot.api.uploads[-1].filename == "通报〔2026〕第1期.docx"
+        assert document.params["chat_id"] == ADMIN.id
+        paragraphs = [
+            p.text for p in Document(io.BytesIO(bot.api.uploads[-1].data)).paragraphs if p.text
+        ]
+        assert paragraphs[:3] == [
+            "重大项目365帮办工作通报",
+            "〔2026〕第1期",
+            "关于第10周（3月2日—3月8日）重大项目帮办情况的通报",
+        ]
+        assert paragraphs[-2:] == ["365 帮办办公室", "2026年3月9日"]
+        assert any(p.startswith("一、未按时报送进展的首办秘书：Zhao Min") for p in paragraphs)
         again = await bot.press(ADMIN, draft, "nt:del:1")
         assert "already published" in again.params["text"]
         await bot.services.outbox.drain()

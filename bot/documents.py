@@ -1,0 +1,101 @@
+"""Official documents as an office writes them (GB/T 9704 in spirit): A4, the title in a bold
+black face, the body in 仿宋 at 三号 (16 pt) with fixed 28 pt lines and two-character first-line
+indents, page numbers centred at the foot (— 1 —). Fonts an office PC has (仿宋_GB2312, 黑体;
+WPS and Word substitute their own when missing)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+BODY_FONT = "仿宋_GB2312"
+TITLE_FONT = "方正小标宋简体"
+HEADING_FONT = "黑体"
+
+
+def _font(run: object, name: str, size: float, bold: bool = False) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    run.font.name = name  # type: ignore[attr-defined]
+    run.font.size = Pt(size)  # type: ignore[attr-defined]
+    run.font.bold = bold  # type: ignore[attr-defined]
+    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()  # type: ignore[attr-defined]
+    fonts.set(qn("w:eastAsia"), name)
+
+
+def _page_number(section: object) -> None:
+    """— PAGE — centred in the footer, as a field Word and WPS fill in."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph = section.footer.paragraphs[0]  # type: ignore[attr-defined]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(paragraph.add_run("— "), BODY_FONT, 14)
+    run = paragraph.add_run()
+    _font(run, BODY_FONT, 14)
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind is not None:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+    _font(paragraph.add_run(" —"), BODY_FONT, 14)
+
+
+def official_document(
+    masthead: str, number: str, title: str, paragraphs: Sequence[str], signature: Sequence[str]
+) -> bytes:
+    """A notice: the masthead (red, centred) and its number, the title, the body, and the
+    issuing office and date at the right."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.shared import Mm, Pt, RGBColor
+
+    document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+
+    def paragraph(
+        text: str,
+        font: str,
+        size: float,
+        *,
+        align: WD_ALIGN_PARAGRAPH | None = None,
+        indent: bool = False,
+        bold: bool = False,
+        red: bool = False,
+    ) -> None:
+        p = document.add_paragraph()
+        p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        p.paragraph_format.line_spacing = Pt(28)
+        p.paragraph_format.space_after = Pt(0)
+        if align is not None:
+            p.alignment = align
+        if indent:
+            p.paragraph_format.first_line_indent = Pt(size * 2)
+        run = p.add_run(text)
+        _font(run, font, size, bold)
+        if red:
+            run.font.color.rgb = RGBColor(0xC0, 0x00, 0x00)
+
+    paragraph(masthead, TITLE_FONT, 26, align=WD_ALIGN_PARAGRAPH.CENTER, red=True)
+    paragraph(number, BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.CENTER)
+    paragraph("", BODY_FONT, 16)
+    paragraph(title, TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER)
+    paragraph("", BODY_FONT, 16)
+    for text in paragraphs:
+        paragraph(text, BODY_FONT, 16, indent=True)
+    paragraph("", BODY_FONT, 16)
+    for text in signature:
+        paragraph(text, BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.RIGHT)
+    _page_number(section)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
