@@ -71,6 +71,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("assign", ("leader", "admin")),
     Command("deadline", ("leader", "admin")),
     Command("recall", ("leader", "admin")),
+    Command("decide", ("admin",)),
+    Command("decisions", ("admin",)),
     Command("newdept", ("admin",)),
     Command("depts", ("leader", "admin")),
     Command("dept", ("department", "admin")),

@@ -29,6 +29,7 @@ from bot.ledger.cards import CardRenderer
 from bot.ledger.decisions import Decisions
 from bot.ledger.escalation import EscalationService
 from bot.ledger.inputs import LedgerInputs
+from bot.ledger.meeting import MeetingDecisions
 from bot.ledger.presses import CardPresses
 from bot.ledger.service import LedgerService
 from bot.membership import MembershipService
@@ -85,6 +86,7 @@ class Services:
     investment: InvestmentService
     explain: ExplainService
     imports: ImportService
+    meeting: MeetingDecisions
     metrics: Metrics | None = None
     membership: MembershipService | None = None
     # Daily backups into BACKUP_DIR; None when it is not set.
@@ -256,6 +258,15 @@ def build_services(
         investment=investment,
         explain=explain,
         imports=ImportService(repos, registry, clock, timezone=settings.default_timezone),
+        meeting=MeetingDecisions(
+            repos,
+            registry,
+            ledger,
+            decisions,
+            handovers,
+            clock,
+            timezone=settings.default_timezone,
+        ),
         chasing=DepartmentChasing(
             repos,
             registry,

@@ -106,6 +106,8 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("assign", problems.assign),
     ("deadline", problems.deadline),
     ("recall", departments.recall),
+    ("decide", problems.decide),
+    ("decisions", problems.decisions),
     # 5. Departments (职能部门).
     ("newdept", departments.new_department),
     ("depts", departments.list_departments),

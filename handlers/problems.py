@@ -143,5 +143,22 @@ async def deadline(call: Call) -> None:
         await call.say("problem.deadline_set", id=subject, deadline=value)
 
 
+@guarded(private=True)
+async def decide(call: Call) -> None:
+    """/decide <problem> <text> [d<dept>|@person] [time limit] (admins): a meeting's decision"""
+    args = _rest(call, 1)
+    if not args:
+        raise UsageError("decide")
+    await call.send(await call.services.meeting.decide(call.user.id, args[0], call.lang))
+    kick_outbox(call.context)
+
+
+@guarded(private=True)
+async def decisions(call: Call) -> None:
+    """/decisions (admins): today's decisions to the leadership group, in one message"""
+    await call.send(await call.services.meeting.publish(call.user.id, call.lang))
+    kick_outbox(call.context)
+
+
 # Buttons on escalation cards, prompts and report confirmations: pb:<action>:<id>.
 button = guarded()(press_handler(lambda services: services.presses))

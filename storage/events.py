@@ -53,15 +53,24 @@ class EventRepo:
             "SELECT * FROM events WHERE project_id = ? ORDER BY id DESC LIMIT ?",
             (project_id, limit),
         )
-        return [
-            Event(
-                row["id"],
-                from_db(row["at"]),
-                row["actor_id"],
-                row["kind"],
-                row["project_id"],
-                row["subject_id"],
-                row["detail"],
-            )
-            for row in rows
-        ]
+        return [_event(row) for row in rows]
+
+    async def of_kind(self, kind: str, since: datetime, until: datetime) -> list[Event]:
+        """Events of one kind in a period, oldest first (a meeting's decisions, say)."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM events WHERE kind = ? AND at >= ? AND at < ? ORDER BY id",
+            (kind, to_db(since), to_db(until)),
+        )
+        return [_event(row) for row in rows]
+
+
+def _event(row: Any) -> Event:
+    return Event(
+        row["id"],
+        from_db(row["at"]),
+        row["actor_id"],
+        row["kind"],
+        row["project_id"],
+        row["subject_id"],
+        row["detail"],
+    )

@@ -283,5 +283,6 @@ _HISTORY_KEYS = {
         "dept_recalled",
         "dept_done",
         "dept_chased",
+        "decided",
     )
 }
