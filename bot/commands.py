@@ -50,6 +50,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("status", ("admin",)),
     Command("summary", ("admin",)),
     Command("digest", ("admin",)),
+    Command("pack", ("admin",)),
     Command("holiday", ("admin",)),
     Command("workday", ("admin",)),
     Command("holidays", ("admin",)),

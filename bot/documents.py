@@ -99,3 +99,59 @@ def official_document(
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+# A block of a report: ("heading", text), ("text", text) or ("table", headers, rows).
+Block = tuple[object, ...]
+
+
+def report_document(title: str, subtitle: str, blocks: Sequence[Block]) -> bytes:
+    """Meeting material: the title, then headings (黑体), paragraphs (仿宋) and tables, with
+    page numbers; tables repeat their header row on every page."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(30), Mm(28)
+    section.left_margin, section.right_margin = Mm(25), Mm(22)
+    heading = document.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(heading.add_run(title), TITLE_FONT, 22, bold=True)
+    sub = document.add_paragraph()
+    sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(sub.add_run(subtitle), BODY_FONT, 16)
+    for block in blocks:
+        kind = block[0]
+        if kind == "heading":
+            p = document.add_paragraph()
+            p.paragraph_format.space_before = Pt(12)
+            _font(p.add_run(str(block[1])), HEADING_FONT, 16)
+        elif kind == "text":
+            p = document.add_paragraph()
+            p.paragraph_format.first_line_indent = Pt(28)
+            _font(p.add_run(str(block[1])), BODY_FONT, 14)
+        else:
+            headers = [str(h) for h in block[1]]  # type: ignore[attr-defined]
+            rows = block[2]
+            table = document.add_table(rows=1, cols=len(headers))
+            table.style = "Table Grid"
+            for cell, text in zip(table.rows[0].cells, headers, strict=True):
+                cell.text = ""
+                _font(cell.paragraphs[0].add_run(text), HEADING_FONT, 10.5)
+            repeat = OxmlElement("w:tblHeader")
+            repeat.set(qn("w:val"), "true")
+            table.rows[0]._tr.get_or_add_trPr().append(repeat)
+            for values in rows:  # type: ignore[attr-defined]
+                cells = table.add_row().cells
+                for cell, value in zip(cells, values, strict=True):
+                    cell.text = ""
+                    _font(cell.paragraphs[0].add_run(str(value)), BODY_FONT, 10.5)
+    _page_number(section)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

@@ -37,6 +37,7 @@ from bot.metrics import Metrics
 from bot.notice import NoticeDecisions
 from bot.notifier import Notifier
 from bot.outbox import OutboxSender
+from bot.pack import PackService
 from bot.plans.explain import ExplainService
 from bot.plans.importing import ImportService
 from bot.plans.investment import InvestmentService
@@ -87,6 +88,7 @@ class Services:
     explain: ExplainService
     imports: ImportService
     meeting: MeetingDecisions
+    pack: PackService
     metrics: Metrics | None = None
     membership: MembershipService | None = None
     # Daily backups into BACKUP_DIR; None when it is not set.
@@ -258,6 +260,7 @@ def build_services(
         investment=investment,
         explain=explain,
         imports=ImportService(repos, registry, clock, timezone=settings.default_timezone),
+        pack=PackService(repos, registry, clock, timezone=settings.default_timezone),
         meeting=MeetingDecisions(
             repos,
             registry,

@@ -85,6 +85,7 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("export", export.export),
     ("report", digest.report),
     ("digest", digest.digest),
+    ("pack", digest.pack),
     ("chart", board.chart),
     ("board", board.board),
     ("holiday", checkin.holiday),

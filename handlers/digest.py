@@ -43,3 +43,10 @@ async def digest(call: Call) -> None:
         await call.say(f"digest.slot_{slot}", id=project_id)
     else:
         await call.say("digest.slot_set", id=project_id, slot=slot_text(slot, call.lang))
+
+
+@guarded(admin=True, private=True)
+async def pack(call: Call) -> None:
+    """/pack [week]: the dispatch meeting's material (调度会材料) as a Word document."""
+    name, data = await call.services.pack.build(call.user.id, call.args, call.lang)
+    await call.message.reply_document(data, filename=name, caption=call.t("pack.caption"))

@@ -21,6 +21,7 @@ from storage.imports import ImportRepo
 from storage.invites import InviteRepo
 from storage.members import MemberRepo
 from storage.outbox import OutboxRepo
+from storage.pack import PackRepo
 from storage.pending import PendingRepo
 from storage.people import AdminRepo, PersonRepo
 from storage.plans import PlanRepo
@@ -61,3 +62,4 @@ class Repositories:
         self.plans = PlanRepo(db, access)
         self.explanations = ExplanationRepo(db, access)
         self.imports = ImportRepo(db, access)
+        self.pack = PackRepo(db)

@@ -1,0 +1,61 @@
+"""End to end: the dispatch meeting's material (调度会材料) as a Word document, read back with
+python-docx: projects, labelled answers, each open problem's needs and proposal, the matters
+put to the meeting."""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+
+from tests.conftest import ADMIN, Harness
+from tests.e2e_helpers import invite_and_join, project_with, run_jobs
+from tests.test_e2e_checkins import SLOT
+from tests.test_e2e_ledger import LEADER, SECRETARY
+
+
+def _read(data: bytes) -> tuple[list[str], list[list[str]]]:
+    document = Document(io.BytesIO(data))
+    paragraphs = [p.text for p in document.paragraphs if p.text]
+    rows = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
+    return paragraphs, rows
+
+
+async def test_the_pack_reads_as_the_meeting_works(bot: Harness) -> None:
+    await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
+    await project_with(bot, "North Road", [])
+    await invite_and_join(bot, 1, "leader", LEADER)
+    await bot.send(ADMIN, "/questions 1 形象进度 | 下周计划")
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    await bot.send(SECRETARY, "Trench 60% dug")
+    await bot.send(SECRETARY, "Lay pipes on the north side")
+    await bot.send(SECRETARY, "/newproblem 1 Power line blocks the excavation")
+    await bot.send(SECRETARY, "The power bureau must move the line")
+    await bot.send(SECRETARY, "Dig the south section first")
+    await bot.send(LEADER, "/extend 1 2d waiting for the bureau")
+    sent = await bot.send(ADMIN, "/pack")
+    assert sent.method == "sendDocument"
+    assert bot.api.uploads[-1].filename == "调度会材料-2026-W10.docx"
+    paragraphs, rows = _read(bot.api.uploads[-1].data)
+    assert paragraphs[:2] == [
+        "Material for the weekly dispatch meeting (调度会材料)",
+        "week 10 (2 March – 8 March)",
+    ]
+    assert "1. South Road" in paragraphs and "2. North Road" in paragraphs
+    assert "2 March Li Wei — 形象进度: Trench 60% dug" in paragraphs
+    assert "2 March Li Wei — 下周计划: Lay pipes on the north side" in paragraphs
+    assert rows[0][:4] == ["No.", "Problem", "Coordination needed", "Proposed solution"]
+    assert rows[1][:4] == [
+        "#1",
+        "Power line blocks the excavation",
+        "The power bureau must move the line",
+        "Dig the south section first",
+    ]
+    assert "Matters put to the meeting (提请会议研究事项)" in paragraphs
+    assert any("an extension was asked for: waiting for the bureau" in p for p in paragraphs)
+    assert "New problems (1): #1 Power line blocks the excavation" in paragraphs
+    # Only for admins; a week not begun is refused; an empty week says so.
+    assert "Only admins" in (await bot.send(LEADER, "/pack")).params["text"]
+    assert "has not begun" in (await bot.send(ADMIN, "/pack 2026-W30")).params["text"]
+    assert "Usage" in (await bot.send(ADMIN, "/pack soon")).params["text"]
