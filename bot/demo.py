@@ -250,6 +250,7 @@ async def script(demo: Demo) -> None:
     draft = demo.last_to(ADMIN, "通报草稿")
     publish = next(d for _, d in buttons_of(draft) if d.startswith("nt:pub"))
     await demo.press(ADMIN, draft, publish)
+    await demo.say(ADMIN, "/pack 2026-W10")
     await demo.at(day(7, 9, 1))
     await demo.at(day(8, 0))
 
