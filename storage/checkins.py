@@ -45,6 +45,7 @@ class CheckinRow:
     # of its problems are unresolved: what the prompt lists is read only when there is some.
     questions: int = 0
     open_problems: int = 0
+    milestones_due: int = 0  # undone, planned by the round's day: the prompt's 节点完成
 
     @property
     def label(self) -> str:
@@ -64,6 +65,9 @@ _CHECKIN_SELECT = """
            (SELECT count(*) FROM questions q WHERE q.project_id = r.project_id) AS questions,
            (SELECT count(*) FROM problems pb WHERE pb.project_id = r.project_id
                AND pb.status IN ('open', 'in_progress')) AS open_problems,
+           (SELECT count(*) FROM milestones ms WHERE ms.project_id = r.project_id
+               AND ms.done_at IS NULL AND ms.removed_at IS NULL
+               AND ms.planned_on <= r.local_date) AS milestones_due,
            NULL AS prompted_at
     FROM checkins c
     JOIN rounds r ON r.id = c.round_id
@@ -91,6 +95,7 @@ def _checkin(row: aiosqlite.Row) -> CheckinRow:
         prompted_at=opt_from_db(row["prompted_at"]),
         questions=row["questions"],
         open_problems=row["open_problems"],
+        milestones_due=row["milestones_due"],
     )
 
 

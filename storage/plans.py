@@ -225,17 +225,6 @@ class PlanRepo:
         rows = await self._db.fetchall(sql + " ORDER BY m.project_id, m.planned_on, m.id", params)
         return [_milestone(r) for r in rows]
 
-    async def due_in_open_rounds(self, by: date) -> dict[int, int]:
-        """How many milestones each project with an open round has undone and due by ``by``
-        (the check-in prompt's 节点完成 button), in one query."""
-        rows = await self._db.fetchall(
-            "SELECT project_id, count(*) AS n FROM milestones"
-            " WHERE done_at IS NULL AND removed_at IS NULL AND planned_on <= ? AND project_id IN"
-            " (SELECT project_id FROM rounds WHERE status = 'open') GROUP BY project_id",
-            (by.isoformat(),),
-        )
-        return {r["project_id"]: int(r["n"]) for r in rows}
-
     async def due_of_project(self, project_id: int, by: date) -> list[Milestone]:
         rows = await self._db.fetchall(
             _MILESTONES + " AND m.project_id = ? AND m.done_at IS NULL AND m.planned_on <= ?"

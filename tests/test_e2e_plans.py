@@ -217,7 +217,7 @@ async def test_a_secretary_marks_a_milestone_done_from_the_check_in_prompt(
     bot: Harness,
 ) -> None:
     await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
-    await bot.send(ADMIN, "/milestones 1 add 2026-03-05 Excavation")
+    await bot.send(ADMIN, "/milestones 1 add 2026-03-02 Excavation")  # due today
     await bot.send(ADMIN, "/milestones 1 add 2026-05-01 Backfill")  # not due for weeks
     bot.clock.set(SLOT)
     await run_jobs(bot)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from bot.clock import Clock, format_local
 from bot.contacts import contact_buttons
@@ -18,10 +17,6 @@ from storage.repos import Repositories
 log = logging.getLogger(__name__)
 
 PROBLEM_BUTTONS = 5
-
-
-# Milestones due this soon (or overdue) put a 节点完成 button on the check-in prompt.
-MILESTONES_AHEAD = timedelta(days=7)
 
 
 def skip_button(checkin_id: int, number: int, lang: str) -> OutgoingButton:
@@ -84,10 +79,9 @@ class PromptRenderer:
         questions: list[str],
         problems: list[OpenProblem],
         status_line: str = "",
-        milestones_due: int = 0,
     ) -> Reply:
-        """``milestones_due``: the project's milestones undone and due soon (a 节点完成
-        button)."""
+        """A project with milestones due by the round's day and undone gets a 节点完成
+        button."""
         if checkin.round.audience == "leader":
             return self.contact_prompt(checkin, lang, status_line)
         tz = checkin.project_timezone
@@ -142,7 +136,7 @@ class PromptRenderer:
             lang,
             skip=number,
             problems=problems,
-            milestones_project=checkin.round.project_id if milestones_due else None,
+            milestones_project=checkin.round.project_id if checkin.milestones_due else None,
         )
         return Reply("\n\n".join(parts), buttons)
 
@@ -167,11 +161,7 @@ class PromptRenderer:
         problems = []
         if checkin.open_problems:
             problems = await self._repos.problems.open_for_project(project_id)
-        soon = checkin.round.local_date + MILESTONES_AHEAD
-        due = len(await self._repos.plans.due_of_project(project_id, soon))
-        return self.render_prompt(
-            checkin, self.lang(checkin), questions, problems, status_line, milestones_due=due
-        )
+        return self.render_prompt(checkin, self.lang(checkin), questions, problems, status_line)
 
     def after_question(
         self, checkin: CheckinRow, lang: str, questions: list[str], answered: int

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.checkins.prompts import MILESTONES_AHEAD, PromptRenderer
+from bot.checkins.prompts import PromptRenderer
 from bot.checkins.schedules import ScheduleService, to_schedule
 from bot.checkins.summaries import SummaryService
 from bot.clock import Clock, format_local
@@ -195,7 +195,6 @@ class RoundService:
         queued = 0
         questions: dict[int, list[str]] | None = None
         problems: dict[int, list[OpenProblem]] | None = None
-        milestones: dict[int, int] = {}
         while True:
             size = PROMPT_BATCH if queued else min(FIRST_BATCH, PROMPT_BATCH)
             due = await self._repos.checkins.needing_prompt(now, size)
@@ -204,9 +203,7 @@ class RoundService:
             if questions is None or problems is None:
                 questions = await self._repos.schedules.questions_of_open_rounds()
                 problems = await self._repos.problems.open_in_open_rounds()
-                soon = max(c.round.local_date for c in due) + MILESTONES_AHEAD
-                milestones = await self._repos.plans.due_in_open_rounds(soon)
-            queued += await self._queue_batch(due, questions, problems, now, milestones)
+            queued += await self._queue_batch(due, questions, problems, now)
             if on_prompts_queued is not None:
                 on_prompts_queued()
                 await asyncio.sleep(0)  # the drain it started begins before the next batch
@@ -219,7 +216,6 @@ class RoundService:
         questions: dict[int, list[str]],
         problems: dict[int, list[OpenProblem]],
         now: datetime,
-        milestones: dict[int, int],
     ) -> int:
         messages = []
         for checkin in due:
@@ -229,7 +225,6 @@ class RoundService:
                 self._prompts.lang(checkin),
                 questions.get(project_id, []),
                 problems.get(project_id, []),
-                milestones_due=milestones.get(project_id, 0),
             )
             messages.append(
                 OutgoingMessage(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from bot.checkins.prompts import MILESTONES_AHEAD
 from bot.clock import Clock
 from bot.departments.service import is_department_ref, parse_department_ref
 from bot.errors import UsageError, UserError, refusal
@@ -128,8 +127,7 @@ class MilestoneService:
         project = await self._projects.project(int(match[2]))
         if not await self._registry.roles_on(user_id, project.id) & MEMBER:
             return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
-        soon = self._plans.today(project) + MILESTONES_AHEAD
-        due = await self._repos.plans.due_of_project(project.id, soon)
+        due = await self._repos.plans.due_of_project(project.id, self._plans.today(project))
         if not due:
             return PressResult(alert=t(lang, "milestone.none_due"), show_alert=True)
         rows = tuple(
