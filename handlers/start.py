@@ -124,7 +124,7 @@ async def help_command(call: Call) -> None:
             lines.append(f"{usage} — {commands.about(command.name, call.lang)}")
     if "admin" in mine:
         lines += ["", call.t("help.privacy")]
-    await call.reply("\n".join(lines))
+    await call.reply_lines(lines)  # an admin's list outgrows one message
 
 
 @guarded()
