@@ -23,6 +23,7 @@ from bot.departments.figures import DepartmentFigures, department_lines
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import duration_text, t, week_text
 from bot.notice import notice_drafts, notice_parts
+from bot.outbox_documents import pack_document
 from bot.parsing import keyword, parse_project_id
 from bot.periods import Period, period_of
 from bot.plans.report import plan_lines
@@ -209,6 +210,8 @@ class DigestService:
             for number, text in enumerate(parts, start=1):
                 name = f"digest:{key}:{admin_id}:0:{number}"
                 messages.append(OutgoingMessage(name, admin_id, text, user_id=admin_id))
+            if ":" not in key:  # the county-wide digest: the meeting's material with it
+                messages.append(pack_document(f"pack:{key}:{admin_id}", admin_id, key, lang))
             if notice and self._approval:
                 groups_named = len({(m.chat_id, m.thread_id) for m in notice})
                 drafts += notice_drafts(

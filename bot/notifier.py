@@ -53,3 +53,15 @@ class Notifier(Protocol):
     ) -> int:
         """Send a message and return its Telegram message id."""
         ...
+
+    async def send_document(
+        self,
+        chat_id: int,
+        filename: str,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        thread_id: int | None = None,
+    ) -> int:
+        """Send a file and return its Telegram message id."""
+        ...

@@ -87,6 +87,11 @@ class OutboxSender:
         # Only the leading process sends (bot/leadership.py); a follower nudges the leader.
         self.active = True
         self.nudge: Callable[[], Awaitable[None]] | None = None
+        # Makes the file an outbox row of kind "document" names (its text is a reference):
+        # (file name, bytes, caption), None if it is gone. Set by the composition root.
+        self.documents: Callable[[str], Awaitable[tuple[str, bytes, str | None] | None]] | None = (
+            None
+        )
 
     @property
     def busy(self) -> bool:
@@ -206,12 +211,26 @@ class OutboxSender:
                 await self._give_up(message, "the bot is not in the group (any more)", gone=False)
                 return "failed"
             try:
-                telegram_id = await self._notifier.send(
-                    message.chat_id,
-                    message.text,
-                    thread_id=message.thread_id,
-                    buttons=message.buttons,
-                )
+                if message.kind == "document":
+                    document = await self.documents(message.text) if self.documents else None
+                    if document is None:
+                        await self._give_up(message, "the document is gone", gone=False)
+                        return "failed"
+                    filename, data, caption = document
+                    telegram_id = await self._notifier.send_document(
+                        message.chat_id,
+                        filename,
+                        data,
+                        caption=caption,
+                        thread_id=message.thread_id,
+                    )
+                else:
+                    telegram_id = await self._notifier.send(
+                        message.chat_id,
+                        message.text,
+                        thread_id=message.thread_id,
+                        buttons=message.buttons,
+                    )
             except RecipientGone as exc:
                 log.info("outbox %s: recipient %s gone: %s", message.key, message.chat_id, exc)
                 await self._give_up(message, f"recipient gone: {exc}", gone=True)

@@ -33,6 +33,14 @@ class PackService:
         self._clock = clock
         self._timezone = timezone
 
+    def period_of_key(self, key: str) -> Period:
+        """The week a key such as ``2026-W10`` names."""
+        match = WEEK.match(key)
+        if match is None:
+            raise ValueError(key)
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+        return period_of(monday, self._timezone)
+
     def period(self, args: list[str]) -> Period:
         """The week asked for (``2026-W10``), else the week so far."""
         today = local_date(self._clock.now(), self._timezone)
@@ -52,7 +60,10 @@ class PackService:
     async def build(self, user_id: int, args: list[str], lang: str) -> tuple[str, bytes]:
         """The material as DOCX (file name, bytes), for admins."""
         await self._registry.require_admin(user_id)
-        period = self.period(args)
+        return await self.document(self.period(args), lang)
+
+    async def document(self, period: Period, lang: str) -> tuple[str, bytes]:
+        """The material of a week as DOCX (file name, bytes)."""
         blocks = await self._blocks(period, lang)
         title = t(lang, "pack.title")
         subtitle = week_text(period.first, period.last, lang)

@@ -37,6 +37,7 @@ from bot.metrics import Metrics
 from bot.notice import NoticeDecisions
 from bot.notifier import Notifier
 from bot.outbox import OutboxSender
+from bot.outbox_documents import OutboxDocuments
 from bot.pack import PackService
 from bot.plans.explain import ExplainService
 from bot.plans.importing import ImportService
@@ -214,6 +215,9 @@ def build_services(
     board.weights = dict(settings.board_weights)
     presses = CardPresses(repos, ledger, decisions, inputs, conversation, clock)
     presses.handovers = handovers
+    notices = NoticeDecisions(repos, clock)
+    pack = PackService(repos, registry, clock, timezone=settings.default_timezone)
+    outbox.documents = OutboxDocuments(notices, pack)
     return Services(
         settings=settings,
         clock=clock,
@@ -239,7 +243,7 @@ def build_services(
         if settings.backup_dir is not None
         else None,
         digest=digest,
-        notices=NoticeDecisions(repos, clock),
+        notices=notices,
         ledger=ledger,
         decisions=decisions,
         presses=presses,
@@ -260,7 +264,7 @@ def build_services(
         investment=investment,
         explain=explain,
         imports=ImportService(repos, registry, clock, timezone=settings.default_timezone),
-        pack=PackService(repos, registry, clock, timezone=settings.default_timezone),
+        pack=pack,
         meeting=MeetingDecisions(
             repos,
             registry,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 from telegram.request import RequestData
@@ -16,8 +16,10 @@ from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
 from bot.notifier import ChatMoved, Keyboard, RecipientGone, RetryLater, Undeliverable
-from bot.replies import clip
+from bot.replies import CAPTION_LIMIT, clip
 from storage.outbox import OutgoingButton
+
+T = TypeVar("T")
 
 
 def keyboard(rows: Sequence[Sequence[OutgoingButton]]) -> InlineKeyboardMarkup | None:
@@ -35,6 +37,24 @@ def retry_after_seconds(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore")
         value = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _mapped(request: Awaitable[T]) -> T:
+    """A Bot API call, its failures as the domain's delivery errors."""
+    try:
+        return await request
+    except Forbidden as exc:
+        raise RecipientGone(str(exc)) from exc
+    except ChatMigrated as exc:
+        raise ChatMoved(exc.new_chat_id) from exc
+    except RetryAfter as exc:
+        raise RetryLater(str(exc), retry_after_seconds(exc)) from exc
+    except BadRequest as exc:
+        raise Undeliverable(str(exc)) from exc
+    except TimedOut as exc:
+        raise RetryLater(f"timed out: {exc}", timed_out=True) from exc
+    except NetworkError as exc:
+        raise RetryLater(f"network error: {exc}") from exc
 
 
 class TelegramNotifier:
@@ -62,21 +82,29 @@ class TelegramNotifier:
                     if row
                 ]
             }
-        try:
-            result = await self._send_message(data)
-        except Forbidden as exc:
-            raise RecipientGone(str(exc)) from exc
-        except ChatMigrated as exc:
-            raise ChatMoved(exc.new_chat_id) from exc
-        except RetryAfter as exc:
-            raise RetryLater(str(exc), retry_after_seconds(exc)) from exc
-        except BadRequest as exc:
-            raise Undeliverable(str(exc)) from exc
-        except TimedOut as exc:
-            raise RetryLater(f"timed out: {exc}", timed_out=True) from exc
-        except NetworkError as exc:
-            raise RetryLater(f"network error: {exc}") from exc
+        result = await _mapped(self._send_message(data))
         return int(result["message_id"])
+
+    async def send_document(
+        self,
+        chat_id: int,
+        filename: str,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        thread_id: int | None = None,
+    ) -> int:
+        message = await _mapped(
+            self._bot.send_document(
+                chat_id,
+                InputFile(data, filename=filename),
+                caption=clip(caption, CAPTION_LIMIT) if caption else None,
+                message_thread_id=thread_id,
+                read_timeout=self._send_timeout,
+                write_timeout=self._send_timeout,
+            )
+        )
+        return int(message.message_id)
 
     async def _send_message(self, data: dict[str, Any]) -> Any:
         """sendMessage by PTB's own request and rate limiter, without what ``send_message``

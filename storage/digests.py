@@ -360,7 +360,26 @@ async def _numbered(
         "UPDATE notices SET year = ?, number = ? WHERE id = ?", (now.year, number, notice_id)
     )
     label = notice_number(now.year, number)
-    return [replace(m, text=m.text.replace(NOTICE_NUMBER, label)) for m in messages]
+    numbered = [replace(m, text=m.text.replace(NOTICE_NUMBER, label)) for m in messages]
+    # And the notice as a Word document to each group it goes to, made when it is sent.
+    chats = dict.fromkeys((m.chat_id, m.thread_id) for m in messages)
+    return numbered + [
+        notice_document(f"notice-doc:{notice_id}:{chat}:{thread or 0}", chat, thread, notice_id)
+        for chat, thread in chats
+    ]
+
+
+def notice_document(
+    key: str, chat_id: int, thread_id: int | None, notice_id: int
+) -> OutgoingMessage:
+    """An outbox row that sends the published notice as a file (bot/outbox_documents.py)."""
+    return OutgoingMessage(
+        key,
+        chat_id,
+        json.dumps({"doc": "notice", "id": notice_id}),
+        thread_id=thread_id,
+        kind="document",
+    )
 
 
 def _with_notice_id(message: OutgoingMessage, notice_id: int) -> OutgoingMessage:

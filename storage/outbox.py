@@ -17,7 +17,7 @@ class OutgoingButton:
     data: str
 
 
-Kind = Literal["prompt", "reminder", "escalation", "notice"]
+Kind = Literal["prompt", "reminder", "escalation", "notice", "document"]
 
 
 @dataclass(frozen=True, slots=True)

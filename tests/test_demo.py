@@ -49,7 +49,7 @@ async def test_the_demo_shows_every_stage_and_writes_its_files(tmp_path: Path) -
         shown = line.split("（")[1][:2]
         named = line.split("· ")[1][:2]
         assert not named.startswith("周") or named == shown, line
-    names = sorted(path.name for path in written)
+    names = sorted({path.name for path in written})
     assert names == [
         "bangban-all-2026-03-14.xlsx",
         "bangban-all-2026-03-14.zip",

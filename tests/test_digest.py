@@ -82,6 +82,9 @@ async def test_the_digest_names_figures_and_waits_for_publish(
         await bot.services.outbox.drain()
         admin = _digests(bot, ADMIN.id)
         assert len(admin) == 1
+        # The meeting's material goes with the county-wide digest, as a Word document.
+        packs = [u for u in bot.api.uploads if u.filename == "调度会材料-2026-W10.docx"]
+        assert len(packs) == 1
         text = admin[0].params["text"]
         assert "Weekly dispatch (每周调度), week 10 (2 March – 8 March)" in text
         assert "【1 South Road】\nProgress reports on time: 12/14 (86%)" in text
@@ -136,6 +139,15 @@ async def test_the_digest_names_figures_and_waits_for_publish(
         assert any(p.startswith("一、未按时报送进展的首办秘书：Zhao Min") for p in paragraphs)
         again = await bot.press(ADMIN, draft, "nt:del:1")
         assert "already published" in again.params["text"]
+        # The group gets the notice as text and, through the outbox, once, as a document.
+        await bot.services.outbox.drain()
+        await bot.services.outbox.drain()
+        to_group = [
+            c
+            for c in bot.api.calls
+            if c.method == "sendDocument" and c.params.get("chat_id") == GROUP.id
+        ]
+        assert len(to_group) == 1
         await bot.services.outbox.drain()
         notices = _notices(bot, GROUP.id)
         assert len(notices) == 1

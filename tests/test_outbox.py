@@ -44,6 +44,17 @@ class ScriptedNotifier:
         self.sent.append((chat_id, text, self.clock.now()))
         return len(self.sent)
 
+    async def send_document(
+        self,
+        chat_id: int,
+        filename: str,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        thread_id: int | None = None,
+    ) -> int:
+        return await self.send(chat_id, f"📎 {filename} ({len(data)} bytes)", thread_id=thread_id)
+
 
 def sender(repos: Repositories, clock: FakeClock, notifier: ScriptedNotifier) -> OutboxSender:
     notifier.clock = clock

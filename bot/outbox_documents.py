@@ -1,0 +1,52 @@
+"""Files the outbox sends (rows of kind ``document``): the row keeps a reference, the file is
+made when it is sent, so a file goes exactly once like any message and the outbox never holds
+its bytes. References are JSON: ``{"doc": "notice", "id": 3}``,
+``{"doc": "pack", "week": "2026-W10", "lang": "zh-CN"}``."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from bot.i18n import t
+from bot.notice import NoticeDecisions
+from bot.pack import PackService
+from storage.outbox import OutgoingMessage
+
+log = logging.getLogger(__name__)
+
+
+def pack_document(key: str, admin_id: int, week: str, lang: str) -> OutgoingMessage:
+    return OutgoingMessage(
+        key,
+        admin_id,
+        json.dumps({"doc": "pack", "week": week, "lang": lang}),
+        user_id=admin_id,
+        kind="document",
+    )
+
+
+class OutboxDocuments:
+    def __init__(self, notices: NoticeDecisions, pack: PackService) -> None:
+        self._notices = notices
+        self._pack = pack
+
+    async def __call__(self, reference: str) -> tuple[str, bytes, str | None] | None:
+        try:
+            ref = json.loads(reference)
+        except ValueError:
+            log.error("outbox document with a bad reference: %r", reference[:80])
+            return None
+        if ref.get("doc") == "notice":
+            found = await self._notices.document(int(ref.get("id", 0)))
+            return (found[0], found[1], None) if found is not None else None
+        if ref.get("doc") == "pack":
+            lang = str(ref.get("lang", "zh-CN"))
+            try:
+                period = self._pack.period_of_key(str(ref.get("week", "")))
+            except ValueError:
+                return None
+            name, data = await self._pack.document(period, lang)
+            return name, data, t(lang, "pack.caption")
+        log.error("outbox document of an unknown kind: %r", reference[:80])
+        return None
