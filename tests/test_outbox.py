@@ -260,3 +260,28 @@ async def test_a_delivered_message_keeps_its_key_not_its_text(repos: Repositorie
     assert await repos.outbox.enqueue([message], NOW) == 0  # still refused a second time
     await sender(repos, clock, notifier).drain()
     assert len(notifier.sent) == 1
+
+
+async def test_a_file_is_made_when_it_is_sent_and_sent_once(repos: Repositories) -> None:
+    """An outbox row of kind document names its file; the file is made at send time, sent
+    once, and a row whose file is gone fails rather than being tried for ever."""
+    clock, notifier = FakeClock(NOW), ScriptedNotifier()
+    outbox = sender(repos, clock, notifier)
+    made: list[str] = []
+
+    async def documents(reference: str) -> tuple[str, bytes, str | None] | None:
+        made.append(reference)
+        return None if reference == "gone" else ("notice.docx", b"PK\x03\x04docx", "caption")
+
+    outbox.documents = documents
+    files = [
+        OutgoingMessage("doc1", 1, "notice:1", kind="document"),
+        OutgoingMessage("doc2", 2, "gone", kind="document"),
+    ]
+    await repos.outbox.enqueue(files, NOW)
+    stats = await outbox.drain()
+    assert (stats.sent, stats.failed) == (1, 1)
+    assert [(chat, text) for chat, text, _ in notifier.sent] == [(1, "📎 notice.docx (8 bytes)")]
+    assert (await outbox.drain()).sent == 0 and made == ["notice:1", "gone"]
+    row = await repos.db.fetchone("SELECT status, error FROM outbox WHERE dedupe_key = 'doc2'")
+    assert row is not None and row["status"] == "failed" and "gone" in row["error"]
