@@ -14,7 +14,7 @@ from bot.chartdata import ChartLabels, WeekPoint
 from bot.clock import Clock, local_date
 from bot.departments.figures import DepartmentFigures, department_lines
 from bot.errors import UsageError, UserError
-from bot.i18n import t
+from bot.i18n import month_day_text, t
 from bot.parsing import parse_date, parse_project_id
 from bot.periods import period_of
 from bot.plans.scoring import DEFAULT_WEIGHTS, weighted_score
@@ -79,7 +79,13 @@ class BoardService:
             answered = sum(f.answered for f in figures)
             points.append(
                 WeekPoint(
-                    period.key.split("-")[1],
+                    # A week as an office names it: by its dates (3月2日—3月8日).
+                    t(
+                        lang,
+                        "chart.week",
+                        first=month_day_text(period.first, lang),
+                        last=month_day_text(period.last, lang),
+                    ),
                     answered / expected if expected else None,
                     sum(f.new for f in figures),
                     sum(f.resolved for f in figures),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class WeekPoint:
-    label: str  # e.g. W47
+    label: str  # the week's dates, e.g. 3月2日—3月8日
     rate: float | None  # reporting rate, 0..1
     new: int
     resolved: int

@@ -81,8 +81,13 @@ def drawable(text: str, limit: int = TITLE_CHARS) -> str:
 
 def progress_chart(points: Sequence[WeekPoint], labels: ChartLabels) -> bytes:
     """Weekly reporting rate above, problems new / crossed off / open below."""
+    return _png(progress_figure(points, labels))
+
+
+def progress_figure(points: Sequence[WeekPoint], labels: ChartLabels) -> Figure:
+    """The chart's figure, laid out (tests read where its parts are)."""
     font = cjk_font()
-    figure = Figure(figsize=(8, 6), dpi=100)
+    figure = Figure(figsize=(9, 6), dpi=100)
     FigureCanvasAgg(figure)
     top, bottom = figure.subplots(2, 1, sharex=True)
     xs = list(range(len(points)))
@@ -106,12 +111,16 @@ def progress_chart(points: Sequence[WeekPoint], labels: ChartLabels) -> bytes:
     )
     bottom.set_ylabel(drawable(labels.problems), fontproperties=font)
     bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
-    bottom.legend(prop=font)
+    # The legend beside the plot, not over its bars; each week's bars centred on its label.
+    bottom.legend(prop=font, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     bottom.grid(alpha=0.3)
-    bottom.set_xticks(xs, [p.label for p in points])
+    bottom.set_xticks(xs, [drawable(p.label, 16) for p in points], fontproperties=font)
+    for tick in bottom.get_xticklabels():
+        tick.set_rotation(30)
+        tick.set_horizontalalignment("right")
     figure.suptitle(drawable(labels.title), fontproperties=font)
     figure.tight_layout()
-    return _png(figure)
+    return figure
 
 
 def ranking_chart(names: Sequence[str], rates: Sequence[float], title: str, axis: str) -> bytes:

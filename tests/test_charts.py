@@ -41,7 +41,7 @@ def test_the_chart_draws_its_chinese_labels() -> None:
     labels = ChartLabels("项目 1 南环路", "按时报送率", "问题", "新增", "销号", "未销号")
     blank = ChartLabels(" ", " ", " ", " ", " ", " ")
     drawn = progress_chart(points, labels)
-    assert _image(drawn).size == (800, 600)
+    assert _image(drawn).size == (900, 600)
     assert _differs(drawn, progress_chart(points, blank))
 
 
@@ -64,7 +64,7 @@ def test_names_the_font_cannot_draw_still_make_a_chart() -> None:
     assert _image(board).size[0] == 800
     points = [WeekPoint("W46", 0.8, 2, 1, 3)]
     labels = ChartLabels("W" * 200 + ODD_NAMES[2], "rate", "problems", "new", "done", "open")
-    assert _image(progress_chart(points, labels)).size == (800, 600)
+    assert _image(progress_chart(points, labels)).size == (900, 600)
     # "$x^$" drawn as itself: it differs from the same name without it.
     assert _differs(text_image("$x^$"), text_image("$y^$"))
 
@@ -75,7 +75,7 @@ async def test_chart_and_board_for_leaders_and_admins(bot: Harness) -> None:
     sent = await bot.send(LEADER, "/chart 1 4w")
     assert sent.method == "sendPhoto"
     assert "Project 1 South Road" in sent.params["caption"]
-    assert _image(bot.api.uploads[-1].data).size == (800, 600)
+    assert _image(bot.api.uploads[-1].data).size == (900, 600)
 
     board = (await bot.send(ADMIN, "/board 2026-03-01 2026-03-08")).params["text"]
     assert board.index("1. North Road") < board.index("2. South Road")
@@ -152,3 +152,25 @@ assert seen == [False], seen
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_weeks_are_labelled_by_their_dates_and_the_legend_stands_beside_the_plot() -> None:
+    from bot.charts import progress_figure
+
+    labels = ChartLabels("标题", "按时报送（%）", "问题", "新增", "销号", "未销号")
+    points = [
+        WeekPoint("3月2日—3月8日", 0.8, 2, 1, 3),
+        WeekPoint("3月9日—3月15日", None, 0, 0, 3),
+    ]
+    figure = progress_figure(points, labels)
+    figure.canvas.draw()
+    _, bottom = figure.axes
+    assert [tick.get_text() for tick in bottom.get_xticklabels()] == [p.label for p in points]
+    legend = bottom.get_legend()
+    assert legend is not None
+    extent = legend.get_window_extent()
+    assert extent.x0 >= bottom.get_window_extent().x1  # outside the plot, not over the bars
+    # Each week's two bars sit either side of its label, centred on it.
+    boxes = [patch.get_window_extent() for patch in bottom.patches]
+    middles = [bottom.transData.inverted().transform(((b.x0 + b.x1) / 2, 0))[0] for b in boxes]
+    assert abs((middles[0] + middles[len(points)]) / 2) < 1e-6
