@@ -65,8 +65,10 @@ _QUERIES: dict[str, str] = {
     "checkins": (
         "SELECT r.project_id, pr.name AS project, r.local_date, r.audience, c.user_id,"
         " p.display_name AS name, c.status, c.outcome, c.answered_at,"
-        " (SELECT group_concat(a.text, ' / ') FROM answers a WHERE a.checkin_id = c.id"
-        "   AND a.text IS NOT NULL) AS answers,"
+        # Each answer under its question's label (形象进度：…), as the office reads it.
+        " (SELECT group_concat(coalesce(q.text || '：', '') || a.text, ' / ') FROM answers a"
+        "   LEFT JOIN questions q ON q.project_id = r.project_id AND q.position = a.question_no"
+        "   WHERE a.checkin_id = c.id AND a.text IS NOT NULL) AS answers,"
         " (SELECT count(*) FROM attachments f JOIN answers a ON a.id = f.answer_id"
         "   WHERE a.checkin_id = c.id) AS attachments"
         " FROM checkins c JOIN rounds r ON r.id = c.round_id"

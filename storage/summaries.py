@@ -48,6 +48,7 @@ class AnswerLine:
     kind: str | None
     text: str | None
     attachments: int
+    label: str | None = None  # the question it answers (形象进度), for a project's own questions
 
 
 def _round_of(message: OutgoingMessage) -> int:
@@ -127,11 +128,12 @@ class SummaryRepo:
         newest first, each with its text answers."""
         sql = (
             "SELECT r.local_date, c.id AS checkin_id, c.user_id, p.display_name, p.username,"
-            " c.status, c.outcome, a.id AS answer_id, a.kind, a.text,"
+            " c.status, c.outcome, a.id AS answer_id, a.kind, a.text, q.text AS label,"
             " (SELECT count(*) FROM attachments f WHERE f.answer_id = a.id) AS files"
             " FROM rounds r JOIN checkins c ON c.round_id = r.id"
             " JOIN people p ON p.user_id = c.user_id"
             " LEFT JOIN answers a ON a.checkin_id = c.id AND a.kind IN ('progress', 'answer')"
+            " LEFT JOIN questions q ON q.project_id = r.project_id AND q.position = a.question_no"
             " WHERE r.project_id = ? AND r.audience = 'secretary' AND r.status != 'skipped'"
             " AND r.local_date BETWEEN ? AND ? AND c.status != 'removed'"
         )
@@ -155,6 +157,7 @@ class SummaryRepo:
                 r["kind"],
                 r["text"],
                 r["files"],
+                r["label"],
             )
             for r in rows
         ]

@@ -5,8 +5,10 @@ put to the meeting."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 from docx import Document
+from openpyxl import load_workbook
 
 from tests.conftest import ADMIN, Harness
 from tests.e2e_helpers import invite_and_join, project_with, run_jobs
@@ -59,3 +61,26 @@ async def test_the_pack_reads_as_the_meeting_works(bot: Harness) -> None:
     assert "Only admins" in (await bot.send(LEADER, "/pack")).params["text"]
     assert "has not begun" in (await bot.send(ADMIN, "/pack 2026-W30")).params["text"]
     assert "Usage" in (await bot.send(ADMIN, "/pack soon")).params["text"]
+
+
+async def test_answers_keep_their_labels_wherever_they_are_shown(bot: Harness) -> None:
+    await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
+    await invite_and_join(bot, 1, "leader", LEADER)
+    await bot.send(ADMIN, "/questions 1 形象进度 | 下周计划")
+    bot.clock.set(SLOT)
+    await run_jobs(bot)
+    await bot.send(SECRETARY, "Trench 60% dug")
+    await bot.send(SECRETARY, "Lay pipes")
+    bot.clock.set(SLOT + timedelta(hours=15))  # the round closes: its summary goes out
+    await run_jobs(bot)
+    summary = [c for c in bot.api.sent_to(LEADER.id) if "Round summary" in c.params["text"]]
+    assert (
+        summary and "形象进度: Trench 60% dug / 下周计划: Lay pipes" in summary[-1].params["text"]
+    )
+    read_back = (await bot.send(LEADER, "/answers 1 2026-03-02 2026-03-02")).params["text"]
+    assert "形象进度: Trench 60% dug" in read_back and "下周计划: Lay pipes" in read_back
+    await bot.send(ADMIN, "/export")
+    book = load_workbook(io.BytesIO(bot.api.uploads[-1].data))
+    values = list(book["Check-ins"].iter_rows(values_only=True))
+    rows = [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+    assert rows[0]["Answers"] == "形象进度：Trench 60% dug / 下周计划：Lay pipes"

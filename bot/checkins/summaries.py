@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from bot.clock import Clock, format_local, local_date
@@ -78,6 +79,7 @@ class SummaryService:
         for answer in await self._repos.summaries.answers_of_rounds(round_ids):
             answers[answer.checkin_id].append(answer)
         problems = await self._repos.summaries.problems_of_rounds(round_ids)
+        questions = await self._repos.pack.questions(project_ids)
         members = await self._repos.members.of_projects(project_ids)
         groups = await self._repos.groups.for_projects(project_ids)
         targets = dict((r.id, target) for r, target in due)
@@ -101,6 +103,7 @@ class SummaryService:
                     answers,
                     problems.get(round_.id, []),
                     lang,
+                    questions.get(round_.project_id, []),
                 )
                 for number, text in enumerate(parts, start=1):
                     messages.append(
@@ -126,8 +129,10 @@ class SummaryService:
         by_checkin: dict[int, list[RoundAnswer]],
         problems: list[RaisedProblem],
         lang: str,
+        questions: Sequence[str] = (),
     ) -> tuple[list[str], tuple[tuple[OutgoingButton, ...], ...]]:
-        """The summary's parts (each under Telegram's limit) and its buttons."""
+        """The summary's parts (each under Telegram's limit) and its buttons; answers under
+        their questions' labels (形象进度：… / 下周计划：…)."""
         shown = [c for c in checkins if c.status != "removed"]
         counts = {s: sum(c.status == s for c in shown) for s in ("answered", "on_leave", "missed")}
         first = checkins[0] if checkins else None
@@ -145,7 +150,7 @@ class SummaryService:
         lines: list[str] = []
         buttons: list[tuple[OutgoingButton, ...]] = []
         for checkin in shown:
-            line, full = self._line(checkin, by_checkin.get(checkin.id, []), lang)
+            line, full = self._line(checkin, by_checkin.get(checkin.id, []), lang, questions)
             lines.append(line)
             if full and len(buttons) < MAX_BUTTONS:
                 label = t(lang, "summary.full_button", who=checkin.display_name)[:60]
@@ -159,14 +164,20 @@ class SummaryService:
         return in_parts([header, *lines], continued=continued), tuple(buttons)
 
     @staticmethod
-    def _line(checkin: CheckinRow, answers: list[RoundAnswer], lang: str) -> tuple[str, bool]:
+    def _line(
+        checkin: CheckinRow, answers: list[RoundAnswer], lang: str, questions: Sequence[str] = ()
+    ) -> tuple[str, bool]:
         """One secretary's line, and whether there is more to read than it shows."""
         who = checkin.label
         if checkin.status == "on_leave":
             return t(lang, "summary.on_leave", who=who), False
         if checkin.status in {"missed", "pending"}:
             return t(lang, "summary.missed", who=who), False
-        texts = [a.text for a in answers if a.kind in {"progress", "answer"} and a.text]
+        texts = [
+            labelled(a.text, a.question_no, questions, lang)
+            for a in answers
+            if a.kind in {"progress", "answer"} and a.text
+        ]
         files = sum(a.attachments for a in answers)
         if not texts and any(a.kind in {"progress", "answer"} and a.attachments for a in answers):
             texts = [t(lang, "attachment.no_caption")]  # a photo without words is not "all ok"
@@ -241,6 +252,8 @@ class SummaryService:
                 lines.append(t(lang, key, who=who))
             elif row.text or row.attachments:
                 text = row.text or t(lang, "attachment.no_caption")
+                if row.label and row.text:
+                    text = t(lang, "summary.labelled", label=row.label, text=row.text)
                 line = t(lang, "summary.answered", who=who, text=text)
                 if row.attachments:
                     line += t(lang, "summary.files", count=row.attachments)
@@ -264,6 +277,7 @@ class SummaryService:
             if not roles & LEAD:
                 raise UserError("error.not_yours")
         answers = await self._repos.summaries.answers_of_checkin(checkin_id)
+        questions = await self._repos.schedules.questions(checkin.round.project_id)
         tz = checkin.project_timezone
         header = t(
             lang,
@@ -281,9 +295,19 @@ class SummaryService:
                 continue
             # A photo or voice note without a caption is shown too: its files are one tap away.
             text = answer.text or t(lang, "attachment.no_caption")
+            if answer.text:
+                text = labelled(answer.text, answer.question_no, questions, lang)
             lines.append(t(lang, "summary.full_line", at=format_local(at, tz)[11:], text=text))
             if answer.attachments and len(buttons) < MAX_BUTTONS:
                 label = t(lang, "attachment.button", count=answer.attachments)
                 buttons.append((OutgoingButton(label, f"fl:a:{answer.id}"),))
         parts = in_parts(lines, limit=4000, continued=header)
         return replies(parts, tuple(buttons))
+
+
+def labelled(text: str, question: int | None, questions: Sequence[str], lang: str) -> str:
+    """An answer under its question's label (形象进度：…), as the office reads it; a progress
+    report without questions stays as it is."""
+    if question is None or not 0 < question <= len(questions):
+        return text
+    return t(lang, "summary.labelled", label=questions[question - 1], text=text)
