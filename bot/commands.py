@@ -51,6 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("summary", ("admin",)),
     Command("digest", ("admin",)),
     Command("pack", ("admin",)),
+    Command("notice", ("admin",)),
     Command("holiday", ("admin",)),
     Command("workday", ("admin",)),
     Command("holidays", ("admin",)),

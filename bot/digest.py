@@ -349,3 +349,40 @@ class DigestService:
         if project_ids is None:  # the office's view: the departments too
             departments = await self._department_figures(period, self._clock.now())
         return self.digest_parts(period, weeks, lang, departments)
+
+    async def notice_on_demand(self, user_id: int, args: list[str], lang: str) -> str:
+        """``/notice [week]``: the notice of the week so far (or a past week) drafted now,
+        through the same approval as the scheduled one (without approval: published). The
+        reply says what happened."""
+        await self._registry.require_admin(user_id)
+        if len(args) > 1:
+            raise UsageError("notice")
+        zone = self._projects.default_timezone
+        now = self._clock.now()
+        period = period_of(now.astimezone(ZoneInfo(zone)).date(), zone)
+        if args:
+            match = WEEK.match(args[0].strip())
+            if match is None:
+                raise UsageError("notice")
+            try:
+                monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+            except ValueError:
+                raise UsageError("notice") from None
+            if monday > now.astimezone(ZoneInfo(zone)).date():
+                raise UserError(
+                    "report.not_yet", n=monday.isocalendar()[1], first=monday.isoformat()
+                )
+            period = period_of(monday, zone)
+        weeks = await self._repos.digests.week(
+            period.first, period.last, period.start, period.end, None,
+            overdue_at=min(period.end, now),
+        )  # fmt: skip
+        # Its own key: drafting on demand never stands in for the scheduled notice.
+        key = f"{period.key}:notice:{now.isoformat()}"
+        departments = await self._department_figures(period, now)
+        messages, notice, drafts = await self._messages(key, period, weeks, departments)
+        del messages  # the digest goes at its time; only the notice is drafted now
+        if not notice:
+            return t(lang, "notice.nothing")
+        await self._repos.digests.record(key, [], notice, drafts, now)
+        return t(lang, "notice.drafted" if drafts else "notice.published_now")

@@ -86,6 +86,7 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("report", digest.report),
     ("digest", digest.digest),
     ("pack", digest.pack),
+    ("notice", digest.notice),
     ("chart", board.chart),
     ("board", board.board),
     ("holiday", checkin.holiday),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.digest import slot_text
 from handlers.checkin import press_handler
-from handlers.common import Call, guarded
+from handlers.common import Call, guarded, kick_outbox
 
 
 @guarded(private=True)
@@ -50,3 +50,12 @@ async def pack(call: Call) -> None:
     """/pack [week]: the dispatch meeting's material (调度会材料) as a Word document."""
     name, data = await call.services.pack.build(call.user.id, call.args, call.lang)
     await call.message.reply_document(data, filename=name, caption=call.t("pack.caption"))
+
+
+@guarded(admin=True, private=True)
+async def notice(call: Call) -> None:
+    """/notice [week]: the notice (通报) drafted now, through the same approval."""
+    await call.reply(
+        await call.services.digest.notice_on_demand(call.user.id, call.args, call.lang)
+    )
+    kick_outbox(call.context)

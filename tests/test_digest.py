@@ -305,3 +305,25 @@ async def test_a_project_with_its_own_digest_slot_is_sent_apart(bot: Harness) ->
     await bot.services.outbox.drain()
     later = _digests(bot, ADMIN.id)[-1].params["text"]
     assert "North Road" in later and "South Road" not in later
+
+
+async def test_a_notice_drafted_on_demand_goes_through_the_same_approval(
+    bot: Harness,
+) -> None:
+    await _week(bot)
+    reply = (await bot.send(ADMIN, "/notice 2026-W10")).params["text"]
+    assert "The notice is drafted" in reply
+    await bot.services.outbox.drain()
+    draft = [c for c in bot.api.sent_to(ADMIN.id) if "Draft notice" in c.params["text"]][-1]
+    assert "Zhao Min（South Road，2 次）" in draft.params["text"]
+    assert _notices(bot, GROUP.id) == []  # nothing published before an admin decides
+    await bot.press(ADMIN, draft, next(d for _, d in buttons_of(draft)))
+    await bot.services.outbox.drain()
+    assert len(_notices(bot, GROUP.id)) == 1
+    # The scheduled digest still comes, with a notice of its own.
+    bot.clock.set(NEXT_MONDAY)
+    assert await bot.services.digest.tick()
+    nobody = (await bot.send(ADMIN, "/notice 2026-W09")).params["text"]
+    assert "Nobody to name" in nobody
+    assert "Only admins" in (await bot.send(LEADER, "/notice")).params["text"]
+    assert "Usage" in (await bot.send(ADMIN, "/notice soon")).params["text"]
