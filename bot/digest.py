@@ -201,6 +201,7 @@ class DigestService:
                 name = f"notice:{key}:{chat_id}:{thread_id or 0}:{number}"
                 notice.append(OutgoingMessage(name, chat_id, text, thread_id=thread_id))
         drafts: list[OutgoingMessage] = []
+        lines = [name for name, _ in await self._repos.plans.lines()]
         # The draft names everyone the groups will read named, worded as they will read it.
         posted = weeks
         wording = next(iter(audiences.values()))[0] if audiences else ""
@@ -210,8 +211,12 @@ class DigestService:
             for number, text in enumerate(parts, start=1):
                 name = f"digest:{key}:{admin_id}:0:{number}"
                 messages.append(OutgoingMessage(name, admin_id, text, user_id=admin_id))
-            if ":" not in key:  # the county-wide digest: the meeting's material with it
+            if ":" not in key:  # the county-wide digest: the meeting's material with it,
+                # county-wide and per work line (项目到线)
                 messages.append(pack_document(f"pack:{key}:{admin_id}", admin_id, key, lang))
+                for line in lines:
+                    name = f"pack:{key}:{admin_id}:{line}"
+                    messages.append(pack_document(name, admin_id, key, lang, line))
             if notice and self._approval:
                 groups_named = len({(m.chat_id, m.thread_id) for m in notice})
                 drafts += notice_drafts(

@@ -16,11 +16,16 @@ from storage.outbox import OutgoingMessage
 log = logging.getLogger(__name__)
 
 
-def pack_document(key: str, admin_id: int, week: str, lang: str) -> OutgoingMessage:
+def pack_document(
+    key: str, admin_id: int, week: str, lang: str, line: str | None = None
+) -> OutgoingMessage:
+    reference: dict[str, str] = {"doc": "pack", "week": week, "lang": lang}
+    if line is not None:
+        reference["line"] = line
     return OutgoingMessage(
         key,
         admin_id,
-        json.dumps({"doc": "pack", "week": week, "lang": lang}),
+        json.dumps(reference, ensure_ascii=False),
         user_id=admin_id,
         kind="document",
     )
@@ -46,7 +51,8 @@ class OutboxDocuments:
                 period = self._pack.period_of_key(str(ref.get("week", "")))
             except ValueError:
                 return None
-            name, data = await self._pack.document(period, lang)
+            line = ref.get("line")
+            name, data = await self._pack.document(period, lang, str(line) if line else None)
             return name, data, t(lang, "pack.caption")
         log.error("outbox document of an unknown kind: %r", reference[:80])
         return None

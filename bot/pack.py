@@ -58,23 +58,35 @@ class PackService:
         return period_of(monday, self._timezone)
 
     async def build(self, user_id: int, args: list[str], lang: str) -> tuple[str, bytes]:
-        """The material as DOCX (file name, bytes), for admins."""
+        """``/pack [week] [line]``: the material as DOCX (file name, bytes), for admins; of
+        one work line (工作线) when one is named."""
         await self._registry.require_admin(user_id)
-        return await self.document(self.period(args), lang)
+        weeks = [a for a in args if WEEK.match(a.strip())]
+        line = " ".join(a for a in args if not WEEK.match(a.strip())).strip() or None
+        if line is not None and line not in {name for name, _ in await self._repos.plans.lines()}:
+            raise UserError("pack.unknown_line", line=line[:60])
+        return await self.document(self.period(weeks), lang, line)
 
-    async def document(self, period: Period, lang: str) -> tuple[str, bytes]:
-        """The material of a week as DOCX (file name, bytes)."""
-        blocks = await self._blocks(period, lang)
+    async def document(
+        self, period: Period, lang: str, line: str | None = None
+    ) -> tuple[str, bytes]:
+        """The material of a week as DOCX (file name, bytes); of one work line if given."""
+        blocks = await self._blocks(period, lang, line)
         title = t(lang, "pack.title")
         subtitle = week_text(period.first, period.last, lang)
+        if line is not None:
+            subtitle += t(lang, "pack.line", line=line)
         data = await asyncio.to_thread(report_document, title, subtitle, blocks)
-        return f"调度会材料-{period.key}.docx", data
+        suffix = f"-{line}" if line is not None else ""
+        return f"调度会材料-{period.key}{suffix}.docx", data
 
-    async def _blocks(self, period: Period, lang: str) -> list[Block]:
+    async def _blocks(self, period: Period, lang: str, line: str | None = None) -> list[Block]:
         repos = self._repos
         projects = [p for p in await repos.projects.list() if p.status == "active"]
+        plans = await repos.plans.plans([p.id for p in projects])
+        if line is not None:
+            projects = [p for p in projects if (plan := plans.get(p.id)) and plan.work_line == line]
         ids = [p.id for p in projects]
-        plans = await repos.plans.plans(ids)
         milestones = await repos.plans.milestones(ids)
         reports = await repos.pack.reports(period.start, period.end, ids)
         questions = await repos.pack.questions(ids)

@@ -327,3 +327,26 @@ async def test_a_notice_drafted_on_demand_goes_through_the_same_approval(
     assert "Nobody to name" in nobody
     assert "Only admins" in (await bot.send(LEADER, "/notice")).params["text"]
     assert "Usage" in (await bot.send(ADMIN, "/notice soon")).params["text"]
+
+
+async def test_a_project_without_a_group_is_named_in_the_notice_too(bot: Harness) -> None:
+    """The group is bound to South Road only; North Road has no group of its own (and none for
+    all projects): its missed report is named in the group's notice all the same."""
+    await project_with(bot, "South Road", [SECRETARY], "daily 09:00")
+    await project_with(bot, "North Road", [S3], "daily 09:00")
+    await bot.send(ADMIN, "/setgroup 1", group=GROUP)
+    for day in range(7):
+        bot.clock.set(MONDAY + timedelta(days=day))
+        await run_jobs(bot)
+        await bot.send(SECRETARY, "On track")
+        if day != 2:
+            await bot.send(S3, "On track")
+    bot.clock.set(NEXT_MONDAY)
+    await run_jobs(bot)
+    assert await bot.services.digest.tick()
+    await bot.services.outbox.drain()
+    draft = next(c for c in bot.api.sent_to(ADMIN.id) if "Draft notice" in c.params["text"])
+    await bot.press(ADMIN, draft, next(d for _, d in buttons_of(draft)))
+    await bot.services.outbox.drain()
+    notice = _notices(bot, GROUP.id)[0].params["text"]
+    assert "Sun Li（North Road，1 次）" in notice and "@" not in notice

@@ -60,7 +60,10 @@ async def test_the_pack_reads_as_the_meeting_works(bot: Harness) -> None:
     # Only for admins; a week not begun is refused; an empty week says so.
     assert "Only admins" in (await bot.send(LEADER, "/pack")).params["text"]
     assert "has not begun" in (await bot.send(ADMIN, "/pack 2026-W30")).params["text"]
-    assert "Usage" in (await bot.send(ADMIN, "/pack soon")).params["text"]
+    assert (
+        "No project is on a work line “soon”"
+        in (await bot.send(ADMIN, "/pack soon")).params["text"]
+    )
 
 
 async def test_answers_keep_their_labels_wherever_they_are_shown(bot: Harness) -> None:
@@ -84,3 +87,17 @@ async def test_answers_keep_their_labels_wherever_they_are_shown(bot: Harness) -
     values = list(book["Check-ins"].iter_rows(values_only=True))
     rows = [dict(zip(values[0], row, strict=True)) for row in values[1:]]
     assert rows[0]["Answers"] == "形象进度：Trench 60% dug / 下周计划：Lay pipes"
+
+
+async def test_a_pack_per_work_line(bot: Harness) -> None:
+    await project_with(bot, "South Road", [SECRETARY])
+    await project_with(bot, "North Road", [])
+    await bot.send(ADMIN, "/plan 1 line 城建线")
+    await bot.send(ADMIN, "/plan 2 line 交通线")
+    await bot.send(ADMIN, "/pack 2026-W10 城建线")
+    assert bot.api.uploads[-1].filename == "调度会材料-2026-W10-城建线.docx"
+    paragraphs, _ = _read(bot.api.uploads[-1].data)
+    assert paragraphs[1] == "week 10 (2 March – 8 March), work line 城建线"
+    assert "1. South Road" in paragraphs and not any("North Road" in p for p in paragraphs)
+    unknown = (await bot.send(ADMIN, "/pack 工业线")).params["text"]
+    assert "No project is on a work line “工业线”" in unknown
