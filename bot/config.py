@@ -76,6 +76,17 @@ def _board_weights(value: object) -> object:
     return value
 
 
+def _new_problem_to(value: object) -> object:
+    if isinstance(value, str):
+        parts = {part.strip().lower() for part in value.split(",") if part.strip()}
+        parts.discard("off")
+        unknown = parts - {"leaders", "admins"}
+        if unknown:
+            raise ValueError("must be leaders, admins, both (leaders,admins) or off")
+        return frozenset(parts)
+    return value
+
+
 def _digest_schedule(value: object) -> object:
     if isinstance(value, str):
         return parse_digest_schedule(value)
@@ -137,6 +148,9 @@ class Settings(StorageSettings):
         time(8, 30), time(17, 30)
     )
     office_location: Annotated[OfficeLocation | None, BeforeValidator(_office_location)] = None
+    new_problem_to: Annotated[frozenset[str], NoDecode, BeforeValidator(_new_problem_to)] = (
+        frozenset({"leaders", "admins"})
+    )
     stall_after: Duration = timedelta(days=14)
     explain_within: Duration = timedelta(days=3)
     board_weights: Annotated[dict[str, float], NoDecode, BeforeValidator(_board_weights)] = {

@@ -349,3 +349,28 @@ async def test_a_leader_who_blocked_the_bot_is_skipped_and_the_admins_get_the_ca
     assert refused_after == refused_before  # the card was not tried on the leader
     history = (await bot.send(ADMIN, "/problem 1")).params["text"]
     assert "level 1, to the admins" in history
+
+
+async def test_the_office_sees_a_new_problem_at_once(bot: Harness) -> None:
+    """NEW_PROBLEM_TO (default leaders,admins): the admins get the new-problem card as the
+    leaders do; the reporter does not get their own."""
+    await setup(bot)
+    await bot.send(SECRETARY, "/newproblem 1 Crane broken")
+    await bot.services.outbox.drain()
+    for reader in (LEADER, ADMIN):
+        got = [c for c in bot.api.sent_to(reader.id) if "Crane broken" in c.params["text"]]
+        assert len(got) == 1 and ("✍️ Acknowledge", "pb:ack:1") in buttons_of(got[0]), reader
+
+
+async def test_new_problem_to_leaders_only(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
+    bot = await start_harness(api, clock, tmp_path / "b.db", new_problem_to="leaders")
+    try:
+        await setup(bot)
+        await bot.send(SECRETARY, "/newproblem 1 Crane broken")
+        await bot.services.outbox.drain()
+        assert [c for c in bot.api.sent_to(ADMIN.id) if "Crane broken" in c.params["text"]] == []
+        assert [c for c in bot.api.sent_to(LEADER.id) if "Crane broken" in c.params["text"]]
+    finally:
+        await stop_harness(bot)

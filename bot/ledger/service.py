@@ -66,6 +66,8 @@ class LedgerService:
         self._clock = clock
         self.cards = cards
         self._deadline_default = deadline_default
+        # Who gets a new problem's card at once (NEW_PROBLEM_TO): leaders, admins, both.
+        self.new_problem_to: frozenset[str] = frozenset({"leaders", "admins"})
         # Replans the scheduler's escalation job; set by the composition root.
         self.on_deadlines_changed: Callable[[], Awaitable[None]] = _nothing
 
@@ -169,10 +171,19 @@ class LedgerService:
         escalation: the escalation level does not change."""
         project = await self._projects.project(project_id)
         reporter = await self._repos.people.get(reporter_id)
+        wanted: list[int] = []
+        if "leaders" in self.new_problem_to:
+            wanted += [
+                leader.person.user_id
+                for leader in await self._repos.members.of_project(project_id, "leader")
+                if leader.person.reachable
+            ]
+        if "admins" in self.new_problem_to:  # the office sees new problems at once too
+            wanted += await self._repos.admins.ids()
         readers = [
-            (leader.person.user_id, await self._registry.language_of(leader.person.user_id))
-            for leader in await self._repos.members.of_project(project_id, "leader")
-            if leader.person.reachable and leader.person.user_id != reporter_id
+            (user_id, await self._registry.language_of(user_id))
+            for user_id in dict.fromkeys(wanted)
+            if user_id != reporter_id
         ]
         now = self._clock.now()
 
