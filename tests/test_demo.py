@@ -56,6 +56,8 @@ async def test_the_demo_shows_every_stage_and_writes_its_files(tmp_path: Path) -
         "bangban-board.png",
         "bangban-chart.png",
         "bangban-plan-template.xlsx",
+        "调度会材料-2026-W10-交通线.docx",  # and one per work line
+        "调度会材料-2026-W10-城建线.docx",
         "调度会材料-2026-W10.docx",
         "通报〔2026〕第1期.docx",
     ]
