@@ -20,7 +20,8 @@ from bot.i18n import date_text, month_day_text, t, week_text
 from bot.periods import Period
 from bot.replies import PressResult, Reply, clip, in_parts, shorten
 from storage.access import ADMIN, Denied, Need
-from storage.digests import NOTICE_NUMBER, ProjectWeek
+from storage.digests import ProjectWeek
+from storage.notice_numbers import NOTICE_NUMBER
 from storage.outbox import OutgoingButton, OutgoingMessage
 from storage.repos import Repositories
 

@@ -103,7 +103,9 @@ class PackService:
             mine = [m for m in milestones if m.project_id == project.id]
             due = [m for m in mine if m.planned_on <= today]
             on_time = sum(1 for m in due if m.on_time())
-            year = (await repos.plans.investment_by_year(today.year, [project.id])).get(project.id)
+            year = (await repos.investments.investment_by_year(today.year, [project.id])).get(
+                project.id
+            )
             blocks.append(
                 (
                     "text",

@@ -143,7 +143,7 @@ def build_services(
         cards,
         deadline_default=settings.problem_deadline_default,
     )
-    ledger.new_problem_to = settings.new_problem_to
+    ledger.announcer.to = settings.new_problem_to
     decisions = Decisions(
         repos,
         registry,

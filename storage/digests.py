@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import cast
 
 from storage.access import Access, Need
-from storage.db import Database, Tx, first_row, from_db, to_db
+from storage.db import Database, first_row, from_db, to_db
 from storage.events import append_event
 from storage.models import official_name, person_label
+from storage.notice_numbers import notice_number, numbered
 from storage.outbox import OutgoingMessage, enqueue
 
 
@@ -51,14 +52,6 @@ class ProjectWeek:
     @property
     def rate(self) -> float | None:
         return self.answered / self.expected if self.expected else None
-
-
-# Where a draft notice's number goes; publishing puts the year's next one there (〔2027〕第3期).
-NOTICE_NUMBER = "〔____〕第__期"
-
-
-def notice_number(year: int, number: int) -> str:
-    return f"〔{year}〕第{number}期"
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +307,7 @@ class DigestRepo:
             if drafts:
                 await enqueue(conn, [_with_notice_id(m, notice_id) for m in drafts], now)
             else:
-                await enqueue(conn, await _numbered(conn, notice_id, notice, now), now)
+                await enqueue(conn, await numbered(conn, notice_id, notice, now), now)
             return notice_id
 
     async def notice(self, notice_id: int) -> Notice | None:
@@ -341,45 +334,11 @@ class DigestRepo:
                 return False
             if publish:
                 messages = [_message_from_json(j) for j in json.loads(row["payload"])]
-                await enqueue(conn, await _numbered(conn, notice_id, messages, now), now)
+                await enqueue(conn, await numbered(conn, notice_id, messages, now), now)
             await append_event(
                 conn, now, need.user_id, f"notice.{status}", None, notice_id, period=row["period"]
             )
             return True
-
-
-async def _numbered(
-    conn: Tx, notice_id: int, messages: Sequence[OutgoingMessage], now: datetime
-) -> list[OutgoingMessage]:
-    """Give a notice being published the year's next number, in the transaction that
-    publishes it (two admins pressing at once publish one notice with one number), and put it
-    in the notice's text."""
-    last = await first_row(conn, "SELECT max(number) AS n FROM notices WHERE year = ?", (now.year,))
-    number = int(last["n"] or 0) + 1 if last is not None else 1
-    await conn.execute(
-        "UPDATE notices SET year = ?, number = ? WHERE id = ?", (now.year, number, notice_id)
-    )
-    label = notice_number(now.year, number)
-    numbered = [replace(m, text=m.text.replace(NOTICE_NUMBER, label)) for m in messages]
-    # And the notice as a Word document to each group it goes to, made when it is sent.
-    chats = dict.fromkeys((m.chat_id, m.thread_id) for m in messages)
-    return numbered + [
-        notice_document(f"notice-doc:{notice_id}:{chat}:{thread or 0}", chat, thread, notice_id)
-        for chat, thread in chats
-    ]
-
-
-def notice_document(
-    key: str, chat_id: int, thread_id: int | None, notice_id: int
-) -> OutgoingMessage:
-    """An outbox row that sends the published notice as a file (bot/outbox_documents.py)."""
-    return OutgoingMessage(
-        key,
-        chat_id,
-        json.dumps({"doc": "notice", "id": notice_id}),
-        thread_id=thread_id,
-        kind="document",
-    )
 
 
 def _with_notice_id(message: OutgoingMessage, notice_id: int) -> OutgoingMessage:

@@ -18,6 +18,7 @@ from storage.exports import ExportRepo
 from storage.groups import GroupRepo
 from storage.handovers import HandoverRepo
 from storage.imports import ImportRepo
+from storage.investments import InvestmentRepo
 from storage.invites import InviteRepo
 from storage.members import MemberRepo
 from storage.outbox import OutboxRepo
@@ -60,6 +61,7 @@ class Repositories:
         self.departments = DepartmentRepo(db, access)
         self.handovers = HandoverRepo(db, access)
         self.plans = PlanRepo(db, access)
+        self.investments = InvestmentRepo(db, access)
         self.explanations = ExplanationRepo(db, access)
         self.imports = ImportRepo(db, access)
         self.pack = PackRepo(db)

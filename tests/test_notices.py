@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from storage import Repositories
 from storage.access import ADMIN, Need
-from storage.digests import NOTICE_NUMBER
+from storage.notice_numbers import NOTICE_NUMBER
 from storage.outbox import OutgoingMessage
 from tests.conftest import ADMIN as ADMIN_USER
 

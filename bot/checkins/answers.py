@@ -343,7 +343,7 @@ class AnswerService:
             return await self._ledger.record(user_id, project_id, text, lang, files)
         project_id = checkin.round.project_id
         deadline = self._clock.now() + await self._ledger.deadline_for(project_id)
-        announce = await self._ledger.announcement(project_id, user_id, text, deadline)
+        announce = await self._ledger.announcer.announcement(project_id, user_id, text, deadline)
         problem_id = await self._record(
             self._repos.checkins.record_answer(
                 checkin.id,

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Literal
 
 from bot.clock import Clock, format_local
 from bot.conversation import Conversation
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import t
+from bot.ledger.announce import NewProblemCards
 from bot.ledger.cards import CardRenderer
 from bot.parsing import (
     clean_text,
@@ -28,7 +29,7 @@ from bot.replies import Reply, shorten
 from storage.access import DEPT, MEMBER, Denied, Need
 from storage.attachments import Attachment, IncomingFile
 from storage.outbox import OutgoingButton, OutgoingMessage
-from storage.problems import Announce, Change, Problem
+from storage.problems import Change, Problem
 from storage.repos import Repositories
 
 log = logging.getLogger(__name__)
@@ -66,8 +67,8 @@ class LedgerService:
         self._clock = clock
         self.cards = cards
         self._deadline_default = deadline_default
-        # Who gets a new problem's card at once (NEW_PROBLEM_TO): leaders, admins, both.
-        self.new_problem_to: frozenset[str] = frozenset({"leaders", "admins"})
+        # The cards telling of a new problem at once (NEW_PROBLEM_TO says to whom).
+        self.announcer = NewProblemCards(repos, registry, projects, clock, cards)
         # Replans the scheduler's escalation job; set by the composition root.
         self.on_deadlines_changed: Callable[[], Awaitable[None]] = _nothing
 
@@ -147,7 +148,7 @@ class LedgerService:
         text = clean_text(raw, MAX_TEXT)
         now = self._clock.now()
         deadline = now + await self.deadline_for(project_id)
-        announce = await self.announcement(project_id, user_id, text, deadline)
+        announce = await self.announcer.announcement(project_id, user_id, text, deadline)
         try:
             problem_id, _ = await self._repos.problems.create(
                 Need(user_id, MEMBER, project_id),
@@ -162,65 +163,6 @@ class LedgerService:
             raise refusal(exc) from None
         await self.on_deadlines_changed()
         return await self.recorded_reply(user_id, problem_id, lang)
-
-    async def announcement(
-        self, project_id: int, reporter_id: int, text: str, deadline: datetime
-    ) -> Announce:
-        """The cards that tell each leader of the project of a new problem at once (及时提交给
-        首席负责人), with the escalation card's buttons; queued with the problem itself. Not an
-        escalation: the escalation level does not change."""
-        project = await self._projects.project(project_id)
-        reporter = await self._repos.people.get(reporter_id)
-        wanted: list[int] = []
-        if "leaders" in self.new_problem_to:
-            wanted += [
-                leader.person.user_id
-                for leader in await self._repos.members.of_project(project_id, "leader")
-                if leader.person.reachable
-            ]
-        if "admins" in self.new_problem_to:  # the office sees new problems at once too
-            wanted += await self._repos.admins.ids()
-        readers = [
-            (user_id, await self._registry.language_of(user_id))
-            for user_id in dict.fromkeys(wanted)
-            if user_id != reporter_id
-        ]
-        now = self._clock.now()
-
-        def cards(problem_id: int) -> list[OutgoingMessage]:
-            problem = Problem(
-                id=problem_id,
-                project_id=project.id,
-                project_name=project.name,
-                project_timezone=project.timezone,
-                reporter_id=reporter_id,
-                reporter_name=reporter.display_name if reporter else str(reporter_id),
-                checkin_id=None,
-                text=text,
-                created_at=now,
-                deadline=deadline,
-                status="open",
-                assignee=None,
-                resolved_at=None,
-                resolved_by=None,
-                resolved_by_name=None,
-            )
-            messages = []
-            for chat_id, lang in readers:
-                card = self.cards.render_new(problem, [], lang)
-                messages.append(
-                    OutgoingMessage(
-                        f"new:{problem_id}:{chat_id}",
-                        chat_id,
-                        card.text,
-                        user_id=chat_id,
-                        buttons=card.buttons,
-                        project_id=project.id,
-                    )
-                )
-            return messages
-
-        return cards
 
     async def recorded_reply(self, user_id: int, problem_id: int, lang: str) -> Reply:
         """Confirmation after a report, with buttons to choose the deadline; then, in a message

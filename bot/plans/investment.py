@@ -54,7 +54,7 @@ class InvestmentService:
         else:
             raise UsageError("schedule")
         try:
-            await self._repos.plans.set_investment_schedule(
+            await self._repos.investments.set_investment_schedule(
                 Need(user_id, ADMIN, project.id, active=False), day, at, self._clock.now()
             )
         except Denied as exc:
@@ -65,7 +65,7 @@ class InvestmentService:
         """Ask for this month's figure where the day and time have come (once a month)."""
         now = self._clock.now()
         asked = 0
-        for project_id, day, at, zone in await self._repos.plans.investment_schedules():
+        for project_id, day, at, zone in await self._repos.investments.investment_schedules():
             local = now.astimezone(ZoneInfo(zone))
             due = datetime.combine(
                 local.date().replace(day=day), time.fromisoformat(at), ZoneInfo(zone)
@@ -96,7 +96,9 @@ class InvestmentService:
                         ),
                     )
                 )
-            asked += await self._repos.plans.prompt_investment(project_id, month, prompts, now)
+            asked += await self._repos.investments.prompt_investment(
+                project_id, month, prompts, now
+            )
         return asked
 
     async def press(
@@ -124,14 +126,16 @@ class InvestmentService:
         now = self._clock.now()
         month = month or f"{now.astimezone(ZoneInfo(project.timezone)):%Y-%m}"
         try:
-            replaced = await self._repos.plans.record_investment(
+            replaced = await self._repos.investments.record_investment(
                 Need(user_id, MEMBER, project.id), month, amount, now
             )
         except Denied as exc:
             raise refusal(exc) from None
         await self._conversation.drop(user_id)
         year = int(month[:4])
-        total = (await self._repos.plans.investment_by_year(year, [project.id])).get(project.id, 0)
+        total = (await self._repos.investments.investment_by_year(year, [project.id])).get(
+            project.id, 0
+        )
         plan = await self._repos.plans.plan(project.id)
         share = f" ({total / plan.year_investment:.0%})" if plan.year_investment else ""
         key = "investment.corrected" if replaced is not None else "investment.recorded"

@@ -164,7 +164,9 @@ class PlanService:
         plan = await self._repos.plans.plan(project.id)
         progress = await self.progress(project)
         year = self.today(project).year
-        done = (await self._repos.plans.investment_by_year(year, [project.id])).get(project.id)
+        done = (await self._repos.investments.investment_by_year(year, [project.id])).get(
+            project.id
+        )
         share = f" ({(done or 0) / plan.year_investment:.0%})" if plan.year_investment else ""
         stage = t(lang, f"stage.{plan.stage}") if plan.stage else "–"
         if plan.stage_since is not None:
