@@ -139,11 +139,12 @@ class DepartmentRepo:
         row = await self._db.fetchone("SELECT * FROM departments WHERE id = ?", (department_id,))
         return department_from_row(row) if row else None
 
-    async def all(self, *, include_archived: bool = False) -> list[Department]:
-        sql = "SELECT * FROM departments"
-        if not include_archived:
-            sql += " WHERE status = 'active'"
-        return [department_from_row(r) for r in await self._db.fetchall(sql + " ORDER BY id")]
+    async def all(self) -> list[Department]:
+        """The active departments."""
+        rows = await self._db.fetchall(
+            "SELECT * FROM departments WHERE status = 'active' ORDER BY id"
+        )
+        return [department_from_row(r) for r in rows]
 
     async def rename(self, need: Need, department_id: int, name: str, now: datetime) -> None:
         async with self._db.write() as conn:

@@ -143,22 +143,6 @@ class ExplanationRepo:
             )
             return True
 
-    async def between(
-        self, since: datetime, until: datetime, project_ids: Sequence[int] | None
-    ) -> list[Explanation]:
-        sql = (
-            "SELECT * FROM explanations WHERE asked_at < ?"
-            " AND (answered_at IS NULL OR answered_at >= ?)"
-        )
-        params: list[object] = [to_db(until), to_db(since)]
-        if project_ids is not None:
-            if not project_ids:
-                return []
-            sql += f" AND project_id IN ({','.join('?' * len(project_ids))})"
-            params += list(project_ids)
-        rows = await self._db.fetchall(sql + " ORDER BY id", params)
-        return [_explanation(r) for r in rows]
-
     async def oldest_waiting(self) -> datetime | None:
         """When the oldest unanswered, unescalated question was asked."""
         row = await self._db.fetchone(

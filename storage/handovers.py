@@ -15,9 +15,6 @@ from storage.db import Database, Tx, first_row, from_db, insert_id, opt_from_db,
 from storage.events import append_event
 from storage.outbox import OutgoingMessage, enqueue
 
-LIVE = ("handed", "signed", "done")
-WORKING = ("handed", "signed")
-
 
 @dataclass(frozen=True, slots=True)
 class Handover:
@@ -220,7 +217,6 @@ class HandoverRepo:
         ``only_if``. The actor must serve the department (or, with ``office``, be an admin),
         checked in the transaction. With ``claim``, a department's 办结 of the item it leads
         makes the problem await confirmation (销号 after a leader confirms)."""
-        status = kind
         async with self._db.write() as conn:
             if office:
                 await self._access.require(
@@ -229,7 +225,7 @@ class HandoverRepo:
             else:
                 await self._require_department(conn, actor_id, handover)
             sets = "status = ?"
-            params: list[Any] = [status]
+            params: list[Any] = [kind]  # the kind of change names the status it leads to
             if kind == "signed":
                 sets += ", signed_at = ?, signed_by = ?"
                 params += [to_db(now), actor_id]
@@ -369,15 +365,6 @@ class HandoverRepo:
                 recipients=recipients,
             )
             return True
-
-    async def chased(self, since: datetime, until: datetime) -> list[tuple[int, str]]:
-        rows = await self._db.fetchall(
-            "SELECT h.department_id, c.kind FROM handover_chases c"
-            " JOIN handovers h ON h.id = c.handover_id"
-            " WHERE c.created_at >= ? AND c.created_at < ?",
-            (to_db(since), to_db(until)),
-        )
-        return [(r["department_id"], r["kind"]) for r in rows]
 
 
 async def reset_done(conn: Tx, problem_id: int) -> None:

@@ -100,12 +100,6 @@ class InvestmentRepo:
         )
         return [(r["project_id"], r["day"], r["at_time"], r["timezone"]) for r in rows]
 
-    async def investment_schedule(self, project_id: int) -> tuple[int, str] | None:
-        row = await self._db.fetchone(
-            "SELECT day, at_time FROM investment_schedules WHERE project_id = ?", (project_id,)
-        )
-        return (int(row["day"]), str(row["at_time"])) if row else None
-
     async def prompt_investment(
         self,
         project_id: int,

@@ -95,23 +95,6 @@ class PlanService:
         milestones = await self._repos.plans.milestones([project.id])
         return progress_of(milestones, self.today(project))
 
-    async def progress_of_all(self, project_ids: list[int] | None) -> dict[int, Progress]:
-        """形象进度 of many projects at once (each by its own local date)."""
-        milestones = await self._repos.plans.milestones(project_ids)
-        by_project: dict[int, list[Milestone]] = {}
-        for milestone in milestones:
-            by_project.setdefault(milestone.project_id, []).append(milestone)
-        zones = {
-            p.id: p.timezone
-            for p in await self._repos.projects.list()
-            if project_ids is None or p.id in project_ids
-        }
-        now = self._clock.now()
-        return {
-            pid: progress_of(items, local_date(now, zones.get(pid, "UTC")))
-            for pid, items in by_project.items()
-        }
-
     async def set_field(self, user_id: int, args: list[str]) -> tuple[Project, str, object]:
         """``/plan <id> <field> <value>``; zh field names too (阶段 在建, 总投资 12000 …)."""
         if len(args) < 3:
