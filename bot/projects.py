@@ -237,7 +237,7 @@ class ProjectService:
         members = await self.members(project_id)
         ref = ref.strip()
         for member in members:
-            if _is(member.person, ref):
+            if is_person_ref(member.person, ref):
                 return member.person
         raise UserError("error.unknown_person", who=ref[:64], id=project_id)
 
@@ -247,7 +247,7 @@ class ProjectService:
         except UserError:
             # A retry (the first reply was lost) is told it is done, not "not a member".
             for former, stopped in await self._repos.members.former_of_project(project_id):
-                if _is(former, ref.strip()):
+                if is_person_ref(former, ref.strip()):
                     project = await self.project(project_id)
                     raise UserError(
                         "members.already_removed",
@@ -278,7 +278,7 @@ class ProjectService:
         return self._clock.now()
 
 
-def _is(person: Person, ref: str) -> bool:
+def is_person_ref(person: Person, ref: str) -> bool:
     """Whether ``123456`` or ``@name`` refers to this person."""
     if ref.isascii() and ref.isdigit():
         return person.user_id == int(ref)

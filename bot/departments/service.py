@@ -13,7 +13,7 @@ from bot.departments.figures import DepartmentFigures, department_figures
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import t
 from bot.parsing import MAX_ID_DIGITS, clean_name, parse_project_id
-from bot.projects import ProjectService, hash_token
+from bot.projects import ProjectService, hash_token, is_person_ref
 from bot.registry import Registry
 from storage.access import ADMIN, Denied, Need
 from storage.departments import Department, DepartmentNameTaken, DeptMember, DeptRole
@@ -192,7 +192,7 @@ class DepartmentService:
         stays with it; if they had signed for something still open, the head is told."""
         department = await self.department(parse_department_ref(department_ref))
         members = await self._repos.departments.members(department.id)
-        person = next((m.person for m in members if _is(m.person, ref.strip())), None)
+        person = next((m.person for m in members if is_person_ref(m.person, ref.strip())), None)
         if person is None:
             raise UserError("dept.unknown_person", who=ref[:64], id=department.id)
         signed = [
@@ -240,10 +240,3 @@ class DepartmentService:
 
     def _now(self) -> datetime:
         return self._clock.now()
-
-
-def _is(person: Person, ref: str) -> bool:
-    if ref.isascii() and ref.isdigit():
-        return person.user_id == int(ref)
-    username = person.username
-    return bool(username and ref.startswith("@") and username.lower() == ref[1:].lower())
