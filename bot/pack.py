@@ -92,7 +92,16 @@ class PackService:
         questions = await repos.pack.questions(ids)
         problems = await repos.problems.unresolved(ids)
         handovers = {p.id: await repos.handovers.of_problem(p.id) for p in problems}
+        # Each project's investment of its year (its own date's, in its zone), one query per
+        # year rather than per project.
         now = self._clock.now()
+        years: dict[int, list[int]] = {}
+        for project in projects:
+            year = min(period.last, local_date(now, project.timezone)).year
+            years.setdefault(year, []).append(project.id)
+        invested: dict[int, int] = {}
+        for year, in_year in years.items():
+            invested.update(await repos.investments.investment_by_year(year, in_year))
         blocks: list[Block] = []
         if not projects:
             return [("text", t(lang, "pack.empty"))]
@@ -103,9 +112,6 @@ class PackService:
             mine = [m for m in milestones if m.project_id == project.id]
             due = [m for m in mine if m.planned_on <= today]
             on_time = sum(1 for m in due if m.on_time())
-            year = (await repos.investments.investment_by_year(today.year, [project.id])).get(
-                project.id
-            )
             blocks.append(
                 (
                     "text",
@@ -114,7 +120,7 @@ class PackService:
                         "pack.plan",
                         stage=t(lang, f"stage.{plan.stage}") if plan and plan.stage else "–",
                         bar=progress_bar(on_time, len(due)),
-                        invested=format_money(year, lang),
+                        invested=format_money(invested.get(project.id), lang),
                     ),
                 )
             )

@@ -74,24 +74,29 @@ class Access:
         dept_roles = sorted(need.roles & DEPT)
         marks = ",".join("?" * len(member_roles)) or "NULL"
         in_project = "" if need.project_id is None else " AND project_id = ?"
-        in_department, department_params = _department_scope(need)
-        dept_marks = ",".join("?" * len(dept_roles)) or "NULL"
+        # Department roles are asked for by few changes: the others' check (every write) reads
+        # no department table.
+        in_department_sql, department_params = "0 AS in_department", []
+        if dept_roles:
+            scope, scope_params = _department_scope(need)
+            in_department_sql = (
+                "EXISTS (SELECT 1 FROM department_members WHERE user_id = ?"
+                f" AND removed_at IS NULL AND role IN ({','.join('?' * len(dept_roles))}){scope})"
+                " AS in_department"
+            )
+            department_params = [need.user_id, *dept_roles, *scope_params]
         row = await first_row(
             conn,
             "SELECT (SELECT status FROM projects WHERE id = ?) AS status,"
             " EXISTS (SELECT 1 FROM admins WHERE user_id = ?) AS admin,"
             " EXISTS (SELECT 1 FROM memberships WHERE user_id = ? AND removed_at IS NULL"
-            f" AND role IN ({marks}){in_project}) AS serves,"
-            " EXISTS (SELECT 1 FROM department_members WHERE user_id = ? AND removed_at IS NULL"
-            f" AND role IN ({dept_marks}){in_department}) AS in_department",
+            f" AND role IN ({marks}){in_project}) AS serves, " + in_department_sql,
             [
                 need.project_id,
                 need.user_id,
                 need.user_id,
                 *member_roles,
                 *([] if need.project_id is None else [need.project_id]),
-                need.user_id,
-                *dept_roles,
                 *department_params,
             ],
         )

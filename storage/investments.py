@@ -100,6 +100,14 @@ class InvestmentRepo:
         )
         return [(r["project_id"], r["day"], r["at_time"], r["timezone"]) for r in rows]
 
+    async def prompted(self, project_id: int, month: str) -> set[int]:
+        """The secretaries already asked for the month's figure."""
+        rows = await self._db.fetchall(
+            "SELECT user_id FROM investment_prompts WHERE project_id = ? AND month = ?",
+            (project_id, month),
+        )
+        return {int(r["user_id"]) for r in rows}
+
     async def prompt_investment(
         self,
         project_id: int,

@@ -61,9 +61,18 @@ class ExplainService:
         asked = escalated = 0
         async with self._lock:
             now = self._clock.now()
-            projects = {p.id: p for p in await self._repos.projects.list() if p.status == "active"}
             tomorrow = (now + timedelta(days=1)).date()
-            for milestone in await self._repos.plans.undone_before(tomorrow):
+            behind = await self._repos.plans.undone_before(tomorrow)
+            check_stalls = self._stalls_checked != now.date()
+            self._stalls_checked = now.date()
+            # Every project is read only when there is something to look at (a sweep a minute
+            # mostly has nothing).
+            projects = (
+                {p.id: p for p in await self._repos.projects.list() if p.status == "active"}
+                if behind or check_stalls
+                else {}
+            )
+            for milestone in behind:
                 project = projects.get(milestone.project_id)
                 if project is None or milestone.planned_on >= local_date(now, project.timezone):
                     continue
@@ -71,8 +80,6 @@ class ExplainService:
                 if await self._ask(project, "milestone", str(milestone.id), params, now):
                     asked += 1
             stalled_since = now - self._stall_after
-            check_stalls = self._stalls_checked != now.date()
-            self._stalls_checked = now.date()
             last = await self._repos.plans.last_progress(list(projects)) if check_stalls else {}
             for project in projects.values() if check_stalls else ():
                 since = last.get(project.id, project.created_at)

@@ -73,13 +73,20 @@ class InvestmentService:
             if local < due:
                 continue
             month = f"{local:%Y-%m}"
+            # Past its day a project is looked at every sweep of the month: only secretaries not
+            # asked yet (a new one) make a prompt.
+            asked_already = await self._repos.investments.prompted(project_id, month)
+            waiting = [
+                m.person.user_id
+                for m in await self._repos.members.of_project(project_id, "secretary")
+                if m.person.reachable and m.person.user_id not in asked_already
+            ]
+            if not waiting:
+                continue
+            project = await self._projects.project(project_id)
             prompts = []
-            for member in await self._repos.members.of_project(project_id, "secretary"):
-                if not member.person.reachable:
-                    continue
-                user_id = member.person.user_id
+            for user_id in waiting:
                 lang = await self._registry.language_of(user_id)
-                project = await self._projects.project(project_id)
                 text = t(lang, "investment.prompt", id=project.id, name=project.name, month=month)
                 prompts.append(
                     (
