@@ -6,8 +6,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     DATABASE_PATH=/data/bangban.db \
     BACKUP_DIR=/data/backups \
-    METRICS_PORT=9100 \
-    METRICS_LISTEN=0.0.0.0 \
+    WEB_PORT=8080 \
+    WEB_LISTEN=0.0.0.0 \
     MPLCONFIGDIR=/tmp/matplotlib
 
 WORKDIR /app
@@ -22,9 +22,9 @@ RUN pip install --no-compile . \
 
 USER bangban
 VOLUME ["/data"]
-# 8443: webhook mode (WEBHOOK_URL); 9100: /healthz and /metrics.
-EXPOSE 8443 9100
+# 8080: the one web server (webhook, board /app/, /healthz, /metrics).
+EXPOSE 8080
 HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:9100/healthz', timeout=8).status == 200 else 1)"]
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=8).status == 200 else 1)"]
 # Settings come from the environment (see .env.example); never bake the token into the image.
 CMD ["python", "-m", "bot"]

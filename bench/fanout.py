@@ -114,7 +114,7 @@ async def run_bangban(count: int, rate: float, replicas: int = 1) -> dict[str, A
 def _webhook(port: int) -> dict[str, str]:
     return {
         "WEBHOOK_URL": "https://bot.example.org/hook",
-        "WEBHOOK_PORT": str(port),
+        "WEB_PORT": str(port),
         "WEBHOOK_SECRET": SECRET,
     }
 

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import TelegramError
@@ -16,7 +15,7 @@ import handlers
 from bot import commands, i18n
 from bot.clock import Clock
 from bot.config import Settings
-from bot.health import HealthServer
+from bot.health import HealthChecks
 from bot.jobs import (
     App,
     deliver,
@@ -36,6 +35,9 @@ from handlers.notifier import TelegramNotifier
 from handlers.ratelimit import PriorityRateLimiter
 from handlers.request import RecordingRequest
 from handlers.updates import UpdateProcessor
+from handlers.web.app import web_app
+from handlers.web.menu import publish_board_button
+from handlers.web.server import WebServer
 from storage import Database, Repositories, StorageError
 from storage.backup import integrity_problem
 
@@ -114,6 +116,14 @@ async def publish_menu(application: App, services: Services, user_id: int) -> No
     except TelegramError as exc:
         # An admin who never opened the bot has no chat yet; their menu comes with /start.
         log.info("menu for %s not published: %s", user_id, exc)
+        return
+    await publish_board_button(
+        application.bot,
+        services.settings.web_public_url,
+        user_id,
+        audiences != {"everyone"},
+        language,
+    )
 
 
 async def publish_default_menus(application: App, services: Services) -> None:
@@ -169,13 +179,10 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
     assert application.updater is not None
     settings = services.settings
     if settings.webhook_url is not None and settings.webhook_secret is not None:
-        # Telegram posts to WEBHOOK_URL (a reverse proxy forwards it here); a request without
-        # the secret token header is refused by PTB's server with 403.
-        await application.updater.start_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
-            webhook_url=settings.webhook_url,
+        # Telegram posts to WEBHOOK_URL (a reverse proxy forwards it to the web server); a
+        # request without the secret token header is refused with 403 (handlers/web/app.py).
+        await application.bot.set_webhook(
+            settings.webhook_url,
             allowed_updates=Update.ALL_TYPES,
             secret_token=settings.webhook_secret.get_secret_value(),
         )
@@ -190,10 +197,26 @@ async def start(application: App, *, poll_timeout: timedelta = timedelta(seconds
     leadership.start()
     if services.repos.db.check_deferred:
         application.create_task(check_integrity(services), name="integrity")
-    if settings.metrics_port is not None:
-        health = health_server(application)
-        application.bot_data.health = health
-        await health.start(settings.metrics_listen, settings.metrics_port)
+    await start_web(application)
+
+
+async def start_web(application: App) -> None:
+    """The one web server (webhook, board, /healthz, /metrics), when an address is set."""
+    settings = services_of(application).settings
+    address = settings.web_address
+    if address is None:
+        return
+    for name in settings.deprecated_web_settings:
+        log.warning("%s is deprecated: set WEB_PORT (one server serves everything)", name)
+    outbox = services_of(application).outbox
+
+    def kick() -> None:
+        if application.running:
+            outbox.request(lambda work: application.create_task(work, name="outbox"))
+
+    server = WebServer(web_app(application, health_checks(application), kick), *address)
+    await server.start()
+    application.bot_data.web = server
 
 
 async def check_integrity(services: Services) -> None:
@@ -210,7 +233,7 @@ async def check_integrity(services: Services) -> None:
     await deliver(services)
 
 
-def health_server(application: App) -> HealthServer:
+def health_checks(application: App) -> HealthChecks:
     """/healthz and /metrics for this application."""
     services = services_of(application)
     assert services.metrics is not None
@@ -239,7 +262,7 @@ def health_server(application: App) -> HealthServer:
         return None
 
     checks = {"database": database, "scheduler": scheduler, "bot_api": bot_api}
-    return HealthServer(metrics, checks, services.repos.outbox.depth, services.clock)
+    return HealthChecks(metrics, checks, services.repos.outbox.depth, services.clock)
 
 
 async def stop(application: App) -> None:
@@ -249,9 +272,9 @@ async def stop(application: App) -> None:
     send them again."""
     if application.bot_data.has_services:
         services_of(application).outbox.stopping = True
-    health, application.bot_data.health = application.bot_data.health, None
-    if health is not None:
-        await health.stop()
+    web, application.bot_data.web = application.bot_data.web, None
+    if web is not None:
+        await web.stop()
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:

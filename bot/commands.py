@@ -63,6 +63,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("report", ("leader", "admin")),
     Command("chart", ("leader", "admin")),
     Command("board", ("leader", "admin")),
+    Command("web", ("secretary", "leader", "department", "admin")),
     Command("newproblem", ("secretary", "leader", "admin")),
     Command("problems", ("secretary", "leader", "department", "admin")),
     Command("problem", ("secretary", "leader", "department", "admin")),

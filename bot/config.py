@@ -31,6 +31,7 @@ from bot.plans.scoring import parse_board_weights
 from bot.quiet import QuietHours, parse_quiet_hours
 
 TELEGRAM_API_BASE = "https://api.telegram.org/bot"
+DEFAULT_WEB_PORT = 8080
 WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -174,13 +175,19 @@ class Settings(StorageSettings):
     backup_dir: Path | None = None
     backup_keep: int = Field(default=14, ge=1, le=3650)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
-    metrics_listen: str = "127.0.0.1"
+    metrics_listen: str | None = None
     webhook_url: str | None = None
-    webhook_listen: str = "127.0.0.1"
-    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_listen: str | None = None
+    webhook_port: int | None = Field(default=None, ge=1, le=65535)
     webhook_secret: SecretStr | None = Field(default=None, validate_default=True)
+    # One web server for everything HTTP (the webhook, the board, /healthz, /metrics).
+    web_port: int | None = Field(default=None, ge=1, le=65535)
+    web_listen: str = "127.0.0.1"
+    web_public_url: str | None = None
+    webapp_auth_max_age: Duration = timedelta(hours=1)
+    web_session_ttl: Duration = timedelta(hours=12)
 
-    @field_validator("webhook_url", mode="before")
+    @field_validator("webhook_url", "web_public_url", mode="before")
     @classmethod
     def _https_or_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -212,7 +219,16 @@ class Settings(StorageSettings):
             raise ValueError(f"unknown IANA timezone {value!r}") from None
         return value
 
-    @field_validator("texts_override", "backup_dir", "metrics_port", mode="before")
+    @field_validator(
+        "texts_override",
+        "backup_dir",
+        "metrics_port",
+        "metrics_listen",
+        "webhook_port",
+        "webhook_listen",
+        "web_port",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -235,6 +251,31 @@ class Settings(StorageSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @property
+    def web_address(self) -> tuple[str, int] | None:
+        """Where the one web server listens; None: it does not start (a plain polling bot
+        opens no port). WEBHOOK_PORT and METRICS_PORT still choose it, for a release."""
+        if self.web_port is not None:
+            return self.web_listen, self.web_port
+        if self.webhook_url is not None and self.webhook_port is not None:
+            return self.webhook_listen or self.web_listen, self.webhook_port
+        if self.metrics_port is not None:
+            return self.metrics_listen or self.web_listen, self.metrics_port
+        if self.web_public_url is not None or self.webhook_url is not None:
+            return self.web_listen, DEFAULT_WEB_PORT
+        return None
+
+    @property
+    def deprecated_web_settings(self) -> list[str]:
+        """The old names still set, for a line in the log."""
+        names = {
+            "METRICS_PORT": self.metrics_port,
+            "METRICS_LISTEN": self.metrics_listen,
+            "WEBHOOK_PORT": self.webhook_port,
+            "WEBHOOK_LISTEN": self.webhook_listen,
+        }
+        return [name for name, value in names.items() if value is not None]
 
     @property
     def bot_api_file_url(self) -> str:

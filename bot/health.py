@@ -1,16 +1,14 @@
-"""``METRICS_PORT``: ``/healthz`` (database, scheduler, Bot API; 503 when one fails) and
-``/metrics`` (Prometheus), on a small HTTP server of the standard library's asyncio."""
+"""What ``/healthz`` (database, scheduler, Bot API; 503 when one fails) and ``/metrics``
+(Prometheus) answer; the bot's web server (handlers/web) serves them."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import generate_latest
 
 from bot.clock import Clock
 from bot.metrics import Metrics
@@ -22,7 +20,7 @@ Check = Callable[[], Awaitable[str | None]]
 Depth = Callable[[], Awaitable[tuple[int, datetime | None]]]
 
 
-class HealthServer:
+class HealthChecks:
     def __init__(
         self, metrics: Metrics, checks: Mapping[str, Check], depth: Depth, clock: Clock
     ) -> None:
@@ -30,44 +28,6 @@ class HealthServer:
         self._checks = checks
         self._depth = depth
         self._clock = clock
-        self._server: asyncio.Server | None = None
-
-    async def start(self, host: str, port: int) -> None:
-        self._server = await asyncio.start_server(self._serve, host, port)
-        log.info("health and metrics on http://%s:%s/healthz and /metrics", host, port)
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request = await asyncio.wait_for(reader.readline(), 10)
-            while (await asyncio.wait_for(reader.readline(), 10)).strip():
-                pass  # headers: nothing here needs them
-            parts = request.decode("latin-1").split()
-            path = parts[1] if len(parts) > 1 else ""
-            if path == "/healthz":
-                status, body, kind = await self.health()
-            elif path == "/metrics":
-                status, body, kind = 200, await self.scrape(), CONTENT_TYPE_LATEST
-            else:
-                status, body, kind = 404, b"not found\n", "text/plain"
-            reason = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}[status]
-            writer.write(
-                f"HTTP/1.1 {status} {reason}\r\nContent-Type: {kind}\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
-        except (TimeoutError, ConnectionError) as exc:
-            log.debug("health request dropped: %s", exc)
-        finally:
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
 
     async def health(self) -> tuple[int, bytes, str]:
         results: dict[str, object] = {}

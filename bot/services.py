@@ -47,6 +47,9 @@ from bot.plans.service import PlanService
 from bot.projects import ProjectService
 from bot.registry import Registry
 from bot.turns import ChatTurns
+from bot.web.access import WebAccess
+from bot.web.board import WebBoard
+from bot.web.ledger import WebLedger
 from storage.repos import Repositories
 
 
@@ -90,6 +93,9 @@ class Services:
     imports: ImportService
     meeting: MeetingDecisions
     pack: PackService
+    web_access: WebAccess
+    web_board: WebBoard
+    web_ledger: WebLedger
     metrics: Metrics | None = None
     membership: MembershipService | None = None
     # Daily backups into BACKUP_DIR; None when it is not set.
@@ -293,5 +299,15 @@ def build_services(
             work_hours=settings.work_hours,
             office=settings.office_location,
         ),
+        web_access=WebAccess(
+            repos,
+            registry,
+            clock,
+            settings.bot_token.get_secret_value(),
+            auth_max_age=settings.webapp_auth_max_age,
+            session_ttl=settings.web_session_ttl,
+        ),
+        web_board=WebBoard(repos, clock, settings.default_timezone),
+        web_ledger=WebLedger(repos, clock, ledger, decisions, cards),
         turns=ChatTurns(turns) if (turns := repos.db.update_turns()) is not None else None,
     )

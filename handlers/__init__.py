@@ -33,6 +33,7 @@ from handlers import (
     summaries,
 )
 from handlers.common import Context
+from handlers.web import menu as web_menu
 
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
 
@@ -89,6 +90,7 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("notice", digest.notice),
     ("chart", board.chart),
     ("board", board.board),
+    ("web", web_menu.web),
     ("holiday", checkin.holiday),
     ("workday", checkin.workday),
     ("holidays", checkin.holidays),

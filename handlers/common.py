@@ -24,13 +24,13 @@ from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot import commands
 from bot.errors import UsageError, UserError, refusal
-from bot.health import HealthServer
 from bot.i18n import t
 from bot.leadership import Leadership
 from bot.registry import Caller, UserRef
 from bot.replies import Buttons, Reply, clip, in_parts
 from bot.services import Services
 from handlers.notifier import keyboard
+from handlers.web.server import WebServer
 from storage import StorageBusy
 from storage.access import Denied
 from storage.outbox import OutgoingButton
@@ -47,7 +47,7 @@ class BotData:
     def __init__(self) -> None:
         self._services: Services | None = None
         self.last_error_report: datetime | None = None  # the admins hear of errors rarely
-        self.health: HealthServer | None = None
+        self.web: WebServer | None = None  # the one web server, when it runs
         self.leadership: Leadership | None = None
 
     @property

@@ -82,7 +82,7 @@ async def insert_files(
     )
 
 
-def _attachment(row: aiosqlite.Row) -> Attachment:
+def attachment_from_row(row: aiosqlite.Row) -> Attachment:
     return Attachment(
         row["id"], row["kind"], row["file_id"], row["file_name"], row["user_id"], from_db(row["at"])
     )
@@ -114,13 +114,13 @@ class AttachmentRepo:
         rows = await self._db.fetchall(
             "SELECT * FROM attachments WHERE problem_id = ? ORDER BY id", (problem_id,)
         )
-        return [_attachment(row) for row in rows]
+        return [attachment_from_row(row) for row in rows]
 
     async def of_contact(self, contact_id: int) -> list[Attachment]:
         rows = await self._db.fetchall(
             "SELECT * FROM attachments WHERE contact_id = ? ORDER BY id", (contact_id,)
         )
-        return [_attachment(row) for row in rows]
+        return [attachment_from_row(row) for row in rows]
 
     async def of_answer(self, answer_id: int) -> tuple[int | None, list[Attachment]]:
         """The check-in an answer belongs to (None: no such answer), and its files."""
@@ -131,4 +131,4 @@ class AttachmentRepo:
         )
         if not rows:
             return None, []
-        return rows[0]["checkin_id"], [_attachment(r) for r in rows if r["id"] is not None]
+        return rows[0]["checkin_id"], [attachment_from_row(r) for r in rows if r["id"] is not None]

@@ -31,6 +31,8 @@ from storage.projects import ProjectRepo
 from storage.rounds import RoundRepo
 from storage.schedules import ScheduleRepo
 from storage.summaries import SummaryRepo
+from storage.web import WebSessionRepo
+from storage.web_board import WebBoardRepo
 
 
 class Repositories:
@@ -65,3 +67,5 @@ class Repositories:
         self.explanations = ExplanationRepo(db, access)
         self.imports = ImportRepo(db, access)
         self.pack = PackRepo(db)
+        self.web_sessions = WebSessionRepo(db)
+        self.web_board = WebBoardRepo(db)

@@ -56,6 +56,8 @@ TABLES = (
     "investment_prompts",
     "explanations",
     "plan_imports",
+    "web_logins",
+    "web_sessions",
 )
 # Tables whose rows carry a generated id: its sequence moves past the copied ids.
 WITH_ID = frozenset(

@@ -32,7 +32,7 @@ def test_the_image_is_slim_non_root_with_a_volume_and_a_healthcheck() -> None:
     health = next(args for kind, args in steps if kind == "HEALTHCHECK")
     assert "/healthz" in health
     env = " ".join(args for kind, args in steps if kind == "ENV")
-    assert "METRICS_PORT=9100" in env and "DATABASE_PATH=/data/" in env
+    assert "WEB_PORT=8080" in env and "DATABASE_PATH=/data/" in env
     assert "BOT_TOKEN" not in (ROOT / "Dockerfile").read_text()  # secrets come at run time
     copied = " ".join(args for kind, args in steps if kind == "COPY")
     assert ".env" not in copied and "tests" not in copied

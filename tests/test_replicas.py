@@ -42,7 +42,7 @@ async def _replica(
             "DATABASE_URL": url,
             "RATE_LIMIT_PER_SECOND": "300",
             "WEBHOOK_URL": "https://bot.example.org/hook",
-            "WEBHOOK_PORT": str(port),
+            "WEB_PORT": str(port),
             "WEBHOOK_SECRET": SECRET,
             **settings,
         },
@@ -198,10 +198,8 @@ async def test_a_replica_that_loses_its_database_says_so_and_sends_the_rest_once
     count = 400
     url = await _seeded(api, pg_cluster, "cut", count)
     admin = await asyncpg.connect(pg_cluster.url)
-    port, health = _free_port(), _free_port()
-    replica = await _replica(
-        api, tmp_path, url, port, RATE_LIMIT_PER_SECOND="50", METRICS_PORT=str(health)
-    )
+    port = health = _free_port()  # one server: the webhook and /healthz
+    replica = await _replica(api, tmp_path, url, port, RATE_LIMIT_PER_SECOND="50")
     try:
         assert await _health(health) == 200
         assert await _post(port, _update(1, "/checkinnow 1")) == 200
