@@ -187,7 +187,7 @@ class Settings(StorageSettings):
     webapp_auth_max_age: Duration = timedelta(hours=1)
     web_session_ttl: Duration = timedelta(hours=12)
 
-    @field_validator("webhook_url", "web_public_url", mode="before")
+    @field_validator("webhook_url", mode="before")
     @classmethod
     def _https_or_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -195,6 +195,17 @@ class Settings(StorageSettings):
         if isinstance(value, str) and not value.startswith("https://"):
             raise ValueError("must start with https:// (Telegram posts only to HTTPS)")
         return value
+
+    @field_validator("web_public_url", mode="before")
+    @classmethod
+    def _board_address(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        # Telegram opens Mini Apps over HTTPS only; plain HTTP is for this machine (the demo).
+        local = ("http://127.0.0.1", "http://localhost")
+        if isinstance(value, str) and not value.startswith(("https://", *local)):
+            raise ValueError("must start with https:// (Telegram opens Mini Apps over HTTPS)")
+        return value.rstrip("/") if isinstance(value, str) else value
 
     @field_validator("webhook_secret", mode="before")
     @classmethod

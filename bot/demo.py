@@ -177,6 +177,9 @@ def filled_template(template: bytes) -> bytes:
     return out.getvalue()
 
 
+DEMO_WEB_PORT = 8080
+
+
 def day(n: int, hour: int, minute: int = 0) -> datetime:
     """Day ``n`` of the demo (0: the first Monday) at a Shanghai time."""
     return MONDAY + timedelta(days=n, hours=hour - 8, minutes=minute)
@@ -291,8 +294,11 @@ def _forget_last_run(database: Path) -> None:
         database.with_name(database.name + suffix).unlink(missing_ok=True)
 
 
-async def run_demo(folder: Path, out: Callable[[str], None] = print) -> list[Path]:
-    """Run the demo, writing the files it produces into ``folder``; returns them."""
+async def run_demo(
+    folder: Path, out: Callable[[str], None] = print, *, web_port: int | None = None
+) -> list[Path]:
+    """Run the demo, writing the files it produces into ``folder``; returns them. With
+    ``web_port`` the board stays open on 127.0.0.1 afterwards, until Ctrl-C."""
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     await asyncio.to_thread(_forget_last_run, folder / "demo.db")
     api = FakeBotAPI()
@@ -305,6 +311,8 @@ async def run_demo(folder: Path, out: Callable[[str], None] = print) -> list[Pat
         database_path=folder / "demo.db",
         bot_api_base_url=api.base_url,
         rate_limit_per_second=1000,
+        web_port=web_port,
+        web_public_url=f"http://127.0.0.1:{web_port}" if web_port else None,
     )
     db = await Database.open(settings.database_path)
     app = build_application(settings, db, clock)
@@ -315,6 +323,8 @@ async def run_demo(folder: Path, out: Callable[[str], None] = print) -> list[Pat
         try:
             await script(demo)
             await demo.stage("完")
+            if web_port is not None:
+                await keep_the_board_open(demo, web_port, out)
         finally:
             await api.release_polls()
             await stop(app)
@@ -328,12 +338,34 @@ async def run_demo(folder: Path, out: Callable[[str], None] = print) -> list[Pat
     return written
 
 
+async def keep_the_board_open(demo: Demo, port: int, out: Callable[[str], None]) -> None:
+    """Print the board's address and a one-time sign-in link for the office's admin, then keep
+    the bot (and its demo data) up until Ctrl-C."""
+    token = await demo.services.web_access.login_token(ADMIN.id)
+    out(f"\nThe board: http://127.0.0.1:{port}/app/")
+    out(f"Sign in as the admin (once, within 10 minutes): http://127.0.0.1:{port}/login?t={token}")
+    out("Ctrl-C stops the demo.")
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        out("\nStopped.")
+
+
 def main(argv: list[str]) -> int:
-    """``python -m bot demo [folder]``."""
+    """``python -m bot demo [folder] [--web [port]]``."""
     logging.basicConfig(level=logging.ERROR)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    web_port: int | None = None
+    if "--web" in argv:
+        at = argv.index("--web")
+        rest = argv[at + 1 : at + 2]
+        web_port = int(rest[0]) if rest and rest[0].isdigit() else DEMO_WEB_PORT
+        argv = argv[:at] + argv[at + 1 + (1 if rest and rest[0].isdigit() else 0) :]
     folder = Path(argv[0]) if argv else Path(f"bangban-demo-{stamp}")
-    written = asyncio.run(run_demo(folder))
+    try:
+        written = asyncio.run(run_demo(folder, web_port=web_port))
+    except KeyboardInterrupt:
+        return 0
     print(f"\nFiles written to {folder.resolve()}:")
     for path in written:
         print(f"  {path.name}")

@@ -3,6 +3,7 @@ one-time links and sessions, and actions that reach the chat as a press would.""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,10 +27,12 @@ from tests.web_helpers import (
 
 
 @pytest.fixture
-async def web(api: FakeBotAPI, clock: FakeClock, tmp_path: Path) -> tuple[Harness, str]:
+async def web(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> AsyncIterator[tuple[Harness, str]]:
     bot, base = await web_bot(api, clock, tmp_path / "b.db")
     await two_projects(bot)
-    yield bot, base  # type: ignore[misc]
+    yield bot, base
     await stop_harness(bot)
 
 
@@ -267,3 +270,31 @@ async def test_one_server_serves_the_page_health_and_metrics_safely(
     buttons = [c for c in bot.api.calls if c.method == "setChatMenuButton"]
     leader = [c for c in buttons if c.params["chat_id"] == LEADER.id][-1]
     assert leader.params["menu_button"]["web_app"]["url"] == "https://board.example.org/app/"
+    # /board carries [Open the board] as a Mini App button in the private chat.
+    await bot.send(LEADER, "/board")
+    photo = await bot.api.wait_for(
+        lambda c: c.method == "sendPhoto" and c.params.get("chat_id") == LEADER.id
+    )
+    button = photo.params["reply_markup"]["inline_keyboard"][0][0]
+    assert button["web_app"]["url"] == "https://board.example.org/app/"
+
+
+async def test_photos_come_through_the_bot_after_the_same_check(
+    web: tuple[Harness, str],
+) -> None:
+    bot, base = web
+    await bot.services.conversation.expect(SECRETARY.id, "note", problem_id=1)
+    mark = len(bot.api.calls)
+    await bot.api.send_media(SECRETARY, "photo", caption="Pole moved")
+    await bot.api.reply_to(SECRETARY.id, after=mark)
+    problem = (await get(base, "/api/problems/1", as_user(LEADER, bot.clock))).json()
+    [photo_id] = problem["photos"]
+    row = await bot.db.fetchone("SELECT file_id FROM attachments WHERE id = ?", (photo_id,))
+    assert row is not None
+    bot.api.file_contents[f"documents/{row['file_id']}"] = b"\x89PNG the photo"
+    shown = await get(base, f"/api/photos/{photo_id}", as_user(LEADER, bot.clock))
+    assert shown.status_code == 200 and shown.content == b"\x89PNG the photo"
+    for user in (OTHER_SECRETARY, STRANGER):
+        refused = await get(base, f"/api/photos/{photo_id}", as_user(user, bot.clock))
+        assert refused.status_code in (401, 404) and refused.content != shown.content
+    assert (await get(base, "/api/photos/999", as_user(LEADER, bot.clock))).status_code == 404

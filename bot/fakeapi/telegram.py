@@ -96,6 +96,12 @@ class Telegram:
                 "file_size": size,
                 "file_path": path,
             }
+        if method == "setChatMenuButton":
+            button = params.get("menu_button") or {}
+            url = (button.get("web_app") or {}).get("url", "https://")
+            if not str(url).startswith("https://"):
+                raise Refused("Bad Request: BUTTON_URL_INVALID")
+            return True
         if method == "answerCallbackQuery":
             query_id = params.get("callback_query_id")
             if query_id not in self._open_queries:
@@ -144,6 +150,17 @@ class Telegram:
                         "Bad Request: can't parse inline keyboard button: Text buttons are"
                         " unallowed in the inline keyboard"
                     )
+                web_app = button.get("web_app")
+                if web_app is not None:
+                    url = str(web_app.get("url", ""))
+                    if not url.startswith("https://"):
+                        raise Refused(
+                            f"Bad Request: inline keyboard button Web App URL '{url}' is"
+                            " invalid: Only HTTPS links are allowed"
+                        )
+                    chat = params.get("chat_id")
+                    if isinstance(chat, int) and chat < 0:
+                        raise Refused("Bad Request: BUTTON_TYPE_INVALID")
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(data.encode()) <= CALLBACK_DATA_LIMIT:
                     raise Refused("Bad Request: BUTTON_DATA_INVALID")

@@ -30,8 +30,9 @@ async def publish_board_button(
     bot: Bot, public_url: str | None, user_id: int, has_role: bool, lang: str
 ) -> None:
     """The menu button opens the board for people with a role; the others keep Telegram's
-    default (the command list). Without WEB_PUBLIC_URL the board is off: nothing to open."""
-    if public_url is None:
+    default (the command list). Without WEB_PUBLIC_URL the board is off: nothing to open; on
+    plain HTTP (the demo) Telegram would refuse the button."""
+    if public_url is None or not public_url.startswith("https://"):
         return
     button = (
         MenuButtonWebApp(t(lang, "web.menu"), WebAppInfo(board_url(public_url)))
@@ -52,7 +53,7 @@ def open_board_markup(call: Call) -> InlineKeyboardMarkup | None:
         return None
     url = board_url(public)
     chat = call.update.effective_chat
-    if chat is not None and chat.type == "private":
+    if chat is not None and chat.type == "private" and url.startswith("https://"):
         button = InlineKeyboardButton(call.t("web.open_board"), web_app=WebAppInfo(url))
     else:
         button = InlineKeyboardButton(call.t("web.open_board"), url=url)
