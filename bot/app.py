@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 from datetime import timedelta
@@ -291,6 +292,11 @@ async def run_until(application: App, stop_event: asyncio.Event) -> None:
         # Inside the try: a start that fails half-way (Telegram unreachable after initialize)
         # still shuts down what it started.
         await start(application)
+        # What start-up built (modules, catalogs, the application) lives as long as the
+        # process: out of the collector's sight, a full collection no longer walks it. At
+        # 1,000 projects this took the board's p95 from 116 to 80 ms (bench/web.py).
+        gc.collect()
+        gc.freeze()
         await stop_event.wait()
     finally:
         await stop(application)

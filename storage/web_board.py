@@ -112,6 +112,18 @@ class WebBoardRepo:
             params += [_like(query.text)] * 3
         return " WHERE " + " AND ".join(clauses), params
 
+    async def unresolved_counts(self, project_ids: Sequence[int] | None) -> dict[int, int]:
+        """Problems not crossed off, counted per project (every project: None)."""
+        where = ""
+        if project_ids is not None:
+            where = f" AND project_id IN ({','.join('?' * len(project_ids)) or 'NULL'})"
+        rows = await self._db.fetchall(
+            "SELECT project_id, count(*) AS n FROM problems"
+            " WHERE status IN ('open', 'in_progress', 'awaiting')" + where + " GROUP BY project_id",
+            list(project_ids or []),
+        )
+        return {int(r["project_id"]): int(r["n"]) for r in rows}
+
     async def published_notices(self, limit: int = 52) -> list[PublishedNotice]:
         rows = await self._db.fetchall(
             "SELECT id, period, year, number, decided_at, created_at FROM notices"

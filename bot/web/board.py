@@ -77,9 +77,7 @@ class WebBoard:
         end = now + timedelta(microseconds=1)
         weeks = await self._repos.digests.week(first, last, start, end, ids, overdue_at=now)
         plans = await self._repos.plans.plans([w.project_id for w in weeks])
-        unresolved: dict[int, int] = {}
-        for problem in await self._repos.problems.unresolved(ids, active_only=True):
-            unresolved[problem.project_id] = unresolved.get(problem.project_id, 0) + 1
+        unresolved = await self._repos.web_board.unresolved_counts(ids)
         rows = []
         for week in weeks:
             plan = plans.get(week.project_id)

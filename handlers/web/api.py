@@ -27,8 +27,12 @@ MAX_PHOTO = 20 * 1024 * 1024  # what the Bot API lets a bot download
 
 
 def _plain(value: Any) -> Any:
+    """JSON-ready: dataclasses as objects, dates as ISO text (asdict would deep-copy every
+    row first: a third of /api/projects' time at 1,000 projects)."""
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: _plain(v) for k, v in dataclasses.asdict(value).items()}
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
