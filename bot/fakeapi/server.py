@@ -80,10 +80,11 @@ class FakeBotAPI(People):
                 if "/file/bot" in path:
                     # A file's contents, as Telegram's file server gives them.
                     content = self.file_contents.get(path.split("/", 3)[-1])
+                    missing = b'{"ok":false,"error_code":404,"description":"Not Found"}'
                     status, data, kind = (
                         (200, content, "application/octet-stream")
                         if content is not None
-                        else (404, b"Not Found", "text/plain")
+                        else (404, missing, "application/json")
                     )
                 else:
                     status, payload = await self._dispatch(path, headers, body)

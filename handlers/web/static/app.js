@@ -132,7 +132,7 @@ async function photo(id) {
 
 function show(...nodes) {
   const main = document.getElementById("main");
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.flat().filter((node) => node !== null && node !== undefined && node !== false));
   document.body.dataset.ready = "1";
 }
 
@@ -236,8 +236,8 @@ async function projectPage(id) {
     ]),
     el("h2", {}, tr("milestones")),
     p.milestones.length ? el("ul", { class: "list", id: "milestones" }, p.milestones.map((m) => el("li", {},
-      m.state === "done" ? "✅ " : m.state === "overdue" ? "⚠️ " : "⏳ ",
-      `${m.name}（${m.planned_on}）`,
+      el("span", { class: `light ${m.state === "done" ? "green" : m.state === "overdue" ? "red" : "grey"}` }),
+      ` ${m.name}（${m.planned_on}）`,
       el("span", { class: `tag ${m.state === "overdue" ? "overdue" : ""}` },
         m.state === "done" ? `${tr("done")} ${m.done_on}` : m.state === "overdue" ? tr("late") : tr("pending")))))
       : el("p", { class: "hint" }, tr("none")),
