@@ -36,6 +36,9 @@ class _NoNotifier:
     async def send_document(self, *args: object, **kwargs: object) -> int:
         raise AssertionError("the tick benchmark sends nothing")
 
+    async def edit(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("the tick benchmark sends nothing")
+
 
 async def seed(
     db: Database, projects: int, history: int, slot: datetime = SLOT, secretaries: int = 2

@@ -65,3 +65,9 @@ class Notifier(Protocol):
     ) -> int:
         """Send a file and return its Telegram message id."""
         ...
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard = ()
+    ) -> None:
+        """Replace a sent message's text and buttons; the same text again is no error."""
+        ...

@@ -14,7 +14,7 @@ from bot.metrics import Metrics
 from bot.notifier import ChatMoved, Notifier, RecipientGone, RetryLater, Undeliverable
 from storage import StorageError
 from storage.groups import GroupRepo
-from storage.outbox import OutboxRepo, OutgoingMessage, PendingMessage
+from storage.outbox import OutboxRepo, OutgoingMessage, PendingMessage, edited_key
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +22,8 @@ MAX_BACKOFF = timedelta(minutes=10)
 BATCH = 500
 PER_CHAT_INTERVAL = 1.0  # Telegram: about one message per second in one chat
 TRIES_PER_DRAIN = 3
+# An edit of a message still queued waits this long before it looks again.
+EDIT_WAIT = timedelta(seconds=5)
 # A message is claimed for this long before it is sent (storage/outbox.py), so another process
 # that takes the lead meanwhile skips it; a dead sender's claims run out after it. A pass claims
 # what leaves within CLAIMED_SECONDS at the rate limit, well within the lease.
@@ -211,6 +213,8 @@ class OutboxSender:
                 await self._give_up(message, "the bot is not in the group (any more)", gone=False)
                 return "failed"
             try:
+                if message.kind == "edit":
+                    return await self._edit(message)
                 if message.kind == "document":
                     document = await self.documents(message.text) if self.documents else None
                     if document is None:
@@ -270,6 +274,22 @@ class OutboxSender:
                 return "failed"
             await self._note_sent(message, telegram_id)
             return "sent"
+
+    async def _edit(self, message: PendingMessage) -> str:
+        """An edit of a message this outbox sent: after it is sent (until then, later); if it
+        never was, or is gone, there is nothing to edit and nobody to tell."""
+        state = await self._repo.state_of(edited_key(message.key))
+        if state is not None and state[0] == "pending":
+            await self._repo.mark_retry(
+                message.id, self._clock.now() + EDIT_WAIT, "the message to edit is not sent yet"
+            )
+            return "retried"
+        if state is None or state[0] != "sent" or state[1] is None:
+            await self._give_up(message, "the message to edit was never sent", gone=False)
+            return "failed"
+        await self._notifier.edit(message.chat_id, state[1], message.text, buttons=message.buttons)
+        await self._note_sent(message, state[1])
+        return "sent"
 
     async def _note_sent(self, message: PendingMessage, telegram_id: int) -> None:
         """Mark a message Telegram accepted as sent, however long the database is away: a

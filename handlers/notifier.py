@@ -106,6 +106,23 @@ class TelegramNotifier:
         )
         return int(message.message_id)
 
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard = ()
+    ) -> None:
+        try:
+            await _mapped(
+                self._bot.edit_message_text(
+                    clip(text),
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    reply_markup=keyboard(buttons),
+                    read_timeout=self._send_timeout,
+                )
+            )
+        except Undeliverable as exc:
+            if "not modified" not in str(exc).lower():
+                raise  # the message is gone, or too old to edit
+
     async def _send_message(self, data: dict[str, Any]) -> Any:
         """sendMessage by PTB's own request and rate limiter, without what ``send_message``
         adds around them: the outbox needs only the new message's id, and building a

@@ -17,7 +17,18 @@ class OutgoingButton:
     data: str
 
 
-Kind = Literal["prompt", "reminder", "escalation", "notice", "document"]
+Kind = Literal["prompt", "reminder", "escalation", "notice", "document", "edit"]
+# An edit's key names the message it edits: edit:<what>:<the message's own key>.
+EDIT_PREFIX = "edit:"
+
+
+def edit_key(what: str, key: str) -> str:
+    return f"{EDIT_PREFIX}{what}:{key}"
+
+
+def edited_key(key: str) -> str:
+    """The key of the message an edit row edits."""
+    return key.split(":", 2)[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +240,24 @@ class OutboxRepo:
             "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND status = 'pending'",
             (new_chat_id, old_chat_id),
         )
+
+    async def state_of(self, key: str) -> tuple[str, int | None] | None:
+        """A queued message's status and, once sent, its Telegram message id."""
+        row = await self._db.fetchone(
+            "SELECT status, message_id FROM outbox WHERE dedupe_key = ?", (key,)
+        )
+        return None if row is None else (str(row["status"]), row["message_id"])
+
+    async def existing(self, keys: Sequence[str]) -> list[tuple[str, int]]:
+        """Which of these keys were queued (whatever became of them), with their chats."""
+        if not keys:
+            return []
+        rows = await self._db.fetchall(
+            "SELECT dedupe_key, chat_id FROM outbox"
+            f" WHERE dedupe_key IN ({','.join('?' * len(keys))}) ORDER BY id",
+            list(keys),
+        )
+        return [(str(r["dedupe_key"]), int(r["chat_id"])) for r in rows]
 
     async def sent_message_id(self, key: str) -> int | None:
         row = await self._db.fetchone(

@@ -44,6 +44,16 @@ class ScriptedNotifier:
         self.sent.append((chat_id, text, self.clock.now()))
         return len(self.sent)
 
+    async def edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        *,
+        buttons: Sequence[Sequence[OutgoingButton]] = (),
+    ) -> None:
+        raise AssertionError("nothing here edits")
+
     async def send_document(
         self,
         chat_id: int,

@@ -9,7 +9,7 @@ from bot.clock import Clock
 from bot.ledger.cards import CardRenderer
 from bot.projects import ProjectService
 from bot.registry import Registry
-from storage.outbox import OutgoingMessage
+from storage.outbox import OutgoingMessage, edit_key
 from storage.problems import Announce, Problem
 from storage.repos import Repositories
 
@@ -31,14 +31,41 @@ class NewProblemCards:
         # Who gets the card (NEW_PROBLEM_TO): leaders, admins, both.
         self.to: frozenset[str] = frozenset({"leaders", "admins"})
 
-    async def announcement(
-        self, project_id: int, reporter_id: int, text: str, deadline: datetime
-    ) -> Announce:
-        """The cards that tell each leader of the project of a new problem at once (及时提交给
-        首席负责人), with the escalation card's buttons; queued with the problem itself. Not an
-        escalation: the escalation level does not change."""
-        project = await self._projects.project(project_id)
-        reporter = await self._repos.people.get(reporter_id)
+    async def edits(self, problem: Problem, what: str) -> list[OutgoingMessage]:
+        """Each new-problem card of ``problem`` edited to show it as it is now (the reporter
+        has just added 需协调事项 or 拟解决办法), instead of staying without them."""
+        readers = await self._readers(problem.project_id, problem.reporter_id)
+        keys = [self.key(problem.id, chat_id) for chat_id, _ in readers]
+        sent = dict(await self._repos.outbox.existing(keys))
+        if not sent:
+            return []
+        history = await self._repos.problems.history(problem.id)
+        edits = []
+        for chat_id, lang in readers:
+            key = self.key(problem.id, chat_id)
+            if key not in sent:
+                continue
+            card = self.cards.render_new(problem, history, lang)
+            edits.append(
+                OutgoingMessage(
+                    edit_key(what, key),
+                    chat_id,
+                    card.text,
+                    user_id=chat_id,
+                    buttons=card.buttons,
+                    kind="edit",
+                    project_id=problem.project_id,
+                )
+            )
+        return edits
+
+    @staticmethod
+    def key(problem_id: int, chat_id: int) -> str:
+        return f"new:{problem_id}:{chat_id}"
+
+    async def _readers(self, project_id: int, reporter_id: int) -> list[tuple[int, str]]:
+        """Who gets a new problem's card, in their language: NEW_PROBLEM_TO's people but the
+        reporter."""
         wanted: list[int] = []
         if "leaders" in self.to:
             wanted += [
@@ -48,11 +75,21 @@ class NewProblemCards:
             ]
         if "admins" in self.to:  # the office sees new problems at once too
             wanted += await self._repos.admins.ids()
-        readers = [
+        return [
             (user_id, await self._registry.language_of(user_id))
             for user_id in dict.fromkeys(wanted)
             if user_id != reporter_id
         ]
+
+    async def announcement(
+        self, project_id: int, reporter_id: int, text: str, deadline: datetime
+    ) -> Announce:
+        """The cards that tell each leader of the project of a new problem at once (及时提交给
+        首席负责人), with the escalation card's buttons; queued with the problem itself. Not an
+        escalation: the escalation level does not change."""
+        project = await self._projects.project(project_id)
+        reporter = await self._repos.people.get(reporter_id)
+        readers = await self._readers(project_id, reporter_id)
         now = self._clock.now()
 
         def cards(problem_id: int) -> list[OutgoingMessage]:
@@ -78,7 +115,7 @@ class NewProblemCards:
                 card = self.cards.render_new(problem, [], lang)
                 messages.append(
                     OutgoingMessage(
-                        f"new:{problem_id}:{chat_id}",
+                        self.key(problem_id, chat_id),
                         chat_id,
                         card.text,
                         user_id=chat_id,

@@ -216,7 +216,13 @@ class LedgerService:
             coordination=text if column == "coordination" else None,
             proposal=text if column == "proposal" else None,
         )
-        if not await self.apply_change(user_id, problem, change, [], used_input=True):
+        # The cards already told of the problem show what was just added (queued with it).
+        if column == "coordination":
+            now_reads = replace(problem, coordination=text)
+        else:
+            now_reads = replace(problem, proposal=text)
+        edits = await self.announcer.edits(now_reads, column)
+        if not await self.apply_change(user_id, problem, change, edits, used_input=True):
             raise UserError("problem.already_resolved_short", id=problem.id)
         return problem
 
