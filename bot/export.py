@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, format_local
 from bot.departments.figures import DepartmentFigures
@@ -29,7 +30,8 @@ from storage.repos import Repositories
 
 MAX_WIDTH = 60
 # Columns that only an export for machines needs; a person reads the text beside them.
-HIDDEN = frozenset({"detail"})
+HIDDEN = frozenset({"detail", "actor_id"})
+WRAP_FROM = 40  # characters: longer texts wrap in their cell instead of running on
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +103,12 @@ class ExportService:
                 [_cell(row[c], zones.get(row.get("project_id"), default), lang, c) for c in columns]
                 for row in rows
             ]
+            if "who" in columns and "actor_id" in names:
+                # 办理记录: a step nobody took by hand was the system's (an escalation, a chase).
+                who = columns.index("who")
+                for row, shown in zip(rows, values, strict=True):
+                    if row["actor_id"] is None and shown[who] is None:
+                        shown[who] = t(lang, "history.system")
             tables.append((t(lang, f"export.sheet.{name}"), headers, values))
         if every_project and self.department_figures is not None:
             tables.append(await self._departments_table(lang, now))
@@ -167,14 +175,16 @@ def _hours(value: timedelta | None) -> float | None:
 
 
 def _cell(value: Any, zone: str, lang: str, column: str) -> Any:
+    """A value as the office reads it: local dates and times as real date cells (naive, in the
+    project's zone), codes as words."""
+    if column == "level" and value not in (None, ""):
+        return t(lang, f"escalation.level{int(value)}") if int(value) in (1, 2) else value
     if column == "stage" and value is not None:
         return t(lang, f"stage.{value}")
     if column == "dept_overdue" and value is not None:
         return t(lang, "export.value.yes" if value else "export.value.no")
     if isinstance(value, datetime):
-        return format_local(value, zone)
-    if isinstance(value, date):
-        return value.isoformat()
+        return value.astimezone(ZoneInfo(zone)).replace(tzinfo=None, microsecond=0)
     if column in CODED and value in VALUES:
         return t(lang, f"export.value.{value}")
     return value
@@ -191,27 +201,43 @@ def write_xlsx(path: Path, tables: Sequence[Table]) -> None:
     from openpyxl import Workbook  # loaded when the first export is written, not with the bot
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
     for title, headers, rows in tables:
         sheet = workbook.create_sheet(title[:31])
         sheet.freeze_panes = "A2"
-        widths = [len(h) * 2 + 2 for h in headers]
+        widths = [_width(h) + 2 for h in headers]
         for row in rows:
             for index, value in enumerate(row):
-                widths[index] = max(widths[index], min(len(str(value or "")) + 2, MAX_WIDTH))
+                widths[index] = max(widths[index], min(_width(value) + 2, MAX_WIDTH))
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.append(headers)
+        heading = []
+        for header in headers:
+            cell = WriteOnlyCell(sheet, header)
+            cell.font = Font(bold=True)
+            heading.append(cell)
+        sheet.append(heading)
         for row in rows:
             cells = []
             for value in row:
+                if isinstance(value, datetime | date):
+                    cell = WriteOnlyCell(sheet, value)
+                    cell.number_format = (
+                        "yyyy-mm-dd hh:mm" if isinstance(value, datetime) else "yyyy-mm-dd"
+                    )
+                    cells.append(cell)
+                    continue
                 if not isinstance(value, str):
                     cells.append(value)
                     continue
                 cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub("", value))
                 cell.data_type = "s"
+                if len(value) > WRAP_FROM or "\n" in value:
+                    cell.alignment = wrap
                 cells.append(cell)
             sheet.append(cells)
         if headers:
@@ -231,9 +257,25 @@ def write_csv_zip(path: Path, tables: Sequence[Table]) -> None:
             archive.writestr(f"{title}.csv", "\ufeff" + buffer.getvalue())
 
 
+def _width(value: Any) -> int:
+    """Characters a column needs for a value: a Chinese character is about two Latin ones
+    wide; dates and times have a fixed width."""
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    text = str(value if value is not None else "")
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
 def _csv_safe(value: Any) -> Any:
     """Excel evaluates a CSV cell that starts like a formula ('=2+3', '-10% behind', '@x'): a
-    leading quote keeps what the person typed as text (OWASP's advice for CSV injection)."""
+    leading quote keeps what the person typed as text (OWASP's advice for CSV injection).
+    Dates and times as the office writes them."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

@@ -100,7 +100,8 @@ _QUERIES: dict[str, str] = {
     ),
     "history": (
         "SELECT e.subject_id AS problem_id, e.project_id, pr.name AS project, e.at,"
-        " p.display_name AS who, substr(e.kind, 9) AS event,"
+        " p.display_name AS who, e.actor_id, substr(e.kind, 9) AS event,"
+        " json_extract(e.detail, '$.level') AS level,"
         " json_extract(e.detail, '$.text') AS text, e.detail"
         " FROM events e JOIN projects pr ON pr.id = e.project_id"
         " LEFT JOIN people p ON p.user_id = e.actor_id"

@@ -71,7 +71,12 @@ async def test_the_workbook_has_every_table_with_local_times(bot: Harness) -> No
     checkin = rows("Check-ins")[0]
     assert checkin["Name"] == "Li Wei" and checkin["Status"] == "answered"
     assert checkin["Answers"] == "North pit finished" and checkin["Attachments"] == 1
-    assert str(checkin["Answered"]).startswith("2026-03-02 09:")  # Shanghai time, not UTC
+    # A real date cell in Shanghai time (not UTC, not text), shown as the office writes it.
+    answered = checkin["Answered"]
+    assert isinstance(answered, datetime) and answered.strftime("%Y-%m-%d %H") == "2026-03-02 09"
+    header = [c.value for c in book["Check-ins"][1]]
+    cell = book["Check-ins"].cell(row=2, column=header.index("Answered") + 1)
+    assert cell.number_format == "yyyy-mm-dd hh:mm" and cell.is_date
     problem = rows("Problems")[0]
     assert problem["Status"] == "awaiting confirmation" and problem["Extensions"] == 1
     assert problem["Coordination needed"] == "The power bureau must move it"
@@ -142,3 +147,30 @@ async def test_texts_that_look_like_formulas_stay_text(bot: Harness) -> None:
         text = archive.read("Check-ins.csv").decode("utf-8-sig")
     # Excel would evaluate a cell that starts with = + - or @: the quote keeps it text.
     assert "'=2+3 floors done" in text and "'-10% behind plan" in text
+
+
+async def test_the_history_names_the_system_and_the_supervision_level(bot: Harness) -> None:
+    """办理记录 an office can file: an automatic step is the system's, an escalation says its
+    level, a long text wraps in its cell, columns are as wide as their content."""
+    await project_with(bot, "South Road", [SECRETARY])
+    await invite_and_join(bot, 1, "leader", LEADER)
+    long_text = "供电线路迁改未完成，北段开挖无法进行，需要供电公司尽快安排停电窗口并完成迁改" * 2
+    await bot.send(SECRETARY, f"/newproblem 1 {long_text}")
+    bot.clock.advance(timedelta(days=4))
+    await run_jobs(bot)
+    await bot.services.escalation.tick()
+    await bot.send(ADMIN, "/export")
+    book = load_workbook(io.BytesIO(_upload(bot)))
+    sheet = book["Problem history"]
+    values = list(sheet.iter_rows(values_only=True))
+    rows = [dict(zip(values[0], row, strict=True)) for row in values[1:]]
+    escalated = next(r for r in rows if r["Event"] == "escalated")
+    assert escalated["Who"] == "Bangban" and escalated["Supervision level"] == "level 1"
+    reported = next(r for r in rows if r["Event"] == "reported")
+    assert reported["Who"] == "Li Wei" and reported["Supervision level"] is None
+    problems = book["Problems"]
+    header = [c.value for c in problems[1]]
+    text = problems.cell(row=2, column=header.index("Text") + 1)
+    assert text.alignment.wrap_text
+    width = problems.column_dimensions[chr(ord("A") + header.index("Text"))].width
+    assert width is not None and width >= 40
