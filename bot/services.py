@@ -205,7 +205,17 @@ def build_services(
         explain_within=settings.explain_within,
         quiet=settings.quiet_hours,
     )
-    inputs.others = {"investment": investment.take, "explain": explain.take}
+    meeting = MeetingDecisions(
+        repos,
+        registry,
+        ledger,
+        decisions,
+        handovers,
+        clock,
+        conversation,
+        timezone=settings.default_timezone,
+    )
+    inputs.others = {"investment": investment.take, "explain": explain.take, "decide": meeting.take}
     digest = DigestService(
         repos,
         registry,
@@ -272,15 +282,7 @@ def build_services(
         explain=explain,
         imports=ImportService(repos, registry, clock, timezone=settings.default_timezone),
         pack=pack,
-        meeting=MeetingDecisions(
-            repos,
-            registry,
-            ledger,
-            decisions,
-            handovers,
-            clock,
-            timezone=settings.default_timezone,
-        ),
+        meeting=meeting,
         chasing=DepartmentChasing(
             repos,
             registry,

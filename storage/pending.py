@@ -28,6 +28,7 @@ PendingKind = Literal[
     "dept_done",
     "investment",
     "explain",
+    "decide",
 ]
 
 

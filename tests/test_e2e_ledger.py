@@ -68,6 +68,7 @@ async def test_the_whole_escalation_chain_survives_restarts(
         "⏳ Extend +1d",
         "⏳ Extend +3d",
         "🏢 Hand to a department (交办)",
+        "📝 Record decision",
     ]
     await stop_harness(bot)  # restart: the card must not come again
     bot = await start_harness(api, clock, path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.conftest import ADMIN, Harness
+from tests.fakebot import ApiCall, buttons_of
 from tests.test_e2e_departments import LIAISON, department_with, texts_to
 from tests.test_e2e_ledger import GROUP, LEADER, SECRETARY, cards, setup, tick
 
@@ -55,3 +56,31 @@ async def test_decisions_are_the_offices_and_not_on_crossed_off_problems(bot: Ha
     assert (
         "No decisions were recorded today" in (await bot.send(ADMIN, "/decisions")).params["text"]
     )
+
+
+async def test_a_decision_recorded_from_the_cards_button(bot: Harness) -> None:
+    """[记录议定] on the card the office got: the next message is the decision, read as
+    /decide reads it; a leader's press is refused."""
+    await setup(bot)
+    await bot.send(SECRETARY, "/newproblem 1 Power line blocks the excavation")
+    await bot.send(SECRETARY, "/cancel")
+    await bot.services.outbox.drain()
+
+    def card_of(user_id: int) -> ApiCall:
+        return next(
+            c for c in bot.api.sent_to(user_id) if "pb:dc:1" in [d for _, d in buttons_of(c)]
+        )
+
+    card, leader_card = card_of(ADMIN.id), card_of(LEADER.id)
+    refused = await bot.press(LEADER, leader_card, "pb:dc:1")
+    assert "not for you" in refused.params["text"]
+    await bot.press(ADMIN, card, "pb:dc:1")
+    asked = bot.api.sent_to(ADMIN.id)[-1].params["text"]
+    assert "Record the meeting's decision (会议议定) on problem #1" in asked
+    recorded = (await bot.send(ADMIN, "Move the line this week @zhangsan 2026-03-06")).params
+    assert "Decision on problem #1 recorded: Move the line this week" in recorded["text"]
+    assert "Owner: @zhangsan; time limit 2026-03-06 18:00" in recorded["text"]
+    problem = await bot.services.ledger.problem(1)
+    assert problem.assignee == "@zhangsan"
+    # The wait is over: the next message is not another decision.
+    assert await bot.services.conversation.awaited(ADMIN.id) is None

@@ -38,6 +38,7 @@ async def test_a_new_problem_reaches_each_leader_at_once(bot: Harness) -> None:
             "pb:x1:1",
             "pb:x3:1",
             "pb:hd:1",
+            "pb:dc:1",
         ]
     mark = len(bot.api.calls)
     await bot.press(LEADER, _new_cards(bot, LEADER)[0], "pb:ack:1")

@@ -196,7 +196,10 @@ class CardRenderer:
                     OutgoingButton(t(lang, "button.extend1"), f"pb:x1:{problem.id}"),
                     OutgoingButton(t(lang, "button.extend3"), f"pb:x3:{problem.id}"),
                 ),
-                (OutgoingButton(t(lang, "button.hand_over"), f"pb:hd:{problem.id}"),),
+                (
+                    OutgoingButton(t(lang, "button.hand_over"), f"pb:hd:{problem.id}"),
+                    OutgoingButton(t(lang, "button.decide"), f"pb:dc:{problem.id}"),
+                ),
             ]
         if problem.attachments:
             label = t(lang, "attachment.button", count=problem.attachments)

@@ -62,6 +62,9 @@ class Decisions:
         self.confirm_resolve = confirm_resolve
         self.max_extensions = max_extensions
 
+    async def is_admin(self, user_id: int) -> bool:
+        return await self._registry.is_admin(user_id)
+
     # --- acknowledging and crossing off -------------------------------------------------------
 
     async def acknowledge(self, user_id: int, problem: Problem) -> bool:

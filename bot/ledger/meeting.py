@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, format_local, local_date
+from bot.conversation import Conversation
 from bot.departments.handover import HandoverService
 from bot.departments.service import is_department_ref
 from bot.errors import UsageError, UserError
@@ -21,6 +22,7 @@ from bot.registry import Registry
 from bot.replies import Reply, shorten
 from storage.access import ADMIN
 from storage.outbox import OutgoingMessage
+from storage.pending import PendingInput
 from storage.problems import Change
 from storage.repos import Repositories
 
@@ -37,6 +39,7 @@ class MeetingDecisions:
         decisions: Decisions,
         handovers: HandoverService,
         clock: Clock,
+        conversation: Conversation,
         *,
         timezone: str,
     ) -> None:
@@ -46,6 +49,7 @@ class MeetingDecisions:
         self._decisions = decisions
         self._handovers = handovers
         self._clock = clock
+        self._conversation = conversation
         self._timezone = timezone
 
     async def decide(self, user_id: int, raw: str, lang: str) -> Reply:
@@ -94,6 +98,12 @@ class MeetingDecisions:
         return Reply(
             t(lang, "decide.recorded", id=problem.id, text=text, owner=owner or "–", deadline=shown)
         )
+
+    async def take(self, user_id: int, pending: PendingInput, text: str, lang: str) -> Reply:
+        """The decision typed after [记录议定] on a problem's card."""
+        recorded = await self.decide(user_id, f"{pending.problem_id} {text}", lang)
+        await self._conversation.drop(user_id)
+        return recorded
 
     async def _leaders_told(
         self, project_id: int, problem_id: int, text: str, deadline: str, actor_id: int

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-CALLBACK = re.compile(r"^pb:(ack|res|x1|x3|ok|sb|nt|rs|sc|sp|d1|d3|d7|dx|hd):([0-9]{1,12})$")
+CALLBACK = re.compile(r"^pb:(ack|res|x1|x3|ok|sb|nt|rs|sc|sp|d1|d3|d7|dx|hd|dc):([0-9]{1,12})$")
 CHOICES = {"d1": timedelta(days=1), "d3": timedelta(days=3), "d7": timedelta(days=7)}
 EXTENSIONS = {"x1": timedelta(days=1), "x3": timedelta(days=3)}
 
@@ -70,6 +70,8 @@ class CardPresses:
             if not roles & LEAD:
                 return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
             return await self.handovers.picker(user_id, problem.id, lang)
+        if action == "dc":
+            return await self._ask_decision(user_id, problem, lang)
         if action in {"ack", "res", "x1", "x3", "ok", "sb"}:
             if not roles & LEAD:
                 return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
@@ -138,6 +140,17 @@ class CardPresses:
             key = "problem.claimed" if done.status == "awaiting" else "problem.resolved"
             alert = t(lang, key, id=problem.id)
         return PressResult(alert=alert, edit=await self._fresh_card(problem.id, lang, pressed))
+
+    async def _ask_decision(self, user_id: int, problem: Problem, lang: str) -> PressResult:
+        """[记录议定]: the office records the meeting's decision on this problem; the next
+        message is the decision, read as /decide reads it (owner and time limit last)."""
+        if not await self._decisions.is_admin(user_id):
+            return PressResult(alert=t(lang, "error.not_yours"), show_alert=True)
+        if problem.status == "resolved":
+            error = self._decisions.already_resolved(problem.id, problem)
+            return PressResult(alert=t(lang, error.key, **error.params), show_alert=True)
+        await self._conversation.expect(user_id, "decide", problem_id=problem.id)
+        return PressResult(followups=[Reply(t(lang, "decide.ask", id=problem.id))])
 
     async def _ask_extension_reason(
         self, user_id: int, problem: Problem, length: timedelta, lang: str
