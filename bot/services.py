@@ -25,6 +25,7 @@ from bot.departments.sitin import SitinService
 from bot.departments.work import DepartmentWork
 from bot.digest import DigestService
 from bot.export import ExportService
+from bot.export_files import ExportFiles
 from bot.ledger.cards import CardRenderer
 from bot.ledger.decisions import Decisions
 from bot.ledger.escalation import EscalationService
@@ -93,6 +94,7 @@ class Services:
     imports: ImportService
     meeting: MeetingDecisions
     pack: PackService
+    export_files: ExportFiles
     web_access: WebAccess
     web_board: WebBoard
     web_ledger: WebLedger
@@ -301,6 +303,7 @@ def build_services(
             work_hours=settings.work_hours,
             office=settings.office_location,
         ),
+        export_files=ExportFiles(repos, projects, clock),
         web_access=WebAccess(
             repos,
             registry,

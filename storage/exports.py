@@ -169,3 +169,24 @@ class ExportRepo:
         )
         columns, rows = await self._db.fetch_with_columns(sql, list(project_ids))
         return columns, [_row(row) for row in rows]
+
+    async def files(self, project_ids: Sequence[int], start: datetime, end: datetime) -> list[Row]:
+        """The files people sent in these projects between two moments, oldest first: what
+        each is (kind, Telegram file id, name) and whose and when, to fetch and file them."""
+        marks = ",".join("?" * len(project_ids)) or "NULL"
+        rows = await self._db.fetchall(
+            "SELECT f.id, f.kind, f.file_id, f.file_name, f.at, pr.id AS project_id,"
+            " pr.name AS project, pr.timezone, coalesce(p.display_name, CAST(f.user_id AS TEXT))"
+            " AS person"
+            " FROM attachments f"
+            " LEFT JOIN answers a ON a.id = f.answer_id"
+            " LEFT JOIN checkins c ON c.id = a.checkin_id"
+            " LEFT JOIN rounds r ON r.id = c.round_id"
+            " LEFT JOIN problems pb ON pb.id = f.problem_id"
+            " LEFT JOIN contacts ct ON ct.id = f.contact_id"
+            " JOIN projects pr ON pr.id = coalesce(r.project_id, pb.project_id, ct.project_id)"
+            " LEFT JOIN people p ON p.user_id = f.user_id"
+            f" WHERE pr.id IN ({marks}) AND f.at >= ? AND f.at < ? ORDER BY f.id",
+            [*project_ids, to_db(start), to_db(end)],
+        )
+        return [_row(r) for r in rows]

@@ -7,6 +7,7 @@ import io
 import zipfile
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import ADMIN, Harness
@@ -174,3 +175,44 @@ async def test_the_history_names_the_system_and_the_supervision_level(bot: Harne
     assert text.alignment.wrap_text
     width = problems.column_dimensions[chr(ord("A") + header.index("Text"))].width
     assert width is not None and width >= 40
+
+
+async def test_export_files_zips_the_photos_themselves(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/export files: the files fetched from Telegram, a folder per project, named by date and
+    person; split in parts under the upload limit; a leader gets only their projects'."""
+    await _history(bot)  # a photo with the report of project 1
+    await bot.services.conversation.expect(SECRETARY.id, "note", problem_id=1)
+    sent = len(bot.api.calls)
+    await bot.api.send_media(SECRETARY, "photo", caption="Pole moved")
+    await bot.api.reply_to(SECRETARY.id, after=sent)
+    mark = len(bot.api.uploads)
+    await bot.send(ADMIN, "/export files 2026-03-01 2026-03-03")
+    await bot.api.wait_for(
+        lambda c: c.method == "sendDocument" and c.params.get("chat_id") == ADMIN.id
+    )
+    parts = bot.api.uploads[mark:]
+    assert [p.filename for p in parts] == ["bangban-files-all-2026-03-01-2026-03-03-1.zip"]
+    archive = zipfile.ZipFile(io.BytesIO(parts[0].data))
+    names = archive.namelist()
+    assert [n.split("_", 1)[0] for n in names] == ["South Road/2026-03-02", "South Road/2026-03-03"]
+    assert all("_Li Wei_" in n and n.endswith(".jpg") for n in names)
+    assert archive.read(names[0]).startswith(b"\x89PNG")  # the bytes themselves
+
+    # Over the limit, the files are split over several parts.
+    monkeypatch.setattr("bot.export_files.PART_LIMIT", 50)
+    mark = len(bot.api.uploads)
+    await bot.send(ADMIN, "/export files 2026-03-01 2026-03-03")
+    await bot.services.outbox.drain()
+    assert len(bot.api.uploads[mark:]) == 2
+    assert all(
+        len(zipfile.ZipFile(io.BytesIO(u.data)).namelist()) == 1 for u in bot.api.uploads[mark:]
+    )
+
+    # A leader of the other project has nothing in it; an empty period says so.
+    none = (await bot.send(OTHER_LEADER, "/export files 2026-03-01 2026-03-03")).params
+    assert "Fetching" in none["text"]
+    await bot.services.outbox.drain()
+    said = bot.api.sent_to(OTHER_LEADER.id)[-1].params["text"]
+    assert "No photos or files were sent between 2026-03-01 and 2026-03-03" in said
