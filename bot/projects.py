@@ -155,14 +155,26 @@ class ProjectService:
     # --- invites ----------------------------------------------------------------------------
 
     async def create_invite(
-        self, actor_id: int, project_id: int | None, role: InviteRole
+        self,
+        actor_id: int,
+        project_id: int | None,
+        role: InviteRole,
+        official: dict[str, str] | None = None,
     ) -> tuple[str, datetime, Project | None]:
-        """A fresh single-use token (192 random bits, URL-safe, 32 characters)."""
+        """A fresh single-use token (192 random bits, URL-safe, 32 characters); ``official``:
+        the unit and title recorded for whoever joins by it."""
         project = await self.active_project(project_id) if project_id is not None else None
         token = secrets.token_urlsafe(24)
         now = self._now()
+        given = official or {}
         await self._repos.invites.create(
-            Need(actor_id, ADMIN, project_id), hash_token(token), role, now, now + self._invite_ttl
+            Need(actor_id, ADMIN, project_id),
+            hash_token(token),
+            role,
+            now,
+            now + self._invite_ttl,
+            unit=given.get("unit") or None,
+            title=given.get("title") or None,
         )
         return token, now + self._invite_ttl, project
 

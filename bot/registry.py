@@ -21,6 +21,22 @@ from storage.repos import Repositories
 OFFICIAL_FIELDS = {"unit": "unit", "单位": "unit", "title": "title", "职务": "title"}
 
 
+def official_fields(words: list[str], usage: str) -> dict[str, str]:
+    """``单位 <text> 职务 <text>`` (or unit/title) → {"unit": …, "title": …}; ``-`` is empty
+    (clears it). Words before the first field name are a usage error (``usage``)."""
+    fields: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for word in words:
+        key = OFFICIAL_FIELDS.get(word.strip().lower())
+        if key is not None:
+            current = fields.setdefault(key, [])
+        elif current is None:
+            raise UsageError(usage)
+        else:
+            current.append(word)
+    return {k: clean_name(" ".join(v)) if v and v != ["-"] else "" for k, v in fields.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class UserRef:
     """Who sent an update, as far as services care."""
@@ -146,20 +162,8 @@ class Registry:
             person = await self._repos.people.get(parse_user_id(ref))
         if person is None:
             raise UserError("person.unknown", who=ref[:64])
-        fields: dict[str, list[str]] = {}
-        current: list[str] | None = None
-        for word in args[1:]:
-            key = OFFICIAL_FIELDS.get(word.strip().lower())
-            if key is not None:
-                current = fields.setdefault(key, [])
-            elif current is None:
-                raise UsageError("person")
-            else:
-                current.append(word)
-        if fields:
-            values = {
-                k: clean_name(" ".join(v)) if v and v != ["-"] else "" for k, v in fields.items()
-            }
+        values = official_fields(args[1:], "person")
+        if values:
             try:
                 await self._repos.people.set_official(
                     Need(actor_id, ADMIN),

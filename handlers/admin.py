@@ -12,6 +12,7 @@ from bot.departments.service import is_department_ref
 from bot.errors import UsageError, UserError
 from bot.parsing import keyword, parse_project_id
 from bot.projects import ProjectOverview
+from bot.registry import official_fields
 from bot.replies import clip
 from handlers import departments
 from handlers.common import Call, answer_press, edit_pressed, guarded
@@ -180,7 +181,8 @@ async def unarchive(call: Call) -> None:
 
 @guarded(admin=True, private=True)
 async def invite(call: Call) -> None:
-    """/invite <id> secretary|leader, /invite d<id> liaison|head, or /invite admin"""
+    """/invite <id> secretary|leader [单位 …] [职务 …], /invite d<id> liaison|head, or
+    /invite admin"""
     if call.args and is_department_ref(call.args[0]):
         await departments.invite(call)
         return
@@ -189,10 +191,14 @@ async def invite(call: Call) -> None:
     if args == ["admin"]:
         token, expires_at, _ = await projects.create_invite(call.user.id, None, "admin")
         role_key = None
-    elif len(args) == 2 and args[1] in {"secretary", "leader"}:
+    elif len(args) >= 2 and args[1] in {"secretary", "leader"}:
         project_id = parse_project_id(args[0])
         role: Role = "secretary" if args[1] == "secretary" else "leader"
-        token, expires_at, project = await projects.create_invite(call.user.id, project_id, role)
+        # 单位 … 职务 …: how official documents will name whoever joins (as /person sets it).
+        official = official_fields(call.args[2:], "invite")
+        token, expires_at, project = await projects.create_invite(
+            call.user.id, project_id, role, official
+        )
         role_key = f"role.{role}"
     else:
         raise UsageError("invite")

@@ -62,15 +62,18 @@ class InviteRepo:
         now: datetime,
         expires_at: datetime,
         department_id: int | None = None,
+        unit: str | None = None,
+        title: str | None = None,
     ) -> None:
-        """An invite to a project role, to a department (``department_id``) or as an admin."""
+        """An invite to a project role, to a department (``department_id``) or as an admin;
+        ``unit`` and ``title`` are recorded for whoever joins by it."""
         project_id, actor_id = need.project_id, need.user_id
         async with self._db.write() as conn:
             await self._access.require(conn, need)
             invite_id = await insert_id(
                 conn,
                 "INSERT INTO invites (token_hash, project_id, department_id, role, created_at,"
-                " created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " created_by, expires_at, unit, title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     token_hash,
                     project_id,
@@ -79,6 +82,8 @@ class InviteRepo:
                     to_db(now),
                     actor_id,
                     to_db(expires_at),
+                    unit,
+                    title,
                 ),
             )
             await append_event(
@@ -156,6 +161,12 @@ class InviteRepo:
             if cursor.rowcount == 0:
                 # Already holds the role: keep the link for whoever it was meant for.
                 return Redeemed(RedeemResult.ALREADY, invite)
+            if row["unit"] is not None or row["title"] is not None:
+                await conn.execute(
+                    "UPDATE people SET unit = coalesce(?, unit), title = coalesce(?, title)"
+                    " WHERE user_id = ?",
+                    (row["unit"], row["title"], user_id),
+                )
             await conn.execute(
                 "UPDATE invites SET used_by = ?, used_at = ? WHERE id = ?",
                 (user_id, to_db(now), invite.id),

@@ -60,3 +60,22 @@ async def test_projects_list_is_paged_with_buttons(bot: Harness) -> None:
     await bot.press(ADMIN, first, "pj:1")
     page_two = bot.api.message_of(first)
     assert "page 2 of 2" in page_two["text"] and "Project 9" in page_two["text"]
+
+
+async def test_an_invite_can_say_how_official_documents_name_the_person(bot: Harness) -> None:
+    """/invite 1 leader 单位 县住建局 职务 局长: whoever joins by the link is named so in the
+    notice (as /person would set it); words before a field name are a usage error."""
+    await bot.send(ADMIN, "/newproject South Road")
+    bad = (await bot.send(ADMIN, "/invite 1 leader 县住建局")).params["text"]
+    assert "Usage" in bad
+    text = (await bot.send(ADMIN, "/invite 1 leader 单位 县住建局 职务 局长")).params["text"]
+    token = text.rsplit("start=", 1)[1].split()[0]
+    await bot.send(LEADER, f"/start {token}")
+    person = await bot.services.repos.people.get(LEADER.id)
+    assert person is not None and (person.unit, person.title) == ("县住建局", "局长")
+    assert person.official == "县住建局局长Zhang San"
+    # A plain invite leaves what is known as it is.
+    plain = (await bot.send(ADMIN, "/invite 1 secretary")).params["text"]
+    await bot.send(SECRETARY, "/start " + plain.rsplit("start=", 1)[1].split()[0])
+    secretary = await bot.services.repos.people.get(SECRETARY.id)
+    assert secretary is not None and (secretary.unit, secretary.title) == (None, None)
