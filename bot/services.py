@@ -312,7 +312,7 @@ def build_services(
             auth_max_age=settings.webapp_auth_max_age,
             session_ttl=settings.web_session_ttl,
         ),
-        web_board=WebBoard(repos, clock, settings.default_timezone),
+        web_board=WebBoard(repos, clock, settings.default_timezone, digest.report),
         web_ledger=WebLedger(repos, clock, ledger, decisions, cards),
         turns=ChatTurns(turns) if (turns := repos.db.update_turns()) is not None else None,
     )

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from storage.attachments import Attachment, attachment_from_row
-from storage.db import Database, opt_from_db, to_db
+from storage.db import Database, from_db, opt_from_db, to_db
 from storage.problems import PROBLEM_SELECT, Problem, problem_from_row
 
 STATUSES = {
@@ -123,6 +123,13 @@ class WebBoardRepo:
             list(project_ids or []),
         )
         return {int(r["project_id"]): int(r["n"]) for r in rows}
+
+    async def digest_periods(self, limit: int = 52) -> list[tuple[str, datetime]]:
+        """The weeks whose dispatch digest went out, newest first."""
+        rows = await self._db.fetchall(
+            "SELECT period, sent_at FROM digests ORDER BY period DESC LIMIT ?", (limit,)
+        )
+        return [(str(r["period"]), from_db(r["sent_at"])) for r in rows]
 
     async def published_notices(self, limit: int = 52) -> list[PublishedNotice]:
         rows = await self._db.fetchall(

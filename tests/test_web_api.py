@@ -298,3 +298,25 @@ async def test_photos_come_through_the_bot_after_the_same_check(
         refused = await get(base, f"/api/photos/{photo_id}", as_user(user, bot.clock))
         assert refused.status_code in (401, 404) and refused.content != shown.content
     assert (await get(base, "/api/photos/999", as_user(LEADER, bot.clock))).status_code == 404
+
+
+async def test_digests_published_are_read_as_report_shows_them(web: tuple[Harness, str]) -> None:
+    bot, base = web
+    await bot.db.execute(
+        "INSERT INTO digests (period, sent_at) VALUES (?, ?)",
+        ("2026-W10", "2026-03-09T01:00:00.000000Z"),
+    )
+    bot.clock.advance(timedelta(days=8))  # into week 11: week 10 is over
+    leader = as_user(LEADER, bot.clock)
+    listed = (await get(base, "/api/digests", leader)).json()["digests"]
+    assert [d["period"] for d in listed] == ["2026-W10"]
+    text = (await get(base, "/api/digests/2026-W10", leader)).json()["text"]
+    assert "South Road" in text and "北环路大桥" not in text  # only what /report shows them
+    admin_text = (await get(base, "/api/digests/2026-W10", as_user(ADMIN, bot.clock))).json()
+    assert "北环路大桥" in admin_text["text"]
+    # Secretaries do not read the office's figures in the chat, nor here.
+    secretary = as_user(SECRETARY, bot.clock)
+    assert (await get(base, "/api/digests", secretary)).json()["digests"] == []
+    assert (await get(base, "/api/digests/2026-W10", secretary)).status_code == 404
+    assert (await get(base, "/api/digests/../../etc", leader)).status_code == 404
+    assert (await get(base, "/api/digests/2026-W99", leader)).status_code == 404

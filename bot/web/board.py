@@ -3,17 +3,21 @@ full, the notices published so far. What each person sees is what the chat shows
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, format_local, local_date
+from bot.errors import UserError
 from bot.i18n import t
 from bot.web.access import NotFound, Viewer
 from storage.digests import ProjectWeek
 from storage.notice_numbers import NOTICE_NUMBER
 from storage.repos import Repositories
 
+WEEK = re.compile(r"^[0-9]{4}-W[0-9]{2}$")
 RATE_AMBER = 0.8  # a week reported below this share is amber
 
 
@@ -55,11 +59,18 @@ class Report:
     photos: tuple[int, ...]
 
 
+# The weekly digest of a week, as /report gives it: (user id, [week], language) → its parts.
+WeeklyReport = Callable[[int, list[str], str], Awaitable[list[str]]]
+
+
 class WebBoard:
-    def __init__(self, repos: Repositories, clock: Clock, default_timezone: str) -> None:
+    def __init__(
+        self, repos: Repositories, clock: Clock, default_timezone: str, report: WeeklyReport
+    ) -> None:
         self._repos = repos
         self._clock = clock
         self._zone = default_timezone
+        self._report = report
 
     def _this_week(self) -> tuple[date, date, datetime, datetime]:
         now = self._clock.now()
@@ -178,6 +189,26 @@ class WebBoard:
             "reports": reports,
             "generated_at": format_local(self._clock.now(), project.timezone),
         }
+
+    async def digests(self, viewer: Viewer) -> list[dict[str, object]]:
+        """The weeks whose dispatch digest went out, for those who read digests in the chat
+        (leaders and admins)."""
+        if not viewer.admin and not any("leader" in r for r in viewer.project_roles.values()):
+            return []
+        return [
+            {"period": period, "sent_at": sent_at}
+            for period, sent_at in await self._repos.web_board.digest_periods()
+        ]
+
+    async def digest(self, viewer: Viewer, period: str) -> str:
+        """One week's digest of what this person may see, as /report shows it."""
+        if not WEEK.match(period):
+            raise NotFound
+        try:
+            parts = await self._report(viewer.user_id, [period], viewer.lang)
+        except UserError:
+            raise NotFound from None
+        return "\n".join(parts)
 
     async def notices(self, viewer: Viewer) -> list[dict[str, object]]:
         """The notices published so far (they went to every project group): their text, as

@@ -151,6 +151,13 @@ def routes(
     async def notices(request: Request, viewer: Viewer) -> Response:
         return _json({"notices": await board.notices(viewer)})
 
+    async def digests(request: Request, viewer: Viewer) -> Response:
+        return _json({"digests": await board.digests(viewer)})
+
+    async def digest(request: Request, viewer: Viewer) -> Response:
+        period = request.path_params["period"]
+        return _json({"period": period, "text": await board.digest(viewer, period)})
+
     async def photo(request: Request, viewer: Viewer) -> Response:
         attachment_id = _int(request.path_params["attachment_id"], "id")
         assert attachment_id is not None
@@ -174,6 +181,8 @@ def routes(
         Route("/problems/{problem_id}", guarded(problem)),
         Route("/problems/{problem_id}/{action}", guarded(act), methods=["POST"]),
         Route("/notices", guarded(notices)),
+        Route("/digests", guarded(digests)),
+        Route("/digests/{period}", guarded(digest)),
         Route("/photos/{attachment_id}", guarded(photo)),
         Route("/{rest:path}", unknown, methods=["GET", "POST"]),
     ]

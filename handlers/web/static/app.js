@@ -21,7 +21,7 @@ const TEXTS = {
     failed: "加载失败，请稍后重试。", back: "返回", total_investment: "总投资（万元）",
     year_investment: "年度计划投资（万元）", planned_start: "计划开工", planned_completion: "计划竣工",
     year_target: "年度目标", done: "已完成", pending: "未到期", late: "已逾期", no_projects: "没有可查看的项目。",
-    published: "发布于", all_ok: "无异常", summary: "共 {n} 个项目：红灯 {red}，黄灯 {amber}，绿灯 {green}；逾期问题 {overdue} 个", missed: "未报送", on_leave: "请假", generated: "数据时间",
+    published: "发布于", digests: "每周调度", digest: "周报", all_ok: "无异常", summary: "共 {n} 个项目：红灯 {red}，黄灯 {amber}，绿灯 {green}；逾期问题 {overdue} 个", missed: "未报送", on_leave: "请假", generated: "数据时间",
   },
   en: {
     board: "Board", problems: "Ledger", notices: "Notices", title: "Projects", all: "All",
@@ -42,7 +42,7 @@ const TEXTS = {
     failed: "Could not load; try again later.", back: "Back", total_investment: "Total investment (10k yuan)",
     year_investment: "This year's plan (10k yuan)", planned_start: "Planned start",
     planned_completion: "Planned completion", year_target: "Target of the year", done: "Done",
-    pending: "Not due", late: "Overdue", no_projects: "No projects to show.", published: "Published",
+    pending: "Not due", late: "Overdue", no_projects: "No projects to show.", published: "Published", digests: "Weekly dispatch digests", digest: "Digest",
     all_ok: "All well", summary: "{n} projects: {red} red, {amber} amber, {green} green; {overdue} problems overdue", missed: "Missed", on_leave: "On leave", generated: "As of",
   },
 };
@@ -322,8 +322,20 @@ async function problemPage(id, message) {
 // --- notices -----------------------------------------------------------------------------
 
 async function noticesPage() {
-  const data = await api("/api/notices");
+  const [data, weeks] = await Promise.all([api("/api/notices"), api("/api/digests")]);
+  const digests = weeks.digests.map((d) => {
+    const body = el("div", { class: "notice" });
+    const open = async () => {
+      if (body.childNodes.length) { body.replaceChildren(); return; }
+      try { body.textContent = (await api(`/api/digests/${encodeURIComponent(d.period)}`)).text; }
+      catch (error) { body.textContent = error.message; }
+    };
+    return el("li", { "data-period": d.period },
+      el("button", { class: "plain", onclick: open }, `${tr("digest")} ${d.period}`), body);
+  });
   show(el("h1", {}, tr("notices")),
+    digests.length ? [el("h2", {}, tr("digests")), el("ul", { class: "list", id: "digests" }, digests)] : null,
+    el("h2", {}, tr("notices")),
     data.notices.length ? el("section", { id: "notices" }, data.notices.map((n) => el("article", { class: "card" },
       el("h3", {}, n.number || n.period),
       el("p", { class: "hint" }, `${tr("published")} ${(n.published_at || "").slice(0, 10)}`),
