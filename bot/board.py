@@ -4,7 +4,6 @@ public comparison of projects (一季度一公开，比进展). Admins and leade
 from __future__ import annotations
 
 import asyncio
-import statistics
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,7 +16,8 @@ from bot.errors import UsageError, UserError
 from bot.i18n import month_day_text, t
 from bot.parsing import parse_date, parse_project_id
 from bot.periods import period_of
-from bot.plans.scoring import DEFAULT_WEIGHTS, weighted_score
+from bot.plans.ranking import Ranked, rank
+from bot.plans.scoring import DEFAULT_WEIGHTS
 from bot.projects import ProjectService
 from bot.registry import Registry
 from storage.repos import Repositories
@@ -124,65 +124,52 @@ class BoardService:
         tz = ZoneInfo(zone)
         start = _midnight(first, tz)
         end = _midnight(last + timedelta(days=1), tz)
-        # "Overdue now": a problem due later today is not overdue yet.
-        figures = await self._repos.digests.week(
-            first, last, start, end, project_ids, overdue_at=min(end, self._clock.now())
+        ranked = await rank(
+            self._repos, first, last, start, end, self._clock.now(), project_ids, self.weights
         )
-        resolutions = await self._repos.digests.resolutions(start, end, project_ids)
-        rows = []
-        for f in figures:
-            done = resolutions.get(f.project_id, [])
-            on_time = sum(resolved <= deadline for _, resolved, deadline in done)
-            days = [(resolved - created).total_seconds() / 86400 for created, resolved, _ in done]
-            median = f"{statistics.median(days):.1f}" if days else "–"
-            parts = {
-                "milestones": f.milestones_on_time / f.milestones_due if f.milestones_due else None,
-                "investment": min((f.investment_year or 0) / f.investment_plan, 1.0)
-                if f.investment_plan
-                else None,
-                "problems": on_time / len(done) if done else None,
-                "reporting": f.rate,
-            }
-            score = weighted_score(parts, self.weights)
-            rows.append(
-                (score if score is not None else -1.0, f, on_time, len(done), median, parts)
-            )
-        rows.sort(key=lambda row: (-row[0], row[1].overdue, row[1].name))
         lines = [t(lang, "board.title", first=first, last=last)]
-        for rank, (score, f, on_time, done_count, median, parts) in enumerate(rows, start=1):
-            lines.append(
-                t(
-                    lang,
-                    "board.line",
-                    rank=rank,
-                    project=f.name,
-                    score=_percent(score if score >= 0 else None),
-                    progress=_percent(parts["milestones"]),
-                    investment=_percent(parts["investment"]),
-                    rate=_percent(f.rate),
-                    on_time=on_time,
-                    resolved=done_count,
-                    median=median,
-                    overdue=f.overdue,
-                )
-            )
+        lines += ranking_lines(ranked, lang)
         weights = t(lang, "digest.joiner").join(
             f"{t(lang, f'board.component.{name}')} {weight:g}"
             for name, weight in self.weights.items()
         )
         lines.append(t(lang, "board.weights", weights=weights))
-        if not rows:
+        if not ranked:
             lines.append(t(lang, "board.empty"))
         if project_ids is None and self.department_figures is not None:
             # The office's board: the departments' work over the same period.
             lines += department_lines(
                 await self.department_figures(start, min(end, self._clock.now())), lang
             )
-        names = [f.name for _, f, *_ in rows]
-        rates = [max(score, 0.0) for score, *_ in rows]
         title = t(lang, "board.chart_title", first=first, last=last)
-        png = await asyncio.to_thread(_ranking_png, names, rates, title, t(lang, "chart.rate"))
+        png = await ranking_picture(ranked, title, lang)
         return Picture("\n".join(lines), png)
+
+
+def ranking_lines(ranked: list[Ranked], lang: str) -> list[str]:
+    return [
+        t(
+            lang,
+            "board.line",
+            rank=number,
+            project=r.name,
+            score=_percent(r.score),
+            progress=_percent(r.parts["milestones"]),
+            investment=_percent(r.parts["investment"]),
+            rate=_percent(r.rate),
+            on_time=r.on_time,
+            resolved=r.resolved,
+            median=f"{r.median_days:.1f}" if r.median_days is not None else "–",
+            overdue=r.overdue,
+        )
+        for number, r in enumerate(ranked, start=1)
+    ]
+
+
+async def ranking_picture(ranked: list[Ranked], title: str, lang: str) -> bytes:
+    names = [r.name for r in ranked]
+    scores = [max(r.score or 0.0, 0.0) for r in ranked]
+    return await asyncio.to_thread(_ranking_png, names, scores, title, t(lang, "chart.rate"))
 
 
 def _percent(value: float | None) -> str:

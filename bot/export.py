@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, format_local
@@ -193,7 +193,7 @@ def _cell(value: Any, zone: str, lang: str, column: str) -> Any:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as a formula
 
 
-def write_xlsx(path: Path, tables: Sequence[Table]) -> None:
+def write_xlsx(path: Path | IO[bytes], tables: Sequence[Table]) -> None:
     """One sheet per table: header row frozen, filters on, columns as wide as their content.
 
     People's texts are written as text: openpyxl would store '=2+3 floors' as a formula, and

@@ -69,6 +69,7 @@ async def _sweep(context: Context) -> None:
     await services.investment.tick()
     await services.explain.tick()
     await services.digest.tick()
+    await services.quarterly.tick()
     await deliver(services)
 
 
@@ -202,6 +203,7 @@ async def lead(application: App) -> None:
     await services.investment.tick()
     await services.explain.tick()
     await services.digest.tick()
+    await services.quarterly.tick()
     if application.running:
         await schedule_jobs(application)
         application.create_task(services.outbox.drain(), name="outbox-lead")

@@ -1,7 +1,8 @@
 """Files the outbox sends (rows of kind ``document``): the row keeps a reference, the file is
 made when it is sent, so a file goes exactly once like any message and the outbox never holds
 its bytes. References are JSON: ``{"doc": "notice", "id": 3}``,
-``{"doc": "pack", "week": "2026-W10", "lang": "zh-CN"}``."""
+``{"doc": "pack", "week": "2026-W10", "lang": "zh-CN"}``,
+``{"doc": "board", "quarter": "2026-Q1", "lang": "zh-CN", "as": "png"}``."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import logging
 from bot.i18n import t
 from bot.notice import NoticeDecisions
 from bot.pack import PackService
+from bot.plans.quarterly import QuarterlyBoard
 from storage.outbox import OutgoingMessage
 
 log = logging.getLogger(__name__)
@@ -32,9 +34,12 @@ def pack_document(
 
 
 class OutboxDocuments:
-    def __init__(self, notices: NoticeDecisions, pack: PackService) -> None:
+    def __init__(
+        self, notices: NoticeDecisions, pack: PackService, quarterly: QuarterlyBoard
+    ) -> None:
         self._notices = notices
         self._pack = pack
+        self._quarterly = quarterly
 
     async def __call__(self, reference: str) -> tuple[str, bytes, str | None] | None:
         try:
@@ -54,5 +59,12 @@ class OutboxDocuments:
             line = ref.get("line")
             name, data = await self._pack.document(period, lang, str(line) if line else None)
             return name, data, t(lang, "pack.caption")
+        if ref.get("doc") == "board":
+            try:
+                return await self._quarterly.document(
+                    str(ref.get("quarter", "")), str(ref.get("lang", "zh-CN")), str(ref.get("as"))
+                )
+            except ValueError:
+                return None
         log.error("outbox document of an unknown kind: %r", reference[:80])
         return None

@@ -44,6 +44,7 @@ from bot.plans.explain import ExplainService
 from bot.plans.importing import ImportService
 from bot.plans.investment import InvestmentService
 from bot.plans.milestones import MilestoneService
+from bot.plans.quarterly import QuarterlyBoard
 from bot.plans.service import PlanService
 from bot.projects import ProjectService
 from bot.registry import Registry
@@ -95,6 +96,7 @@ class Services:
     meeting: MeetingDecisions
     pack: PackService
     export_files: ExportFiles
+    quarterly: QuarterlyBoard
     web_access: WebAccess
     web_board: WebBoard
     web_ledger: WebLedger
@@ -236,7 +238,11 @@ def build_services(
     presses.handovers = handovers
     notices = NoticeDecisions(repos, clock)
     pack = PackService(repos, registry, clock, timezone=settings.default_timezone)
-    outbox.documents = OutboxDocuments(notices, pack)
+    quarterly = QuarterlyBoard(
+        repos, registry, clock, schedules.calendar, timezone=settings.default_timezone
+    )
+    quarterly.weights = dict(settings.board_weights)
+    outbox.documents = OutboxDocuments(notices, pack, quarterly)
     return Services(
         settings=settings,
         clock=clock,
@@ -304,6 +310,7 @@ def build_services(
             office=settings.office_location,
         ),
         export_files=ExportFiles(repos, projects, clock),
+        quarterly=quarterly,
         web_access=WebAccess(
             repos,
             registry,
