@@ -41,6 +41,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("setgroup", ("admin",)),
     Command("admins", ("admin",)),
     Command("removeadmin", ("admin",)),
+    Command("admin", ("admin",)),
     Command("forget", ("admin",)),
     Command("person", ("admin",)),
     Command("schedule", ("admin",)),

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.departments.figures import DepartmentFigures, department_lines
+from bot.digest_scope import scoped_digest
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import duration_text, t, week_text
 from bot.notice import notice_drafts, notice_parts
@@ -207,6 +208,16 @@ class DigestService:
         wording = next(iter(audiences.values()))[0] if audiences else ""
         for admin_id in await self._repos.admins.ids():
             lang = await self._registry.language_of(admin_id)
+            reach = await self._repos.admins.scope(admin_id)
+            if reach is not None:
+                # A work line's or locality's admin (项目到线): their projects' digest, and
+                # their line's meeting material; the county's notice is not theirs to decide.
+                mine = set(await self._repos.admins.projects_in(reach))
+                scoped = [w for w in weeks if w.project_id in mine]
+                if scoped:
+                    parts = self.digest_parts(period, scoped, lang, ())
+                    messages += scoped_digest(key, parts, admin_id, lang, reach)
+                continue
             parts = self.digest_parts(period, weeks, lang, departments)
             for number, text in enumerate(parts, start=1):
                 name = f"digest:{key}:{admin_id}:0:{number}"

@@ -87,10 +87,14 @@ class ProjectService:
             if not await self._registry.roles_on(user_id, project.id) & LEAD:
                 raise UserError(refused, id=project.id)
             return [project.id], project
+        scoped: list[int] = []
         if await self._registry.is_admin(user_id):
-            return None, None
+            reach = await self._registry.admin_projects(user_id)
+            if reach is None:
+                return None, None
+            scoped = reach  # a work line's or locality's admin (项目到线)
         mine = await self._repos.members.of_user(user_id)
-        led = sorted({m.project_id for m in mine if m.role == "leader"})
+        led = sorted({m.project_id for m in mine if m.role == "leader"} | set(scoped))
         if not led:
             raise UserError(nothing)
         return led, None

@@ -18,6 +18,14 @@ from storage.pending import PendingInput
 from storage.people import AdminRemoval, upsert_person
 from storage.repos import Repositories
 
+SCOPE_WORDS = {
+    "line": "line",
+    "工作线": "line",
+    "area": "area",
+    "属地": "area",
+    "all": "all",
+    "全县": "all",
+}
 OFFICIAL_FIELDS = {"unit": "unit", "单位": "unit", "title": "title", "职务": "title"}
 
 
@@ -155,13 +163,7 @@ class Registry:
         documents name them (县住建局局长张三); ``-`` clears a field. Without fields: shown."""
         if not args:
             raise UsageError("person")
-        ref = args[0].strip()
-        if ref.startswith("@"):
-            person = await self._repos.people.find_by_username(ref)
-        else:
-            person = await self._repos.people.get(parse_user_id(ref))
-        if person is None:
-            raise UserError("person.unknown", who=ref[:64])
+        person = await self.find_person(args[0])
         values = official_fields(args[1:], "person")
         if values:
             try:
@@ -199,8 +201,48 @@ class Registry:
             m.role for m in await self._repos.members.of_user(user_id) if m.project_id == project_id
         }
         if await self.is_admin(user_id):
-            roles.add("admin")
+            scoped = await self.admin_projects(user_id)
+            if scoped is None or project_id in scoped:
+                roles.add("admin")
         return roles
+
+    async def admin_projects(self, user_id: int) -> list[int] | None:
+        """The projects an admin's scope covers (项目到线); None: the whole county."""
+        scope = await self._repos.admins.scope(user_id)
+        return None if scope is None else await self._repos.admins.projects_in(scope)
+
+    async def set_admin_scope(self, actor_id: int, args: list[str]) -> tuple[int, str | None]:
+        """``/admin <@user|user id> line <工作线>|area <属地>|all``: what a (non-ADMIN_IDS)
+        admin sees and manages. Only a county-wide admin may set it."""
+        if len(args) < 2:
+            raise UsageError("admin")
+        person = await self.find_person(args[0])
+        kind = SCOPE_WORDS.get(args[1].strip().lower())
+        if kind is None or (kind != "all" and len(args) < 3):
+            raise UsageError("admin")
+        value = clean_name(" ".join(args[2:])) if kind != "all" else ""
+        scope = None if kind == "all" else (kind, value)
+        try:
+            result = await self._repos.admins.set_scope(
+                Need(actor_id, ADMIN), person.user_id, scope, self._clock.now()
+            )
+        except Denied as exc:
+            raise refusal(exc) from None
+        if result is AdminRemoval.FROM_CONFIG:
+            raise UserError("admins.from_config", user_id=person.user_id)
+        if result is AdminRemoval.NOT_ADMIN:
+            raise UserError("admins.not_admin", user_id=person.user_id)
+        return person.user_id, None if scope is None else f"{kind}:{value}"
+
+    async def find_person(self, ref: str) -> Person:
+        ref = ref.strip()
+        if ref.startswith("@"):
+            person = await self._repos.people.find_by_username(ref)
+        else:
+            person = await self._repos.people.get(parse_user_id(ref))
+        if person is None:
+            raise UserError("person.unknown", who=ref[:64])
+        return person
 
     async def admins(self) -> list[Admin]:
         return await self._repos.admins.all()

@@ -74,6 +74,7 @@ COMMANDS: tuple[tuple[str, Callback], ...] = (
     ("setgroup", admin.set_group),
     ("admins", admin.list_admins),
     ("removeadmin", admin.remove_admin),
+    ("admin", admin.scope_admin),
     ("forget", admin.forget),
     ("person", admin.person),
     ("schedule", plans.schedule),

@@ -304,8 +304,24 @@ async def list_admins(call: Call) -> None:
                 user_id=admin.user_id,
                 config=call.t("admins.config") if admin.from_config else "",
             )
+            + (
+                call.t(f"admins.scope_{admin.scope[0]}", value=admin.scope[1])
+                if admin.scope is not None
+                else ""
+            )
         )
     await call.reply_lines(lines)
+
+
+@guarded(admin=True, private=True)
+async def scope_admin(call: Call) -> None:
+    """/admin <@user|user id> line <工作线>|area <属地>|all"""
+    user_id, scope = await call.services.registry.set_admin_scope(call.user.id, call.args)
+    if scope is None:
+        await call.say("admins.scope_cleared", user_id=user_id)
+        return
+    kind, value = scope.split(":", 1)
+    await call.say(f"admins.scoped_{kind}", user_id=user_id, value=value)
 
 
 @guarded(admin=True, private=True)

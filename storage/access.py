@@ -88,12 +88,14 @@ class Access:
         row = await first_row(
             conn,
             "SELECT (SELECT status FROM projects WHERE id = ?) AS status,"
-            " EXISTS (SELECT 1 FROM admins WHERE user_id = ?) AS admin,"
+            f" EXISTS (SELECT 1 FROM admins a WHERE a.user_id = ? AND {_admin_reach(need)})"
+            " AS admin,"
             " EXISTS (SELECT 1 FROM memberships WHERE user_id = ? AND removed_at IS NULL"
             f" AND role IN ({marks}){in_project}) AS serves, " + in_department_sql,
             [
                 need.project_id,
                 need.user_id,
+                *([] if need.project_id is None else [need.project_id]),
                 need.user_id,
                 *member_roles,
                 *([] if need.project_id is None else [need.project_id]),
@@ -112,6 +114,22 @@ class Access:
             raise Denied("unknown_project", need.project_id)
         if need.active and row["status"] != "active":
             raise Denied("archived", need.project_id)
+
+
+def _admin_reach(need: Need) -> str:
+    """An admin scoped to a work line or locality (项目到线) acts only on its projects, and not
+    for the whole county (no project named); one without a scope acts anywhere."""
+    if need.project_id is None:
+        return "a.scope_kind IS NULL"
+    return f"(a.scope_kind IS NULL OR {IN_SCOPE})"
+
+
+# Whether project ``?`` is in the scope of admin ``a`` (its plan's work line or locality).
+IN_SCOPE = (
+    "EXISTS (SELECT 1 FROM project_plans pp WHERE pp.project_id = ?"
+    " AND ((a.scope_kind = 'line' AND pp.work_line = a.scope_value)"
+    " OR (a.scope_kind = 'area' AND pp.locality = a.scope_value)))"
+)
 
 
 def _department_scope(need: Need) -> tuple[str, list[int]]:

@@ -95,3 +95,4 @@ class Admin:
     user_id: int
     person: Person | None
     from_config: bool
+    scope: tuple[str, str] | None = None  # ("line", 工业线) or ("area", 某某镇); None: all

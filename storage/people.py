@@ -10,7 +10,7 @@ from enum import Enum
 
 import aiosqlite
 
-from storage.access import Access, Need
+from storage.access import IN_SCOPE, Access, Need
 from storage.db import Database, Tx, first_row, to_db
 from storage.events import append_event
 from storage.models import (
@@ -234,12 +234,17 @@ class AdminRepo:
 
     async def all(self) -> list[Admin]:
         rows = await self._db.fetchall(
-            "SELECT a.user_id AS admin_id, p.* FROM admins a"
+            "SELECT a.user_id AS admin_id, a.scope_kind, a.scope_value, p.* FROM admins a"
             " LEFT JOIN people p ON p.user_id = a.user_id ORDER BY a.added_at"
         )
         stored = {
             row["admin_id"]: (person_from_row(row) if row["user_id"] is not None else None)
             for row in rows
+        }
+        scopes = {
+            row["admin_id"]: (row["scope_kind"], row["scope_value"])
+            for row in rows
+            if row["scope_kind"] is not None
         }
         ids = sorted(self._config_admins) + [
             uid for uid in stored if uid not in self._config_admins
@@ -250,12 +255,59 @@ class AdminRepo:
             if person is None and uid not in stored:
                 row = await self._db.fetchone("SELECT * FROM people WHERE user_id = ?", (uid,))
                 person = person_from_row(row) if row else None
-            result.append(Admin(uid, person, uid in self._config_admins))
+            result.append(Admin(uid, person, uid in self._config_admins, scopes.get(uid)))
         return result
 
-    async def ids(self) -> list[int]:
-        rows = await self._db.fetchall("SELECT user_id FROM admins")
+    async def ids(self, project_id: int | None = None) -> list[int]:
+        """Every admin; with ``project_id``, those whose scope covers that project."""
+        if project_id is None:
+            rows = await self._db.fetchall("SELECT user_id FROM admins")
+        else:
+            rows = await self._db.fetchall(
+                f"SELECT user_id FROM admins a WHERE a.scope_kind IS NULL OR {IN_SCOPE}",
+                (project_id,),
+            )
         return sorted(self._config_admins | {row["user_id"] for row in rows})
+
+    async def scope(self, user_id: int) -> tuple[str, str] | None:
+        """An admin's scope (None: the whole county; ADMIN_IDS have none)."""
+        if user_id in self._config_admins:
+            return None
+        row = await self._db.fetchone(
+            "SELECT scope_kind, scope_value FROM admins WHERE user_id = ?", (user_id,)
+        )
+        if row is None or row["scope_kind"] is None:
+            return None
+        return str(row["scope_kind"]), str(row["scope_value"])
+
+    async def projects_in(self, scope: tuple[str, str]) -> list[int]:
+        column = "work_line" if scope[0] == "line" else "locality"
+        rows = await self._db.fetchall(
+            f"SELECT project_id FROM project_plans WHERE {column} = ? ORDER BY project_id",
+            (scope[1],),
+        )
+        return [int(r["project_id"]) for r in rows]
+
+    async def set_scope(
+        self, need: Need, user_id: int, scope: tuple[str, str] | None, now: datetime
+    ) -> AdminRemoval | None:
+        """Scope an admin added by invite (None: the whole county again). FROM_CONFIG and
+        NOT_ADMIN say why nothing changed; the actor must be a county-wide admin."""
+        async with self._db.write() as conn:
+            await self._access.require(conn, need)
+            if user_id in self._config_admins:
+                return AdminRemoval.FROM_CONFIG
+            kind, value = scope if scope is not None else (None, None)
+            cursor = await conn.execute(
+                "UPDATE admins SET scope_kind = ?, scope_value = ? WHERE user_id = ?",
+                (kind, value, user_id),
+            )
+            if cursor.rowcount == 0:
+                return AdminRemoval.NOT_ADMIN
+            await append_event(
+                conn, now, need.user_id, "admin.scoped", None, user_id, scope=kind, value=value
+            )
+            return None
 
     async def remove(self, need: Need, user_id: int, now: datetime) -> AdminRemoval:
         """Take away an admin added by invite; never one from ADMIN_IDS, never the last."""

@@ -74,7 +74,7 @@ class NewProblemCards:
                 if leader.person.reachable
             ]
         if "admins" in self.to:  # the office sees new problems at once too
-            wanted += await self._repos.admins.ids()
+            wanted += await self._repos.admins.ids(project_id)  # those whose scope covers it
         return [
             (user_id, await self._registry.language_of(user_id))
             for user_id in dict.fromkeys(wanted)

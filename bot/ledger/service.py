@@ -237,9 +237,15 @@ class LedgerService:
             return await self._repos.problems.unresolved([project.id])
         # The ledger to work on: an archived project's problems are no longer chased (named
         # with its id, they are still shown).
+        scoped: list[int] = []
         if await self._registry.is_admin(user_id):
-            return await self._repos.problems.unresolved(None, active_only=True)
-        projects = sorted({m.project_id for m in await self._repos.members.of_user(user_id)})
+            reach = await self._registry.admin_projects(user_id)
+            if reach is None:
+                return await self._repos.problems.unresolved(None, active_only=True)
+            scoped = reach
+        projects = sorted(
+            {m.project_id for m in await self._repos.members.of_user(user_id)} | set(scoped)
+        )
         departments = sorted(
             {m.department_id for m in await self._repos.departments.of_user(user_id)}
         )

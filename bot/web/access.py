@@ -86,9 +86,16 @@ class WebAccess:
         departments = await self._repos.departments.of_user(user_id)
         if not admin and not members and not departments:
             raise Unauthorized("no role")
+        # (a scoped admin whose scope holds no project yet still opens an empty board)
         roles: dict[int, set[str]] = {}
         for member in members:
             roles.setdefault(member.project_id, set()).add(member.role)
+        if admin:
+            scoped = await self._registry.admin_projects(user_id)
+            if scoped is not None:  # a work line's or locality's admin: those projects only
+                admin = False
+                for project_id in scoped:
+                    roles.setdefault(project_id, set()).add("admin")
         person = await self._repos.people.get(user_id)
         return Viewer(
             user_id,

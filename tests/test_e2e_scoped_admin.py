@@ -1,0 +1,102 @@
+"""项目到线: an admin scoped to a work line (or locality) sees and manages only its projects,
+gets only their digest and new-problem cards, and appears so in /admins; county-wide admins
+see everything as before."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import ADMIN, Harness, stop_harness
+from tests.e2e_helpers import invite_and_join, project_with
+from tests.fakebot import FakeBotAPI, FakeClock, FakeUser
+from tests.web_helpers import as_user, web_bot
+
+SECRETARY = FakeUser(2001, "Li Wei", "liwei", "en")
+OTHER_SECRETARY = FakeUser(2002, "Sun Li", "sunli", "en")
+OFFICER = FakeUser(4001, "Wang Qiang", "wangqiang", "en")  # the industry line's office admin
+
+
+def _texts(bot: Harness, user: FakeUser, words: str) -> list[str]:
+    return [c.params["text"] for c in bot.api.sent_to(user.id) if words in c.params.get("text", "")]
+
+
+async def _two_lines(bot: Harness) -> None:
+    await project_with(bot, "South Road", [SECRETARY])
+    await project_with(bot, "North Bridge", [OTHER_SECRETARY])
+    await bot.send(ADMIN, "/plan 1 line 工业线")
+    await bot.send(ADMIN, "/plan 2 line 交通线")
+    await invite_and_join(bot, None, "admin", OFFICER)
+    scoped = (await bot.send(ADMIN, "/admin @wangqiang line 工业线")).params["text"]
+    assert "only the projects of work line 工业线" in scoped, scoped
+
+
+async def test_a_scoped_admin_sees_and_manages_only_their_line(
+    api: FakeBotAPI, clock: FakeClock, tmp_path: Path
+) -> None:
+    bot, base = await web_bot(api, clock, tmp_path / "b.db")
+    try:
+        await _two_lines(bot)
+        listed = (await bot.send(ADMIN, "/admins")).params["text"]
+        assert "Wang Qiang" in listed and "work line 工业线 only" in listed
+        await bot.send(SECRETARY, "/newproblem 1 Power line blocks the excavation")
+        await bot.send(SECRETARY, "/cancel")
+        await bot.send(OTHER_SECRETARY, "/newproblem 2 Bridge permit missing")
+        await bot.send(OTHER_SECRETARY, "/cancel")
+        await bot.services.outbox.drain()
+        # The new-problem card of their line only; county-wide admins get both.
+        assert _texts(bot, OFFICER, "Power line blocks") != []
+        assert _texts(bot, OFFICER, "Bridge permit") == []
+        assert _texts(bot, ADMIN, "Bridge permit") != []
+
+        problems = (await bot.send(OFFICER, "/problems")).params["text"]
+        assert "Power line" in problems and "Bridge permit" not in problems
+        unseen = (await bot.send(OFFICER, "/problem 2")).params["text"]
+        assert "Bridge permit" not in unseen
+        # Managing: their line's project yes, the other line's and the county's no.
+        done = (await bot.send(OFFICER, "/plan 1 stage 在建")).params["text"]
+        assert "under construction" in done, done
+        refused = (await bot.send(OFFICER, "/plan 2 stage 在建")).params["text"]
+        assert "under construction" not in refused
+        assert (await bot.services.repos.plans.plan(2)).stage is None
+        assert "“" not in (await bot.send(OFFICER, "/newproject Elsewhere")).params["text"]
+        assert len(await bot.services.repos.exports.project_ids()) == 2
+        widened = (await bot.send(OFFICER, "/admin @wangqiang all")).params["text"]
+        assert "whole county" not in widened
+        assert await bot.services.repos.admins.scope(OFFICER.id) == ("line", "工业线")
+
+        # The board shows them their line only, checked on the server.
+        async with httpx.AsyncClient(base_url=base) as client:
+            me = as_user(OFFICER, bot.clock)
+            projects = (await client.get("/api/projects", headers=me)).json()["projects"]
+            assert [p["id"] for p in projects] == [1]
+            assert (await client.get("/api/problems/2", headers=me)).status_code == 404
+            assert (await client.get("/api/problems/1", headers=me)).status_code == 200
+
+        # Their digest names their projects only.
+        bot.clock.set(datetime(2026, 3, 9, 1, 0, tzinfo=UTC))  # Monday 09:00, week 11
+        await bot.services.digest.tick()
+        await bot.services.outbox.drain()
+        digest = _texts(bot, OFFICER, "Weekly dispatch")
+        assert digest and "South Road" in digest[0] and "North Bridge" not in digest[0]
+        county = _texts(bot, ADMIN, "Weekly dispatch")
+        assert county and "North Bridge" in "".join(county)
+
+        # Back to the whole county.
+        cleared = (await bot.send(ADMIN, "/admin @wangqiang all")).params["text"]
+        assert "whole county again" in cleared
+        problems = (await bot.send(OFFICER, "/problems")).params["text"]
+        assert "Bridge permit" in problems
+    finally:
+        await stop_harness(bot)
+
+
+async def test_admins_from_configuration_are_never_scoped(bot: Harness) -> None:
+    await project_with(bot, "South Road", [SECRETARY])
+    refused = (await bot.send(ADMIN, f"/admin {ADMIN.id} line 工业线")).params["text"]
+    assert "ADMIN_IDS" in refused
+    assert "Usage" in (await bot.send(ADMIN, "/admin @liwei")).params["text"]
+    not_admin = (await bot.send(ADMIN, "/admin @liwei line 工业线")).params["text"]
+    assert "is not an admin" in not_admin
