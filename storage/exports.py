@@ -34,6 +34,19 @@ TIME_COLUMNS = frozenset(
     }
 )
 
+# Each file with the project it belongs to (by its answer's round, its problem or its contact)
+# and who sent it (p).
+ATTACHMENTS_BY_PROJECT = (
+    " FROM attachments f"
+    " LEFT JOIN answers a ON a.id = f.answer_id"
+    " LEFT JOIN checkins c ON c.id = a.checkin_id"
+    " LEFT JOIN rounds r ON r.id = c.round_id"
+    " LEFT JOIN problems pb ON pb.id = f.problem_id"
+    " LEFT JOIN contacts ct ON ct.id = f.contact_id"
+    " JOIN projects pr ON pr.id = coalesce(r.project_id, pb.project_id, ct.project_id)"
+    " LEFT JOIN people p ON p.user_id = f.user_id"
+)
+
 _QUERIES: dict[str, str] = {
     "projects": (
         "SELECT projects.id AS project_id, name AS project, status, timezone,"
@@ -121,15 +134,8 @@ _QUERIES: dict[str, str] = {
         "   WHEN f.problem_id IS NOT NULL THEN 'problem' ELSE 'contact' END AS belongs_to,"
         " coalesce(f.answer_id, f.problem_id, f.contact_id) AS owner_id, f.kind, f.file_name,"
         " f.file_id, p.display_name AS sent_by, f.at"
-        " FROM attachments f"
-        " LEFT JOIN answers a ON a.id = f.answer_id"
-        " LEFT JOIN checkins c ON c.id = a.checkin_id"
-        " LEFT JOIN rounds r ON r.id = c.round_id"
-        " LEFT JOIN problems pb ON pb.id = f.problem_id"
-        " LEFT JOIN contacts ct ON ct.id = f.contact_id"
-        " JOIN projects pr ON pr.id = coalesce(r.project_id, pb.project_id, ct.project_id)"
-        " LEFT JOIN people p ON p.user_id = f.user_id"
-        " WHERE pr.id IN ({ids}) ORDER BY f.id"
+        + ATTACHMENTS_BY_PROJECT
+        + " WHERE pr.id IN ({ids}) ORDER BY f.id"
     ),
 }
 
@@ -178,15 +184,8 @@ class ExportRepo:
             "SELECT f.id, f.kind, f.file_id, f.file_name, f.at, pr.id AS project_id,"
             " pr.name AS project, pr.timezone, coalesce(p.display_name, CAST(f.user_id AS TEXT))"
             " AS person"
-            " FROM attachments f"
-            " LEFT JOIN answers a ON a.id = f.answer_id"
-            " LEFT JOIN checkins c ON c.id = a.checkin_id"
-            " LEFT JOIN rounds r ON r.id = c.round_id"
-            " LEFT JOIN problems pb ON pb.id = f.problem_id"
-            " LEFT JOIN contacts ct ON ct.id = f.contact_id"
-            " JOIN projects pr ON pr.id = coalesce(r.project_id, pb.project_id, ct.project_id)"
-            " LEFT JOIN people p ON p.user_id = f.user_id"
-            f" WHERE pr.id IN ({marks}) AND f.at >= ? AND f.at < ? ORDER BY f.id",
+            + ATTACHMENTS_BY_PROJECT
+            + f" WHERE pr.id IN ({marks}) AND f.at >= ? AND f.at < ? ORDER BY f.id",
             [*project_ids, to_db(start), to_db(end)],
         )
         return [_row(r) for r in rows]
