@@ -149,6 +149,7 @@ VALUES = frozenset(
         "contact", "answer", "skip", "secretary", "leader", "visit", "meeting", "call",
         "reported", "note", "acknowledged", "reopened", "extended", "deadline", "assigned",
         "escalated", "claimed", "confirmed", "sent_back", "coordination", "proposal", "report",
+        "milestone",
     }
 )  # fmt: skip
 

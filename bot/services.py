@@ -219,7 +219,13 @@ def build_services(
         conversation,
         timezone=settings.default_timezone,
     )
-    inputs.others = {"investment": investment.take, "explain": explain.take, "decide": meeting.take}
+    milestones = MilestoneService(repos, registry, projects, plans, clock, conversation)
+    inputs.others = {
+        "investment": investment.take,
+        "explain": explain.take,
+        "decide": meeting.take,
+        "milestone_photo": milestones.take,
+    }
     digest = DigestService(
         repos,
         registry,
@@ -285,7 +291,7 @@ def build_services(
         handovers=handovers,
         work=work,
         plans=plans,
-        milestones=MilestoneService(repos, registry, projects, plans, clock),
+        milestones=milestones,
         investment=investment,
         explain=explain,
         imports=ImportService(repos, registry, clock, timezone=settings.default_timezone),

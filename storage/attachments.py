@@ -33,6 +33,7 @@ class Owner:
     problem_id: int | None = None
     event_id: int | None = None
     contact_id: int | None = None
+    milestone_id: int | None = None  # evidence of a milestone done (节点佐证)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,9 @@ async def insert_files(
     if not files:
         return
     await conn.executemany(
-        "INSERT INTO attachments (answer_id, problem_id, event_id, contact_id, user_id,"
-        " kind, file_id, file_unique_id, file_name, media_group_id, message_id, at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO attachments (answer_id, problem_id, event_id, contact_id, milestone_id,"
+        " user_id, kind, file_id, file_unique_id, file_name, media_group_id, message_id, at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         # Only a message seen before is skipped, never a file of a kind the table refuses.
         " ON CONFLICT (user_id, message_id) DO NOTHING",
         [
@@ -68,6 +69,7 @@ async def insert_files(
                 owner.problem_id,
                 owner.event_id,
                 owner.contact_id,
+                owner.milestone_id,
                 user_id,
                 f.kind,
                 f.file_id,
@@ -95,13 +97,19 @@ class AttachmentRepo:
     async def album_owner(self, user_id: int, media_group_id: str) -> Owner | None:
         """What the first file of an album (photos sent at once) was attached to."""
         row = await self._db.fetchone(
-            "SELECT answer_id, problem_id, event_id, contact_id FROM attachments"
+            "SELECT answer_id, problem_id, event_id, contact_id, milestone_id FROM attachments"
             " WHERE user_id = ? AND media_group_id = ? ORDER BY id LIMIT 1",
             (user_id, media_group_id),
         )
         if row is None:
             return None
-        return Owner(row["answer_id"], row["problem_id"], row["event_id"], row["contact_id"])
+        return Owner(
+            row["answer_id"],
+            row["problem_id"],
+            row["event_id"],
+            row["contact_id"],
+            row["milestone_id"],
+        )
 
     async def add(
         self, owner: Owner, user_id: int, files: Sequence[IncomingFile], now: datetime
@@ -113,6 +121,12 @@ class AttachmentRepo:
         """Files of a problem, its report's and its notes', in the order they came."""
         rows = await self._db.fetchall(
             "SELECT * FROM attachments WHERE problem_id = ? ORDER BY id", (problem_id,)
+        )
+        return [attachment_from_row(row) for row in rows]
+
+    async def of_milestone(self, milestone_id: int) -> list[Attachment]:
+        rows = await self._db.fetchall(
+            "SELECT * FROM attachments WHERE milestone_id = ? ORDER BY id", (milestone_id,)
         )
         return [attachment_from_row(row) for row in rows]
 

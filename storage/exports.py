@@ -43,7 +43,9 @@ ATTACHMENTS_BY_PROJECT = (
     " LEFT JOIN rounds r ON r.id = c.round_id"
     " LEFT JOIN problems pb ON pb.id = f.problem_id"
     " LEFT JOIN contacts ct ON ct.id = f.contact_id"
-    " JOIN projects pr ON pr.id = coalesce(r.project_id, pb.project_id, ct.project_id)"
+    " LEFT JOIN milestones ms ON ms.id = f.milestone_id"
+    " JOIN projects pr"
+    "   ON pr.id = coalesce(r.project_id, pb.project_id, ct.project_id, ms.project_id)"
     " LEFT JOIN people p ON p.user_id = f.user_id"
 )
 
@@ -131,8 +133,10 @@ _QUERIES: dict[str, str] = {
     "attachments": (
         "SELECT f.id AS attachment_id, pr.id AS project_id, pr.name AS project,"
         " CASE WHEN f.answer_id IS NOT NULL THEN 'report'"
-        "   WHEN f.problem_id IS NOT NULL THEN 'problem' ELSE 'contact' END AS belongs_to,"
-        " coalesce(f.answer_id, f.problem_id, f.contact_id) AS owner_id, f.kind, f.file_name,"
+        "   WHEN f.problem_id IS NOT NULL THEN 'problem'"
+        "   WHEN f.milestone_id IS NOT NULL THEN 'milestone' ELSE 'contact' END AS belongs_to,"
+        " coalesce(f.answer_id, f.problem_id, f.contact_id, f.milestone_id) AS owner_id,"
+        " f.kind, f.file_name,"
         " f.file_id, p.display_name AS sent_by, f.at"
         + ATTACHMENTS_BY_PROJECT
         + " WHERE pr.id IN ({ids}) ORDER BY f.id"

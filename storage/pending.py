@@ -29,6 +29,7 @@ PendingKind = Literal[
     "investment",
     "explain",
     "decide",
+    "milestone_photo",
 ]
 
 

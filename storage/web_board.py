@@ -151,13 +151,20 @@ class WebBoardRepo:
 
     async def attachment(
         self, attachment_id: int
-    ) -> tuple[Attachment, int | None, int | None] | None:
-        """A file with what it belongs to: its problem, or the check-in of its answer."""
+    ) -> tuple[Attachment, int | None, int | None, int | None] | None:
+        """A file with what it belongs to: its problem, the check-in of its answer, or the
+        project of the milestone it is evidence of."""
         row = await self._db.fetchone(
-            "SELECT a.*, an.checkin_id AS of_checkin FROM attachments a"
-            " LEFT JOIN answers an ON an.id = a.answer_id WHERE a.id = ?",
+            "SELECT a.*, an.checkin_id AS of_checkin, ms.project_id AS of_milestone"
+            " FROM attachments a LEFT JOIN answers an ON an.id = a.answer_id"
+            " LEFT JOIN milestones ms ON ms.id = a.milestone_id WHERE a.id = ?",
             (attachment_id,),
         )
         if row is None:
             return None
-        return attachment_from_row(row), row["problem_id"], row["of_checkin"]
+        return (
+            attachment_from_row(row),
+            row["problem_id"],
+            row["of_checkin"],
+            row["of_milestone"],
+        )

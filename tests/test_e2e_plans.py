@@ -4,6 +4,7 @@ report, and a project behind its plan asked to explain (说明原因), then the 
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -236,3 +237,37 @@ async def test_a_secretary_marks_a_milestone_done_from_the_check_in_prompt(
     bot.clock.set(SLOT + timedelta(days=1))
     await run_jobs(bot)
     assert all(d != "ms:1" for _, d in buttons_of(last_prompt(bot, SECRETARY)))
+
+
+async def test_a_photo_after_done_is_the_milestones_evidence(bot: Harness) -> None:
+    """节点佐证: a photo sent right after /done is kept with the milestone, shown on the board
+    and exported with the files; a text sent then is what it always was (a report), not
+    evidence."""
+    await setup(bot)
+    await bot.send(ADMIN, "/milestones 1 add 2026-03-03 Excavation @liwei")
+    await bot.send(ADMIN, "/milestones 1 add 2026-03-05 Pipes laid @liwei")
+    bot.clock.advance(timedelta(days=1))
+    done = (await bot.send(SECRETARY, "/done 1 Trench dug")).params["text"]
+    assert "Send a photo now as its evidence" in done
+    mark = len(bot.api.calls)
+    await bot.api.send_media(SECRETARY, "photo", caption="North end")
+    kept = await bot.api.reply_to(SECRETARY.id, after=mark)
+    assert "kept as the evidence of milestone #1" in kept.params["text"]
+    files = await bot.services.repos.attachments.of_milestone(1)
+    assert [f.kind for f in files] == ["photo"]
+    # The wait is over; and after the next /done a text is not taken as evidence.
+    await bot.send(SECRETARY, "/done 2")
+    reply = (await bot.send(SECRETARY, "Pipes laid along the whole north section")).params
+    assert "evidence" not in reply["text"]
+    assert await bot.services.repos.attachments.of_milestone(2) == []
+    # The board shows it to the project's people; the export carries it.
+    viewer = await bot.services.web_access.viewer(LEADER.id, None)
+    project = await bot.services.web_board.project(viewer, 1)
+    milestones = project["milestones"]
+    assert isinstance(milestones, list) and milestones[0]["photos"] == [files[0].id]
+    assert milestones[0]["evidence"] == "Trench dug"
+    assert (await bot.services.web_ledger.photo(viewer, files[0].id)).id == files[0].id
+    await bot.send(ADMIN, "/export files")
+    await bot.api.wait_for(lambda c: c.method == "sendDocument" and c.params["chat_id"] == ADMIN.id)
+    archive = zipfile.ZipFile(io.BytesIO(bot.api.uploads[-1].data))
+    assert any(name.startswith("South Road/") for name in archive.namelist())

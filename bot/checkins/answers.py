@@ -191,7 +191,7 @@ class AnswerService:
             return await self._problem_text(
                 user_id, pending.checkin_id, pending.project_id, described, lang, files
             )
-        if pending is not None and self._inputs.wants(pending):
+        if pending is not None and self._inputs.wants(pending, files):
             return await self._inputs.take(user_id, pending, described, lang, files)
         if pending is not None and pending.kind == "contact":
             return await self._contacts.take(user_id, pending, described, lang, message_id, files)

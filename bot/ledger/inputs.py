@@ -31,8 +31,9 @@ KINDS = frozenset({"note", "extend", "sendback", "coordination", "proposal", "de
 # What a department's card asked for: the reason to hand back, the account with 办结.
 DEPARTMENT_KINDS = frozenset({"dept_return", "dept_done"})
 FOLLOW_UPS = frozenset({"coordination", "proposal"})
-# Takes the message another capability waited for: (user id, the wait, text, language).
-OtherInput = Callable[[int, PendingInput, str, str], Awaitable[Reply]]
+FILES_ONLY = frozenset({"milestone_photo"})
+# Takes the message another capability waited for: (user id, the wait, text, language, files).
+OtherInput = Callable[[int, PendingInput, str, str, Sequence[IncomingFile]], Awaitable[Reply]]
 
 
 class LedgerInputs:
@@ -47,7 +48,11 @@ class LedgerInputs:
         # Other capabilities' waits (a month's investment, an explanation), by kind.
         self.others: dict[str, OtherInput] = {}
 
-    def wants(self, pending: PendingInput | None) -> bool:
+    def wants(self, pending: PendingInput | None, files: Sequence[IncomingFile] = ()) -> bool:
+        if pending is not None and pending.kind in FILES_ONLY:
+            # Only a photo or file is the evidence waited for: a text goes on as it would
+            # (a progress report typed right after marking a milestone stays a report).
+            return bool(files)
         if pending is not None and pending.kind in self.others:
             return True
         return (
@@ -67,7 +72,7 @@ class LedgerInputs:
         """Apply the message the bot waited for (``wants`` said yes)."""
         other = self.others.get(pending.kind)
         if other is not None:
-            return await other(user_id, pending, text, lang)
+            return await other(user_id, pending, text, lang, files)
         assert pending.problem_id is not None
         if pending.kind in DEPARTMENT_KINDS and self.departments is not None:
             handover_id = int(pending.detail.get("handover", 0))

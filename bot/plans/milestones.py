@@ -4,8 +4,10 @@ project's people (or the responsible department)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.clock import Clock
+from bot.conversation import Conversation
 from bot.departments.service import is_department_ref, parse_department_ref
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import t
@@ -15,7 +17,9 @@ from bot.projects import ProjectService
 from bot.registry import Registry
 from bot.replies import PressResult, Reply
 from storage.access import ADMIN, DEPT, MEMBER, Denied, Need
+from storage.attachments import IncomingFile, Owner
 from storage.outbox import OutgoingButton
+from storage.pending import PendingInput
 from storage.plans import Milestone
 from storage.repos import Repositories
 
@@ -31,12 +35,14 @@ class MilestoneService:
         projects: ProjectService,
         plans: PlanService,
         clock: Clock,
+        conversation: Conversation,
     ) -> None:
         self._repos = repos
         self._registry = registry
         self._projects = projects
         self._plans = plans
         self._clock = clock
+        self._conversation = conversation
 
     async def add(self, user_id: int, args: list[str]) -> tuple[int, Milestone]:
         """``/milestones <id> add <date> <name> [@secretary|d<id>]``."""
@@ -167,6 +173,30 @@ class MilestoneService:
             raise refusal(exc) from None
         if not done:
             raise UserError("milestone.already", id=milestone.id, day="")
+        # The next message may be a photo of it (节点佐证).
+        await self._conversation.expect(
+            user_id, "milestone_photo", project_id=project.id, detail={"milestone": milestone.id}
+        )
         fresh = await self._repos.plans.milestone(milestone.id)
         assert fresh is not None
         return fresh
+
+    async def take(
+        self,
+        user_id: int,
+        pending: PendingInput,
+        caption: str,
+        lang: str,
+        files: Sequence[IncomingFile] = (),
+    ) -> Reply:
+        """Photos or files sent after a milestone was marked done: its evidence (节点佐证).
+        (The evidence in words comes with /done <id> <text>.)"""
+        await self._conversation.drop(user_id)
+        milestone_id = int(pending.detail.get("milestone", 0))
+        milestone = await self._repos.plans.milestone(milestone_id)
+        if milestone is None:
+            raise UserError("milestone.unknown", id=milestone_id)
+        await self._repos.attachments.add(
+            Owner(milestone_id=milestone.id), user_id, files, self._clock.now()
+        )
+        return Reply(t(lang, "milestone.photo_added", id=milestone.id, count=len(files)))

@@ -183,6 +183,14 @@ class WebBoard:
                     "state": "done"
                     if m.done_on is not None
                     else ("overdue" if m.planned_on < today else "pending"),
+                    "evidence": m.evidence,
+                    "photos": [
+                        f.id
+                        for f in await self._repos.attachments.of_milestone(m.id)
+                        if f.kind == "photo"
+                    ]
+                    if m.done_on is not None
+                    else [],
                 }
                 for m in milestones
             ],

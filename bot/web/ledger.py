@@ -179,7 +179,11 @@ class WebLedger:
         found = await self._repos.web_board.attachment(attachment_id)
         if found is None or found[0].kind != "photo":
             raise NotFound
-        attachment, problem_id, checkin_id = found
+        attachment, problem_id, checkin_id, milestone_project = found
+        if milestone_project is not None:
+            if viewer.roles_on(milestone_project):
+                return attachment
+            raise NotFound
         if problem_id is not None:
             await self.visible(viewer, problem_id)
             return attachment

@@ -235,11 +235,13 @@ async function projectPage(id) {
       [tr("year_target"), plan.year_target],
     ]),
     el("h2", {}, tr("milestones")),
-    p.milestones.length ? el("ul", { class: "list", id: "milestones" }, p.milestones.map((m) => el("li", {},
+    p.milestones.length ? el("ul", { class: "list", id: "milestones" }, await Promise.all(p.milestones.map(async (m) => el("li", {},
       el("span", { class: `light ${m.state === "done" ? "green" : m.state === "overdue" ? "red" : "grey"}` }),
       ` ${m.name}（${m.planned_on}）`,
       el("span", { class: `tag ${m.state === "overdue" ? "overdue" : ""}` },
-        m.state === "done" ? `${tr("done")} ${m.done_on}` : m.state === "overdue" ? tr("late") : tr("pending")))))
+        m.state === "done" ? `${tr("done")} ${m.done_on}` : m.state === "overdue" ? tr("late") : tr("pending")),
+      m.evidence ? el("div", { class: "hint" }, m.evidence) : null,
+      m.photos.length ? el("div", { class: "photos" }, await Promise.all(m.photos.map(photo))) : null))))
       : el("p", { class: "hint" }, tr("none")),
     el("h2", {}, tr("people")),
     el("ul", { class: "list", id: "people" }, p.people.map((m) => el("li", {},
