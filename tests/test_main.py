@@ -26,6 +26,9 @@ async def test_python_m_bot_serves_and_stops_cleanly(api: FakeBotAPI, tmp_path: 
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    # Read the DEBUG log as it comes: a full pipe (64 KB; the migrations' scripts alone come
+    # near it) would stop the bot at its next log line.
+    talk = asyncio.create_task(process.communicate())
     try:
         await api.wait_for(lambda c: c.method == "setMyCommands", timeout=30)
         mark = len(api.calls)
@@ -35,7 +38,7 @@ async def test_python_m_bot_serves_and_stops_cleanly(api: FakeBotAPI, tmp_path: 
     finally:
         process.send_signal(signal.SIGTERM)
         await api.release_polls()
-        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        _, stderr = await asyncio.wait_for(talk, 30)
     assert process.returncode == 0, stderr.decode()
     assert TOKEN not in stderr.decode()
     assert "Traceback" not in stderr.decode()
