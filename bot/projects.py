@@ -135,10 +135,14 @@ class ProjectService:
             raise UserError(key, id=project_id)
         return await self.project(project_id)
 
-    async def overview(self, offset: int, limit: int) -> tuple[int, list[ProjectOverview]]:
-        """One page of projects with their people, plus the total count."""
-        total = await self._repos.projects.count()
-        projects = await self._repos.projects.list(offset=offset, limit=limit)
+    async def overview(
+        self, user_id: int, offset: int, limit: int
+    ) -> tuple[int, list[ProjectOverview]]:
+        """One page of the projects this admin manages (a scoped one: their work line's or
+        locality's) with their people, plus the total count."""
+        ids = await self._registry.admin_projects(user_id)
+        total = await self._repos.projects.count(ids)
+        projects = await self._repos.projects.list(offset=offset, limit=limit, ids=ids)
         members = await self._repos.members.of_projects([p.id for p in projects])
         return total, [
             ProjectOverview(

@@ -53,7 +53,7 @@ async def new_project(call: Call) -> None:
 
 async def _projects_page(call: Call, page: int) -> tuple[str, list[list[OutgoingButton]]]:
     projects = call.services.projects
-    total, overviews = await projects.overview(page * PAGE_SIZE, PAGE_SIZE)
+    total, overviews = await projects.overview(call.user.id, page * PAGE_SIZE, PAGE_SIZE)
     if total == 0:
         return call.t("projects.empty"), []
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
@@ -72,15 +73,20 @@ class ProjectRepo:
         row = await self._db.fetchone("SELECT * FROM projects WHERE id = ?", (project_id,))
         return project_from_row(row) if row else None
 
-    async def list(self, *, offset: int = 0, limit: int = 1000) -> list[Project]:
+    async def list(
+        self, *, offset: int = 0, limit: int = 1000, ids: Sequence[int] | None = None
+    ) -> list[Project]:
+        """Projects, active first; only ``ids`` if given."""
+        where, params = _only(ids)
         rows = await self._db.fetchall(
-            "SELECT * FROM projects ORDER BY status = 'archived', id LIMIT ? OFFSET ?",
-            (limit, offset),
+            f"SELECT * FROM projects{where} ORDER BY status = 'archived', id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
         )
         return [project_from_row(row) for row in rows]
 
-    async def count(self) -> int:
-        row = await self._db.fetchone("SELECT count(*) FROM projects")
+    async def count(self, ids: Sequence[int] | None = None) -> int:
+        where, params = _only(ids)
+        row = await self._db.fetchone(f"SELECT count(*) FROM projects{where}", params)
         return int(row[0]) if row else 0
 
     async def rename(self, need: Need, name: str, now: datetime) -> None:
@@ -128,3 +134,9 @@ class ProjectRepo:
                 await clear_pending_of_project(conn, project_id)
             await append_event(conn, now, need.user_id, f"project.{status}", project_id)
             return True
+
+
+def _only(ids: Sequence[int] | None) -> tuple[str, list[int]]:
+    if ids is None:
+        return "", []
+    return f" WHERE id IN ({','.join('?' * len(ids)) or 'NULL'})", list(ids)

@@ -53,6 +53,9 @@ async def test_a_scoped_admin_sees_and_manages_only_their_line(
 
         problems = (await bot.send(OFFICER, "/problems")).params["text"]
         assert "Power line" in problems and "Bridge permit" not in problems
+        listed = (await bot.send(OFFICER, "/projects")).params["text"]
+        assert "South Road" in listed and "North Bridge" not in listed
+        assert "North Bridge" in (await bot.send(ADMIN, "/projects")).params["text"]
         unseen = (await bot.send(OFFICER, "/problem 2")).params["text"]
         assert "Bridge permit" not in unseen
         # Managing: their line's project yes, the other line's and the county's no.
