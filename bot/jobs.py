@@ -136,11 +136,13 @@ async def plan_escalations(application: App) -> None:
 
 
 async def _prune(context: Context) -> None:
-    """Keep the database bounded: delivered messages and stale bad-token records go."""
+    """Keep the database bounded: delivered messages, stale bad-token records and the web
+    board's expired links and sessions go."""
     services = services_of(context.application)
     now = services.clock.now()
     pruned = await services.repos.outbox.prune(now - OUTBOX_KEEP)
     await services.repos.invites.forget_failures(now - timedelta(days=1))
+    await services.repos.web_sessions.prune(now)
     if services.turns is not None:
         await services.turns.prune()
     log.info("pruned %d delivered outbox messages", pruned)

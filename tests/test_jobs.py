@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.jobs import OUTBOX_KEEP
+from bot.web.access import Unauthorized
 from storage.outbox import OutgoingMessage
 from tests.conftest import ADMIN, Harness
 from tests.e2e_helpers import invite_and_join, project_with
@@ -92,3 +93,19 @@ async def test_a_large_slot_is_queued_in_bounded_batches_and_sending_starts_afte
     assert fetched == [1, 2, 2, 1] and len(asked) == 4
     await bot.services.outbox.drain()
     assert all(bot.api.sent_to(s.id) for s in secretaries)
+
+
+async def test_the_daily_prune_forgets_expired_board_links_and_sessions(bot: Harness) -> None:
+    access = bot.services.web_access
+    await access.open_session(await access.login_token(ADMIN.id))
+    unused = await access.login_token(ADMIN.id)
+    bot.clock.advance(access.session_ttl + timedelta(minutes=1))  # both expired
+    live = await access.open_session(await access.login_token(ADMIN.id))
+    job = bot.app.job_queue.get_jobs_by_name("prune")[0]  # type: ignore[union-attr]
+    await job.run(bot.app)
+    for table in ("web_sessions", "web_logins"):
+        rows = await bot.db.fetchall(f"SELECT token_hash FROM {table}")
+        assert len(rows) == 1, table  # the live one
+    assert (await access.from_session(live)).user_id == ADMIN.id
+    with pytest.raises(Unauthorized):
+        await access.open_session(unused)
