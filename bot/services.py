@@ -220,12 +220,8 @@ def build_services(
         timezone=settings.default_timezone,
     )
     milestones = MilestoneService(repos, registry, projects, plans, clock, conversation)
-    inputs.others = {
-        "investment": investment.take,
-        "explain": explain.take,
-        "decide": meeting.take,
-        "milestone_photo": milestones.take,
-    }
+    inputs.others = {"investment": investment.take, "explain": explain.take, "decide": meeting.take}
+    inputs.file_inputs = {"milestone_photo": milestones.take}
     digest = DigestService(
         repos,
         registry,

@@ -31,9 +31,10 @@ KINDS = frozenset({"note", "extend", "sendback", "coordination", "proposal", "de
 # What a department's card asked for: the reason to hand back, the account with 办结.
 DEPARTMENT_KINDS = frozenset({"dept_return", "dept_done"})
 FOLLOW_UPS = frozenset({"coordination", "proposal"})
-FILES_ONLY = frozenset({"milestone_photo"})
-# Takes the message another capability waited for: (user id, the wait, text, language, files).
-OtherInput = Callable[[int, PendingInput, str, str, Sequence[IncomingFile]], Awaitable[Reply]]
+# Takes the message another capability waited for: (user id, the wait, text, language).
+OtherInput = Callable[[int, PendingInput, str, str], Awaitable[Reply]]
+# Takes the photos or files another capability waited for: (user id, the wait, language, files).
+FilesInput = Callable[[int, PendingInput, str, Sequence[IncomingFile]], Awaitable[Reply]]
 
 
 class LedgerInputs:
@@ -47,9 +48,11 @@ class LedgerInputs:
         self.departments: DepartmentWork | None = None
         # Other capabilities' waits (a month's investment, an explanation), by kind.
         self.others: dict[str, OtherInput] = {}
+        # Waits only a photo or file answers (a milestone's evidence), by kind.
+        self.file_inputs: dict[str, FilesInput] = {}
 
     def wants(self, pending: PendingInput | None, files: Sequence[IncomingFile] = ()) -> bool:
-        if pending is not None and pending.kind in FILES_ONLY:
+        if pending is not None and pending.kind in self.file_inputs:
             # Only a photo or file is the evidence waited for: a text goes on as it would
             # (a progress report typed right after marking a milestone stays a report).
             return bool(files)
@@ -70,9 +73,12 @@ class LedgerInputs:
         files: Sequence[IncomingFile] = (),
     ) -> Reply:
         """Apply the message the bot waited for (``wants`` said yes)."""
+        files_input = self.file_inputs.get(pending.kind)
+        if files_input is not None:
+            return await files_input(user_id, pending, lang, files)
         other = self.others.get(pending.kind)
         if other is not None:
-            return await other(user_id, pending, text, lang, files)
+            return await other(user_id, pending, text, lang)
         assert pending.problem_id is not None
         if pending.kind in DEPARTMENT_KINDS and self.departments is not None:
             handover_id = int(pending.detail.get("handover", 0))

@@ -6,7 +6,6 @@ problem's deadline like any other."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,7 +21,6 @@ from bot.parsing import clean_text, parse_deadline, parse_problem_id
 from bot.registry import Registry
 from bot.replies import Reply, shorten
 from storage.access import ADMIN
-from storage.attachments import IncomingFile
 from storage.outbox import OutgoingMessage
 from storage.pending import PendingInput
 from storage.problems import Change
@@ -101,14 +99,7 @@ class MeetingDecisions:
             t(lang, "decide.recorded", id=problem.id, text=text, owner=owner or "–", deadline=shown)
         )
 
-    async def take(
-        self,
-        user_id: int,
-        pending: PendingInput,
-        text: str,
-        lang: str,
-        files: Sequence[IncomingFile] = (),  # not asked for here: the caption counts
-    ) -> Reply:
+    async def take(self, user_id: int, pending: PendingInput, text: str, lang: str) -> Reply:
         """The decision typed after [记录议定] on a problem's card."""
         recorded = await self.decide(user_id, f"{pending.problem_id} {text}", lang)
         await self._conversation.drop(user_id)

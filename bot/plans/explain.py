@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from bot.clock import Clock, local_date
@@ -20,7 +20,6 @@ from bot.quiet import QuietHours, hold_until
 from bot.registry import Registry
 from bot.replies import PressResult, Reply
 from storage.access import LEAD, Denied, Need
-from storage.attachments import IncomingFile
 from storage.models import Project
 from storage.outbox import OutgoingButton, OutgoingMessage
 from storage.pending import PendingInput
@@ -210,14 +209,7 @@ class ExplainService:
         )
         return PressResult(followups=[Reply(t(lang, "explain.ask_text"))])
 
-    async def take(
-        self,
-        user_id: int,
-        pending: PendingInput,
-        raw: str,
-        lang: str,
-        files: Sequence[IncomingFile] = (),  # not asked for here: the caption counts
-    ) -> Reply:
+    async def take(self, user_id: int, pending: PendingInput, raw: str, lang: str) -> Reply:
         """The reason and catch-up measure the leader sent after the button."""
         assert pending.project_id is not None
         explanation_id = int(pending.detail.get("explanation", 0))

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -19,7 +18,6 @@ from bot.projects import ProjectService
 from bot.registry import Registry
 from bot.replies import PressResult, Reply
 from storage.access import ADMIN, MEMBER, Denied, Need
-from storage.attachments import IncomingFile
 from storage.outbox import OutgoingButton, OutgoingMessage
 from storage.pending import PendingInput
 from storage.repos import Repositories
@@ -123,14 +121,7 @@ class InvestmentService:
         await self._conversation.expect(user_id, "investment", project_id=project_id)
         return PressResult(followups=[Reply(t(lang, "investment.ask", id=project_id))])
 
-    async def take(
-        self,
-        user_id: int,
-        pending: PendingInput,
-        text: str,
-        lang: str,
-        files: Sequence[IncomingFile] = (),  # not asked for here: the caption counts
-    ) -> Reply:
+    async def take(self, user_id: int, pending: PendingInput, text: str, lang: str) -> Reply:
         assert pending.project_id is not None
         return await self.record(user_id, pending.project_id, text, lang)
 

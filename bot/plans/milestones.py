@@ -185,9 +185,8 @@ class MilestoneService:
         self,
         user_id: int,
         pending: PendingInput,
-        caption: str,
         lang: str,
-        files: Sequence[IncomingFile] = (),
+        files: Sequence[IncomingFile],
     ) -> Reply:
         """Photos or files sent after a milestone was marked done: its evidence (节点佐证).
         (The evidence in words comes with /done <id> <text>.)"""
