@@ -163,11 +163,15 @@ async def test_a_leader_acts_from_the_page_and_the_chat_hears_of_it(
         assert (await bot.services.ledger.problem(1)).status == "awaiting"
         page = (await client.get("/api/problems/1")).json()
         assert page["actions"] == ["confirm", "send-back"]
+        awaiting = await client.post("/api/problems/1/acknowledge", json={})
+        assert awaiting.status_code == 409 and "awaits confirmation" in awaiting.json()["message"]
         confirmed = await client.post("/api/problems/1/confirm", json={})
         assert confirmed.status_code == 200, confirmed.text
         assert (await bot.services.ledger.problem(1)).status == "resolved"
         twice = await client.post("/api/problems/1/confirm", json={})
         assert twice.status_code == 409
+        late = await client.post("/api/problems/1/acknowledge", json={})
+        assert late.status_code == 409 and "already resolved" in late.json()["message"]
         unknown = await client.post("/api/problems/1/delete", json={})
         assert unknown.status_code == 404
     history = (await bot.send(ADMIN, "/problem 1")).params["text"]

@@ -68,6 +68,12 @@ class Decisions:
     # --- acknowledging and crossing off -------------------------------------------------------
 
     async def acknowledge(self, user_id: int, problem: Problem) -> bool:
+        """签收: open → in progress; False if it was in progress already. One awaiting its
+        crossing-off or crossed off is refused (UserError), whoever presses."""
+        if problem.status == "resolved":
+            raise self.already_resolved(problem.id, problem)
+        if problem.status == "awaiting":
+            raise UserError("problem.awaiting_no_change", id=problem.id)
         notices = await self._ledger.reporter_notice(problem, user_id, "told.acknowledged")
         return await self._ledger.apply_change(
             user_id,

@@ -143,10 +143,6 @@ class WebLedger:
         try:
             problem = await self._ledger.allowed(user, problem.id, LEAD)
             if action == "acknowledge":
-                if problem.status == "awaiting":
-                    raise UserError("problem.awaiting_no_change", id=problem.id)
-                if problem.status == "resolved":
-                    raise self._decisions.already_resolved(problem.id, problem)
                 done = await self._decisions.acknowledge(user, problem)
                 key = "problem.acknowledged" if done else "problem.already_in_progress"
                 return t(lang, key, id=problem.id)
