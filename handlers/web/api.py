@@ -23,8 +23,6 @@ from handlers.web.auth import WebAuth
 
 log = logging.getLogger(__name__)
 
-MAX_PHOTO = 20 * 1024 * 1024  # what the Bot API lets a bot download
-
 
 def _plain(value: Any) -> Any:
     """JSON-ready: dataclasses as objects, dates as ISO text (asdict would deep-copy every
@@ -168,7 +166,7 @@ def routes(
         except TelegramError as exc:
             log.warning("web: photo %s not fetched: %s", attachment_id, exc)
             return error(502, "unavailable", t(viewer.lang, "web.photo_unavailable"))
-        return Response(bytes(data[:MAX_PHOTO]), media_type="image/jpeg")
+        return Response(bytes(data), media_type="image/jpeg")
 
     async def unknown(request: Request) -> Response:
         return error(404, "not_found", "no such endpoint")

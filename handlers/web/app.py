@@ -111,8 +111,10 @@ def web_app(
         auth.set_cookie(response, session, services.web_access.session_ttl)
         return response
 
+    page = (STATIC / "index.html").read_bytes()  # read once, not on the event loop per visit
+
     async def index(request: Request) -> Response:
-        return Response((STATIC / "index.html").read_bytes(), media_type="text/html")
+        return Response(page, media_type="text/html")
 
     async def root(request: Request) -> Response:
         return RedirectResponse("/app/", status_code=307)
