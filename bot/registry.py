@@ -200,10 +200,8 @@ class Registry:
         roles: set[str] = {
             m.role for m in await self._repos.members.of_user(user_id) if m.project_id == project_id
         }
-        if await self.is_admin(user_id):
-            scoped = await self.admin_projects(user_id)
-            if scoped is None or project_id in scoped:
-                roles.add("admin")
+        if await self._repos.admins.admin_on(user_id, project_id):
+            roles.add("admin")
         return roles
 
     async def admin_projects(self, user_id: int) -> list[int] | None:

@@ -269,6 +269,17 @@ class AdminRepo:
             )
         return sorted(self._config_admins | {row["user_id"] for row in rows})
 
+    async def admin_on(self, user_id: int, project_id: int) -> bool:
+        """Whether this person is an admin of this project: county-wide, or scoped to its work
+        line or locality (the rule ``Access.require`` applies to writes)."""
+        if user_id in self._config_admins:
+            return True
+        row = await self._db.fetchone(
+            f"SELECT 1 FROM admins a WHERE a.user_id = ? AND (a.scope_kind IS NULL OR {IN_SCOPE})",
+            (user_id, project_id),
+        )
+        return row is not None
+
     async def scope(self, user_id: int) -> tuple[str, str] | None:
         """An admin's scope (None: the whole county; ADMIN_IDS have none)."""
         if user_id in self._config_admins:
