@@ -95,6 +95,38 @@ async def test_a_large_slot_is_queued_in_bounded_batches_and_sending_starts_afte
     assert all(bot.api.sent_to(s.id) for s in secretaries)
 
 
+async def test_a_large_slot_is_opened_in_batches_each_prompted_before_the_next(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rounds of a slot are opened a batch of schedules at a time, the first a small one, and
+    each batch's prompts are queued (and sending asked for) before the next batch is opened:
+    the first prompts do not wait for every project of the slot to be opened."""
+    from bot.checkins import rounds
+    from tests.test_e2e_checkins import SLOT
+
+    monkeypatch.setattr(rounds, "FIRST_OPEN", 1)
+    monkeypatch.setattr(rounds, "OPEN_BATCH", 2)
+    secretaries = [FakeUser(6100 + n, f"S{n}", f"s{n}", "en") for n in range(5)]
+    for n, secretary in enumerate(secretaries):
+        await project_with(bot, f"Plant {n}", [secretary], "daily 09:00")
+    steps: list[str] = []
+    open_due = bot.services.repos.rounds.open_due
+
+    async def recorded(plans: list[object], *args: object) -> tuple[int, int]:
+        steps.append(f"open {len(plans)}")
+        return await open_due(plans, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.services.repos.rounds, "open_due", recorded)
+    bot.clock.set(SLOT)
+    report = await bot.services.rounds.tick(lambda: steps.append("send"))
+    assert (report.opened, report.prompts) == (5, 5)
+    assert steps == ["open 1", "send", "open 2", "send", "open 2", "send"]
+    await bot.services.outbox.drain()
+    assert all(bot.api.sent_to(s.id) for s in secretaries)
+    # The next tick of the same minute opens nothing again.
+    assert (await bot.services.rounds.tick()).opened == 0
+
+
 async def test_the_daily_prune_forgets_expired_board_links_and_sessions(bot: Harness) -> None:
     access = bot.services.web_access
     await access.open_session(await access.login_token(ADMIN.id))
