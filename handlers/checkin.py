@@ -72,7 +72,10 @@ async def checkin_now(call: Call) -> None:
     """/checkinnow <id>"""
     if len(call.args) != 1:
         raise UsageError("checkinnow")
-    opened, count = await call.services.rounds.open_now(call.user.id, call.args[0])
+    # The first prompts leave while the rest of a large round are still being queued.
+    opened, count = await call.services.rounds.open_now(
+        call.user.id, call.args[0], lambda: kick_outbox(call.context)
+    )
     project = await call.services.projects.project(opened.project_id)
     await call.say(
         "checkinnow.opened",

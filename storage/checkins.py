@@ -196,15 +196,15 @@ class CheckinRepo:
 
         return await self._db.at_once(write)
 
-    async def needing_prompt(self, now: datetime, limit: int) -> list[CheckinRow]:
+    async def needing_prompt(self, now: datetime, limit: int, after: int = 0) -> list[CheckinRow]:
         """Pending check-ins of open, due rounds whose prompt is not in the outbox yet; the
-        first ``limit`` of them (once queued, they are not among the next ones)."""
+        first ``limit`` of them by id, after the check-in ``after``."""
         rows = await self._db.fetchall(
             _CHECKIN_SELECT + " WHERE r.status = 'open' AND r.slot_at <= ? AND c.status = 'pending'"
-            " AND pr.status = 'active'"
+            " AND pr.status = 'active' AND c.id > ?"
             " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'prompt:' || c.id)"
             " ORDER BY c.id LIMIT ?",
-            (to_db(now), limit),
+            (to_db(now), after, limit),
         )
         return [_checkin(row) for row in rows]
 

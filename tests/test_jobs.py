@@ -79,9 +79,12 @@ async def test_a_large_slot_is_queued_in_bounded_batches_and_sending_starts_afte
     fetched: list[int] = []
     needing = bot.services.repos.checkins.needing_prompt
 
-    async def counted(now: datetime, limit: int) -> list[object]:
-        found = await needing(now, limit)
+    afters: list[int] = []
+
+    async def counted(now: datetime, limit: int, after: int = 0) -> list[object]:
+        found = await needing(now, limit, after)
         fetched.append(len(found))
+        afters.append(after)
         return list(found)
 
     monkeypatch.setattr(bot.services.repos.checkins, "needing_prompt", counted)
@@ -91,6 +94,8 @@ async def test_a_large_slot_is_queued_in_bounded_batches_and_sending_starts_afte
     assert report.prompts == 6
     # A small first batch (its prompts leave while the rest are rendered), then full ones.
     assert fetched == [1, 2, 2, 1] and len(asked) == 4
+    # Each batch reads on from the last check-in of the one before, not from the first.
+    assert afters[0] == 0 and afters == sorted(set(afters))
     await bot.services.outbox.drain()
     assert all(bot.api.sent_to(s.id) for s in secretaries)
 
@@ -125,6 +130,21 @@ async def test_a_large_slot_is_opened_in_batches_each_prompted_before_the_next(
     assert all(bot.api.sent_to(s.id) for s in secretaries)
     # The next tick of the same minute opens nothing again.
     assert (await bot.services.rounds.tick()).opened == 0
+
+
+async def test_check_ins_needing_a_prompt_are_read_on_from_a_given_one(bot: Harness) -> None:
+    secretaries = [FakeUser(6200 + n, f"S{n}", f"s{n}", "en") for n in range(3)]
+    await project_with(bot, "Plant", secretaries)
+    now = bot.clock.now()
+    opened = await bot.services.repos.rounds.open_round(
+        1, now, now.date(), now + timedelta(hours=4), "manual", now
+    )
+    assert opened is not None
+    checkins = bot.services.repos.checkins
+    every = [c.id for c in await checkins.needing_prompt(now, 10)]
+    assert len(every) == 3
+    assert [c.id for c in await checkins.needing_prompt(now, 10, every[0])] == every[1:]
+    assert [c.id for c in await checkins.needing_prompt(now, 1, every[0])] == every[1:2]
 
 
 async def test_the_daily_prune_forgets_expired_board_links_and_sessions(bot: Harness) -> None:

@@ -51,6 +51,15 @@ class TickReport:
     unknown_years: set[int] = field(default_factory=set)
 
 
+@dataclass(slots=True)
+class _Prompting:
+    """How far one tick's prompting has come."""
+
+    queued: int = 0
+    after: int = 0  # check-ins up to this id were looked at
+    passes: int = 0
+
+
 class RoundService:
     """Rounds over time; the scheduler calls :meth:`tick`, admins open and inspect rounds."""
 
@@ -84,8 +93,14 @@ class RoundService:
 
     # --- rounds (admin) ---------------------------------------------------------------------
 
-    async def open_now(self, actor_id: int, project_arg: str) -> tuple[RoundRow, int]:
-        """Open a round immediately; returns it and how many secretaries it asks."""
+    async def open_now(
+        self,
+        actor_id: int,
+        project_arg: str,
+        on_prompts_queued: Callable[[], None] | None = None,
+    ) -> tuple[RoundRow, int]:
+        """Open a round immediately; returns it and how many secretaries it asks.
+        ``on_prompts_queued`` as for :meth:`tick`."""
         project = await self._projects.active_project(parse_project_id(project_arg))
         secretaries = await self._repos.members.of_project(project.id, "secretary")
         if not secretaries:
@@ -112,7 +127,7 @@ class RoundService:
                 closes=format_local(exc.round.closes_at, project.timezone),
             ) from None
         assert round_id is not None
-        await self.tick()
+        await self.tick(on_prompts_queued)
         opened = await self._repos.rounds.round(round_id)
         assert opened is not None
         return opened, len(secretaries)
@@ -136,12 +151,12 @@ class RoundService:
         report = TickReport()
         async with self._tick_lock:
             now = self._clock.now()
-            opened_any = False
+            prompting = _Prompting()
             async for _ in self._open_due_rounds(now, report):
-                opened_any = True
-                report.prompts += await self._queue_prompts(now, on_prompts_queued, report.prompts)
-            if not opened_any:  # check-ins left without a prompt by a crash or a restart
-                report.prompts = await self._queue_prompts(now, on_prompts_queued, 0)
+                await self._queue_prompts(now, on_prompts_queued, prompting)
+            if prompting.passes == 0:  # check-ins left without a prompt by a crash or a restart
+                await self._queue_prompts(now, on_prompts_queued, prompting)
+            report.prompts = prompting.queued
             report.reminders = await self._queue_reminders(now)
             report.closed = len(await self._repos.rounds.close_due(now))
             if self._summaries is not None:
@@ -206,29 +221,36 @@ class RoundService:
         return await self._repos.schedules.next_wakeup()
 
     async def _queue_prompts(
-        self, now: datetime, on_prompts_queued: Callable[[], None] | None, queued_before: int
-    ) -> int:
+        self,
+        now: datetime,
+        on_prompts_queued: Callable[[], None] | None,
+        prompting: _Prompting,
+    ) -> None:
         """Prompts of every check-in that has none yet, rendered and queued PROMPT_BATCH at a
         time: memory stays bounded however large the slot (100,000 prompts rendered at once
         peaked at 421 MB), and the outbox starts sending after the first batch
-        (``on_prompts_queued``) rather than after the last, the first batch a small one."""
-        queued = 0
+        (``on_prompts_queued``) rather than after the last, the first batch a small one.
+        Each batch reads only check-ins after the last one looked at: read from the first
+        each time, a batch passed over every check-in prompted before it (quadratic; 3.6 s
+        for the tenth batch of 2,000 on PostgreSQL)."""
+        prompting.passes += 1
         questions: dict[int, list[str]] | None = None
         problems: dict[int, list[OpenProblem]] | None = None
         while True:
-            size = PROMPT_BATCH if queued or queued_before else min(FIRST_BATCH, PROMPT_BATCH)
-            due = await self._repos.checkins.needing_prompt(now, size)
+            size = PROMPT_BATCH if prompting.queued else min(FIRST_BATCH, PROMPT_BATCH)
+            due = await self._repos.checkins.needing_prompt(now, size, prompting.after)
             if not due:
-                return queued
+                return
+            prompting.after = due[-1].id
             if questions is None or problems is None:
                 questions = await self._repos.schedules.questions_of_open_rounds()
                 problems = await self._repos.problems.open_in_open_rounds()
-            queued += await self._queue_batch(due, questions, problems, now)
+            prompting.queued += await self._queue_batch(due, questions, problems, now)
             if on_prompts_queued is not None:
                 on_prompts_queued()
                 await asyncio.sleep(0)  # the drain it started begins before the next batch
             if len(due) < size:
-                return queued
+                return
 
     async def _queue_batch(
         self,
