@@ -14,6 +14,7 @@ transaction goes through it, so a read never sees another coroutine's uncommitte
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -57,27 +58,45 @@ _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def translate(sql: str, params: Params) -> tuple[str, list[Any]]:
     """SQLite-flavoured SQL and its parameters as asyncpg takes them."""
+    text, order = _compiled(sql)
+    if not order:
+        return text, []
+    if isinstance(params, dict):
+        return text, [params[key] for key in order]
+    if order[0] != "?":
+        raise TypeError(f"named parameter :{order[0]} without a mapping")
+    values = list(params)
+    if len(values) < len(order):
+        raise TypeError(f"{len(order)} parameters wanted, {len(values)} given")
+    return text, values[: len(order)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(sql: str) -> tuple[str, tuple[str, ...]]:
+    """The translated SQL and, for each ``$n``, the name it stands for (``?`` for the next
+    positional one). Cached: a statement is translated once, not on every call (the regular
+    expressions were a tenth of an update's CPU on PostgreSQL)."""
     for pattern, replacement in _REWRITES:
         sql = pattern.sub(replacement, sql)
-    values: list[Any] = []
+    order: list[str] = []
     named: dict[str, int] = {}
-    positional = iter(params) if not isinstance(params, dict) else iter(())
 
     def number(match: re.Match[str]) -> str:
         token = match.group(0)
         if token.startswith("'") or token == "::":
             return token
         if token == "?":
-            values.append(next(positional))
-            return f"${len(values)}"
+            assert not named, "positional and named parameters in one statement"
+            order.append("?")
+            return f"${len(order)}"
         name = token[1:]
         if name not in named:
-            assert isinstance(params, dict), f"named parameter {token} without a mapping"
-            values.append(params[name])
-            named[name] = len(values)
+            assert "?" not in order, "positional and named parameters in one statement"
+            order.append(name)
+            named[name] = len(order)
         return f"${named[name]}"
 
-    return _TOKENS.sub(number, sql), values
+    return _TOKENS.sub(number, sql), tuple(order)
 
 
 class _Status:

@@ -207,3 +207,27 @@ async def test_a_lost_connection_is_opened_again_and_the_bot_lock_taken_again(
     finally:
         await admin.close()
         await db.close()
+
+
+def test_sql_is_translated_once_and_its_parameters_every_time() -> None:
+    """``?`` and ``:name`` become ``$n`` (a literal's ``?`` and a cast's ``::`` stay); the
+    translation is cached by statement, the values are taken afresh from each call."""
+    from storage.pg import _compiled, translate
+
+    sql = "SELECT '?', x::text FROM t WHERE a = ? AND b = ? AND c IN (?)"
+    assert translate(sql, (1, 2, 3)) == (
+        "SELECT '?', x::text FROM t WHERE a = $1 AND b = $2 AND c IN ($3)",
+        [1, 2, 3],
+    )
+    assert translate(sql, [4, 5, 6])[1] == [4, 5, 6]
+    named = "UPDATE t SET a = :now WHERE b < :now AND c = :id"
+    assert translate(named, {"id": 7, "now": "t1"}) == (
+        "UPDATE t SET a = $1 WHERE b < $1 AND c = $2",
+        ["t1", 7],
+    )
+    assert translate(named, {"id": 8, "now": "t2"})[1] == ["t2", 8]
+    assert _compiled.cache_info().hits >= 2
+    with pytest.raises(TypeError):
+        translate(sql, (1, 2))  # one short
+    with pytest.raises(TypeError):
+        translate(named, ("t1", 7))  # names without a mapping
