@@ -18,7 +18,7 @@ import certifi
 from aiohttp import BasicAuth
 from aiohttp.helpers import get_env_proxy_for_url
 from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
+from telegram._utils.types import ODVInput, UploadFileDict
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from yarl import URL
@@ -31,11 +31,25 @@ READ_TIMEOUT = 5.0
 WRITE_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
 MEDIA_WRITE_TIMEOUT = 20.0
+# Bytes a second below which an upload counts as stalled (a 50 MB zip: 13 minutes).
+UPLOAD_FLOOR = 64 * 1024
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def _given(value: ODVInput[float], default: float | None) -> float | None:
     return default if isinstance(value, DefaultValue) else value
+
+
+def _upload_bound(files: UploadFileDict | None, timeouts: tuple[float | None, ...]) -> float | None:
+    """How long an upload may take in all. httpx's write timeout bounds each write, aiohttp has
+    none, so a peer that stops reading a file would hold the request for ever: the upload is
+    bounded instead by its timeouts plus its size at UPLOAD_FLOOR. Anything else is bounded by
+    its reads alone (``sock_read``, as httpx's read timeout): a large download that keeps
+    coming is never cut off, nor a long poll."""
+    if not files or None in timeouts:
+        return None
+    size = sum(len(content) for _, content, _ in files.values() if isinstance(content, bytes))
+    return sum(t or 0.0 for t in timeouts) + size / UPLOAD_FLOOR
 
 
 class AiohttpRequest(BaseRequest):
@@ -96,10 +110,8 @@ class AiohttpRequest(BaseRequest):
         write = _given(write_timeout, MEDIA_WRITE_TIMEOUT if files else WRITE_TIMEOUT)
         connect = _given(connect_timeout, CONNECT_TIMEOUT)
         pool = _given(pool_timeout, POOL_TIMEOUT)
-        parts = (read, write, connect, pool)
         timeout = aiohttp.ClientTimeout(
-            # aiohttp has no write timeout of its own: the whole call is bounded by the sum.
-            total=None if None in parts else sum(p or 0.0 for p in parts),
+            total=_upload_bound(files, (read, write, connect, pool)),
             connect=None if connect is None or pool is None else connect + pool,
             sock_connect=connect,
             sock_read=read,

@@ -19,8 +19,11 @@ OK = json.dumps({"ok": True, "result": True}).encode()
 
 
 @asynccontextmanager
-async def server(*, answer: bool = True) -> AsyncIterator[tuple[int, list[bytes]]]:
-    """An HTTP server on 127.0.0.1 that records each request; it answers 200 or never."""
+async def server(
+    *, answer: bool = True, trickle: float = 0.0
+) -> AsyncIterator[tuple[int, list[bytes]]]:
+    """An HTTP server on 127.0.0.1 that records each request; it answers 200 or never, a
+    byte every ``trickle`` seconds if given."""
     seen: list[bytes] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -37,11 +40,15 @@ async def server(*, answer: bool = True) -> AsyncIterator[tuple[int, list[bytes]
         try:
             if not answer:
                 await asyncio.sleep(30)
-            writer.write(
-                b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
-                % (len(OK), OK)
+            whole = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s" % (
+                len(OK),
+                OK,
             )
-            await writer.drain()
+            step = 1 if trickle else len(whole)
+            for at in range(0, len(whole), step):
+                writer.write(whole[at : at + step])
+                await writer.drain()
+                await asyncio.sleep(trickle)
         finally:
             writer.close()
 
@@ -92,6 +99,24 @@ async def test_no_answer_is_timed_out_and_no_server_a_network_error(
     with pytest.raises(NetworkError) as refused:
         await request_.do_request(f"http://127.0.0.1:{port}/botT/getMe", "POST")
     assert not isinstance(refused.value, TimedOut)
+
+
+async def test_an_answer_that_keeps_coming_is_not_cut_off(request_: AiohttpRequest) -> None:
+    """Only a read that waits longer than the read timeout fails, as with httpx: a long
+    download (a photo for the board, a file for /export) may take longer than all the
+    timeouts together while every byte comes in time."""
+    async with server(trickle=0.01) as (port, _):
+        began = asyncio.get_running_loop().time()
+        code, body = await request_.do_request(
+            f"http://127.0.0.1:{port}/file/botT/photo.jpg",
+            "GET",
+            read_timeout=0.3,
+            write_timeout=0.1,
+            connect_timeout=0.1,
+            pool_timeout=0.1,
+        )
+        assert (code, body) == (200, OK)
+        assert asyncio.get_running_loop().time() - began > 0.6  # the timeouts' sum
 
 
 async def test_a_proxy_from_the_environment_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
