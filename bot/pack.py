@@ -59,33 +59,49 @@ class PackService:
 
     async def build(self, user_id: int, args: list[str], lang: str) -> tuple[str, bytes]:
         """``/pack [week] [line]``: the material as DOCX (file name, bytes), for admins; of
-        one work line (工作线) when one is named."""
+        one work line (工作线) when one is named. An admin scoped to a work line or a locality
+        (项目到线) gets the material of their projects only, as with the weekly digest."""
         await self._registry.require_admin(user_id)
         weeks = [a for a in args if WEEK.match(a.strip())]
         line = " ".join(a for a in args if not WEEK.match(a.strip())).strip() or None
-        if line is not None and line not in {name for name, _ in await self._repos.plans.lines()}:
+        scope = await self._repos.admins.scope(user_id)
+        if scope is not None and scope[0] == "line":
+            if line is not None and line != scope[1]:
+                raise UserError("pack.out_of_scope", line=line[:60], scope=scope[1])
+            line = scope[1]
+        elif line is not None and line not in {n for n, _ in await self._repos.plans.lines()}:
             raise UserError("pack.unknown_line", line=line[:60])
-        return await self.document(self.period(weeks), lang, line)
+        locality = scope[1] if scope is not None and scope[0] == "area" else None
+        return await self.document(self.period(weeks), lang, line, locality)
 
     async def document(
-        self, period: Period, lang: str, line: str | None = None
+        self, period: Period, lang: str, line: str | None = None, locality: str | None = None
     ) -> tuple[str, bytes]:
-        """The material of a week as DOCX (file name, bytes); of one work line if given."""
-        blocks = await self._blocks(period, lang, line)
+        """The material of a week as DOCX (file name, bytes); of one work line, or one
+        locality (属地), if given."""
+        blocks = await self._blocks(period, lang, line, locality)
         title = t(lang, "pack.title")
         subtitle = week_text(period.first, period.last, lang)
         if line is not None:
             subtitle += t(lang, "pack.line", line=line)
+        if locality is not None:
+            subtitle += t(lang, "pack.locality", locality=locality)
         data = await asyncio.to_thread(report_document, title, subtitle, blocks)
-        suffix = f"-{line}" if line is not None else ""
+        suffix = "".join(f"-{part}" for part in (line, locality) if part is not None)
         return f"调度会材料-{period.key}{suffix}.docx", data
 
-    async def _blocks(self, period: Period, lang: str, line: str | None = None) -> list[Block]:
+    async def _blocks(
+        self, period: Period, lang: str, line: str | None = None, locality: str | None = None
+    ) -> list[Block]:
         repos = self._repos
         projects = [p for p in await repos.projects.list() if p.status == "active"]
         plans = await repos.plans.plans([p.id for p in projects])
         if line is not None:
             projects = [p for p in projects if (plan := plans.get(p.id)) and plan.work_line == line]
+        if locality is not None:
+            projects = [
+                p for p in projects if (plan := plans.get(p.id)) and plan.locality == locality
+            ]
         ids = [p.id for p in projects]
         milestones = await repos.plans.milestones(ids)
         reports = await repos.pack.reports(period.start, period.end, ids)

@@ -103,3 +103,34 @@ async def test_admins_from_configuration_are_never_scoped(bot: Harness) -> None:
     assert "Usage" in (await bot.send(ADMIN, "/admin @liwei")).params["text"]
     not_admin = (await bot.send(ADMIN, "/admin @liwei line 工业线")).params["text"]
     assert "is not an admin" in not_admin
+
+
+async def test_a_scoped_admins_meeting_material_is_of_their_projects(bot: Harness) -> None:
+    """/pack made on demand follows the scope as the weekly digest's material does: a work
+    line's admin gets their line (another line is refused), a locality's admin their
+    locality; a county-wide admin still gets every project."""
+    from tests.test_e2e_pack import _read
+
+    await _two_lines(bot)
+    await bot.send(OFFICER, "/pack")
+    assert bot.api.uploads[-1].filename.endswith("-工业线.docx")
+    paragraphs, _ = _read(bot.api.uploads[-1].data)
+    assert any("South Road" in p for p in paragraphs)
+    assert not any("North Bridge" in p for p in paragraphs)
+    refused = (await bot.send(OFFICER, "/pack 交通线")).params["text"]
+    assert "You look after work line “工业线”" in refused
+    uploads = len(bot.api.uploads)
+
+    await bot.send(ADMIN, "/plan 2 area 城关镇")
+    await bot.send(ADMIN, "/admin @wangqiang area 城关镇")
+    await bot.send(OFFICER, "/pack")
+    assert len(bot.api.uploads) == uploads + 1
+    assert bot.api.uploads[-1].filename.endswith("-城关镇.docx")
+    paragraphs, _ = _read(bot.api.uploads[-1].data)
+    assert any("North Bridge" in p for p in paragraphs) and "locality 城关镇" in paragraphs[1]
+    assert not any("South Road" in p for p in paragraphs)
+
+    await bot.send(ADMIN, "/pack")
+    paragraphs, _ = _read(bot.api.uploads[-1].data)
+    assert any("South Road" in p for p in paragraphs)
+    assert any("North Bridge" in p for p in paragraphs)
