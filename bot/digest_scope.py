@@ -1,5 +1,6 @@
 """What a work line's or locality's admin (项目到线) gets with the weekly digest: their
-projects' digest and, with the county-wide one, their work line's meeting material."""
+projects' digest and, with the county-wide one, their work line's or locality's meeting
+material."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ def scoped_digest(
         OutgoingMessage(f"digest:{key}:{admin_id}:0:{number}", admin_id, text, user_id=admin_id)
         for number, text in enumerate(parts, start=1)
     ]
-    if ":" not in key and scope[0] == "line":
-        name = f"pack:{key}:{admin_id}:{scope[1]}"
-        messages.append(pack_document(name, admin_id, key, lang, scope[1]))
+    if ":" not in key:  # the county-wide week's: their line's or locality's meeting material
+        kind, value = scope
+        if kind == "line":
+            messages.append(
+                pack_document(f"pack:{key}:{admin_id}:{value}", admin_id, key, lang, value)
+            )
+        else:
+            name = f"pack:{key}:{admin_id}:area:{value}"
+            messages.append(pack_document(name, admin_id, key, lang, locality=value))
     return messages

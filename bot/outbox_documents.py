@@ -19,11 +19,19 @@ log = logging.getLogger(__name__)
 
 
 def pack_document(
-    key: str, admin_id: int, week: str, lang: str, line: str | None = None
+    key: str,
+    admin_id: int,
+    week: str,
+    lang: str,
+    line: str | None = None,
+    *,
+    locality: str | None = None,
 ) -> OutgoingMessage:
     reference: dict[str, str] = {"doc": "pack", "week": week, "lang": lang}
     if line is not None:
         reference["line"] = line
+    if locality is not None:
+        reference["locality"] = locality
     return OutgoingMessage(
         key,
         admin_id,
@@ -56,8 +64,10 @@ class OutboxDocuments:
                 period = self._pack.period_of_key(str(ref.get("week", "")))
             except ValueError:
                 return None
-            line = ref.get("line")
-            name, data = await self._pack.document(period, lang, str(line) if line else None)
+            line, locality = ref.get("line"), ref.get("locality")
+            name, data = await self._pack.document(
+                period, lang, str(line) if line else None, str(locality) if locality else None
+            )
             return name, data, t(lang, "pack.caption")
         if ref.get("doc") == "board":
             try:

@@ -134,3 +134,12 @@ async def test_a_scoped_admins_meeting_material_is_of_their_projects(bot: Harnes
     paragraphs, _ = _read(bot.api.uploads[-1].data)
     assert any("South Road" in p for p in paragraphs)
     assert any("North Bridge" in p for p in paragraphs)
+
+    # The weekly digest brings the locality's admin their locality's material too.
+    before, documents = len(bot.api.uploads), len(bot.api.sent_to(OFFICER.id, "sendDocument"))
+    bot.clock.set(datetime(2026, 3, 9, 1, 0, tzinfo=UTC))  # Monday 09:00, week 11
+    await bot.services.digest.tick()
+    await bot.services.outbox.drain()
+    assert len(bot.api.sent_to(OFFICER.id, "sendDocument")) == documents + 1
+    names = [u.filename for u in bot.api.uploads[before:]]
+    assert "调度会材料-2026-W10-城关镇.docx" in names, names
