@@ -282,10 +282,18 @@ class Registry:
     async def deliver_instead(
         self, message: PendingMessage, gone: bool, error: str
     ) -> list[OutgoingMessage]:
-        """A card that cannot reach its leader or group goes to the admins, with the reason."""
+        """A card that cannot reach its leader or group goes to the admins, with the reason:
+        those of its project (a work line's or locality's admin only for their projects, 项目到线),
+        or, for a message of no project, the county-wide admins."""
         person = await self._repos.people.get(message.chat_id) if message.chat_id > 0 else None
+        admins = self._repos.admins
         messages = []
-        for admin_id in await self._repos.admins.ids():
+        recipients = (
+            await admins.county_wide_ids()
+            if message.project_id is None
+            else await admins.ids(message.project_id)
+        )
+        for admin_id in recipients:
             if admin_id == message.chat_id:
                 continue
             lang = await self.language_of(admin_id)

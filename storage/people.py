@@ -269,6 +269,11 @@ class AdminRepo:
             )
         return sorted(self._config_admins | {row["user_id"] for row in rows})
 
+    async def county_wide_ids(self) -> list[int]:
+        """The admins of the whole county: ADMIN_IDS and every admin with no scope."""
+        rows = await self._db.fetchall("SELECT user_id FROM admins WHERE scope_kind IS NULL")
+        return sorted(self._config_admins | {row["user_id"] for row in rows})
+
     async def admin_on(self, user_id: int, project_id: int) -> bool:
         """Whether this person is an admin of this project: county-wide, or scoped to its work
         line or locality (the rule ``Access.require`` applies to writes)."""

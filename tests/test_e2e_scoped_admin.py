@@ -143,3 +143,26 @@ async def test_a_scoped_admins_meeting_material_is_of_their_projects(bot: Harnes
     assert len(bot.api.sent_to(OFFICER.id, "sendDocument")) == documents + 1
     names = [u.filename for u in bot.api.uploads[before:]]
     assert "调度会材料-2026-W10-城关镇.docx" in names, names
+
+
+async def test_what_cannot_be_delivered_goes_to_the_admins_of_its_project(bot: Harness) -> None:
+    """A card that cannot reach its leader goes to the admins instead: a scoped admin gets
+    those of their projects only, and nothing of no project (the county's own messages)."""
+    from storage.outbox import OutgoingMessage
+
+    await _two_lines(bot)
+    gone = 9_100_001
+    bot.api.blocked.add(gone)
+    cards = [
+        OutgoingMessage("card:1", gone, "Card of South Road", project_id=1, fallback=True),
+        OutgoingMessage("card:2", gone, "Card of North Bridge", project_id=2, fallback=True),
+        OutgoingMessage("card:county", gone, "County notice", fallback=True),
+    ]
+    await bot.services.repos.outbox.enqueue(cards, bot.clock.now())
+    await bot.services.outbox.drain()
+    await bot.services.outbox.drain()  # what goes instead
+    for text in ("Card of South Road", "Card of North Bridge", "County notice"):
+        assert _texts(bot, ADMIN, text), text
+    assert _texts(bot, OFFICER, "Card of South Road")
+    assert not _texts(bot, OFFICER, "Card of North Bridge")
+    assert not _texts(bot, OFFICER, "County notice")
