@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
+from bot.checkins import choices
 from bot.checkins.prompts import PromptRenderer
 from bot.checkins.schedules import ScheduleService
 from bot.clock import Clock, delivered_late, format_local
@@ -30,16 +30,6 @@ log = logging.getLogger(__name__)
 
 MAX_ANSWER = 4000
 MAX_PROBLEM = 2000
-MAX_CHOICES = 20  # messages waiting for a project to be chosen, per person
-
-
-def _choices(pending: PendingInput) -> list[dict[str, Any]]:
-    """The messages waiting for a project choice (one, from a wait of an older version)."""
-    choices = pending.detail.get("choices")
-    if isinstance(choices, list):
-        return [c for c in choices if isinstance(c, dict)]
-    legacy = {"message_id": None, "text": pending.text, "files": pending.detail.get("files", [])}
-    return [legacy]
 
 
 class AnswerService:
@@ -145,11 +135,7 @@ class AnswerService:
         """A project chosen for a message that fitted more than one: that message (the latest
         waiting one, under a chooser of an older version) is recorded for it."""
         pending = await self._conversation.awaited(checkin.user_id)
-        choices = _choices(pending) if pending is not None and pending.kind == "choose" else []
-        chosen = next(
-            (c for c in reversed(choices) if message_id is None or c["message_id"] == message_id),
-            None,
-        )
+        chosen, rest = choices.chosen(choices.waiting(pending), message_id)
         if chosen is None:
             return PressResult(alert=t(lang, "error.stale_button"))
         files = [IncomingFile(**f) for f in chosen.get("files", [])]
@@ -157,7 +143,6 @@ class AnswerService:
             checkin, lang, chosen.get("text"), chosen.get("message_id"), files=files
         )
         # Recorded first, then let go: a crash between could record it twice, never lose it.
-        rest = [c for c in choices if c is not chosen]
         if rest:
             await self._conversation.expect(checkin.user_id, "choose", detail={"choices": rest})
         else:
@@ -229,12 +214,9 @@ class AnswerService:
                 used_input=pending is not None,
                 files=files,
             )
-        # Each message waits for its own choice: a second one sent before choosing does not
-        # replace the first, and each chooser records the message it was asked about.
-        waiting = _choices(pending) if pending is not None and pending.kind == "choose" else []
-        mine = {"message_id": message_id, "text": text, "files": [asdict(f) for f in files]}
-        choices = [*waiting, mine][-MAX_CHOICES:]
-        await self._conversation.expect(user_id, "choose", detail={"choices": choices})
+        # Each message waits for its own choice; each chooser records the one it asked about.
+        waiting = choices.with_message(pending, message_id, text, files)
+        await self._conversation.expect(user_id, "choose", detail={"choices": waiting})
         suffix = f":{message_id}" if message_id is not None else ""
         buttons = tuple(
             (
