@@ -25,7 +25,7 @@ from bot.departments.workhours import (
     parse_office_location,
     parse_work_hours,
 )
-from bot.digest import DigestSlot, parse_digest_schedule
+from bot.digest_slot import DigestSlot, parse_digest_schedule
 from bot.parsing import duration
 from bot.plans.scoring import parse_board_weights
 from bot.quiet import QuietHours, parse_quiet_hours

@@ -14,13 +14,13 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.departments.figures import DepartmentFigures, department_lines
 from bot.digest_scope import scoped_digest
+from bot.digest_slot import DAYS, DigestSlot, parse_digest_schedule
 from bot.errors import UsageError, UserError, refusal
 from bot.i18n import duration_text, t, week_text
 from bot.notice import notice_drafts, notice_parts
@@ -39,34 +39,7 @@ from storage.repos import Repositories
 log = logging.getLogger(__name__)
 
 WEEK = re.compile(r"^([0-9]{4})-?W([0-9]{1,2})$", re.IGNORECASE)
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHINESE_DAYS = {f"周{c}": DAYS[n] for n, c in enumerate("一二三四五六日")} | {"周天": "sun"}
-
-
-@dataclass(frozen=True, slots=True)
-class DigestSlot:
-    weekday: int  # 0 = Monday
-    at: time
-
-
-def parse_digest_schedule(raw: str) -> DigestSlot | None:
-    """``mon 09:00`` or ``off``."""
-    text = raw.strip().lower()
-    if text in {"off", ""}:
-        return None
-    match = re.match(r"^(mon|tue|wed|thu|fri|sat|sun)\s+([01]?[0-9]|2[0-3]):([0-5][0-9])$", text)
-    if match is None:
-        raise ValueError("must be a weekday and a time, e.g. mon 09:00, or off")
-    return DigestSlot(DAYS.index(match[1]), time(int(match[2]), int(match[3])))
-
-
-def slot_text(slot: str, lang: str) -> str:
-    """A stored slot (``fri 17:00``) as people read it: 每周五 17:00, weekly on Fri at 17:00."""
-    parsed = parse_digest_schedule(slot)
-    if parsed is None:
-        return slot
-    day = t(lang, f"weekday_short.{parsed.weekday}")
-    return t(lang, "schedule.weekly", days=day, time=f"{parsed.at:%H:%M}")
 
 
 class DigestService:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.digest import slot_text
+from bot.digest_slot import slot_text
 from handlers.checkin import press_handler
 from handlers.common import Call, guarded, kick_outbox
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from docx import Document
 
-from bot.digest import parse_digest_schedule
+from bot.digest_slot import parse_digest_schedule
 from bot.periods import period_of
 from tests.conftest import ADMIN, Harness, start_harness, stop_harness
 from tests.e2e_helpers import invite_and_join, project_with, run_jobs
