@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from storage.db import Database, from_db, to_db
 from storage.events import append_event
 from storage.outbox import OutgoingMessage, enqueue
-from storage.problems import PROBLEM_SELECT, Problem, problem_from_row
+from storage.problem_rows import PROBLEM_SELECT, Problem, problem_from_row
 
 
 class EscalationRepo:

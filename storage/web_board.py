@@ -10,7 +10,7 @@ from typing import Any
 
 from storage.attachments import Attachment, attachment_from_row
 from storage.db import Database, from_db, opt_from_db, to_db
-from storage.problems import PROBLEM_SELECT, Problem, problem_from_row
+from storage.problem_rows import PROBLEM_SELECT, Problem, problem_from_row
 
 STATUSES = {
     "unresolved": ("open", "in_progress", "awaiting"),

@@ -11,7 +11,7 @@ from bot.registry import Registry
 from bot.replies import Buttons, Reply, shorten
 from storage.checkins import CheckinRow
 from storage.outbox import OutgoingButton
-from storage.problems import OpenProblem
+from storage.problem_rows import OpenProblem
 from storage.repos import Repositories
 
 log = logging.getLogger(__name__)

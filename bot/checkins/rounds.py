@@ -25,7 +25,7 @@ from storage.access import ADMIN, Need
 from storage.checkins import CheckinRow
 from storage.models import Project
 from storage.outbox import OutgoingMessage
-from storage.problems import OpenProblem
+from storage.problem_rows import OpenProblem
 from storage.repos import Repositories
 from storage.rounds import RoundOpen, RoundRow, SlotPlan
 from storage.schedules import Audience, ScheduleRow

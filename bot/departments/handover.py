@@ -27,7 +27,7 @@ from storage.access import LEAD, Denied, Need
 from storage.departments import Department
 from storage.handovers import Handover, NewHandover
 from storage.outbox import OutgoingButton, OutgoingMessage
-from storage.problems import Problem, ProblemEvent
+from storage.problem_rows import Problem, ProblemEvent
 from storage.repos import Repositories
 
 log = logging.getLogger(__name__)

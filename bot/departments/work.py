@@ -22,7 +22,7 @@ from bot.replies import PressResult, Reply, shorten
 from storage.access import Denied
 from storage.handovers import Handover
 from storage.outbox import OutgoingMessage
-from storage.problems import Problem
+from storage.problem_rows import Problem
 from storage.repos import Repositories
 
 MAX_TEXT = 2000

@@ -10,7 +10,8 @@ from bot.ledger.cards import CardRenderer
 from bot.projects import ProjectService
 from bot.registry import Registry
 from storage.outbox import OutgoingMessage, edit_key
-from storage.problems import Announce, Problem
+from storage.problem_rows import Problem
+from storage.problems import Announce
 from storage.repos import Repositories
 
 

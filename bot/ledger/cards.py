@@ -10,7 +10,7 @@ from bot.i18n import duration_text, t
 from bot.replies import Buttons, Reply, clip, in_parts, replies, shorten, units
 from storage.db import from_db
 from storage.outbox import OutgoingButton
-from storage.problems import Problem, ProblemEvent
+from storage.problem_rows import Problem, ProblemEvent
 
 log = logging.getLogger(__name__)
 

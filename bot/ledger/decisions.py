@@ -28,7 +28,8 @@ from bot.projects import ProjectService
 from bot.registry import Registry
 from storage.access import ADMIN, LEAD, MEMBER, Denied, Need
 from storage.outbox import OutgoingMessage
-from storage.problems import Change, Problem
+from storage.problem_rows import Problem
+from storage.problems import Change
 from storage.repos import Repositories
 
 log = logging.getLogger(__name__)

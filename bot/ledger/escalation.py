@@ -18,7 +18,7 @@ from bot.quiet import QuietHours, hold_until
 from bot.registry import Registry
 from storage.db import to_db
 from storage.outbox import OutgoingMessage
-from storage.problems import Problem
+from storage.problem_rows import Problem
 from storage.repos import Repositories
 
 log = logging.getLogger(__name__)

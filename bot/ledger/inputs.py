@@ -22,7 +22,7 @@ from storage.access import LEAD
 from storage.attachments import IncomingFile
 from storage.outbox import OutgoingButton
 from storage.pending import PendingInput
-from storage.problems import Problem
+from storage.problem_rows import Problem
 
 if TYPE_CHECKING:
     from bot.departments.work import DepartmentWork

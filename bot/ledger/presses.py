@@ -17,7 +17,7 @@ from bot.ledger.inputs import FOLLOW_UPS, LedgerInputs
 from bot.ledger.service import LedgerService
 from bot.replies import PressResult, Reply
 from storage.access import LEAD, MEMBER
-from storage.problems import Problem
+from storage.problem_rows import Problem
 from storage.repos import Repositories
 
 if TYPE_CHECKING:

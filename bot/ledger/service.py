@@ -29,7 +29,8 @@ from bot.replies import Reply, shorten
 from storage.access import DEPT, MEMBER, Denied, Need
 from storage.attachments import Attachment, IncomingFile
 from storage.outbox import OutgoingButton, OutgoingMessage
-from storage.problems import Change, Problem
+from storage.problem_rows import Problem
+from storage.problems import Change
 from storage.repos import Repositories
 
 log = logging.getLogger(__name__)

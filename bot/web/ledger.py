@@ -16,7 +16,7 @@ from bot.ledger.service import LedgerService
 from bot.web.access import NotFound, Viewer
 from storage.access import LEAD
 from storage.attachments import Attachment
-from storage.problems import Problem
+from storage.problem_rows import Problem
 from storage.repos import Repositories
 from storage.web_board import STATUSES, ProblemQuery
 
