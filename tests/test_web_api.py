@@ -215,6 +215,21 @@ async def test_the_ledger_is_searched_and_filtered(web: tuple[Harness, str]) -> 
     ).status_code == 400
 
 
+async def test_the_ledger_is_narrowed_to_a_department_it_was_handed_to(
+    web: tuple[Harness, str],
+) -> None:
+    bot, base = web
+    await bot.send(ADMIN, "/newdept 自然资源局")
+    await bot.send(ADMIN, "/assign 2 d1 2d")
+    response = await get(base, "/api/problems", as_user(ADMIN, bot.clock))
+    assert response.json()["departments"] == [{"id": 1, "name": "自然资源局"}]
+    handed = await get(base, "/api/problems?department=1", as_user(ADMIN, bot.clock))
+    assert [p["id"] for p in handed.json()["problems"]] == [2]
+    # The filter narrows what the viewer may see; it never widens it.
+    mine = await get(base, "/api/problems?department=1", as_user(SECRETARY, bot.clock))
+    assert mine.json()["problems"] == []
+
+
 async def test_a_one_time_link_opens_a_session_that_ends_with_the_role(
     web: tuple[Harness, str],
 ) -> None:

@@ -5,6 +5,7 @@ screenshots (zh and en, light and dark, phone and desktop) that are not blank.""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -129,6 +130,26 @@ async def test_each_role_sees_its_projects_and_strangers_nothing(
         refused = await as_mini_app(browser, bot, base, LEADER, data=data)
         assert await refused.query_selector("#signed-out") is not None
         assert await refused.query_selector("#projects") is None
+
+
+async def test_the_ledger_is_narrowed_to_a_department_on_the_page(
+    browser: Browser, web: tuple[Harness, str]
+) -> None:
+    bot, base = web
+    await bot.send(ADMIN, "/newdept 自然资源局")
+    await bot.send(ADMIN, "/assign 2 d1 2d")
+    admin = await as_mini_app(browser, bot, base, ADMIN)
+    await admin.goto(admin.url.split("#")[0] + "#/problems")
+    await admin.wait_for_selector("#filter-department")
+    await admin.select_option("#filter-department", "1")
+    # The page's policy allows no evaluated script: wait from here for the list to change.
+    for _ in range(100):
+        rows = await admin.query_selector_all("#problems li")
+        shown = [await r.get_attribute("data-problem") for r in rows]
+        if shown == ["2"]:
+            break
+        await asyncio.sleep(0.05)
+    assert shown == ["2"] and "department=1" in admin.url
 
 
 async def test_a_press_on_the_page_reaches_the_chat(

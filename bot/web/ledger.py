@@ -82,6 +82,11 @@ class WebLedger:
             "page": max(page, 0),
             "page_size": PAGE,
             "problems": [self._summary(p, viewer.lang, now) for p in found],
+            # What the ledger can be narrowed to (problems handed to a department); the names
+            # of the county's bureaus are no secret, what each shows is still the viewer's.
+            "departments": [
+                {"id": d.id, "name": d.name} for d in await self._repos.departments.all()
+            ],
         }
 
     def _summary(self, problem: Problem, lang: str, now: Any) -> dict[str, object]:

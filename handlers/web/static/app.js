@@ -12,7 +12,7 @@ const TEXTS = {
     by_progress: "按形象进度", by_overdue: "按逾期", none: "暂无", people: "人员", plan: "计划",
     milestones: "节点", reports: "近两周报送", ledger: "帮办台帐", search: "搜索问题…",
     status: "状态", st_unresolved: "未销号", st_open: "待签收/办理中", st_awaiting: "待确认销号",
-    st_resolved: "已销号", st_all: "全部", only_overdue: "仅逾期", project: "项目",
+    st_resolved: "已销号", st_all: "全部", only_overdue: "仅逾期", project: "项目", department: "职能部门",
     deadline: "时限", reporter: "反映人", coordination: "需协调事项", proposal: "拟解决办法",
     history: "办理记录", acknowledge: "签收", confirm: "确认销号", "send-back": "退回重办",
     extend: "延期", reason: "理由", days: "天数", total: "共 {n} 条", prev: "上一页",
@@ -33,7 +33,7 @@ const TEXTS = {
     reports: "Reports, last two weeks", ledger: "Problem ledger", search: "Search problems…",
     status: "Status", st_unresolved: "Not crossed off", st_open: "Open / in progress",
     st_awaiting: "Awaiting confirmation", st_resolved: "Crossed off", st_all: "All",
-    only_overdue: "Overdue only", project: "Project", deadline: "Deadline", reporter: "Reported by",
+    only_overdue: "Overdue only", department: "Department", project: "Project", deadline: "Deadline", reporter: "Reported by",
     coordination: "Coordination needed", proposal: "Proposed solution", history: "History",
     acknowledge: "Acknowledge", confirm: "Confirm 销号", "send-back": "Send back", extend: "Extend",
     reason: "Reason", days: "Days", total: "{n} in all", prev: "Previous", next: "Next",
@@ -268,6 +268,9 @@ async function problemsPage(params) {
     search,
     select("filter-status", ["unresolved", "open", "awaiting", "resolved", "all"].map((s) => [s, tr(`st_${s}`)]),
       query.get("status") || "unresolved", (v) => go({ status: v })),
+    data.departments.length ? select("filter-department",
+      [["", `${tr("department")}: ${tr("all")}`], ...data.departments.map((d) => [String(d.id), d.name])],
+      query.get("department") || "", (v) => go({ department: v })) : null,
     el("label", {}, el("input", { type: "checkbox", id: "filter-overdue", checked: query.get("overdue") === "1",
       onchange: (e) => go({ overdue: e.target.checked ? "1" : "" }) }), ` ${tr("only_overdue")}`));
   const page = Number(query.get("page") || 0);
