@@ -6,12 +6,16 @@ its bytes. References are JSON: ``{"doc": "notice", "id": 3}``,
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
+from collections import OrderedDict
 
 from bot.i18n import t
 from bot.notice import NoticeDecisions
 from bot.pack import PackService
+from bot.periods import Period
 from bot.plans.quarterly import QuarterlyBoard
 from storage.outbox import OutgoingMessage
 
@@ -41,6 +45,14 @@ def pack_document(
     )
 
 
+# The week's material goes to every admin as a copy of their own (a row each, sent once each),
+# but it is the same document: one made serves the others for this long, so N admins do not
+# cost N builds (500 projects: 8 s of CPU each, in the hour every digest goes out).
+PACK_SHARED_SECONDS = 600.0
+PACKS_KEPT = 8
+PackKey = tuple[str, str, str | None, str | None]
+
+
 class OutboxDocuments:
     def __init__(
         self, notices: NoticeDecisions, pack: PackService, quarterly: QuarterlyBoard
@@ -48,6 +60,29 @@ class OutboxDocuments:
         self._notices = notices
         self._pack = pack
         self._quarterly = quarterly
+        self._packs: OrderedDict[PackKey, tuple[float, asyncio.Task[tuple[str, bytes]]]] = (
+            OrderedDict()
+        )
+
+    async def _shared_pack(
+        self, period: Period, lang: str, line: str | None, locality: str | None
+    ) -> tuple[str, bytes]:
+        """The material, made once for every copy sent within PACK_SHARED_SECONDS (two sent
+        at once wait for the same build)."""
+        key: PackKey = (period.key, lang, line, locality)
+        now = time.monotonic()
+        kept = self._packs.get(key)
+        if kept is None or now - kept[0] > PACK_SHARED_SECONDS:
+            build = asyncio.ensure_future(self._pack.document(period, lang, line, locality))
+            kept = self._packs[key] = (now, build)
+            while len(self._packs) > PACKS_KEPT:
+                self._packs.popitem(last=False)
+        try:
+            return await asyncio.shield(kept[1])
+        except Exception:
+            if self._packs.get(key) is kept:
+                del self._packs[key]  # the next copy tries again
+            raise
 
     async def __call__(self, reference: str) -> tuple[str, bytes, str | None] | None:
         try:
@@ -65,7 +100,7 @@ class OutboxDocuments:
             except ValueError:
                 return None
             line, locality = ref.get("line"), ref.get("locality")
-            name, data = await self._pack.document(
+            name, data = await self._shared_pack(
                 period, lang, str(line) if line else None, str(locality) if locality else None
             )
             return name, data, t(lang, "pack.caption")

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 
 from tests.conftest import ADMIN, Harness
 from tests.e2e_helpers import invite_and_join, project_with, run_jobs
+from tests.fakebot import FakeUser
 from tests.test_e2e_checkins import SLOT
 from tests.test_e2e_ledger import LEADER, SECRETARY
 
@@ -101,3 +104,37 @@ async def test_a_pack_per_work_line(bot: Harness) -> None:
     assert "1. South Road" in paragraphs and not any("North Road" in p for p in paragraphs)
     unknown = (await bot.send(ADMIN, "/pack 工业线")).params["text"]
     assert "No project is on a work line “工业线”" in unknown
+
+
+async def test_every_admin_gets_the_material_made_once(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each admin's copy is a message of its own, sent once each, but the document is built
+    once for all of them (per language and work line), not once per admin."""
+    from datetime import UTC, datetime
+
+    second = FakeUser(4002, "Zhao Min", "zhaomin", "zh-CN")
+    await project_with(bot, "South Road", [SECRETARY])
+    await bot.send(ADMIN, "/plan 1 line 城建线")
+    await invite_and_join(bot, None, "admin", second)
+    third = FakeUser(4003, "Qian Li", "qianli", "zh-CN")
+    await invite_and_join(bot, None, "admin", third)
+    pack = bot.services.pack
+    built: list[tuple[str, str | None]] = []
+    document = pack.document
+
+    async def counted(period: Any, lang: str, *args: Any) -> tuple[str, bytes]:
+        built.append((lang, args[0] if args else None))
+        return await document(period, lang, *args)
+
+    monkeypatch.setattr(pack, "document", counted)
+    bot.clock.set(datetime(2026, 3, 9, 1, 0, tzinfo=UTC))  # Monday 09:00: last week's digest
+    await bot.services.digest.tick()
+    await bot.services.outbox.drain()
+    for admin in (ADMIN, second, third):
+        names = [c.params.get("caption", "") for c in bot.api.sent_to(admin.id, "sendDocument")]
+        assert len(names) == 2, (admin, names)  # the county's and the line's
+    # ADMIN reads English, the other two Chinese: two languages, two documents each.
+    assert sorted(built, key=str) == sorted(
+        [("en", None), ("en", "城建线"), ("zh-CN", None), ("zh-CN", "城建线")], key=str
+    )
