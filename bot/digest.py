@@ -179,20 +179,23 @@ class DigestService:
         # The draft names everyone the groups will read named, worded as they will read it.
         posted = weeks
         wording = next(iter(audiences.values()))[0] if audiences else ""
+        county: dict[str, list[str]] = {}  # the county-wide digest, made once per language
         for admin_id in await self._repos.admins.ids():
             lang = await self._registry.language_of(admin_id)
             reach = await self._repos.admins.scope(admin_id)
             if reach is not None:
                 # A work line's or locality's admin (项目到线): their projects' digest, and
-                # their line's meeting material; the county's notice is not theirs to decide.
+                # their line's or locality's meeting material; the county's notice is not
+                # theirs to decide.
                 mine = set(await self._repos.admins.projects_in(reach))
                 scoped = [w for w in weeks if w.project_id in mine]
                 if scoped:
                     parts = self.digest_parts(period, scoped, lang, ())
                     messages += scoped_digest(key, parts, admin_id, lang, reach)
                 continue
-            parts = self.digest_parts(period, weeks, lang, departments)
-            for number, text in enumerate(parts, start=1):
+            if lang not in county:
+                county[lang] = self.digest_parts(period, weeks, lang, departments)
+            for number, text in enumerate(county[lang], start=1):
                 name = f"digest:{key}:{admin_id}:0:{number}"
                 messages.append(OutgoingMessage(name, admin_id, text, user_id=admin_id))
             if ":" not in key:  # the county-wide digest: the meeting's material with it,
