@@ -94,7 +94,7 @@ class PackService:
         self, period: Period, lang: str, line: str | None = None, locality: str | None = None
     ) -> list[Block]:
         repos = self._repos
-        projects = [p for p in await repos.projects.list() if p.status == "active"]
+        projects = await repos.projects.active()
         plans = await repos.plans.plans([p.id for p in projects])
         if line is not None:
             projects = [p for p in projects if (plan := plans.get(p.id)) and plan.work_line == line]

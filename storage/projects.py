@@ -73,6 +73,12 @@ class ProjectRepo:
         row = await self._db.fetchone("SELECT * FROM projects WHERE id = ?", (project_id,))
         return project_from_row(row) if row else None
 
+    async def active(self) -> list[Project]:
+        """Every active project, by id, however many: what a sweep or the meeting's material
+        reads (``list`` is a page, 1,000 by default)."""
+        rows = await self._db.fetchall("SELECT * FROM projects WHERE status = 'active' ORDER BY id")
+        return [project_from_row(row) for row in rows]
+
     async def list(
         self, *, offset: int = 0, limit: int = 1000, ids: Sequence[int] | None = None
     ) -> list[Project]:

@@ -138,3 +138,21 @@ async def test_every_admin_gets_the_material_made_once(
     assert sorted(built, key=str) == sorted(
         [("en", None), ("en", "城建线"), ("zh-CN", None), ("zh-CN", "城建线")], key=str
     )
+
+
+async def test_the_material_reads_every_project_not_the_first_thousand(bot: Harness) -> None:
+    """The meeting's material covers every active project (ProjectRepo.active, which the
+    plans' stall sweep reads too): the page of 1,000 that /projects reads is no limit here."""
+    from storage.db import to_db
+
+    await bot.send(ADMIN, "/start")
+    stamp = to_db(bot.clock.now())
+    async with bot.db.write() as conn:
+        await conn.executemany(
+            "INSERT INTO projects (name, timezone, created_at, created_by) VALUES (?, ?, ?, ?)",
+            [(f"Bulk {n:04d}", "Asia/Shanghai", stamp, ADMIN.id) for n in range(1001)],
+        )
+    assert len(await bot.services.repos.projects.active()) == 1001
+    blocks = await bot.services.pack._blocks(bot.services.pack.period([]), "en")
+    headings = [str(b[1]) for b in blocks if b[0] == "heading" and "Bulk" in str(b[1])]
+    assert len(headings) == 1001 and "Bulk 1000" in headings[-1]

@@ -68,7 +68,7 @@ class ExplainService:
             # Every project is read only when there is something to look at (a sweep a minute
             # mostly has nothing).
             projects = (
-                {p.id: p for p in await self._repos.projects.list() if p.status == "active"}
+                {p.id: p for p in await self._repos.projects.active()}
                 if behind or check_stalls
                 else {}
             )
