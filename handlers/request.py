@@ -116,9 +116,10 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=read,
         )
+        target = URL(url)  # parsed once, for the proxy and the request alike
         try:
             async with session.request(
-                method, url, data=body, headers=headers, timeout=timeout, **self._proxy(url)
+                method, target, data=body, headers=headers, timeout=timeout, **self._proxy(target)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
@@ -126,12 +127,11 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
 
-    def _proxy(self, url: str) -> dict[str, Any]:
-        parsed = URL(url)
-        origin = (parsed.scheme, parsed.host)
+    def _proxy(self, url: URL) -> dict[str, Any]:
+        origin = (url.scheme, url.host)
         if origin not in self._proxies:
             try:
-                self._proxies[origin] = get_env_proxy_for_url(parsed)
+                self._proxies[origin] = get_env_proxy_for_url(url)
             except LookupError:
                 self._proxies[origin] = (None, None)
         proxy, auth = self._proxies[origin]
